@@ -1,0 +1,61 @@
+"""Builds a service's FastAPI app the same way for every service."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.fastapi import GraphQLRouter
+
+from services.common import health, migrate
+from services.common.db import create_engine
+from services.common.errors import install_error_handlers
+from services.common.graphql import get_context
+from services.common.http import client
+from services.common.logging import RequestIdMiddleware, configure_logging
+from services.common.settings import CommonSettings, ServiceSettings
+
+
+def create_app(
+    *,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    router: APIRouter,
+    schema: Any,
+    engine_factory: Callable[[str], AsyncEngine] = create_engine,
+) -> FastAPI:
+    common = CommonSettings()
+    configure_logging(settings.service_name, common.log_level)
+    url = settings.resolved_database_url()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            # Alembic's env.py runs its own event loop; give it a thread of its own.
+            await asyncio.to_thread(migrate.upgrade, settings.service_name, url)
+        app.state.engine = engine_factory(url)
+        app.state.http = client(timeout=common.http_timeout_seconds)
+        try:
+            yield
+        finally:
+            await app.state.http.aclose()
+            await app.state.engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.common_settings = common
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(router)
+    app.include_router(
+        GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql"),
+        prefix="/graphql",
+        include_in_schema=False,
+    )
+    return app

@@ -1,0 +1,144 @@
+"""Bearer JWTs on every request: HS256 with a shared secret, or an OIDC issuer's JWKS.
+
+Claims: ``sub`` (who), ``roles`` (admin, editor, viewer, machine) and, for machine clients,
+``kpis``: the KPI codes the client may push values for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+
+from services.common.db import utcnow
+from services.common.errors import Forbidden, Unauthorized
+from services.common.settings import CommonSettings
+
+
+class Role(StrEnum):
+    admin = "admin"
+    editor = "editor"
+    viewer = "viewer"
+    machine = "machine"
+
+
+READERS = (Role.admin, Role.editor, Role.viewer)
+WRITERS = (Role.admin, Role.editor)
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[Role]
+    kpi_codes: frozenset[str] = field(default_factory=frozenset)
+    token: str = ""
+
+    def has_any(self, roles: tuple[Role, ...]) -> bool:
+        return bool(self.roles & set(roles))
+
+    def may_push_kpi(self, code: str) -> bool:
+        if self.has_any(WRITERS):
+            return True
+        return Role.machine in self.roles and code in self.kpi_codes
+
+
+@lru_cache(maxsize=4)
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True)
+
+
+def decode_token(token: str, settings: CommonSettings) -> Principal:
+    options: dict[str, Any] = {"require": ["sub", "exp"], "verify_aud": settings.jwt_audience is not None}
+    try:
+        if settings.jwks_url:
+            key: Any = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
+            algorithms = ["RS256", "ES256", "PS256"]
+        else:
+            key, algorithms = settings.jwt_secret, ["HS256"]
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options=options,
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("the bearer token has expired", field="Authorization") from exc
+    except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+        raise Unauthorized(f"the bearer token is not valid: {exc}", field="Authorization") from exc
+    raw_roles = claims.get("roles", [])
+    if isinstance(raw_roles, str):
+        raw_roles = raw_roles.split()
+    roles = frozenset(Role(r) for r in raw_roles if r in Role.__members__)
+    return Principal(
+        subject=str(claims["sub"]),
+        roles=roles,
+        kpi_codes=frozenset(str(c) for c in claims.get("kpis", [])),
+        token=token,
+    )
+
+
+def issue_token(
+    settings: CommonSettings,
+    *,
+    subject: str,
+    roles: list[str],
+    kpis: list[str] | None = None,
+    ttl: timedelta = timedelta(hours=12),
+) -> str:
+    """Mint an HS256 token: development, tests and machine-client provisioning."""
+    now = utcnow()
+    claims: dict[str, Any] = {"sub": subject, "roles": roles, "iat": now, "exp": now + ttl}
+    if kpis is not None:
+        claims["kpis"] = kpis
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("a bearer token is required", field="Authorization")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'", field="Authorization")
+    return token.strip()
+
+
+def authenticate_request(request: Request) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    token = bearer_token(request.headers.get("authorization"))
+    principal = decode_token(token, request.app.state.common_settings)
+    request.state.principal = principal
+    return principal
+
+
+def require(*roles: Role) -> Any:
+    """Dependency: the caller must hold one of ``roles``."""
+
+    def _check(request: Request) -> Principal:
+        principal = authenticate_request(request)
+        if not principal.has_any(roles):
+            raise Forbidden(
+                f"this needs one of the roles {', '.join(r.value for r in roles)}",
+                field="roles",
+            )
+        return principal
+
+    return Depends(_check)
+
+
+Reader = Annotated[Principal, require(*READERS)]
+Writer = Annotated[Principal, require(*WRITERS)]
+Admin = Annotated[Principal, require(Role.admin)]
+Authenticated = Annotated[Principal, Depends(authenticate_request)]

@@ -1,0 +1,120 @@
+"""What every subgraph shares: the request context, role checks, and errors that keep their
+problem+json shape (code, status, field) in the GraphQL ``extensions``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import pydantic
+import strawberry
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
+from strawberry.fastapi import BaseContext
+
+from services.common.auth import READERS, WRITERS, Principal, Role, authenticate_request
+from services.common.db import Transaction
+from services.common.errors import DomainError, FieldError, Forbidden
+
+FEDERATION_VERSION = "2.9"
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+class Context(BaseContext):
+    def __init__(self, *, principal: Principal, engine: AsyncEngine) -> None:
+        super().__init__()
+        self.principal = principal
+        self.engine = engine
+        self.loaders: dict[str, DataLoader[Any, Any]] = {}
+
+    def require(self, roles: tuple[Role, ...]) -> Principal:
+        if not self.principal.has_any(roles):
+            raise Forbidden(
+                f"this needs one of the roles {', '.join(r.value for r in roles)}", field="roles"
+            )
+        return self.principal
+
+    def writer(self) -> Principal:
+        return self.require(WRITERS)
+
+    def reading(self) -> AsyncSession:
+        """A session of its own for each read: resolvers run concurrently and one AsyncSession
+        must not be used by two coroutines at once."""
+        return AsyncSession(self.engine, expire_on_commit=False)
+
+    def transaction(self) -> Transaction:
+        """Each mutation commits alone, or rolls back and reports the error."""
+        return Transaction(self.engine)
+
+    def loader(
+        self,
+        name: str,
+        load: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]],
+        default: V | None = None,
+    ) -> DataLoader[K, V | None]:
+        """A per-request DataLoader that batches keys into one ``load(session, keys)`` call."""
+        if name not in self.loaders:
+
+            async def batch(keys: list[K]) -> list[V | None]:
+                async with self.reading() as session:
+                    found = await load(session, keys)
+                return [found.get(key, default) for key in keys]
+
+            self.loaders[name] = DataLoader(load_fn=batch)
+        return self.loaders[name]
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """Run a mutation's input through the same pydantic model REST uses, with the same errors."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "code": e["type"]}
+            for e in exc.errors()
+        ]
+        raise FieldError(f"invalid value for '{errors[0]['field']}'", errors=errors) from exc
+
+
+def input_dict(value: object) -> dict[str, Any]:
+    """A strawberry input as a dict, leaving out fields the caller did not send."""
+    return {k: v for k, v in vars(value).items() if v is not strawberry.UNSET}
+
+
+async def get_context(request: Request) -> Context:
+    # Raising here answers 401/403 as problem+json before any GraphQL runs.
+    principal = authenticate_request(request)
+    if not principal.has_any((*READERS, Role.machine)):
+        raise Forbidden("no role allows reading this graph", field="roles")
+    return Context(principal=principal, engine=request.app.state.engine)
+
+
+class DomainErrors(SchemaExtension):
+    """Give each DomainError the same machine-readable facts the REST problem+json carries."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or []:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                error.extensions = {
+                    "code": original.code,
+                    "status": original.status,
+                    "errors": original.errors,
+                }
+
+
+def federated_schema(**kwargs: Any) -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
+        extensions=[DomainErrors],
+        **kwargs,
+    )

@@ -1,0 +1,93 @@
+"""Settings shared by every component, and the base every service's settings extend.
+
+Shared values use the ``CPMO_`` prefix; each service adds its own prefix (``PROGRAMMES_``, ...)
+for what is its alone: database URL, host, port.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development only: anything else refuses to start with it (see CommonSettings.check_secret).
+DEVELOPMENT_SECRET = "cpmo-development-secret-change-me-0123456789"
+
+
+class Mode(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPMO_", extra="ignore")
+
+    mode: Mode = Mode.development
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    # HS256 by default; set jwks_url to verify an OIDC issuer's RS256/ES256 tokens instead.
+    jwt_secret: str = DEVELOPMENT_SECRET
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_url: str | None = None
+    # Where services find each other (cross-service validation, reporting).
+    gateway_url: str = "http://127.0.0.1:4000/graphql"
+    programmes_url: str = "http://127.0.0.1:8101"
+    risks_url: str = "http://127.0.0.1:8102"
+    kpis_url: str = "http://127.0.0.1:8103"
+    reporting_url: str = "http://127.0.0.1:8104"
+    http_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def check_secret(self) -> CommonSettings:
+        if (
+            self.mode != Mode.development
+            and self.jwks_url is None
+            and self.jwt_secret == DEVELOPMENT_SECRET
+        ):
+            raise ValueError(
+                "CPMO_JWT_SECRET is the development default; set a real secret "
+                "(or CPMO_JWKS_URL) outside development mode"
+            )
+        if self.jwks_url is None and len(self.jwt_secret) < 32:
+            raise ValueError("CPMO_JWT_SECRET must be at least 32 characters for HS256")
+        return self
+
+
+class ServiceSettings(BaseSettings):
+    """Per-service settings. Subclasses set ``env_prefix`` and ``service_name``."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = ""
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Apply migrations at start-up; off when a deployment runs them as a separate job.
+    migrate_on_start: bool = True
+
+    def common(self) -> CommonSettings:
+        return CommonSettings()
+
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy async URL: the configured one, or a SQLite file in the data folder."""
+        if self.database_url:
+            return async_url(self.database_url)
+        data_dir = self.common().data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(data_dir / f'{self.service_name}.db').resolve()}"
+
+
+def async_url(url: str) -> str:
+    """Accept the URLs people write (postgresql://, sqlite:///) and pick the async driver."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url

@@ -1,0 +1,328 @@
+"""The programmes subgraph: resolvers as thin as the routers, ORM rows kept out of the types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.types import Info
+
+from services.common.graphql import Context, federated_schema, input_dict, validate
+from services.common.pagination import PageParams
+from services.programmes import models, service
+from services.programmes.schemas import (
+    HighlightReportCreate,
+    ProgrammeCreate,
+    ProgrammeUpdate,
+)
+
+Ctx = Info[Context, None]
+
+
+@strawberry.type
+class Aim:
+    id: strawberry.ID
+    code: str
+    name: str
+    focus: str | None
+    outcomes: list[str]
+
+
+@strawberry.type
+class KeyActivity:
+    id: strawberry.ID
+    title: str
+    start_text: str | None
+    end_text: str | None
+    start_date: date | None
+    end_date: date | None
+    start_precision: str
+    end_precision: str
+
+    @classmethod
+    def from_row(cls, row: models.KeyActivity) -> KeyActivity:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            title=row.title,
+            start_text=row.start_text,
+            end_text=row.end_text,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            start_precision=row.start_precision,
+            end_precision=row.end_precision,
+        )
+
+
+@strawberry.type
+class HighlightReport:
+    id: strawberry.ID
+    period: str
+    dca: str = strawberry.field(description="Delivery Confidence Assessment (five-point)")
+    dca_rag: str = strawberry.field(description="the DCA mapped to Red/Amber/Green")
+    dca_reason: str
+    highlights: str | None
+    next_steps: str | None
+    decisions_needed: str | None
+    author: str
+    submitted_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.HighlightReport) -> HighlightReport:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            period=row.period,
+            dca=row.dca.value if hasattr(row.dca, "value") else str(row.dca),
+            dca_rag=service.dca_rag(row.dca),
+            dca_reason=row.dca_reason,
+            highlights=row.highlights,
+            next_steps=row.next_steps,
+            decisions_needed=row.decisions_needed,
+            author=row.author,
+            submitted_at=row.submitted_at,
+        )
+
+
+async def _load_programmes(session: AsyncSession, ids: Sequence[int]) -> dict[int, models.Programme]:
+    return await service.get_many(session=session, ids=ids)
+
+
+async def _load_aims(session: AsyncSession, ids: Sequence[int]) -> dict[int, Aim]:
+    aims = await service.get_aims(session=session, ids=ids)
+    outcomes = await service.outcomes_by_aim(session=session, aim_ids=list(aims))
+    return {
+        aim_id: Aim(
+            id=strawberry.ID(str(aim_id)),
+            code=aim.code,
+            name=aim.name,
+            focus=aim.focus,
+            outcomes=outcomes.get(aim_id, []),
+        )
+        for aim_id, aim in aims.items()
+    }
+
+
+async def _load_portfolio_codes(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    return {p.id: p.code for p in await service.list_portfolios(session=session) if p.id in ids}  # type: ignore[misc]
+
+
+async def _load_latest_reports(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, models.HighlightReport]:
+    return await service.latest_highlight_reports(session=session, programme_ids=ids)
+
+
+@strawberry.federation.type(keys=["id"], description="A priority programme of an improvement plan")
+class Programme:
+    id: strawberry.ID
+    code: str
+    name: str
+    purpose: str | None
+    directorate: str | None
+    sao: str = strawberry.field(description="Senior Accountable Officer")
+    rdl: str | None = strawberry.field(description="Responsible Delivery Lead")
+    lead_member: str
+    version: int
+    portfolio_id: strawberry.Private[int]
+    aim_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: models.Programme) -> Programme:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            code=row.code,
+            name=row.name,
+            purpose=row.purpose,
+            directorate=row.directorate,
+            sao=row.sao,
+            rdl=row.rdl,
+            lead_member=row.lead_member,
+            version=row.version,
+            portfolio_id=row.portfolio_id,
+            aim_id=row.aim_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Programme | None:
+        row = await info.context.loader("programme", _load_programmes).load(int(id))
+        return None if row is None else cls.from_row(row)
+
+    @strawberry.field
+    async def aim(self, info: Ctx) -> Aim | None:
+        if self.aim_id is None:
+            return None
+        return await info.context.loader("aim", _load_aims).load(self.aim_id)
+
+    @strawberry.field(description="the aim's code in its portfolio, e.g. AIM-1")
+    async def aim_code(self, info: Ctx) -> str | None:
+        aim = await self.aim(info)
+        return None if aim is None else aim.code
+
+    @strawberry.field
+    async def portfolio_code(self, info: Ctx) -> str:
+        code = await info.context.loader("portfolio_code", _load_portfolio_codes).load(
+            self.portfolio_id
+        )
+        return code or ""
+
+    @strawberry.field
+    async def key_activities(
+        self, info: Ctx, due_from: date | None = None, due_to: date | None = None
+    ) -> list[KeyActivity]:
+        async with info.context.reading() as session:
+            rows = await service.list_key_activities(
+                session=session, programme_ids=[int(self.id)], due_from=due_from, due_to=due_to
+            )
+        return [KeyActivity.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def highlight_reports(self, info: Ctx) -> list[HighlightReport]:
+        async with info.context.reading() as session:
+            rows = await service.list_highlight_reports(
+                session=session, programme_ids=[int(self.id)]
+            )
+        return [HighlightReport.from_row(r) for r in rows]
+
+    @strawberry.field(description="the newest highlight report, or the newest up to a period")
+    async def latest_highlight_report(
+        self, info: Ctx, up_to_period: str | None = None
+    ) -> HighlightReport | None:
+        if up_to_period is None:
+            row = await info.context.loader("latest_report", _load_latest_reports).load(
+                int(self.id)
+            )
+        else:
+            async with info.context.reading() as session:
+                latest = await service.latest_highlight_reports(
+                    session=session, programme_ids=[int(self.id)], up_to_period=up_to_period
+                )
+            row = latest.get(int(self.id))
+        return None if row is None else HighlightReport.from_row(row)
+
+
+@strawberry.type
+class Portfolio:
+    id: strawberry.ID
+    code: str
+    name: str
+    source: str | None
+    rag_definition: str | None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def portfolios(self, info: Ctx) -> list[Portfolio]:
+        async with info.context.reading() as session:
+            rows = await service.list_portfolios(session=session)
+        return [
+            Portfolio(
+                id=strawberry.ID(str(r.id)),
+                code=r.code,
+                name=r.name,
+                source=r.source,
+                rag_definition=r.rag_definition,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def programmes(
+        self,
+        info: Ctx,
+        portfolio_id: strawberry.ID | None = None,
+        directorate: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Programme]:
+        async with info.context.reading() as session:
+            rows, _ = await service.list_programmes(
+                session=session,
+                page=PageParams(limit=min(limit, 500), offset=offset, sort=None),
+                portfolio_id=int(portfolio_id) if portfolio_id else None,
+                directorate=directorate,
+            )
+        return [Programme.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def programme(self, info: Ctx, id: strawberry.ID) -> Programme | None:
+        return await Programme.resolve_reference(info, id)
+
+    @strawberry.field
+    async def programme_by_code(self, info: Ctx, code: str) -> Programme | None:
+        async with info.context.reading() as session:
+            row = await service.find_by_code(session=session, code=code)
+        return None if row is None else Programme.from_row(row)
+
+
+@strawberry.input
+class ProgrammeCreateInput:
+    portfolio_id: strawberry.ID
+    code: str
+    name: str
+    sao: str
+    lead_member: str
+    aim_id: strawberry.ID | None = None
+    purpose: str | None = None
+    directorate: str | None = None
+    rdl: str | None = None
+
+
+@strawberry.input
+class ProgrammeUpdateInput:
+    name: str | None = strawberry.UNSET
+    purpose: str | None = strawberry.UNSET
+    directorate: str | None = strawberry.UNSET
+    sao: str | None = strawberry.UNSET
+    rdl: str | None = strawberry.UNSET
+    lead_member: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class HighlightReportInput:
+    period: str
+    dca: str
+    dca_reason: str
+    highlights: str | None = None
+    next_steps: str | None = None
+    decisions_needed: str | None = None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_programme(self, info: Ctx, input: ProgrammeCreateInput) -> Programme:
+        data = validate(ProgrammeCreate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.create(session=session, actor=info.context.writer(), data=data)
+        return Programme.from_row(row)
+
+    @strawberry.mutation(description="change a programme; version is the one you last read")
+    async def update_programme(
+        self, info: Ctx, id: strawberry.ID, version: int, input: ProgrammeUpdateInput
+    ) -> Programme:
+        data = validate(ProgrammeUpdate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.update(
+                session=session,
+                actor=info.context.writer(),
+                programme_id=int(id),
+                data=data,
+                expected_version=version,
+            )
+        return Programme.from_row(row)
+
+    @strawberry.mutation
+    async def submit_highlight_report(
+        self, info: Ctx, programme_id: strawberry.ID, input: HighlightReportInput
+    ) -> HighlightReport:
+        data = validate(HighlightReportCreate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.submit_highlight_report(
+                session=session, actor=info.context.writer(), programme_id=int(programme_id), data=data
+            )
+        return HighlightReport.from_row(row)
+
+
+schema = federated_schema(query=Query, mutation=Mutation, types=[Programme])
