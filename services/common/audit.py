@@ -60,7 +60,7 @@ async def record(
     if bind.dialect.name == "postgresql":
         # Serialise audit writers until commit so ids become visible in id order; a change-feed
         # follower reading "after N" can then never skip an id committed late.
-        await session.execute(text("SELECT pg_advisory_xact_lock(72201)"))
+        await session.exec(text("SELECT pg_advisory_xact_lock(72201)"))
     session.add(
         audit(
             actor=actor,

@@ -122,7 +122,7 @@ async def update_versioned(
     values["version"] = expected_version + 1
     if "updated_at" in model.model_fields:
         values["updated_at"] = utcnow()
-    result = await session.execute(
+    result = await session.exec(
         update(model)
         .where(model.id == row.id, model.version == expected_version)  # type: ignore[attr-defined]
         .values(**values)

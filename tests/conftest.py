@@ -1,0 +1,236 @@
+"""Test plumbing: a PostgreSQL database per service, built by that service's real migrations.
+
+Isolation is by TRUNCATE after each test rather than an outer rolled-back transaction: GraphQL
+resolvers and DataLoaders open several sessions at once, which one shared test connection
+cannot serve, and truncation lets tests see real commits (and real rollbacks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("programmes", "risks", "kpis", "reporting")
+PG = os.environ.get("CPMO_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+TEST_SECRET = "test-secret-for-cpmo-tests-0123456789abcdef"
+# A live programmes service the other services validate programme ids against, over HTTP.
+LIVE_PROGRAMMES_PORT = int(os.environ.get("CPMO_TEST_LIVE_PROGRAMMES_PORT", "18101"))
+
+
+def db_url(service: str, suffix: str = "") -> str:
+    return f"{PG}/cpmo_test_{service}{suffix}"
+
+
+# Settings are read when each service's app module is imported, so set them first.
+os.environ["CPMO_MODE"] = "test"
+os.environ["CPMO_JWT_SECRET"] = TEST_SECRET
+os.environ["CPMO_PROGRAMMES_URL"] = f"http://127.0.0.1:{LIVE_PROGRAMMES_PORT}"
+for _service in SERVICES:
+    os.environ[f"{_service.upper()}_DATABASE_URL"] = db_url(_service)
+    os.environ[f"{_service.upper()}_MIGRATE_ON_START"] = "false"
+
+from services.common import migrate  # noqa: E402
+from services.common.auth import issue_token  # noqa: E402
+from services.common.settings import CommonSettings, async_url  # noqa: E402
+
+
+def recreate(url: str) -> None:
+    """Drop and create the database at ``url`` (asyncpg via a throwaway event loop)."""
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+
+    async def run() -> None:
+        conn = await asyncpg.connect(f"{PG}/postgres")
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def _table_names(service: str) -> list[str]:
+    module = __import__(f"services.{service}.models", fromlist=["Base"])
+    return [t.name for t in module.Base.metadata.sorted_tables]
+
+
+_migrated: set[str] = set()
+
+
+def database(service: str) -> str:
+    """A fresh database for ``service``, migrated to head by its own history, once a session."""
+    url = db_url(service)
+    if service not in _migrated:
+        recreate(url)
+        migrate.upgrade(service, async_url(url))
+        _migrated.add(service)
+    return url
+
+
+async def truncate(service: str) -> None:
+    import asyncpg
+
+    tables = ", ".join(f'"{t}"' for t in _table_names(service))
+    conn = await asyncpg.connect(db_url(service))
+    try:
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+def token(roles: list[str], subject: str = "tester", kpis: list[str] | None = None) -> str:
+    return issue_token(CommonSettings(), subject=subject, roles=roles, kpis=kpis)
+
+
+def auth(roles: list[str] | str, subject: str = "tester", kpis: list[str] | None = None) -> dict[str, str]:
+    roles = [roles] if isinstance(roles, str) else roles
+    return {"Authorization": f"Bearer {token(roles, subject, kpis)}"}
+
+
+ADMIN = auth("admin", "test-admin")
+EDITOR = auth("editor", "test-editor")
+VIEWER = auth("viewer", "test-viewer")
+
+
+@asynccontextmanager
+async def service_client(service: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the service's real app, its lifespan run, its tables emptied after."""
+    # Creating and migrating run event loops of their own: give them a thread.
+    await asyncio.to_thread(database, service)
+    module = __import__(f"services.{service}.main", fromlist=["app"])
+    app = module.app
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as client:
+            try:
+                yield client
+            finally:
+                await truncate(service)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveProcess:
+    """A component started as a real process; waits until its readiness URL answers."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], ready_url: str, cwd: Path = ROOT):
+        self.name = name
+        self.ready_url = ready_url
+        self.log_path = Path(os.environ.get("CPMO_TEST_LOGS", "/tmp")) / f"cpmo-test-{name}.log"
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            args, env={**os.environ, **env}, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early; see {self.log_path}:\n{self.tail()}")
+            try:
+                if httpx.get(self.ready_url, timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} not ready after {timeout}s; see {self.log_path}:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+def start_service(service: str, port: int, database_url: str, **env: str) -> LiveProcess:
+    return LiveProcess(
+        service,
+        [sys.executable, "-m", "uvicorn", f"services.{service}.main:app", "--port", str(port)],
+        {
+            f"{service.upper()}_DATABASE_URL": database_url,
+            f"{service.upper()}_MIGRATE_ON_START": "true",
+            **env,
+        },
+        f"http://127.0.0.1:{port}/readyz",
+    )
+
+
+@pytest.fixture(scope="session")
+def live_programmes() -> Iterator[str]:
+    """A real programmes service over HTTP, on a database of its own."""
+    url = db_url("programmes", "_live")
+    recreate(url)
+    proc = start_service("programmes", LIVE_PROGRAMMES_PORT, url)
+    try:
+        proc.wait_ready()
+        yield f"http://127.0.0.1:{LIVE_PROGRAMMES_PORT}"
+    finally:
+        proc.stop()
+
+
+def live_programme(base_url: str, code: str, **fields: Any) -> dict[str, Any]:
+    """Create (or fetch) a programme in the live programmes service; returns its JSON."""
+    existing = httpx.get(f"{base_url}/programmes/by-code/{code}", headers=ADMIN)
+    if existing.status_code == 200:
+        return existing.json()
+    portfolios = httpx.get(f"{base_url}/portfolios", headers=ADMIN).json()
+    if portfolios:
+        portfolio_id = portfolios[0]["id"]
+    else:
+        portfolio_id = httpx.post(
+            f"{base_url}/portfolios", headers=ADMIN, json={"code": "TEST", "name": "Test portfolio"}
+        ).json()["id"]
+    body = {"portfolio_id": portfolio_id, "code": code, "name": f"Programme {code}",
+            "sao": "Strategic Director", "lead_member": "Cabinet Member", **fields}
+    response = httpx.post(f"{base_url}/programmes", headers=ADMIN, json=body)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture
+async def programmes_api() -> AsyncIterator[httpx.AsyncClient]:
+    async with service_client("programmes") as client:
+        yield client
+
+
+@pytest.fixture
+async def risks_api() -> AsyncIterator[httpx.AsyncClient]:
+    async with service_client("risks") as client:
+        yield client
+
+
+@pytest.fixture
+async def kpis_api() -> AsyncIterator[httpx.AsyncClient]:
+    async with service_client("kpis") as client:
+        yield client
+
+
+@pytest.fixture
+async def reporting_api() -> AsyncIterator[httpx.AsyncClient]:
+    async with service_client("reporting") as client:
+        yield client

@@ -1,0 +1,177 @@
+"""The programmes REST API against PostgreSQL built by its migrations."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import ADMIN, EDITOR, VIEWER
+
+
+async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024") -> dict:
+    response = await api.post("/portfolios", headers=ADMIN, json={"code": code, "name": "Improvement and Recovery Plan"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def make_programme(api: httpx.AsyncClient, portfolio_id: int, code: str = "IRP-01", **extra) -> dict:
+    body = {
+        "portfolio_id": portfolio_id,
+        "code": code,
+        "name": "Deliver Savings & Balance the Budget",
+        "sao": "Director of Finance and Section 151 Officer",
+        "lead_member": "Cabinet Member for Finance and Resources",
+        **extra,
+    }
+    response = await api.post("/programmes", headers=EDITOR, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def changes(api: httpx.AsyncClient) -> list[dict]:
+    return (await api.get("/changes", headers=VIEWER)).json()["changes"]
+
+
+async def test_create_read_and_audit(programmes_api: httpx.AsyncClient) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    created = await make_programme(programmes_api, portfolio["id"])
+    got = await programmes_api.get(f"/programmes/{created['id']}", headers=VIEWER)
+    assert got.status_code == 200
+    assert got.headers["etag"] == '"1"'
+    assert got.json()["sao"] == "Director of Finance and Section 151 Officer"
+    feed = await changes(programmes_api)
+    assert [(c["entity"], c["action"], c["actor"]) for c in feed] == [
+        ("portfolio", "create", "test-admin"),
+        ("programme", "create", "test-editor"),
+    ]
+    assert feed[1]["after"]["code"] == "IRP-01" and feed[1]["before"] is None
+
+
+async def test_auth_is_required_and_roles_enforced(programmes_api: httpx.AsyncClient) -> None:
+    anonymous = await programmes_api.get("/programmes")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    assert anonymous.json()["errors"][0]["field"] == "Authorization"
+    bad = await programmes_api.get("/programmes", headers={"Authorization": "Bearer not-a-jwt"})
+    assert bad.status_code == 401
+    forbidden = await programmes_api.post(
+        "/portfolios", headers=VIEWER, json={"code": "X", "name": "X"}
+    )
+    assert forbidden.status_code == 403
+    assert forbidden.json()["type"].endswith("/forbidden")
+    assert await changes(programmes_api) == []
+
+
+async def test_bad_input_names_the_field_and_writes_nothing(programmes_api: httpx.AsyncClient) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    missing = await programmes_api.post(
+        "/programmes", headers=EDITOR, json={"portfolio_id": portfolio["id"], "code": "IRP-02", "name": "x"}
+    )
+    assert missing.status_code == 422
+    assert {e["field"] for e in missing.json()["errors"]} == {"sao", "lead_member"}
+    unknown = await programmes_api.post(
+        "/programmes",
+        headers=EDITOR,
+        json={"portfolio_id": 999, "code": "IRP-02", "name": "x", "sao": "s", "lead_member": "l"},
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "portfolio_id"
+    await make_programme(programmes_api, portfolio["id"])
+    duplicate = await programmes_api.post(
+        "/programmes",
+        headers=EDITOR,
+        json={"portfolio_id": portfolio["id"], "code": "IRP-01", "name": "x", "sao": "s", "lead_member": "l"},
+    )
+    assert duplicate.status_code == 409
+    assert duplicate.json()["errors"][0]["field"] == "code"
+    listing = (await programmes_api.get("/programmes", headers=VIEWER)).json()
+    assert listing["total"] == 1
+    assert len(await changes(programmes_api)) == 2
+
+
+async def test_optimistic_concurrency(programmes_api: httpx.AsyncClient) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    programme = await make_programme(programmes_api, portfolio["id"])
+    url = f"/programmes/{programme['id']}"
+    blind = await programmes_api.patch(url, headers=EDITOR, json={"rdl": "A. Lead"})
+    assert blind.status_code == 428
+    first = await programmes_api.patch(url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "A. Lead"})
+    assert first.status_code == 200 and first.headers["etag"] == '"2"'
+    stale = await programmes_api.patch(url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "B. Lead"})
+    assert stale.status_code == 412
+    assert stale.json()["errors"][0]["field"] == "If-Match"
+    now = (await programmes_api.get(url, headers=VIEWER)).json()
+    assert now["rdl"] == "A. Lead" and now["version"] == 2
+    feed = await changes(programmes_api)
+    assert feed[-1]["action"] == "update"
+    assert feed[-1]["before"]["rdl"] is None and feed[-1]["after"]["rdl"] == "A. Lead"
+
+
+async def test_key_activities_keep_text_and_parse_dates(programmes_api: httpx.AsyncClient) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    programme = await make_programme(programmes_api, portfolio["id"])
+    url = f"/programmes/{programme['id']}/key-activities"
+    created = await programmes_api.post(
+        url, headers=EDITOR, json={"title": "Set the 2025/26 budget", "start_text": "Apr-24", "end_text": "Feb 2025"}
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["start_date"], body["end_date"], body["end_precision"]) == ("2024-04-01", "2025-02-28", "month")
+    assert body["start_text"] == "Apr-24"
+    backwards = await programmes_api.post(
+        url, headers=EDITOR, json={"title": "x", "start_text": "Mar 2025", "end_text": "Jan 2025"}
+    )
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "end_text"
+    due = await programmes_api.get(url, headers=VIEWER, params={"due_from": "2025-01-01", "due_to": "2025-03-31"})
+    assert [a["title"] for a in due.json()] == ["Set the 2025/26 budget"]
+
+
+async def test_highlight_reports(programmes_api: httpx.AsyncClient) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    programme = await make_programme(programmes_api, portfolio["id"])
+    url = f"/programmes/{programme['id']}/highlight-reports"
+    report = {"period": "2024-07", "dca": "Amber/Green", "dca_reason": "Savings tracker in place"}
+    created = await programmes_api.post(url, headers=EDITOR, json=report)
+    assert created.status_code == 201, created.text
+    assert created.json()["author"] == "test-editor"
+    again = await programmes_api.post(url, headers=EDITOR, json=report)
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "period"
+    off_scale = await programmes_api.post(url, headers=EDITOR, json={**report, "period": "2024-08", "dca": "Purple"})
+    assert off_scale.status_code == 422 and off_scale.json()["errors"][0]["field"] == "dca"
+    bad_period = await programmes_api.post(url, headers=EDITOR, json={**report, "period": "July 2024"})
+    assert bad_period.status_code == 422 and bad_period.json()["errors"][0]["field"] == "period"
+    unknown = await programmes_api.post("/programmes/999/highlight-reports", headers=EDITOR, json=report)
+    assert unknown.status_code == 404
+    assert len((await programmes_api.get(url, headers=VIEWER)).json()) == 1
+
+
+async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncClient) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    programme = await make_programme(programmes_api, portfolio["id"])
+    query = """query($reps: [_Any!]!) {
+      programmes { code sao portfolioCode latestHighlightReport { dca } }
+      _entities(representations: $reps) { ... on Programme { id name leadMember } }
+    }"""
+    reps = [{"__typename": "Programme", "id": str(programme["id"])}]
+    response = await programmes_api.post("/graphql", headers=VIEWER, json={"query": query, "variables": {"reps": reps}})
+    data = response.json()["data"]
+    assert data["programmes"] == [
+        {"code": "IRP-01", "sao": programme["sao"], "portfolioCode": "IRP-2024", "latestHighlightReport": None}
+    ]
+    assert data["_entities"][0]["leadMember"] == programme["lead_member"]
+
+    mutation = """mutation($id: ID!, $v: Int!) {
+      updateProgramme(id: $id, version: $v, input: {rdl: "Head of Finance"}) { rdl version } }"""
+    denied = await programmes_api.post(
+        "/graphql", headers=VIEWER, json={"query": mutation, "variables": {"id": programme["id"], "v": 1}}
+    )
+    assert denied.json()["errors"][0]["extensions"]["status"] == 403
+    ok = await programmes_api.post(
+        "/graphql", headers=EDITOR, json={"query": mutation, "variables": {"id": programme["id"], "v": 1}}
+    )
+    assert ok.json()["data"]["updateProgramme"] == {"rdl": "Head of Finance", "version": 2}
+    stale = await programmes_api.post(
+        "/graphql", headers=EDITOR, json={"query": mutation, "variables": {"id": programme["id"], "v": 1}}
+    )
+    assert stale.json()["errors"][0]["extensions"]["status"] == 412
+    anonymous = await programmes_api.post("/graphql", json={"query": "{ programmes { code } }"})
+    assert anonymous.status_code == 401
