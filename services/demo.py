@@ -1,0 +1,135 @@
+"""Load the council's 2024 Improvement and Recovery Plan as demo data, through each service's
+REST API (so validation, audit and cross-service checks apply). Run twice, nothing doubles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).parent
+PLAN = HERE / "programmes" / "seed_data" / "irp_2024.json"
+RISKS = HERE / "risks" / "seed_data" / "irp_2024_risks.json"
+KPIS = HERE / "kpis" / "seed_data" / "irp_2024_kpis.json"
+
+Progress = Callable[[str, int, int], None]
+
+
+def _print_progress(label: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else "\r"
+    print(f"  {label:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True)
+
+
+class Loader:
+    def __init__(self, urls: dict[str, str], token: str, progress: Progress = _print_progress) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        self.clients = {name: httpx.Client(base_url=url, headers=headers, timeout=30) for name, url in urls.items()}
+        self.progress = progress
+        self.created: dict[str, int] = {}
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+    def _count(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+    def _post(self, service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.clients[service].post(path, json=body)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{service} {path} refused {body.get('code', '')}: {response.text}")
+        return response.json()
+
+    def _find(self, service: str, path: str) -> dict[str, Any] | None:
+        response = self.clients[service].get(path)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
+
+    def programmes(self) -> dict[str, int]:
+        plan = json.loads(PLAN.read_text())
+        meta = plan["portfolio"]
+        portfolios = self.clients["programmes"].get("/portfolios").raise_for_status().json()
+        portfolio = next((p for p in portfolios if p["code"] == meta["code"]), None)
+        if portfolio is None:
+            portfolio = self._post("programmes", "/portfolios", meta)
+            self._count("portfolios")
+        aims = {
+            a["code"]: a
+            for a in self.clients["programmes"]
+            .get("/aims", params={"portfolio_id": portfolio["id"]})
+            .raise_for_status()
+            .json()
+        }
+        for aim in plan["aims"]:
+            if aim["code"] not in aims:
+                body = {k: aim.get(k) for k in ("code", "name", "focus")}
+                aims[aim["code"]] = self._post(
+                    "programmes", "/aims", {**body, "portfolio_id": portfolio["id"], "outcomes": aim["outcomes"]}
+                )
+                self._count("aims")
+        ids: dict[str, int] = {}
+        total = len(plan["programmes"])
+        for done, item in enumerate(plan["programmes"], start=1):
+            programme = self._find("programmes", f"/programmes/by-code/{item['code']}")
+            if programme is None:
+                body = {k: item.get(k) for k in ("code", "name", "purpose", "directorate", "sao", "rdl", "lead_member")}
+                body["portfolio_id"] = portfolio["id"]
+                body["aim_id"] = aims[item["aim_code"]]["id"]
+                programme = self._post("programmes", "/programmes", body)
+                self._count("programmes")
+            ids[item["code"]] = programme["id"]
+            existing = self.clients["programmes"].get(f"/programmes/{programme['id']}/key-activities").json()
+            for activity in item["key_activities"][len(existing) :]:
+                self._post(
+                    "programmes",
+                    f"/programmes/{programme['id']}/key-activities",
+                    {"title": activity["title"], "start_text": activity.get("start"), "end_text": activity.get("end")},
+                )
+                self._count("key activities")
+            self.progress("programmes", done, total)
+        return ids
+
+    def risks(self, programme_ids: dict[str, int]) -> None:
+        risks = json.loads(RISKS.read_text())["risks"]
+        fields = (
+            "code", "title", "cause", "description", "mitigation", "owner", "status",
+            "inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact",
+        )
+        for done, item in enumerate(risks, start=1):
+            if self._find("risks", f"/risks/by-code/{item['code']}") is None:
+                body = {k: item.get(k) for k in fields}
+                code = item.get("programme_code")
+                body["programme_id"] = programme_ids[code] if code else None
+                self._post("risks", "/risks", body)
+                self._count("risks")
+            self.progress("risks", done, len(risks))
+
+    def kpis(self, portfolio_code: str) -> None:
+        kpis = json.loads(KPIS.read_text())["kpis"]
+        fields = ("code", "name", "aim_code", "outcome", "unit", "higher_is_better", "frequency", "target", "tolerance", "baseline_text")
+        for done, item in enumerate(kpis, start=1):
+            if self._find("kpis", f"/kpis/{item['code']}") is None:
+                body = {k: item.get(k) for k in fields}
+                body["portfolio_code"] = portfolio_code
+                self._post("kpis", "/kpis", body)
+                self._count("kpis")
+            self.progress("kpis", done, len(kpis))
+
+
+def load(urls: dict[str, str], token: str, progress: Progress = _print_progress) -> dict[str, int]:
+    """Load the demo plan; returns how many of each kind were created this time."""
+    loader = Loader(urls, token, progress)
+    try:
+        programme_ids = loader.programmes()
+        loader.risks(programme_ids)
+        loader.kpis(json.loads(PLAN.read_text())["portfolio"]["code"])
+    finally:
+        loader.close()
+    return loader.created

@@ -1,0 +1,14 @@
+"""The reporting service: ``uvicorn services.reporting.main:app``."""
+
+from services.common.app import create_app
+from services.reporting.api import router
+from services.reporting.graphql import schema
+from services.reporting.settings import get_settings
+
+app = create_app(
+    title="CPMO reporting",
+    description="Assurance packs for the Transformation and Improvement Board.",
+    settings=get_settings(),
+    router=router,
+    schema=schema,
+)

@@ -1,0 +1,34 @@
+"""The reporting service's tables, in metadata of its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+from services.common.audit import audit_model
+from services.common.db import new_registry, utc_column, utcnow
+from services.reporting.schemas import PackBase
+
+
+class Base(SQLModel, registry=new_registry()):
+    pass
+
+
+class Pack(Base, PackBase, table=True):
+    """An assurance pack as composed: stored whole so it can be served exactly as issued."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    generated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    generated_by: str = Field(max_length=200)
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    # Over the canonical JSON of the content: equal hashes mean the same pack.
+    content_sha256: str = Field(max_length=64, index=True)
+    complete: bool = True
+    version: int = 1
+
+
+AuditEntry = audit_model(Base)

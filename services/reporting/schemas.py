@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class PackBase(SQLModel):
+    period: str = Field(max_length=7, index=True, description="reporting month, YYYY-MM")
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if not PERIOD.match(value):
+            raise ValueError("a reporting period is a month written YYYY-MM, e.g. 2024-07")
+        return value
+
+
+class PackCreate(PackBase):
+    pass
+
+
+class PackSummary(PackBase):
+    id: int
+    generated_at: datetime
+    generated_by: str
+    content_sha256: str
+    complete: bool
+
+
+class PackRead(PackSummary):
+    content: dict[str, Any]
