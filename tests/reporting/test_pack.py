@@ -1,0 +1,86 @@
+"""Composing a pack: deterministic content, traceable figures, degraded sections reported."""
+
+from __future__ import annotations
+
+import httpx
+
+from services.reporting.service import canonical_sha256, compose, period_window, render_html
+from tests.conftest import EDITOR, VIEWER
+
+DATA = {
+    "programmes": [
+        {
+            "id": "2", "code": "IRP-02", "name": "Job Evaluation Programme", "directorate": None,
+            "sao": "Director of People Services", "rdl": None, "leadMember": "Deputy Leader",
+            "portfolioCode": "IRP-2024", "aimCode": "AIM-1", "aim": {"code": "AIM-1", "name": "A Financially Sustainable Council"},
+            "latestHighlightReport": {"id": "7", "period": "2024-06", "dca": "Amber/Red", "dcaRag": "Red", "dcaReason": "Pay model not agreed"},
+            "keyActivities": [{"id": "11", "title": "Implement new pay model", "startText": "Apr 2024", "endText": "Jul 2024", "endDate": "2024-07-31"}],
+            "risks": None,
+            "kpis": [
+                {"id": "3", "code": "KPI-03", "name": "Savings delivered", "unit": "£", "target": 149.8, "tolerance": 5.0, "higherIsBetter": True,
+                 "latest": {"id": "40", "period": "2024-07", "value": 120.0, "revision": 2, "colour": "Red", "direction": "Improving"}}
+            ],
+        },
+        {
+            "id": "1", "code": "IRP-01", "name": "Deliver Savings & Balance the Budget", "directorate": None,
+            "sao": "Director of Finance and Section 151 Officer", "rdl": None, "leadMember": "Cabinet Member for Finance",
+            "portfolioCode": "IRP-2024", "aimCode": "AIM-1", "aim": None, "latestHighlightReport": None,
+            "keyActivities": [], "risks": [], "kpis": [],
+        },
+    ]
+}
+ERRORS = [{"message": "Unexpected error.", "path": ["programmes", 0, "risks"]}]
+
+
+def test_compose_orders_traces_and_flags() -> None:
+    content = compose(period="2024-07", data=DATA, errors=ERRORS)
+    assert [p["code"] for p in content["programmes"]] == ["IRP-01", "IRP-02"]
+    job = content["programmes"][1]
+    assert job["dca"] == {
+        "value": "Amber/Red", "rag": "Red", "reason": "Pay model not agreed", "period": "2024-06",
+        "highlight_report_id": "7", "stale": True,
+    }
+    assert job["top_risks"] is None
+    assert job["kpi_scorecard"][0]["latest"]["measurement_id"] == "40"
+    assert job["key_activities_due"][0]["key_activity_id"] == "11"
+    assert content["unavailable_sections"] == ["risks"]
+
+
+def test_same_inputs_same_pack() -> None:
+    first = compose(period="2024-07", data=DATA, errors=[])
+    reordered = {"programmes": list(reversed(DATA["programmes"]))}
+    second = compose(period="2024-07", data=reordered, errors=[])
+    assert canonical_sha256(first) == canonical_sha256(second)
+    assert canonical_sha256(first) != canonical_sha256(compose(period="2024-08", data=DATA, errors=[]))
+
+
+def test_html_shows_the_figures() -> None:
+    html = render_html(compose(period="2024-07", data=DATA, errors=ERRORS))
+    for text in ("Job Evaluation Programme", "Amber/Red", "Pay model not agreed", "120.0", "Risks unavailable", "restated r2"):
+        assert text in html
+
+
+def test_period_window() -> None:
+    assert [d.isoformat() for d in period_window("2024-02")] == ["2024-02-01", "2024-02-29"]
+
+
+async def test_gateway_down_is_503_and_writes_nothing(reporting_api: httpx.AsyncClient) -> None:
+    # The test settings point the gateway at an address where nothing listens.
+    reporting_api_app = reporting_api._transport.app  # type: ignore[attr-defined]
+    reporting_api_app.state.common_settings = reporting_api_app.state.common_settings.model_copy(
+        update={"gateway_url": "http://127.0.0.1:9/graphql"}
+    )
+    response = await reporting_api.post("/packs", headers=EDITOR, json={"period": "2024-07"})
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["field"] == "gateway"
+    assert (await reporting_api.get("/packs", headers=VIEWER)).json() == []
+    assert (await reporting_api.get("/changes", headers=VIEWER)).json()["changes"] == []
+
+
+async def test_pack_input_is_checked(reporting_api: httpx.AsyncClient) -> None:
+    bad = await reporting_api.post("/packs", headers=EDITOR, json={"period": "July 2024"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "period"
+    viewer = await reporting_api.post("/packs", headers=VIEWER, json={"period": "2024-07"})
+    assert viewer.status_code == 403
+    missing = await reporting_api.get("/packs/999", headers=VIEWER)
+    assert missing.status_code == 404
