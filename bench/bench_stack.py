@@ -1,0 +1,93 @@
+"""Start-up, memory, and gateway latency as a ratio of one subgraph answering directly."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services import demo  # noqa: E402
+from services.common.auth import issue_token  # noqa: E402
+from services.common.settings import CommonSettings  # noqa: E402
+from services.stack import SERVICES, Component, Stack, components  # noqa: E402
+
+PORTS = {"programmes": 18201, "risks": 18202, "kpis": 18203, "reporting": 18204, "gateway": 14200}
+ONE = "{ programmeByCode(code: \"IRP-01\") { code name sao leadMember } }"
+CROSSING = (
+    "{ programmeByCode(code: \"IRP-01\") { code name sao leadMember "
+    "risks(top: 3) { code residualScore } kpis { code latest { value } } } }"
+)
+
+
+def rss_mib(part: Component) -> float:
+    """Resident memory of the component's whole process group (the gateway may fork)."""
+    assert part.process is not None
+    group = os.getpgid(part.process.pid)
+    total_kib = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.getpgid(int(pid)) != group:
+                continue
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+        except (ProcessLookupError, FileNotFoundError, PermissionError):
+            continue
+    return total_kib / 1024
+
+
+def latency_ms(client: httpx.Client, url: str, query: str, n: int) -> tuple[float, float]:
+    for _ in range(10):  # warm up connections and caches
+        client.post(url, json={"query": query}).raise_for_status()
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.post(url, json={"query": query})
+        samples.append((time.perf_counter() - started) * 1000)
+        body = response.json()
+        assert "errors" not in body, body
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {"CPMO_DATA_DIR": data_dir, "CPMO_MODE": "development"}
+        os.environ.update(env)
+        stack = Stack(components(ports=PORTS, log_dir=Path(data_dir) / "logs", env=env))
+        try:
+            startup = stack.start()
+            print(f"start-up: all five components ready in {startup:.2f}s (SQLite, migrations applied)")
+            token = issue_token(CommonSettings(), subject="bench", roles=["admin"])
+            urls = {n: f"http://127.0.0.1:{PORTS[n]}" for n in SERVICES}
+            demo.load(urls, token, progress=lambda *_: None)
+            print("memory (RSS after loading the demo plan):")
+            for part in stack.parts:
+                print(f"  {part.name:<11} {rss_mib(part):7.1f} MiB")
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(headers=headers, timeout=30) as client:
+                direct = latency_ms(client, f"{urls['programmes']}/graphql", ONE, args.requests)
+                via_one = latency_ms(client, f"http://127.0.0.1:{PORTS['gateway']}/graphql", ONE, args.requests)
+                crossing = latency_ms(client, f"http://127.0.0.1:{PORTS['gateway']}/graphql", CROSSING, args.requests)
+            print(f"latency over {args.requests} sequential requests (median / p95 ms, ratio of medians):")
+            print(f"  programmes subgraph directly (baseline)   {direct[0]:6.2f} / {direct[1]:6.2f}   1.00x")
+            print(f"  same fields through the gateway            {via_one[0]:6.2f} / {via_one[1]:6.2f}   {via_one[0] / direct[0]:.2f}x")
+            print(f"  + risks and kpis (three subgraphs)         {crossing[0]:6.2f} / {crossing[1]:6.2f}   {crossing[0] / direct[0]:.2f}x")
+        finally:
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
