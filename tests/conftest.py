@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +234,16 @@ async def kpis_api() -> AsyncIterator[httpx.AsyncClient]:
 async def reporting_api() -> AsyncIterator[httpx.AsyncClient]:
     async with service_client("reporting") as client:
         yield client
+
+
+@contextmanager
+def common_settings_override(client: httpx.AsyncClient, **changes: Any) -> Iterator[None]:
+    """Swap fields of the app's CommonSettings for a block (monkeypatch cannot undo on
+    Starlette's State)."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    original = app.state.common_settings
+    app.state.common_settings = original.model_copy(update=changes)
+    try:
+        yield
+    finally:
+        app.state.common_settings = original

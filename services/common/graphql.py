@@ -112,8 +112,19 @@ class DomainErrors(SchemaExtension):
                 }
 
 
+class _Schema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Log only what went wrong on our side; a caller's 4xx is an answer, not an error."""
+        unexpected = [
+            e
+            for e in errors
+            if not (isinstance(e.original_error, DomainError) and e.original_error.status < 500)
+        ]
+        super().process_errors(unexpected, execution_context)
+
+
 def federated_schema(**kwargs: Any) -> strawberry.federation.Schema:
-    return strawberry.federation.Schema(
+    return _Schema(
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
         extensions=[DomainErrors],
         **kwargs,
