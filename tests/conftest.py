@@ -25,12 +25,22 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("programmes", "risks", "kpis", "reporting")
 PG = os.environ.get("CPMO_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 TEST_SECRET = "test-secret-for-cpmo-tests-0123456789abcdef"
+# One PostgreSQL may serve several runs at once: keep each run's databases apart.
+RUN_ID = os.environ.get("CPMO_TEST_RUN_ID", str(os.getpid()))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 # A live programmes service the other services validate programme ids against, over HTTP.
-LIVE_PROGRAMMES_PORT = int(os.environ.get("CPMO_TEST_LIVE_PROGRAMMES_PORT", "18101"))
+LIVE_PROGRAMMES_PORT = free_port()
 
 
 def db_url(service: str, suffix: str = "") -> str:
-    return f"{PG}/cpmo_test_{service}{suffix}"
+    return f"{PG}/cpmo_test_{RUN_ID}_{service}{suffix}"
 
 
 # Settings are read when each service's app module is imported, so set them first.
@@ -44,6 +54,9 @@ for _service in SERVICES:
 from services.common import migrate  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.settings import CommonSettings, async_url  # noqa: E402
+
+
+_created: set[str] = set()
 
 
 def recreate(url: str) -> None:
@@ -61,6 +74,23 @@ def recreate(url: str) -> None:
             await conn.close()
 
     asyncio.run(run())
+    _created.add(name)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this run's databases so they do not pile up on a shared server."""
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(f"{PG}/postgres")
+        try:
+            for name in sorted(_created):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    if _created:
+        asyncio.run(run())
 
 
 def _table_names(service: str) -> list[str]:
@@ -120,12 +150,6 @@ async def service_client(service: str) -> AsyncIterator[httpx.AsyncClient]:
                 yield client
             finally:
                 await truncate(service)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class LiveProcess:

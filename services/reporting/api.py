@@ -43,6 +43,13 @@ async def list_packs(
     return [PackSummary.model_validate(r, from_attributes=True) for r in rows]
 
 
+# Declared before /packs/{pack_id}, which would otherwise claim "1.html" and reject it.
+@router.get("/packs/{pack_id}.html", response_class=HTMLResponse)
+async def get_pack_html(pack_id: int, session: SessionDep, _: Reader) -> HTMLResponse:
+    pack = await service.get(session=session, pack_id=pack_id)
+    return HTMLResponse(pack.html)
+
+
 @router.get(
     "/packs/{pack_id}",
     response_model=PackRead,
@@ -58,12 +65,6 @@ async def get_pack(
     if accept and "text/html" in accept and "application/json" not in accept:
         return HTMLResponse(pack.html)
     return PackRead.model_validate(pack, from_attributes=True)
-
-
-@router.get("/packs/{pack_id}.html", response_class=HTMLResponse)
-async def get_pack_html(pack_id: int, session: SessionDep, _: Reader) -> HTMLResponse:
-    pack = await service.get(session=session, pack_id=pack_id)
-    return HTMLResponse(pack.html)
 
 
 router.include_router(changes_router(AuditEntry))

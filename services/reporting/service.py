@@ -30,7 +30,7 @@ query AssurancePack($upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRi
     aim { code name }
     latestHighlightReport(upToPeriod: $upToPeriod) { id period dca dcaRag dcaReason }
     keyActivities(dueFrom: $dueFrom, dueTo: $dueTo) { id title startText endText endDate }
-    risks(top: $topRisks) { id code title owner residualScore inherentScore status }
+    risks(top: $topRisks, status: "Open") { id code title owner residualScore inherentScore status }
     kpis {
       id code name unit target tolerance higherIsBetter
       latest(upToPeriod: $upToPeriod) { id period value revision colour direction }

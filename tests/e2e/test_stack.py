@@ -1,0 +1,123 @@
+"""All five components as real processes on PostgreSQL: load the plan, push a KPI value over
+REST with a machine token, read it back through the gateway in a query that crosses services,
+compose a pack and find the value in it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services import demo
+from services.stack import SERVICES, Stack, components
+from tests.conftest import SERVICES as ALL
+from tests.conftest import auth, db_url, free_port, recreate, token
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dict[str, int]]]:
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    env = {}
+    for service in ALL:
+        url = db_url(service, "_e2e")
+        recreate(url)
+        env[f"{service.upper()}_DATABASE_URL"] = url
+        env[f"{service.upper()}_MIGRATE_ON_START"] = "true"
+    logs = tmp_path_factory.mktemp("logs")
+    running = Stack(components(ports=ports, log_dir=Path(logs), env=env))
+    running.start(timeout=120)
+    try:
+        yield running, ports
+    finally:
+        running.stop()
+
+
+def url(ports: dict[str, int], name: str, path: str = "") -> str:
+    return f"http://127.0.0.1:{ports[name]}{path}"
+
+
+CROSSING = """query($code: String!) {
+  programmeByCode(code: $code) {
+    code sao leadMember aimCode
+    risks(top: 2) { code residualScore programme { code } }
+    kpis { code latest(upToPeriod: "2024-07") { value period revision colour } }
+  }
+}"""
+
+
+def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]]) -> None:
+    running, ports = stack
+    admin = token(["admin"], "e2e-admin")
+    created = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
+    assert created["programmes"] == 16 and created["risks"] >= 24 and created["kpis"] >= 3
+    again = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
+    assert again == {}, "loading the demo twice must create nothing"
+
+    # A directorate system pushes a value for a KPI it is granted, and retries.
+    machine = auth("machine", "finance-ledger", kpis=["KPI-01"])
+    push = {"period": "2024-07", "value": 0.75}
+    key = {"Idempotency-Key": "ledger-2024-07-001"}
+    first = httpx.post(url(ports, "kpis", "/kpis/KPI-01/measurements"), headers={**machine, **key}, json=push)
+    assert first.status_code == 201, first.text
+    retry = httpx.post(url(ports, "kpis", "/kpis/KPI-01/measurements"), headers={**machine, **key}, json=push)
+    assert retry.status_code == 200 and retry.json() == first.json()
+    refused = httpx.post(url(ports, "kpis", "/kpis/KPI-02/measurements"), headers={**machine, **key}, json=push)
+    assert refused.status_code == 403
+
+    # One query through the gateway crosses programmes, risks and kpis.
+    request_id = "e2e-trace-0001"
+    response = httpx.post(
+        url(ports, "gateway", "/graphql"),
+        headers={**auth("viewer", "e2e-viewer"), "x-request-id": request_id},
+        json={"query": CROSSING, "variables": {"code": "IRP-01"}},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    programme = body["data"]["programmeByCode"]
+    assert programme["sao"] == "Director of Finance and Section 151 Officer"
+    assert programme["risks"] and programme["risks"][0]["programme"]["code"] == "IRP-01"
+    scores = [r["residualScore"] for r in programme["risks"]]
+    assert scores == sorted(scores, reverse=True)
+    kpi = next(k for k in programme["kpis"] if k["code"] == "KPI-01")
+    assert kpi["latest"]["value"] == 0.75 and kpi["latest"]["period"] == "2024-07"
+    # The request id travelled from the client through the gateway to every subgraph.
+    for name in ("programmes", "risks", "kpis"):
+        assert request_id in running[name].log_path.read_text(), f"{name} never saw the request id"
+
+    # The pack for the period is composed through the gateway and carries the value.
+    editor = auth("editor", "cpmo-analyst")
+    pack = httpx.post(url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60)
+    assert pack.status_code == 201, pack.text
+    content = pack.json()["content"]
+    assert content["programme_count"] == 16 and pack.json()["complete"] is True
+    irp01 = next(p for p in content["programmes"] if p["code"] == "IRP-01")
+    row = next(k for k in irp01["kpi_scorecard"] if k["code"] == "KPI-01")
+    assert row["latest"]["value"] == 0.75
+    assert row["latest"]["measurement_id"] == str(first.json()["id"])
+    html = httpx.get(url(ports, "reporting", f"/packs/{pack.json()['id']}.html"), headers=editor)
+    assert html.status_code == 200 and "0.75" in html.text and "IRP-01" in html.text
+
+    # Composed again from the same data, the pack says the same.
+    again_pack = httpx.post(url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60)
+    assert again_pack.json()["content_sha256"] == pack.json()["content_sha256"]
+    assert json.dumps(again_pack.json()["content"], sort_keys=True) == json.dumps(content, sort_keys=True)
+
+
+def test_one_service_down_degrades_the_answer(stack: tuple[Stack, dict[str, int]]) -> None:
+    running, ports = stack
+    running["risks"].stop()
+    response = httpx.post(
+        url(ports, "gateway", "/graphql"),
+        headers=auth("viewer"),
+        json={"query": CROSSING, "variables": {"code": "IRP-02"}},
+    )
+    body = response.json()
+    programme = body["data"]["programmeByCode"]
+    assert programme["code"] == "IRP-02" and programme["risks"] is None
+    assert programme["kpis"] is not None
+    assert body["errors"]

@@ -1,0 +1,168 @@
+"""The KPIs subgraph: its own Kpi entity, and Programme.kpis through @requires."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from services.kpis.graphql import schema
+from tests.conftest import VIEWER
+from tests.kpis.helpers import make_kpi, push
+
+
+async def gql(
+    api: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] = VIEWER,
+) -> dict[str, Any]:
+    response = await api.post(
+        "/graphql", headers=headers, json={"query": query, "variables": variables or {}}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_sdl_declares_the_programme_extension() -> None:
+    sdl = schema.as_str()
+    assert 'type Programme @key(fields: "id") {' in sdl
+    assert "portfolioCode: String! @external" in sdl
+    assert "aimCode: String @external" in sdl
+    assert 'kpis: [Kpi!] @requires(fields: "portfolioCode aimCode")' in sdl
+    assert 'type Kpi @key(fields: "id") {' in sdl
+    assert "latest(upToPeriod: String = null): Measurement" in sdl
+    assert "measurements(period: String = null): [Measurement!]!" in sdl
+
+
+async def test_programme_kpis_through_entities(kpis_api: httpx.AsyncClient) -> None:
+    await make_kpi(kpis_api, "KPI-01")
+    await make_kpi(kpis_api, "KPI-02", higher_is_better=False, target=10, tolerance=2)
+    await make_kpi(kpis_api, "KPI-03", aim_code="AIM-2")
+    await make_kpi(kpis_api, "KPI-04", portfolio_code="IRP-2015")
+    await push(kpis_api, "KPI-01", "2024-06", 88)
+    await push(kpis_api, "KPI-01", "2024-07", 96)
+    await push(kpis_api, "KPI-02", "2024-07", 11)
+    query = """query($reps: [_Any!]!) {
+      _entities(representations: $reps) {
+        ... on Programme {
+          id kpis { code unit higherIsBetter latest { period value colour direction } }
+        }
+      }
+    }"""
+    reps = [
+        {"__typename": "Programme", "id": "1", "portfolioCode": "IRP-2024", "aimCode": "AIM-1"},
+        {"__typename": "Programme", "id": "2", "portfolioCode": "IRP-2024", "aimCode": "AIM-2"},
+        {"__typename": "Programme", "id": "3", "portfolioCode": "IRP-2024", "aimCode": None},
+        {"__typename": "Programme", "id": "4", "portfolioCode": "IRP-2015", "aimCode": "AIM-1"},
+        {"__typename": "Programme", "id": "5", "portfolioCode": "IRP-2099", "aimCode": "AIM-1"},
+    ]
+    body = await gql(kpis_api, query, {"reps": reps})
+    assert "errors" not in body, body
+    entities = body["data"]["_entities"]
+    assert entities[0] == {
+        "id": "1",
+        "kpis": [
+            {
+                "code": "KPI-01",
+                "unit": "%",
+                "higherIsBetter": True,
+                "latest": {
+                    "period": "2024-07",
+                    "value": 96,
+                    "colour": "Blue",
+                    "direction": "Improving",
+                },
+            },
+            {
+                "code": "KPI-02",
+                "unit": "%",
+                "higherIsBetter": False,
+                "latest": {"period": "2024-07", "value": 11, "colour": "Amber", "direction": None},
+            },
+        ],
+    }
+    assert [k["code"] for k in entities[1]["kpis"]] == ["KPI-03"]
+    assert entities[2]["kpis"] == []  # a programme with no aim has no aim KPIs
+    assert [k["code"] for k in entities[3]["kpis"]] == ["KPI-04"]
+    assert entities[4]["kpis"] == []
+
+    # Without the required fields the subgraph cannot tell: null, not a guess.
+    unknown = await gql(kpis_api, query, {"reps": [{"__typename": "Programme", "id": "9"}]})
+    assert unknown["data"]["_entities"][0]["kpis"] is None
+
+
+async def test_kpi_queries_latest_and_measurements(kpis_api: httpx.AsyncClient) -> None:
+    kpi = await make_kpi(kpis_api, "KPI-01")
+    await make_kpi(kpis_api, "KPI-02", aim_code="AIM-2", target=None)
+    await push(kpis_api, "KPI-01", "2024-05", 80)
+    await push(kpis_api, "KPI-01", "2024-06", 85)
+    await push(kpis_api, "KPI-01", "2024-06", 92)  # restated
+    await push(kpis_api, "KPI-01", "2024-07", 91)
+    await push(kpis_api, "KPI-02", "2024-07", 3)
+    query = """query($code: String!) {
+      kpi(code: $code) {
+        code frequency target tolerance aimCode portfolioCode outcome
+        latest { period revision value colour direction previousPeriod }
+        june: latest(upToPeriod: "2024-06") { period revision value colour direction }
+        byQuarter: latest(upToPeriod: "2024-Q2") { period }
+        measurements { period revision value current colour }
+        restated: measurements(period: "2024-06") { revision value current }
+      }
+      kpis(portfolioCode: "IRP-2024", aimCode: "AIM-2") { code latest { value colour direction } }
+      missing: kpi(code: "KPI-99") { code }
+    }"""
+    data = (await gql(kpis_api, query, {"code": "KPI-01"}))["data"]
+    got = data["kpi"]
+    assert (got["code"], got["frequency"], got["target"], got["aimCode"]) == (
+        "KPI-01",
+        "monthly",
+        90,
+        "AIM-1",
+    )
+    assert got["latest"] == {
+        "period": "2024-07",
+        "revision": 1,
+        "value": 91,
+        "colour": "Green",
+        "direction": "Worsening",
+        "previousPeriod": "2024-06",
+    }
+    assert got["june"] == {
+        "period": "2024-06",
+        "revision": 2,
+        "value": 92,
+        "colour": "Green",
+        "direction": "Improving",
+    }
+    assert got["byQuarter"] == {"period": "2024-06"}
+    assert [(m["period"], m["revision"], m["current"]) for m in got["measurements"]] == [
+        ("2024-07", 1, True),
+        ("2024-06", 2, True),
+        ("2024-06", 1, False),
+        ("2024-05", 1, True),
+    ]
+    assert got["restated"] == [
+        {"revision": 2, "value": 92, "current": True},
+        {"revision": 1, "value": 85, "current": False},
+    ]
+    assert data["kpis"] == [
+        {"code": "KPI-02", "latest": {"value": 3, "colour": None, "direction": None}}
+    ]
+    assert data["missing"] is None
+
+    entities = await gql(
+        kpis_api,
+        "query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Kpi { code } } }",
+        {"reps": [{"__typename": "Kpi", "id": str(kpi["id"])}]},
+    )
+    assert entities["data"]["_entities"] == [{"code": "KPI-01"}]
+
+
+async def test_graphql_errors_and_auth(kpis_api: httpx.AsyncClient) -> None:
+    await make_kpi(kpis_api)
+    bad = await gql(kpis_api, '{ kpi(code: "KPI-01") { latest(upToPeriod: "soon") { value } } }')
+    error = bad["errors"][0]["extensions"]
+    assert (error["status"], error["errors"][0]["field"]) == (422, "upToPeriod")
+    anonymous = await kpis_api.post("/graphql", json={"query": "{ kpis { code } }"})
+    assert anonymous.status_code == 401
