@@ -14,15 +14,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services import demo  # noqa: E402
-from services.common.auth import issue_token  # noqa: E402
-from services.common.settings import CommonSettings  # noqa: E402
-from services.stack import SERVICES, Component, Stack, components  # noqa: E402
+from services import demo
+from services.common.auth import issue_token
+from services.common.settings import CommonSettings
+from services.stack import SERVICES, Component, Stack, components
 
 PORTS = {"programmes": 18201, "risks": 18202, "kpis": 18203, "reporting": 18204, "gateway": 14200}
-ONE = "{ programmeByCode(code: \"IRP-01\") { code name sao leadMember } }"
+ONE = '{ programmeByCode(code: "IRP-01") { code name sao leadMember } }'
 CROSSING = (
-    "{ programmeByCode(code: \"IRP-01\") { code name sao leadMember "
+    '{ programmeByCode(code: "IRP-01") { code name sao leadMember '
     "risks(top: 3) { code residualScore } kpis { code latest { value } } } }"
 )
 
@@ -68,22 +68,31 @@ def main() -> int:
         stack = Stack(components(ports=PORTS, log_dir=Path(data_dir) / "logs", env=env))
         try:
             startup = stack.start()
-            print(f"start-up: all five components ready in {startup:.2f}s (SQLite, migrations applied)")
+            print(f"start-up: all five ready in {startup:.2f}s (SQLite, migrations applied)")
             token = issue_token(CommonSettings(), subject="bench", roles=["admin"])
             urls = {n: f"http://127.0.0.1:{PORTS[n]}" for n in SERVICES}
             demo.load(urls, token, progress=lambda *_: None)
             print("memory (RSS after loading the demo plan):")
             for part in stack.parts:
                 print(f"  {part.name:<11} {rss_mib(part):7.1f} MiB")
-            headers = {"Authorization": f"Bearer {token}"}
-            with httpx.Client(headers=headers, timeout=30) as client:
-                direct = latency_ms(client, f"{urls['programmes']}/graphql", ONE, args.requests)
-                via_one = latency_ms(client, f"http://127.0.0.1:{PORTS['gateway']}/graphql", ONE, args.requests)
-                crossing = latency_ms(client, f"http://127.0.0.1:{PORTS['gateway']}/graphql", CROSSING, args.requests)
-            print(f"latency over {args.requests} sequential requests (median / p95 ms, ratio of medians):")
-            print(f"  programmes subgraph directly (baseline)   {direct[0]:6.2f} / {direct[1]:6.2f}   1.00x")
-            print(f"  same fields through the gateway            {via_one[0]:6.2f} / {via_one[1]:6.2f}   {via_one[0] / direct[0]:.2f}x")
-            print(f"  + risks and kpis (three subgraphs)         {crossing[0]:6.2f} / {crossing[1]:6.2f}   {crossing[0] / direct[0]:.2f}x")
+            gateway = f"http://127.0.0.1:{PORTS['gateway']}/graphql"
+            n = args.requests
+            with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+                rows = [
+                    (
+                        "programmes subgraph directly (baseline)",
+                        latency_ms(client, f"{urls['programmes']}/graphql", ONE, n),
+                    ),
+                    ("same fields through the gateway", latency_ms(client, gateway, ONE, n)),
+                    (
+                        "+ risks and kpis (three subgraphs)",
+                        latency_ms(client, gateway, CROSSING, n),
+                    ),
+                ]
+            print(f"latency over {n} sequential requests (median / p95 ms, ratio of medians):")
+            baseline = rows[0][1][0]
+            for label, (median, p95) in rows:
+                print(f"  {label:<42} {median:6.2f} / {p95:6.2f}   {median / baseline:.2f}x")
         finally:
             stack.stop()
     return 0

@@ -1,9 +1,9 @@
 """``cpmo``: run the whole system, load demo data, mint tokens, keep the supergraph current.
 
-    cpmo up            migrate, start all five components on SQLite, load demo data; Ctrl-C stops
-    cpmo seed          load the demo plan into running services (idempotent)
-    cpmo token         print a bearer token (development secret or CPMO_JWT_SECRET)
-    cpmo sdl           write gateway/subgraphs/*.graphql from the services' schemas
+cpmo up            migrate, start all five components on SQLite, load demo data; Ctrl-C stops
+cpmo seed          load the demo plan into running services (idempotent)
+cpmo token         print a bearer token (development secret or CPMO_JWT_SECRET)
+cpmo sdl           write gateway/subgraphs/*.graphql from the services' schemas
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from services import demo
 from services.common.auth import Role, issue_token
@@ -55,7 +54,10 @@ def cmd_seed(_: argparse.Namespace) -> int:
     ports = _ports()
     token = issue_token(CommonSettings(), subject="cpmo-demo-loader", roles=[Role.admin])
     created = demo.load({n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}, token)
-    print("created: " + (", ".join(f"{v} {k}" for k, v in created.items()) or "nothing (already loaded)"))
+    print(
+        "created: "
+        + (", ".join(f"{v} {k}" for k, v in created.items()) or "nothing (already loaded)")
+    )
     return 0
 
 
@@ -64,17 +66,24 @@ def cmd_up(_: argparse.Namespace) -> int:
     ports = _ports()
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(components(ports=ports, log_dir=data_dir / "logs", env={"CPMO_DATA_DIR": str(data_dir)}))
+    stack = Stack(
+        components(ports=ports, log_dir=data_dir / "logs", env={"CPMO_DATA_DIR": str(data_dir)})
+    )
     print(f"Starting CPMO ({settings.mode.value} mode, data in {data_dir}) ...")
     try:
         seconds = stack.start()
         print(f"All five components ready in {seconds:.1f}s. Loading demo data:")
         token = issue_token(settings, subject="dev-admin", roles=[Role.admin])
         created = demo.load({n: f"http://127.0.0.1:{ports[n]}" for n in SERVICES}, token)
-        print("  created: " + (", ".join(f"{v} {k}" for k, v in created.items()) or "nothing new (already loaded)"))
+        print(
+            "  created: "
+            + (", ".join(f"{v} {k}" for k, v in created.items()) or "nothing new (already loaded)")
+        )
         print()
         for name in SERVICES:
-            print(f"  {name:<11} http://127.0.0.1:{ports[name]}   docs http://127.0.0.1:{ports[name]}/docs")
+            print(
+                f"  {name:<11} http://127.0.0.1:{ports[name]}   docs http://127.0.0.1:{ports[name]}/docs"
+            )
         print(f"  {'gateway':<11} http://127.0.0.1:{ports['gateway']}/graphql")
         print(f"  logs        {data_dir / 'logs'}")
         print(f"\nDevelopment admin token (12 h):\n{token}\n")
@@ -92,11 +101,19 @@ def cmd_up(_: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cpmo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="cpmo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="run everything with demo data until Ctrl-C").set_defaults(func=cmd_up)
-    sub.add_parser("seed", help="load the demo plan into running services").set_defaults(func=cmd_seed)
-    sub.add_parser("sdl", help="export subgraph SDL and compose the supergraph").set_defaults(func=cmd_sdl)
+    sub.add_parser("up", help="run everything with demo data until Ctrl-C").set_defaults(
+        func=cmd_up
+    )
+    sub.add_parser("seed", help="load the demo plan into running services").set_defaults(
+        func=cmd_seed
+    )
+    sub.add_parser("sdl", help="export subgraph SDL and compose the supergraph").set_defaults(
+        func=cmd_sdl
+    )
     token = sub.add_parser("token", help="print a bearer token")
     token.add_argument("--subject", default="dev-admin")
     token.add_argument("--role", action="append", choices=[r.value for r in Role], default=None)

@@ -22,13 +22,22 @@ def _print_progress(label: str, done: int, total: int) -> None:
     width = 30
     filled = width * done // max(total, 1)
     end = "\n" if done >= total else "\r"
-    print(f"  {label:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, flush=True)
+    print(
+        f"  {label:<16} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+        end=end,
+        flush=True,
+    )
 
 
 class Loader:
-    def __init__(self, urls: dict[str, str], token: str, progress: Progress = _print_progress) -> None:
+    def __init__(
+        self, urls: dict[str, str], token: str, progress: Progress = _print_progress
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"}
-        self.clients = {name: httpx.Client(base_url=url, headers=headers, timeout=30) for name, url in urls.items()}
+        self.clients = {
+            name: httpx.Client(base_url=url, headers=headers, timeout=30)
+            for name, url in urls.items()
+        }
         self.progress = progress
         self.created: dict[str, int] = {}
 
@@ -71,7 +80,9 @@ class Loader:
             if aim["code"] not in aims:
                 body = {k: aim.get(k) for k in ("code", "name", "focus")}
                 aims[aim["code"]] = self._post(
-                    "programmes", "/aims", {**body, "portfolio_id": portfolio["id"], "outcomes": aim["outcomes"]}
+                    "programmes",
+                    "/aims",
+                    {**body, "portfolio_id": portfolio["id"], "outcomes": aim["outcomes"]},
                 )
                 self._count("aims")
         ids: dict[str, int] = {}
@@ -79,18 +90,29 @@ class Loader:
         for done, item in enumerate(plan["programmes"], start=1):
             programme = self._find("programmes", f"/programmes/by-code/{item['code']}")
             if programme is None:
-                body = {k: item.get(k) for k in ("code", "name", "purpose", "directorate", "sao", "rdl", "lead_member")}
+                body = {
+                    k: item.get(k)
+                    for k in ("code", "name", "purpose", "directorate", "sao", "rdl", "lead_member")
+                }
                 body["portfolio_id"] = portfolio["id"]
                 body["aim_id"] = aims[item["aim_code"]]["id"]
                 programme = self._post("programmes", "/programmes", body)
                 self._count("programmes")
             ids[item["code"]] = programme["id"]
-            existing = self.clients["programmes"].get(f"/programmes/{programme['id']}/key-activities").json()
+            existing = (
+                self.clients["programmes"]
+                .get(f"/programmes/{programme['id']}/key-activities")
+                .json()
+            )
             for activity in item["key_activities"][len(existing) :]:
                 self._post(
                     "programmes",
                     f"/programmes/{programme['id']}/key-activities",
-                    {"title": activity["title"], "start_text": activity.get("start"), "end_text": activity.get("end")},
+                    {
+                        "title": activity["title"],
+                        "start_text": activity.get("start"),
+                        "end_text": activity.get("end"),
+                    },
                 )
                 self._count("key activities")
             self.progress("programmes", done, total)
@@ -99,8 +121,17 @@ class Loader:
     def risks(self, programme_ids: dict[str, int]) -> None:
         risks = json.loads(RISKS.read_text())["risks"]
         fields = (
-            "code", "title", "cause", "description", "mitigation", "owner", "status",
-            "inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact",
+            "code",
+            "title",
+            "cause",
+            "description",
+            "mitigation",
+            "owner",
+            "status",
+            "inherent_likelihood",
+            "inherent_impact",
+            "residual_likelihood",
+            "residual_impact",
         )
         for done, item in enumerate(risks, start=1):
             if self._find("risks", f"/risks/by-code/{item['code']}") is None:
@@ -113,7 +144,18 @@ class Loader:
 
     def kpis(self, portfolio_code: str) -> None:
         kpis = json.loads(KPIS.read_text())["kpis"]
-        fields = ("code", "name", "aim_code", "outcome", "unit", "higher_is_better", "frequency", "target", "tolerance", "baseline_text")
+        fields = (
+            "code",
+            "name",
+            "aim_code",
+            "outcome",
+            "unit",
+            "higher_is_better",
+            "frequency",
+            "target",
+            "tolerance",
+            "baseline_text",
+        )
         for done, item in enumerate(kpis, start=1):
             if self._find("kpis", f"/kpis/{item['code']}") is None:
                 body = {k: item.get(k) for k in fields}

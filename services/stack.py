@@ -16,7 +16,13 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY_DIR = ROOT / "gateway"
 SERVICES = ("programmes", "risks", "kpis", "reporting")
-DEFAULT_PORTS = {"programmes": 8101, "risks": 8102, "kpis": 8103, "reporting": 8104, "gateway": 4000}
+DEFAULT_PORTS = {
+    "programmes": 8101,
+    "risks": 8102,
+    "kpis": 8103,
+    "reporting": 8104,
+    "gateway": 4000,
+}
 
 
 @dataclass
@@ -69,7 +75,11 @@ class Component:
 
 
 def components(
-    *, ports: dict[str, int], log_dir: Path, env: dict[str, str] | None = None, host: str = "127.0.0.1"
+    *,
+    ports: dict[str, int],
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
 ) -> list[Component]:
     env = dict(env or {})
     urls = {name: f"http://{host}:{ports[name]}" for name in SERVICES}
@@ -81,7 +91,16 @@ def components(
     found = [
         Component(
             name=name,
-            args=[sys.executable, "-m", "uvicorn", f"services.{name}.main:app", "--host", host, "--port", str(ports[name])],
+            args=[
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"services.{name}.main:app",
+                "--host",
+                host,
+                "--port",
+                str(ports[name]),
+            ],
             env={**shared, f"{name.upper()}_PORT": str(ports[name])},
             ready_url=f"{urls[name]}/readyz",
             log_path=log_dir / f"{name}.log",

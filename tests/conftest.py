@@ -55,7 +55,6 @@ from services.common import migrate  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.settings import CommonSettings, async_url  # noqa: E402
 
-
 _created: set[str] = set()
 
 
@@ -126,7 +125,9 @@ def token(roles: list[str], subject: str = "tester", kpis: list[str] | None = No
     return issue_token(CommonSettings(), subject=subject, roles=roles, kpis=kpis)
 
 
-def auth(roles: list[str] | str, subject: str = "tester", kpis: list[str] | None = None) -> dict[str, str]:
+def auth(
+    roles: list[str] | str, subject: str = "tester", kpis: list[str] | None = None
+) -> dict[str, str]:
     roles = [roles] if isinstance(roles, str) else roles
     return {"Authorization": f"Bearer {token(roles, subject, kpis)}"}
 
@@ -155,7 +156,9 @@ async def service_client(service: str) -> AsyncIterator[httpx.AsyncClient]:
 class LiveProcess:
     """A component started as a real process; waits until its readiness URL answers."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], ready_url: str, cwd: Path = ROOT):
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], ready_url: str, cwd: Path = ROOT
+    ):
         self.name = name
         self.ready_url = ready_url
         self.log_path = Path(os.environ.get("CPMO_TEST_LOGS", "/tmp")) / f"cpmo-test-{name}.log"
@@ -175,7 +178,9 @@ class LiveProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"{self.name} not ready after {timeout}s; see {self.log_path}:\n{self.tail()}")
+        raise RuntimeError(
+            f"{self.name} not ready after {timeout}s; see {self.log_path}:\n{self.tail()}"
+        )
 
     def tail(self, lines: int = 30) -> str:
         self.log.flush()
@@ -229,8 +234,14 @@ def live_programme(base_url: str, code: str, **fields: Any) -> dict[str, Any]:
         portfolio_id = httpx.post(
             f"{base_url}/portfolios", headers=ADMIN, json={"code": "TEST", "name": "Test portfolio"}
         ).json()["id"]
-    body = {"portfolio_id": portfolio_id, "code": code, "name": f"Programme {code}",
-            "sao": "Strategic Director", "lead_member": "Cabinet Member", **fields}
+    body = {
+        "portfolio_id": portfolio_id,
+        "code": code,
+        "name": f"Programme {code}",
+        "sao": "Strategic Director",
+        "lead_member": "Cabinet Member",
+        **fields,
+    }
     response = httpx.post(f"{base_url}/programmes", headers=ADMIN, json=body)
     response.raise_for_status()
     return response.json()

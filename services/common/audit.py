@@ -60,7 +60,8 @@ async def record(
     if bind.dialect.name == "postgresql":
         # Serialise audit writers until commit so ids become visible in id order; a change-feed
         # follower reading "after N" can then never skip an id committed late.
-        await session.exec(text("SELECT pg_advisory_xact_lock(72201)"))
+        connection = await session.connection()
+        await connection.execute(text("SELECT pg_advisory_xact_lock(72201)"))
     session.add(
         audit(
             actor=actor,
@@ -110,4 +111,3 @@ async def changes_after(
     return ChangePage(
         changes=changes, next_cursor=changes[-1].cursor if changes else after, has_more=more
     )
-

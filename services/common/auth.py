@@ -53,7 +53,10 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 
 
 def decode_token(token: str, settings: CommonSettings) -> Principal:
-    options: dict[str, Any] = {"require": ["sub", "exp"], "verify_aud": settings.jwt_audience is not None}
+    options: Any = {
+        "require": ["sub", "exp"],
+        "verify_aud": settings.jwt_audience is not None,
+    }
     try:
         if settings.jwks_url:
             key: Any = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
@@ -109,7 +112,9 @@ def bearer_token(authorization: str | None) -> str:
         raise Unauthorized("a bearer token is required", field="Authorization")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("the Authorization header must be 'Bearer <token>'", field="Authorization")
+        raise Unauthorized(
+            "the Authorization header must be 'Bearer <token>'", field="Authorization"
+        )
     return token.strip()
 
 

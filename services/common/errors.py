@@ -130,7 +130,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_name(e.get("loc", ())), "message": e.get("msg", ""), "code": e.get("type")}
+            {
+                "field": _field_name(e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "code": e.get("type"),
+            }
             for e in exc.errors()
         ]
         first = errors[0]["field"] if errors else "body"
@@ -141,6 +145,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error = DomainError(str(exc.detail))
         error.status = exc.status_code
-        error.code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        error.code = {404: "not-found", 405: "method-not-allowed"}.get(
+            exc.status_code, "http-error"
+        )
         error.title = str(exc.detail)
         return problem_response(error, request)

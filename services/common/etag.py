@@ -31,5 +31,7 @@ def expected_version(
         value = value[2:]
     value = value.strip('"')
     if not value.isdigit():
-        raise FieldError(f"If-Match {if_match!r} is not an ETag this service issued", field="If-Match")
+        raise FieldError(
+            f"If-Match {if_match!r} is not an ETag this service issued", field="If-Match"
+        )
     return int(value)

@@ -20,5 +20,7 @@ async def readyz(request: Request) -> dict[str, str]:
     try:
         await ping(request.app.state.engine)
     except Exception as exc:
-        raise UpstreamUnavailable(f"database unreachable: {type(exc).__name__}", field="database") from exc
+        raise UpstreamUnavailable(
+            f"database unreachable: {type(exc).__name__}", field="database"
+        ) from exc
     return {"status": "ready", "service": request.app.title}

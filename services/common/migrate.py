@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -38,7 +39,7 @@ def run_env(metadata: object, service: str) -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     version_table = f"alembic_version_{service}"
 
-    def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
         # Migrations must not import application code: render our UTC type as what it stores.
         if type_ == "type" and type(obj).__name__ == "UTCDateTime":
             return "sa.DateTime(timezone=True)"

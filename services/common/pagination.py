@@ -56,7 +56,11 @@ def order_by(model: Any, sort: str | None, allowed: set[str], default: list[Any]
     return [*clauses, model.id]
 
 
-async def paginate(session: AsyncSession, statement: Any, params: PageParams) -> tuple[list[Any], int]:
-    total = (await session.exec(select(func.count()).select_from(statement.order_by(None).subquery()))).one()
+async def paginate(
+    session: AsyncSession, statement: Any, params: PageParams
+) -> tuple[list[Any], int]:
+    total = (
+        await session.exec(select(func.count()).select_from(statement.order_by(None).subquery()))
+    ).one()
     rows = (await session.exec(statement.limit(params.limit).offset(params.offset))).all()
     return list(rows), int(total)

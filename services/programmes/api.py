@@ -39,7 +39,10 @@ async def list_portfolios(session: SessionDep, _: Reader) -> list[PortfolioRead]
 
 
 @router.post(
-    "/portfolios", response_model=PortfolioRead, status_code=status.HTTP_201_CREATED, tags=["portfolios"]
+    "/portfolios",
+    response_model=PortfolioRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["portfolios"],
 )
 async def create_portfolio(
     data: PortfolioCreate, session: SessionDep, actor: Writer, response: Response
@@ -99,7 +102,10 @@ async def list_programmes(
 
 
 @router.post(
-    "/programmes", response_model=ProgrammeRead, status_code=status.HTTP_201_CREATED, tags=["programmes"]
+    "/programmes",
+    response_model=ProgrammeRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["programmes"],
 )
 async def create_programme(
     data: ProgrammeCreate, session: SessionDep, actor: Writer, response: Response

@@ -84,7 +84,9 @@ class HighlightReport:
         )
 
 
-async def _load_programmes(session: AsyncSession, ids: Sequence[int]) -> dict[int, models.Programme]:
+async def _load_programmes(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, models.Programme]:
     return await service.get_many(session=session, ids=ids)
 
 
@@ -148,15 +150,18 @@ class Programme:
         row = await info.context.loader("programme", _load_programmes).load(int(id))
         return None if row is None else cls.from_row(row)
 
-    @strawberry.field
-    async def aim(self, info: Ctx) -> Aim | None:
+    async def _aim(self, info: Ctx) -> Aim | None:
         if self.aim_id is None:
             return None
         return await info.context.loader("aim", _load_aims).load(self.aim_id)
 
+    @strawberry.field
+    async def aim(self, info: Ctx) -> Aim | None:
+        return await self._aim(info)
+
     @strawberry.field(description="the aim's code in its portfolio, e.g. AIM-1")
     async def aim_code(self, info: Ctx) -> str | None:
-        aim = await self.aim(info)
+        aim = await self._aim(info)
         return None if aim is None else aim.code
 
     @strawberry.field
@@ -320,7 +325,10 @@ class Mutation:
         data = validate(HighlightReportCreate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.submit_highlight_report(
-                session=session, actor=info.context.writer(), programme_id=int(programme_id), data=data
+                session=session,
+                actor=info.context.writer(),
+                programme_id=int(programme_id),
+                data=data,
             )
         return HighlightReport.from_row(row)
 

@@ -79,7 +79,7 @@ async def create_portfolio(
 
 
 async def list_aims(*, session: AsyncSession, portfolio_id: int | None = None) -> Sequence[Aim]:
-    statement = select(Aim).order_by(Aim.portfolio_id, Aim.code)
+    statement = select(Aim).order_by(col(Aim.portfolio_id), col(Aim.code))
     if portfolio_id is not None:
         statement = statement.where(Aim.portfolio_id == portfolio_id)
     return (await session.exec(statement)).all()
@@ -95,7 +95,7 @@ async def get_aim(*, session: AsyncSession, aim_id: int) -> Aim:
 async def outcomes_by_aim(*, session: AsyncSession, aim_ids: Sequence[int]) -> dict[int, list[str]]:
     rows = (
         await session.exec(
-            select(Outcome).where(col(Outcome.aim_id).in_(aim_ids)).order_by(Outcome.position)
+            select(Outcome).where(col(Outcome.aim_id).in_(aim_ids)).order_by(col(Outcome.position))
         )
     ).all()
     found: dict[int, list[str]] = {aim_id: [] for aim_id in aim_ids}
@@ -237,7 +237,7 @@ async def list_key_activities(
         statement = statement.where(col(KeyActivity.end_date) >= due_from)
     if due_to is not None:
         statement = statement.where(col(KeyActivity.end_date) <= due_to)
-    statement = statement.order_by(KeyActivity.programme_id, KeyActivity.position)
+    statement = statement.order_by(col(KeyActivity.programme_id), col(KeyActivity.position))
     return (await session.exec(statement)).all()
 
 
@@ -279,13 +279,11 @@ async def add_key_activity(
 async def list_highlight_reports(
     *, session: AsyncSession, programme_ids: Sequence[int], up_to_period: str | None = None
 ) -> Sequence[HighlightReport]:
-    statement = select(HighlightReport).where(
-        col(HighlightReport.programme_id).in_(programme_ids)
-    )
+    statement = select(HighlightReport).where(col(HighlightReport.programme_id).in_(programme_ids))
     if up_to_period is not None:
         statement = statement.where(HighlightReport.period <= up_to_period)
     statement = statement.order_by(
-        HighlightReport.programme_id, col(HighlightReport.period).desc()
+        col(HighlightReport.programme_id), col(HighlightReport.period).desc()
     )
     return (await session.exec(statement)).all()
 

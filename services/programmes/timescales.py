@@ -102,7 +102,9 @@ def parse(text: str, *, financial_year_start: int | None = None) -> Timescale:
         year = _year(m[2])
         first, last = SEASONS[m[1]]
         end_year = year + 1 if last < first else year
-        return Timescale(original, date(year, first, 1), _month_end(end_year, last), Precision.season)
+        return Timescale(
+            original, date(year, first, 1), _month_end(end_year, last), Precision.season
+        )
 
     # 2024/25 (a financial year), 2024-25
     m = re.fullmatch(r"(?:fy\s*)?(\d{4})\s*[/\-]\s*(\d{2}|\d{4})", low)
@@ -127,6 +129,8 @@ def parse(text: str, *, financial_year_start: int | None = None) -> Timescale:
         end_month = 4 + 3 * last_q - 1
         start = date(fy + (start_month - 1) // 12, (start_month - 1) % 12 + 1, 1)
         end_year = fy + (end_month - 1) // 12
-        return Timescale(original, start, _month_end(end_year, (end_month - 1) % 12 + 1), Precision.quarter)
+        return Timescale(
+            original, start, _month_end(end_year, (end_month - 1) % 12 + 1), Precision.quarter
+        )
 
     return Timescale(original, None, None, Precision.unknown)

@@ -33,7 +33,7 @@ class Pack:
             generated_by=row.generated_by,
             content_sha256=row.content_sha256,
             complete=row.complete,
-            content=row.content,
+            content=JSON(row.content),
         )
 
     @classmethod

@@ -72,10 +72,10 @@ async def gather(
         )
     except httpx.HTTPError as exc:
         raise UpstreamUnavailable(f"the gateway did not answer: {exc}", field="gateway") from exc
-    if response.status_code >= 500 or "application/json" not in response.headers.get("content-type", ""):
-        raise UpstreamUnavailable(
-            f"the gateway answered {response.status_code}", field="gateway"
-        )
+    if response.status_code >= 500 or "application/json" not in response.headers.get(
+        "content-type", ""
+    ):
+        raise UpstreamUnavailable(f"the gateway answered {response.status_code}", field="gateway")
     body = response.json()
     data = body.get("data") or {}
     if not data.get("programmes"):
@@ -86,7 +86,9 @@ async def gather(
     return data, body.get("errors") or []
 
 
-def compose(*, period: str, data: dict[str, Any], errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def compose(
+    *, period: str, data: dict[str, Any], errors: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
     """The pack's content: deterministic for the same inputs, every figure carrying the id
     of the record it came from."""
     programmes = []
@@ -197,7 +199,11 @@ async def create(
     top_risks: int,
 ) -> Pack:
     found, errors = await gather(
-        http=http, gateway_url=gateway_url, token=actor.token, period=data.period, top_risks=top_risks
+        http=http,
+        gateway_url=gateway_url,
+        token=actor.token,
+        period=data.period,
+        top_risks=top_risks,
     )
     content = compose(period=data.period, data=found, errors=errors)
     pack = Pack(
@@ -218,7 +224,11 @@ async def create(
         entity="pack",
         entity_id=pack.id,
         before=None,
-        after={"period": pack.period, "content_sha256": pack.content_sha256, "complete": pack.complete},
+        after={
+            "period": pack.period,
+            "content_sha256": pack.content_sha256,
+            "complete": pack.complete,
+        },
     )
     return pack
 

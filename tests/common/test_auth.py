@@ -49,7 +49,9 @@ def test_rejects_expired_wrong_secret_and_unsigned() -> None:
     other = settings(jwt_secret="another-secret-that-is-long-enough-987654321")
     with pytest.raises(Unauthorized):
         decode_token(issue_token(other, subject="x", roles=["admin"]), s)
-    unsigned = jwt.encode({"sub": "x", "roles": ["admin"], "exp": 9999999999}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {"sub": "x", "roles": ["admin"], "exp": 9999999999}, None, algorithm="none"
+    )
     with pytest.raises(Unauthorized):
         decode_token(unsigned, s)
 
@@ -91,10 +93,18 @@ def jwks_issuer() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
 def test_oidc_tokens_verified_against_jwks(jwks_issuer: tuple[str, rsa.RSAPrivateKey]) -> None:
     url, key = jwks_issuer
     s = settings(jwks_url=url, jwt_issuer="https://id.council.example", jwt_audience="cpmo")
-    claims = {"sub": "jane", "roles": ["viewer"], "exp": 9999999999, "iss": "https://id.council.example", "aud": "cpmo"}
+    claims = {
+        "sub": "jane",
+        "roles": ["viewer"],
+        "exp": 9999999999,
+        "iss": "https://id.council.example",
+        "aud": "cpmo",
+    }
     token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
     assert decode_token(token, s).roles == {Role.viewer}
-    wrong_audience = jwt.encode({**claims, "aud": "other"}, key, algorithm="RS256", headers={"kid": "k1"})
+    wrong_audience = jwt.encode(
+        {**claims, "aud": "other"}, key, algorithm="RS256", headers={"kid": "k1"}
+    )
     with pytest.raises(Unauthorized):
         decode_token(wrong_audience, s)
     hs256 = issue_token(settings(), subject="x", roles=["admin"])

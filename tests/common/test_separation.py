@@ -37,7 +37,9 @@ def test_no_service_imports_another() -> None:
     for service in SERVICES:
         others = {f"services.{o}" for o in SERVICES if o != service}
         for path in (ROOT / "services" / service).rglob("*.py"):
-            bad = {m for m in _imports(path) if any(m == o or m.startswith(o + ".") for o in others)}
+            bad = {
+                m for m in _imports(path) if any(m == o or m.startswith(o + ".") for o in others)
+            }
             assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
 
 

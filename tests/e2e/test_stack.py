@@ -62,11 +62,17 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     machine = auth("machine", "finance-ledger", kpis=["KPI-01"])
     push = {"period": "2024-07", "value": 0.75}
     key = {"Idempotency-Key": "ledger-2024-07-001"}
-    first = httpx.post(url(ports, "kpis", "/kpis/KPI-01/measurements"), headers={**machine, **key}, json=push)
+    first = httpx.post(
+        url(ports, "kpis", "/kpis/KPI-01/measurements"), headers={**machine, **key}, json=push
+    )
     assert first.status_code == 201, first.text
-    retry = httpx.post(url(ports, "kpis", "/kpis/KPI-01/measurements"), headers={**machine, **key}, json=push)
+    retry = httpx.post(
+        url(ports, "kpis", "/kpis/KPI-01/measurements"), headers={**machine, **key}, json=push
+    )
     assert retry.status_code == 200 and retry.json() == first.json()
-    refused = httpx.post(url(ports, "kpis", "/kpis/KPI-02/measurements"), headers={**machine, **key}, json=push)
+    refused = httpx.post(
+        url(ports, "kpis", "/kpis/KPI-02/measurements"), headers={**machine, **key}, json=push
+    )
     assert refused.status_code == 403
 
     # One query through the gateway crosses programmes, risks and kpis.
@@ -91,7 +97,9 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
 
     # The pack for the period is composed through the gateway and carries the value.
     editor = auth("editor", "cpmo-analyst")
-    pack = httpx.post(url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60)
+    pack = httpx.post(
+        url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60
+    )
     assert pack.status_code == 201, pack.text
     content = pack.json()["content"]
     assert content["programme_count"] == 16 and pack.json()["complete"] is True
@@ -103,9 +111,13 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     assert html.status_code == 200 and "0.75" in html.text and "IRP-01" in html.text
 
     # Composed again from the same data, the pack says the same.
-    again_pack = httpx.post(url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60)
+    again_pack = httpx.post(
+        url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60
+    )
     assert again_pack.json()["content_sha256"] == pack.json()["content_sha256"]
-    assert json.dumps(again_pack.json()["content"], sort_keys=True) == json.dumps(content, sort_keys=True)
+    assert json.dumps(again_pack.json()["content"], sort_keys=True) == json.dumps(
+        content, sort_keys=True
+    )
 
 
 def test_one_service_down_degrades_the_answer(stack: tuple[Stack, dict[str, int]]) -> None:

@@ -8,12 +8,16 @@ from tests.conftest import ADMIN, EDITOR, VIEWER
 
 
 async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024") -> dict:
-    response = await api.post("/portfolios", headers=ADMIN, json={"code": code, "name": "Improvement and Recovery Plan"})
+    response = await api.post(
+        "/portfolios", headers=ADMIN, json={"code": code, "name": "Improvement and Recovery Plan"}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def make_programme(api: httpx.AsyncClient, portfolio_id: int, code: str = "IRP-01", **extra) -> dict:
+async def make_programme(
+    api: httpx.AsyncClient, portfolio_id: int, code: str = "IRP-01", **extra
+) -> dict:
     body = {
         "portfolio_id": portfolio_id,
         "code": code,
@@ -61,10 +65,14 @@ async def test_auth_is_required_and_roles_enforced(programmes_api: httpx.AsyncCl
     assert await changes(programmes_api) == []
 
 
-async def test_bad_input_names_the_field_and_writes_nothing(programmes_api: httpx.AsyncClient) -> None:
+async def test_bad_input_names_the_field_and_writes_nothing(
+    programmes_api: httpx.AsyncClient,
+) -> None:
     portfolio = await make_portfolio(programmes_api)
     missing = await programmes_api.post(
-        "/programmes", headers=EDITOR, json={"portfolio_id": portfolio["id"], "code": "IRP-02", "name": "x"}
+        "/programmes",
+        headers=EDITOR,
+        json={"portfolio_id": portfolio["id"], "code": "IRP-02", "name": "x"},
     )
     assert missing.status_code == 422
     assert {e["field"] for e in missing.json()["errors"]} == {"sao", "lead_member"}
@@ -79,7 +87,13 @@ async def test_bad_input_names_the_field_and_writes_nothing(programmes_api: http
     duplicate = await programmes_api.post(
         "/programmes",
         headers=EDITOR,
-        json={"portfolio_id": portfolio["id"], "code": "IRP-01", "name": "x", "sao": "s", "lead_member": "l"},
+        json={
+            "portfolio_id": portfolio["id"],
+            "code": "IRP-01",
+            "name": "x",
+            "sao": "s",
+            "lead_member": "l",
+        },
     )
     assert duplicate.status_code == 409
     assert duplicate.json()["errors"][0]["field"] == "code"
@@ -94,9 +108,13 @@ async def test_optimistic_concurrency(programmes_api: httpx.AsyncClient) -> None
     url = f"/programmes/{programme['id']}"
     blind = await programmes_api.patch(url, headers=EDITOR, json={"rdl": "A. Lead"})
     assert blind.status_code == 428
-    first = await programmes_api.patch(url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "A. Lead"})
+    first = await programmes_api.patch(
+        url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "A. Lead"}
+    )
     assert first.status_code == 200 and first.headers["etag"] == '"2"'
-    stale = await programmes_api.patch(url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "B. Lead"})
+    stale = await programmes_api.patch(
+        url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "B. Lead"}
+    )
     assert stale.status_code == 412
     assert stale.json()["errors"][0]["field"] == "If-Match"
     now = (await programmes_api.get(url, headers=VIEWER)).json()
@@ -111,17 +129,25 @@ async def test_key_activities_keep_text_and_parse_dates(programmes_api: httpx.As
     programme = await make_programme(programmes_api, portfolio["id"])
     url = f"/programmes/{programme['id']}/key-activities"
     created = await programmes_api.post(
-        url, headers=EDITOR, json={"title": "Set the 2025/26 budget", "start_text": "Apr-24", "end_text": "Feb 2025"}
+        url,
+        headers=EDITOR,
+        json={"title": "Set the 2025/26 budget", "start_text": "Apr-24", "end_text": "Feb 2025"},
     )
     assert created.status_code == 201, created.text
     body = created.json()
-    assert (body["start_date"], body["end_date"], body["end_precision"]) == ("2024-04-01", "2025-02-28", "month")
+    assert (body["start_date"], body["end_date"], body["end_precision"]) == (
+        "2024-04-01",
+        "2025-02-28",
+        "month",
+    )
     assert body["start_text"] == "Apr-24"
     backwards = await programmes_api.post(
         url, headers=EDITOR, json={"title": "x", "start_text": "Mar 2025", "end_text": "Jan 2025"}
     )
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "end_text"
-    due = await programmes_api.get(url, headers=VIEWER, params={"due_from": "2025-01-01", "due_to": "2025-03-31"})
+    due = await programmes_api.get(
+        url, headers=VIEWER, params={"due_from": "2025-01-01", "due_to": "2025-03-31"}
+    )
     assert [a["title"] for a in due.json()] == ["Set the 2025/26 budget"]
 
 
@@ -135,11 +161,17 @@ async def test_highlight_reports(programmes_api: httpx.AsyncClient) -> None:
     assert created.json()["author"] == "test-editor"
     again = await programmes_api.post(url, headers=EDITOR, json=report)
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "period"
-    off_scale = await programmes_api.post(url, headers=EDITOR, json={**report, "period": "2024-08", "dca": "Purple"})
+    off_scale = await programmes_api.post(
+        url, headers=EDITOR, json={**report, "period": "2024-08", "dca": "Purple"}
+    )
     assert off_scale.status_code == 422 and off_scale.json()["errors"][0]["field"] == "dca"
-    bad_period = await programmes_api.post(url, headers=EDITOR, json={**report, "period": "July 2024"})
+    bad_period = await programmes_api.post(
+        url, headers=EDITOR, json={**report, "period": "July 2024"}
+    )
     assert bad_period.status_code == 422 and bad_period.json()["errors"][0]["field"] == "period"
-    unknown = await programmes_api.post("/programmes/999/highlight-reports", headers=EDITOR, json=report)
+    unknown = await programmes_api.post(
+        "/programmes/999/highlight-reports", headers=EDITOR, json=report
+    )
     assert unknown.status_code == 404
     assert len((await programmes_api.get(url, headers=VIEWER)).json()) == 1
 
@@ -152,25 +184,38 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
       _entities(representations: $reps) { ... on Programme { id name leadMember } }
     }"""
     reps = [{"__typename": "Programme", "id": str(programme["id"])}]
-    response = await programmes_api.post("/graphql", headers=VIEWER, json={"query": query, "variables": {"reps": reps}})
+    response = await programmes_api.post(
+        "/graphql", headers=VIEWER, json={"query": query, "variables": {"reps": reps}}
+    )
     data = response.json()["data"]
     assert data["programmes"] == [
-        {"code": "IRP-01", "sao": programme["sao"], "portfolioCode": "IRP-2024", "latestHighlightReport": None}
+        {
+            "code": "IRP-01",
+            "sao": programme["sao"],
+            "portfolioCode": "IRP-2024",
+            "latestHighlightReport": None,
+        }
     ]
     assert data["_entities"][0]["leadMember"] == programme["lead_member"]
 
     mutation = """mutation($id: ID!, $v: Int!) {
       updateProgramme(id: $id, version: $v, input: {rdl: "Head of Finance"}) { rdl version } }"""
     denied = await programmes_api.post(
-        "/graphql", headers=VIEWER, json={"query": mutation, "variables": {"id": programme["id"], "v": 1}}
+        "/graphql",
+        headers=VIEWER,
+        json={"query": mutation, "variables": {"id": programme["id"], "v": 1}},
     )
     assert denied.json()["errors"][0]["extensions"]["status"] == 403
     ok = await programmes_api.post(
-        "/graphql", headers=EDITOR, json={"query": mutation, "variables": {"id": programme["id"], "v": 1}}
+        "/graphql",
+        headers=EDITOR,
+        json={"query": mutation, "variables": {"id": programme["id"], "v": 1}},
     )
     assert ok.json()["data"]["updateProgramme"] == {"rdl": "Head of Finance", "version": 2}
     stale = await programmes_api.post(
-        "/graphql", headers=EDITOR, json={"query": mutation, "variables": {"id": programme["id"], "v": 1}}
+        "/graphql",
+        headers=EDITOR,
+        json={"query": mutation, "variables": {"id": programme["id"], "v": 1}},
     )
     assert stale.json()["errors"][0]["extensions"]["status"] == 412
     anonymous = await programmes_api.post("/graphql", json={"query": "{ programmes { code } }"})

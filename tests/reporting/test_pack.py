@@ -10,22 +10,68 @@ from tests.conftest import EDITOR, VIEWER, common_settings_override
 DATA = {
     "programmes": [
         {
-            "id": "2", "code": "IRP-02", "name": "Job Evaluation Programme", "directorate": None,
-            "sao": "Director of People Services", "rdl": None, "leadMember": "Deputy Leader",
-            "portfolioCode": "IRP-2024", "aimCode": "AIM-1", "aim": {"code": "AIM-1", "name": "A Financially Sustainable Council"},
-            "latestHighlightReport": {"id": "7", "period": "2024-06", "dca": "Amber/Red", "dcaRag": "Red", "dcaReason": "Pay model not agreed"},
-            "keyActivities": [{"id": "11", "title": "Implement new pay model", "startText": "Apr 2024", "endText": "Jul 2024", "endDate": "2024-07-31"}],
+            "id": "2",
+            "code": "IRP-02",
+            "name": "Job Evaluation Programme",
+            "directorate": None,
+            "sao": "Director of People Services",
+            "rdl": None,
+            "leadMember": "Deputy Leader",
+            "portfolioCode": "IRP-2024",
+            "aimCode": "AIM-1",
+            "aim": {"code": "AIM-1", "name": "A Financially Sustainable Council"},
+            "latestHighlightReport": {
+                "id": "7",
+                "period": "2024-06",
+                "dca": "Amber/Red",
+                "dcaRag": "Red",
+                "dcaReason": "Pay model not agreed",
+            },
+            "keyActivities": [
+                {
+                    "id": "11",
+                    "title": "Implement new pay model",
+                    "startText": "Apr 2024",
+                    "endText": "Jul 2024",
+                    "endDate": "2024-07-31",
+                }
+            ],
             "risks": None,
             "kpis": [
-                {"id": "3", "code": "KPI-03", "name": "Savings delivered", "unit": "£", "target": 149.8, "tolerance": 5.0, "higherIsBetter": True,
-                 "latest": {"id": "40", "period": "2024-07", "value": 120.0, "revision": 2, "colour": "Red", "direction": "Improving"}}
+                {
+                    "id": "3",
+                    "code": "KPI-03",
+                    "name": "Savings delivered",
+                    "unit": "£",
+                    "target": 149.8,
+                    "tolerance": 5.0,
+                    "higherIsBetter": True,
+                    "latest": {
+                        "id": "40",
+                        "period": "2024-07",
+                        "value": 120.0,
+                        "revision": 2,
+                        "colour": "Red",
+                        "direction": "Improving",
+                    },
+                }
             ],
         },
         {
-            "id": "1", "code": "IRP-01", "name": "Deliver Savings & Balance the Budget", "directorate": None,
-            "sao": "Director of Finance and Section 151 Officer", "rdl": None, "leadMember": "Cabinet Member for Finance",
-            "portfolioCode": "IRP-2024", "aimCode": "AIM-1", "aim": None, "latestHighlightReport": None,
-            "keyActivities": [], "risks": [], "kpis": [],
+            "id": "1",
+            "code": "IRP-01",
+            "name": "Deliver Savings & Balance the Budget",
+            "directorate": None,
+            "sao": "Director of Finance and Section 151 Officer",
+            "rdl": None,
+            "leadMember": "Cabinet Member for Finance",
+            "portfolioCode": "IRP-2024",
+            "aimCode": "AIM-1",
+            "aim": None,
+            "latestHighlightReport": None,
+            "keyActivities": [],
+            "risks": [],
+            "kpis": [],
         },
     ]
 }
@@ -37,8 +83,12 @@ def test_compose_orders_traces_and_flags() -> None:
     assert [p["code"] for p in content["programmes"]] == ["IRP-01", "IRP-02"]
     job = content["programmes"][1]
     assert job["dca"] == {
-        "value": "Amber/Red", "rag": "Red", "reason": "Pay model not agreed", "period": "2024-06",
-        "highlight_report_id": "7", "stale": True,
+        "value": "Amber/Red",
+        "rag": "Red",
+        "reason": "Pay model not agreed",
+        "period": "2024-06",
+        "highlight_report_id": "7",
+        "stale": True,
     }
     assert job["top_risks"] is None
     assert job["kpi_scorecard"][0]["latest"]["measurement_id"] == "40"
@@ -51,12 +101,21 @@ def test_same_inputs_same_pack() -> None:
     reordered = {"programmes": list(reversed(DATA["programmes"]))}
     second = compose(period="2024-07", data=reordered, errors=[])
     assert canonical_sha256(first) == canonical_sha256(second)
-    assert canonical_sha256(first) != canonical_sha256(compose(period="2024-08", data=DATA, errors=[]))
+    assert canonical_sha256(first) != canonical_sha256(
+        compose(period="2024-08", data=DATA, errors=[])
+    )
 
 
 def test_html_shows_the_figures() -> None:
     html = render_html(compose(period="2024-07", data=DATA, errors=ERRORS))
-    for text in ("Job Evaluation Programme", "Amber/Red", "Pay model not agreed", "120.0", "Risks unavailable", "restated r2"):
+    for text in (
+        "Job Evaluation Programme",
+        "Amber/Red",
+        "Pay model not agreed",
+        "120.0",
+        "Risks unavailable",
+        "restated r2",
+    ):
         assert text in html
 
 
