@@ -1,8 +1,8 @@
 from alembic import context
 
+from services.common.migrate import run_env
 from services.kpis.models import Base
 from services.kpis.settings import get_settings
-from services.common.migrate import run_env
 
 if not context.config.get_main_option("sqlalchemy.url"):
     context.config.set_main_option("sqlalchemy.url", get_settings().resolved_database_url())
