@@ -1,10 +1,9 @@
-"""Programmes' domain rules. REST routers and GraphQL resolvers both call these; they flush,
-never commit (the caller's transaction decides)."""
+"""Portfolios, aims and programmes: the rules REST and GraphQL share. Functions only flush;
+the caller's transaction commits."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -15,41 +14,14 @@ from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.pagination import PageParams, order_by, paginate
-from services.programmes import timescales
-from services.programmes.models import (
-    Aim,
-    AuditEntry,
-    HighlightReport,
-    KeyActivity,
-    Outcome,
-    Portfolio,
-    Programme,
-)
-from services.programmes.schemas import (
-    DCA,
+from services.programmes.base import record
+from services.programmes.plan.models import Aim, Outcome, Portfolio, Programme
+from services.programmes.plan.schemas import (
     AimCreate,
-    HighlightReportCreate,
-    KeyActivityCreate,
     PortfolioCreate,
     ProgrammeCreate,
     ProgrammeUpdate,
 )
-
-
-async def _audit(
-    session: AsyncSession, actor: Principal, action: str, row: object, before: dict | None
-) -> None:
-    await audit.record(
-        session,
-        AuditEntry,
-        actor=actor.subject,
-        action=action,
-        entity=row.__tablename__,  # type: ignore[attr-defined]
-        entity_id=row.id,  # type: ignore[attr-defined]
-        before=before,
-        after=audit.snapshot(row),  # type: ignore[arg-type]
-    )
-
 
 # Portfolios and aims -----------------------------------------------------------------------
 
@@ -74,7 +46,7 @@ async def create_portfolio(
     portfolio = Portfolio.model_validate(data)
     session.add(portfolio)
     await session.flush()
-    await _audit(session, actor, "create", portfolio, None)
+    await record(session, actor, "create", portfolio, None)
     return portfolio
 
 
@@ -119,7 +91,7 @@ async def create_aim(*, session: AsyncSession, actor: Principal, data: AimCreate
     for position, text in enumerate(data.outcomes, start=1):
         session.add(Outcome(aim_id=aim.id, position=position, text=text))  # type: ignore[arg-type]
     await session.flush()
-    await _audit(session, actor, "create", aim, None)
+    await record(session, actor, "create", aim, None)
     return aim
 
 
@@ -197,7 +169,7 @@ async def create(*, session: AsyncSession, actor: Principal, data: ProgrammeCrea
     programme = Programme.model_validate(data)
     session.add(programme)
     await session.flush()
-    await _audit(session, actor, "create", programme, None)
+    await record(session, actor, "create", programme, None)
     return programme
 
 
@@ -218,109 +190,8 @@ async def update(
         await _check_aim(session, changes["aim_id"], programme.portfolio_id)
     before = audit.snapshot(programme)
     await update_versioned(session, programme, changes, expected_version=expected_version)
-    await _audit(session, actor, "update", programme, before)
+    await record(session, actor, "update", programme, before)
     return programme
-
-
-# Key activities ----------------------------------------------------------------------------
-
-
-async def list_key_activities(
-    *,
-    session: AsyncSession,
-    programme_ids: Sequence[int],
-    due_from: date | None = None,
-    due_to: date | None = None,
-) -> Sequence[KeyActivity]:
-    statement = select(KeyActivity).where(col(KeyActivity.programme_id).in_(programme_ids))
-    if due_from is not None:
-        statement = statement.where(col(KeyActivity.end_date) >= due_from)
-    if due_to is not None:
-        statement = statement.where(col(KeyActivity.end_date) <= due_to)
-    statement = statement.order_by(col(KeyActivity.programme_id), col(KeyActivity.position))
-    return (await session.exec(statement)).all()
-
-
-async def add_key_activity(
-    *, session: AsyncSession, actor: Principal, programme_id: int, data: KeyActivityCreate
-) -> KeyActivity:
-    await get(session=session, programme_id=programme_id)
-    start = timescales.parse(data.start_text or "")
-    end = timescales.parse(data.end_text or "")
-    if start.start and end.end and end.end < start.start:
-        raise FieldError(
-            f"ends ({data.end_text}) before it starts ({data.start_text})", field="end_text"
-        )
-    position = (
-        await session.exec(
-            select(func.coalesce(func.max(KeyActivity.position), 0)).where(
-                KeyActivity.programme_id == programme_id
-            )
-        )
-    ).one()
-    activity = KeyActivity(
-        **data.model_dump(),
-        programme_id=programme_id,
-        position=int(position) + 1,
-        start_date=start.start,
-        end_date=end.end,
-        start_precision=start.precision.value,
-        end_precision=end.precision.value,
-    )
-    session.add(activity)
-    await session.flush()
-    await _audit(session, actor, "create", activity, None)
-    return activity
-
-
-# Highlight reports -------------------------------------------------------------------------
-
-
-async def list_highlight_reports(
-    *, session: AsyncSession, programme_ids: Sequence[int], up_to_period: str | None = None
-) -> Sequence[HighlightReport]:
-    statement = select(HighlightReport).where(col(HighlightReport.programme_id).in_(programme_ids))
-    if up_to_period is not None:
-        statement = statement.where(HighlightReport.period <= up_to_period)
-    statement = statement.order_by(
-        col(HighlightReport.programme_id), col(HighlightReport.period).desc()
-    )
-    return (await session.exec(statement)).all()
-
-
-async def latest_highlight_reports(
-    *, session: AsyncSession, programme_ids: Sequence[int], up_to_period: str | None = None
-) -> dict[int, HighlightReport]:
-    latest: dict[int, HighlightReport] = {}
-    for report in await list_highlight_reports(
-        session=session, programme_ids=programme_ids, up_to_period=up_to_period
-    ):
-        latest.setdefault(report.programme_id, report)
-    return latest
-
-
-async def submit_highlight_report(
-    *, session: AsyncSession, actor: Principal, programme_id: int, data: HighlightReportCreate
-) -> HighlightReport:
-    await get(session=session, programme_id=programme_id)
-    duplicate = (
-        await session.exec(
-            select(HighlightReport).where(
-                HighlightReport.programme_id == programme_id,
-                HighlightReport.period == data.period,
-            )
-        )
-    ).first()
-    if duplicate is not None:
-        raise Conflict(
-            f"programme {programme_id} already has a highlight report for {data.period}",
-            field="period",
-        )
-    report = HighlightReport(**data.model_dump(), programme_id=programme_id, author=actor.subject)
-    session.add(report)
-    await session.flush()
-    await _audit(session, actor, "create", report, None)
-    return report
 
 
 async def find_by_code(*, session: AsyncSession, code: str) -> Programme | None:
@@ -330,7 +201,3 @@ async def find_by_code(*, session: AsyncSession, code: str) -> Programme | None:
 async def get_aims(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Aim]:
     rows = (await session.exec(select(Aim).where(col(Aim.id).in_(ids)))).all()
     return {row.id: row for row in rows}  # type: ignore[misc]
-
-
-def dca_rag(dca: str) -> str:
-    return DCA(dca).rag

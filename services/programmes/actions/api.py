@@ -1,0 +1,5 @@
+"""REST for actions."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

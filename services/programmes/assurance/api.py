@@ -1,0 +1,5 @@
+"""REST for assurance."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""REST for governance."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

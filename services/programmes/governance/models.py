@@ -1,0 +1,1 @@
+"""governance: tables to come."""

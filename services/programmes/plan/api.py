@@ -1,0 +1,143 @@
+"""REST for portfolios, aims and programmes: thin routers over plan/service.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from services.common.auth import Reader, Writer
+from services.common.db import SessionDep
+from services.common.etag import expected_version, set_etag
+from services.common.pagination import Page, PageDep
+from services.programmes.plan import service
+from services.programmes.plan.schemas import (
+    AimCreate,
+    AimRead,
+    PortfolioCreate,
+    PortfolioRead,
+    ProgrammeCreate,
+    ProgrammeRead,
+    ProgrammeUpdate,
+)
+
+router = APIRouter()
+ExpectedVersion = Annotated[int, Depends(expected_version)]
+
+
+@router.get("/portfolios", response_model=list[PortfolioRead], tags=["portfolios"])
+async def list_portfolios(session: SessionDep, _: Reader) -> list[PortfolioRead]:
+    rows = await service.list_portfolios(session=session)
+    return [PortfolioRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post(
+    "/portfolios",
+    response_model=PortfolioRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["portfolios"],
+)
+async def create_portfolio(
+    data: PortfolioCreate, session: SessionDep, actor: Writer, response: Response
+) -> PortfolioRead:
+    portfolio = await service.create_portfolio(session=session, actor=actor, data=data)
+    set_etag(response, portfolio.version)
+    return PortfolioRead.model_validate(portfolio, from_attributes=True)
+
+
+async def _aim_reads(session: SessionDep, aims: list) -> list[AimRead]:  # type: ignore[type-arg]
+    outcomes = await service.outcomes_by_aim(session=session, aim_ids=[a.id for a in aims])
+    return [
+        AimRead.model_validate({**a.model_dump(), "outcomes": outcomes.get(a.id, [])}) for a in aims
+    ]
+
+
+@router.get("/aims", response_model=list[AimRead], tags=["aims"])
+async def list_aims(
+    session: SessionDep, _: Reader, portfolio_id: int | None = None
+) -> list[AimRead]:
+    aims = list(await service.list_aims(session=session, portfolio_id=portfolio_id))
+    return await _aim_reads(session, aims)
+
+
+@router.post("/aims", response_model=AimRead, status_code=status.HTTP_201_CREATED, tags=["aims"])
+async def create_aim(data: AimCreate, session: SessionDep, actor: Writer) -> AimRead:
+    aim = await service.create_aim(session=session, actor=actor, data=data)
+    return (await _aim_reads(session, [aim]))[0]
+
+
+@router.get("/programmes", response_model=Page[ProgrammeRead], tags=["programmes"])
+async def list_programmes(
+    session: SessionDep,
+    _: Reader,
+    page: PageDep,
+    portfolio_id: int | None = None,
+    aim_id: int | None = None,
+    directorate: str | None = None,
+    sao: Annotated[str | None, Query(description="part of the SAO's name or title")] = None,
+    q: Annotated[str | None, Query(description="part of the code or name")] = None,
+) -> Page[ProgrammeRead]:
+    rows, total = await service.list_programmes(
+        session=session,
+        page=page,
+        portfolio_id=portfolio_id,
+        aim_id=aim_id,
+        directorate=directorate,
+        sao=sao,
+        q=q,
+    )
+    return Page(
+        items=[ProgrammeRead.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/programmes",
+    response_model=ProgrammeRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["programmes"],
+)
+async def create_programme(
+    data: ProgrammeCreate, session: SessionDep, actor: Writer, response: Response
+) -> ProgrammeRead:
+    programme = await service.create(session=session, actor=actor, data=data)
+    set_etag(response, programme.version)
+    response.headers["Location"] = f"/programmes/{programme.id}"
+    return ProgrammeRead.model_validate(programme, from_attributes=True)
+
+
+@router.get("/programmes/by-code/{code}", response_model=ProgrammeRead, tags=["programmes"])
+async def get_programme_by_code(
+    code: str, session: SessionDep, _: Reader, response: Response
+) -> ProgrammeRead:
+    programme = await service.get_by_code(session=session, code=code)
+    set_etag(response, programme.version)
+    return ProgrammeRead.model_validate(programme, from_attributes=True)
+
+
+@router.get("/programmes/{programme_id}", response_model=ProgrammeRead, tags=["programmes"])
+async def get_programme(
+    programme_id: int, session: SessionDep, _: Reader, response: Response
+) -> ProgrammeRead:
+    programme = await service.get(session=session, programme_id=programme_id)
+    set_etag(response, programme.version)
+    return ProgrammeRead.model_validate(programme, from_attributes=True)
+
+
+@router.patch("/programmes/{programme_id}", response_model=ProgrammeRead, tags=["programmes"])
+async def update_programme(
+    programme_id: int,
+    data: ProgrammeUpdate,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    response: Response,
+) -> ProgrammeRead:
+    programme = await service.update(
+        session=session, actor=actor, programme_id=programme_id, data=data, expected_version=version
+    )
+    set_etag(response, programme.version)
+    return ProgrammeRead.model_validate(programme, from_attributes=True)

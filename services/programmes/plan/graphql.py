@@ -1,0 +1,235 @@
+"""The plan in the programmes subgraph: portfolios, aims, and the Programme entity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.types import Info
+
+from services.common.graphql import Context, input_dict, validate
+from services.common.pagination import PageParams
+from services.programmes.highlights import graphql as highlights
+from services.programmes.highlights.graphql import HighlightReport
+from services.programmes.milestones import graphql as milestones
+from services.programmes.milestones.graphql import KeyActivity
+from services.programmes.plan import models, service
+from services.programmes.plan.schemas import ProgrammeCreate, ProgrammeUpdate
+
+Ctx = Info[Context, None]
+
+
+@strawberry.type
+class Aim:
+    id: strawberry.ID
+    code: str
+    name: str
+    focus: str | None
+    outcomes: list[str]
+
+
+async def _load_programmes(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, models.Programme]:
+    return await service.get_many(session=session, ids=ids)
+
+
+async def _load_aims(session: AsyncSession, ids: Sequence[int]) -> dict[int, Aim]:
+    aims = await service.get_aims(session=session, ids=ids)
+    outcomes = await service.outcomes_by_aim(session=session, aim_ids=list(aims))
+    return {
+        aim_id: Aim(
+            id=strawberry.ID(str(aim_id)),
+            code=aim.code,
+            name=aim.name,
+            focus=aim.focus,
+            outcomes=outcomes.get(aim_id, []),
+        )
+        for aim_id, aim in aims.items()
+    }
+
+
+async def _load_portfolio_codes(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    return {p.id: p.code for p in await service.list_portfolios(session=session) if p.id in ids}  # type: ignore[misc]
+
+
+@strawberry.federation.type(keys=["id"], description="A priority programme of an improvement plan")
+class Programme:
+    id: strawberry.ID
+    code: str
+    name: str
+    purpose: str | None
+    directorate: str | None
+    sao: str = strawberry.field(description="Senior Accountable Officer")
+    rdl: str | None = strawberry.field(description="Responsible Delivery Lead")
+    lead_member: str
+    version: int
+    portfolio_id: strawberry.Private[int]
+    aim_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: models.Programme) -> Programme:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            code=row.code,
+            name=row.name,
+            purpose=row.purpose,
+            directorate=row.directorate,
+            sao=row.sao,
+            rdl=row.rdl,
+            lead_member=row.lead_member,
+            version=row.version,
+            portfolio_id=row.portfolio_id,
+            aim_id=row.aim_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Programme | None:
+        row = await info.context.loader("programme", _load_programmes).load(int(id))
+        return None if row is None else cls.from_row(row)
+
+    async def _aim(self, info: Ctx) -> Aim | None:
+        if self.aim_id is None:
+            return None
+        return await info.context.loader("aim", _load_aims).load(self.aim_id)
+
+    @strawberry.field
+    async def aim(self, info: Ctx) -> Aim | None:
+        return await self._aim(info)
+
+    @strawberry.field(description="the aim's code in its portfolio, e.g. AIM-1")
+    async def aim_code(self, info: Ctx) -> str | None:
+        aim = await self._aim(info)
+        return None if aim is None else aim.code
+
+    @strawberry.field
+    async def portfolio_code(self, info: Ctx) -> str:
+        code = await info.context.loader("portfolio_code", _load_portfolio_codes).load(
+            self.portfolio_id
+        )
+        return code or ""
+
+    @strawberry.field
+    async def key_activities(
+        self, info: Ctx, due_from: date | None = None, due_to: date | None = None
+    ) -> list[KeyActivity]:
+        return await milestones.key_activities_for(
+            info, int(self.id), due_from=due_from, due_to=due_to
+        )
+
+    @strawberry.field
+    async def highlight_reports(self, info: Ctx) -> list[HighlightReport]:
+        return await highlights.highlight_reports_for(info, int(self.id))
+
+    @strawberry.field(description="the newest highlight report, or the newest up to a period")
+    async def latest_highlight_report(
+        self, info: Ctx, up_to_period: str | None = None
+    ) -> HighlightReport | None:
+        return await highlights.latest_highlight_report_for(
+            info, int(self.id), up_to_period=up_to_period
+        )
+
+
+@strawberry.type
+class Portfolio:
+    id: strawberry.ID
+    code: str
+    name: str
+    source: str | None
+    rag_definition: str | None
+
+
+@strawberry.type
+class PlanQuery:
+    @strawberry.field
+    async def portfolios(self, info: Ctx) -> list[Portfolio]:
+        async with info.context.reading() as session:
+            rows = await service.list_portfolios(session=session)
+        return [
+            Portfolio(
+                id=strawberry.ID(str(r.id)),
+                code=r.code,
+                name=r.name,
+                source=r.source,
+                rag_definition=r.rag_definition,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def programmes(
+        self,
+        info: Ctx,
+        portfolio_id: strawberry.ID | None = None,
+        directorate: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Programme]:
+        async with info.context.reading() as session:
+            rows, _ = await service.list_programmes(
+                session=session,
+                page=PageParams(limit=min(limit, 500), offset=offset, sort=None),
+                portfolio_id=int(portfolio_id) if portfolio_id else None,
+                directorate=directorate,
+            )
+        return [Programme.from_row(r) for r in rows]
+
+    @strawberry.field
+    async def programme(self, info: Ctx, id: strawberry.ID) -> Programme | None:
+        return await Programme.resolve_reference(info, id)
+
+    @strawberry.field
+    async def programme_by_code(self, info: Ctx, code: str) -> Programme | None:
+        async with info.context.reading() as session:
+            row = await service.find_by_code(session=session, code=code)
+        return None if row is None else Programme.from_row(row)
+
+
+@strawberry.input
+class ProgrammeCreateInput:
+    portfolio_id: strawberry.ID
+    code: str
+    name: str
+    sao: str
+    lead_member: str
+    aim_id: strawberry.ID | None = None
+    purpose: str | None = None
+    directorate: str | None = None
+    rdl: str | None = None
+
+
+@strawberry.input
+class ProgrammeUpdateInput:
+    name: str | None = strawberry.UNSET
+    purpose: str | None = strawberry.UNSET
+    directorate: str | None = strawberry.UNSET
+    sao: str | None = strawberry.UNSET
+    rdl: str | None = strawberry.UNSET
+    lead_member: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class PlanMutation:
+    @strawberry.mutation
+    async def create_programme(self, info: Ctx, input: ProgrammeCreateInput) -> Programme:
+        data = validate(ProgrammeCreate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.create(session=session, actor=info.context.writer(), data=data)
+        return Programme.from_row(row)
+
+    @strawberry.mutation(description="change a programme; version is the one you last read")
+    async def update_programme(
+        self, info: Ctx, id: strawberry.ID, version: int, input: ProgrammeUpdateInput
+    ) -> Programme:
+        data = validate(ProgrammeUpdate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.update(
+                session=session,
+                actor=info.context.writer(),
+                programme_id=int(id),
+                data=data,
+                expected_version=version,
+            )
+        return Programme.from_row(row)

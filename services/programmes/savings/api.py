@@ -1,0 +1,5 @@
+"""REST for savings."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

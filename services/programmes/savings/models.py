@@ -1,0 +1,1 @@
+"""savings: tables to come."""

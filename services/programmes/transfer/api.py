@@ -1,0 +1,5 @@
+"""REST for transfer."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
