@@ -40,6 +40,7 @@ class Loader:
         }
         self.progress = progress
         self.created: dict[str, int] = {}
+        self.people: dict[str, int] = {}
 
     def close(self) -> None:
         for client in self.clients.values():
@@ -60,6 +61,19 @@ class Loader:
             return None
         response.raise_for_status()
         return response.json()
+
+    def person(self, name: str) -> int:
+        """The directory id of the person (or post) named, adding them when new."""
+        if name not in self.people:
+            found = self.clients["programmes"].get("/people", params={"q": name, "limit": 500})
+            match = next(
+                (p for p in found.raise_for_status().json()["items"] if p["name"] == name), None
+            )
+            if match is None:
+                match = self._post("programmes", "/people", {"name": name})
+                self._count("people")
+            self.people[name] = match["id"]
+        return self.people[name]
 
     def programmes(self) -> dict[str, int]:
         plan = json.loads(PLAN.read_text())
@@ -90,10 +104,9 @@ class Loader:
         for done, item in enumerate(plan["programmes"], start=1):
             programme = self._find("programmes", f"/programmes/by-code/{item['code']}")
             if programme is None:
-                body = {
-                    k: item.get(k)
-                    for k in ("code", "name", "purpose", "directorate", "sao", "rdl", "lead_member")
-                }
+                body = {k: item.get(k) for k in ("code", "name", "purpose", "directorate")}
+                for role in ("sao", "rdl", "lead_member"):
+                    body[f"{role}_id"] = self.person(item[role]) if item.get(role) else None
                 body["portfolio_id"] = portfolio["id"]
                 body["aim_id"] = aims[item["aim_code"]]["id"]
                 programme = self._post("programmes", "/programmes", body)

@@ -222,6 +222,16 @@ def live_programmes() -> Iterator[str]:
         proc.stop()
 
 
+def live_person(base_url: str, name: str) -> dict[str, Any]:
+    found = httpx.get(f"{base_url}/people", headers=ADMIN, params={"q": name}).json()["items"]
+    match = next((p for p in found if p["name"] == name), None)
+    if match is not None:
+        return match
+    response = httpx.post(f"{base_url}/people", headers=ADMIN, json={"name": name})
+    response.raise_for_status()
+    return response.json()
+
+
 def live_programme(base_url: str, code: str, **fields: Any) -> dict[str, Any]:
     """Create (or fetch) a programme in the live programmes service; returns its JSON."""
     existing = httpx.get(f"{base_url}/programmes/by-code/{code}", headers=ADMIN)
@@ -238,8 +248,8 @@ def live_programme(base_url: str, code: str, **fields: Any) -> dict[str, Any]:
         "portfolio_id": portfolio_id,
         "code": code,
         "name": f"Programme {code}",
-        "sao": "Strategic Director",
-        "lead_member": "Cabinet Member",
+        "sao_id": live_person(base_url, "Strategic Director")["id"],
+        "lead_member_id": live_person(base_url, "Cabinet Member")["id"],
         **fields,
     }
     response = httpx.post(f"{base_url}/programmes", headers=ADMIN, json=body)

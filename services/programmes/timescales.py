@@ -61,12 +61,82 @@ def _month_window(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), _month_end(year, month)
 
 
+def _months_between(start: date, end: date) -> list[tuple[int, int]]:
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_in_plan_year(original: str, month: int, financial_year_start: int) -> Timescale:
+    """A month named without a year falls in the plan's financial year (April to March)."""
+    year = financial_year_start if month >= 4 else financial_year_start + 1
+    start, end = _month_window(year, month)
+    return Timescale(original, start, end, Precision.month)
+
+
+PART_OF_MONTH = re.compile(r"^(?:(early|mid|late|end(?: of)?|beginning of|start of)\s+)(.+)$")
+
+
 def parse(text: str, *, financial_year_start: int | None = None) -> Timescale:
-    """Parse one timescale. ``financial_year_start`` anchors bare quarters (``Q1``) to a
-    financial year (April to March); without it they stay unknown."""
+    """Parse one timescale. ``financial_year_start`` is the plan's first financial year
+    (2015 for 2015/16): it anchors what plans write without a year (``Q1``, ``early June``,
+    ``Year 2 & 3``); without it those stay unknown rather than guessed."""
     original = text
     t = " ".join(text.replace("\u2013", "-").replace("\u2014", "-").split()).strip(" .")
     low = t.lower()
+
+    if low in ("mid year", "mid-year"):
+        if financial_year_start is None:
+            return Timescale(original, None, None, Precision.unknown)
+        return Timescale(
+            original,
+            date(financial_year_start, 9, 1),
+            date(financial_year_start, 10, 31),
+            Precision.month,
+        )
+
+    # "end April 2015", "early June", "late March", "end of 2015": the part of the window named
+    m = PART_OF_MONTH.match(low)
+    if m:
+        inner = parse(m[2], financial_year_start=financial_year_start)
+        if inner.start is None or inner.end is None:
+            if m[2] in ("year", "the year") and financial_year_start is not None:
+                inner = parse(f"{financial_year_start}/{(financial_year_start + 1) % 100:02d}")
+            else:
+                return Timescale(original, None, None, Precision.unknown)
+        assert inner.start is not None and inner.end is not None
+        if inner.precision == Precision.month:
+            return Timescale(original, inner.start, inner.end, Precision.month)
+        months = _months_between(inner.start, inner.end)
+        index = {"early": 0, "beginning of": 0, "start of": 0, "mid": len(months) // 2}.get(
+            m[1], len(months) - 1
+        )
+        start, end = _month_window(*months[index])
+        return Timescale(original, start, end, Precision.month)
+    if low in MONTHS and financial_year_start is not None:
+        return _month_in_plan_year(original, MONTHS[low], financial_year_start)
+
+    # "Year 2 & 3", "Year 1": financial years counted from the plan's first
+    m = re.fullmatch(r"years?\s+([1-9])(?:\s*(?:&|and|-|to)\s*([1-9]))?", low)
+    if m:
+        if financial_year_start is None:
+            return Timescale(original, None, None, Precision.unknown)
+        first = financial_year_start + int(m[1]) - 1
+        last = financial_year_start + int(m[2] or m[1]) - 1
+        return Timescale(original, date(first, 4, 1), date(last + 1, 3, 31), Precision.year)
+
+    if low in ("mid year", "mid-year"):
+        if financial_year_start is None:
+            return Timescale(original, None, None, Precision.unknown)
+        return Timescale(
+            original,
+            date(financial_year_start, 9, 1),
+            date(financial_year_start, 10, 31),
+            Precision.month,
+        )
 
     if low in UNKNOWN_WORDS:
         return Timescale(original, None, None, Precision.unknown)

@@ -26,7 +26,8 @@ from services.reporting.schemas import PackCreate
 PACK_QUERY = """
 query AssurancePack($upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!) {
   programmes(limit: 500) {
-    id code name directorate sao rdl leadMember portfolioCode aimCode
+    id code name directorate portfolioCode aimCode
+    sao { id name } rdl { id name } leadMember { id name }
     aim { code name }
     latestHighlightReport(upToPeriod: $upToPeriod) { id period dca dcaRag dcaReason }
     keyActivities(dueFrom: $dueFrom, dueTo: $dueTo) { id title startText endText endDate }
@@ -103,9 +104,9 @@ def compose(
                 "name": p["name"],
                 "directorate": p.get("directorate"),
                 "aim": (p.get("aim") or {}).get("name"),
-                "sao": p["sao"],
-                "rdl": p.get("rdl"),
-                "lead_member": p["leadMember"],
+                "sao": _person(p.get("sao")),
+                "rdl": _person(p.get("rdl")),
+                "lead_member": _person(p.get("leadMember")),
                 "dca": None
                 if report is None
                 else {
@@ -155,6 +156,10 @@ def compose(
         "unavailable_sections": unavailable,
         "programmes": programmes,
     }
+
+
+def _person(person: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if person is None else {"person_id": person["id"], "name": person["name"]}
 
 
 def _scorecard_row(kpi: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def url(ports: dict[str, int], name: str, path: str = "") -> str:
 
 CROSSING = """query($code: String!) {
   programmeByCode(code: $code) {
-    code sao leadMember aimCode
+    code sao { name } leadMember { name } aimCode
     risks(top: 2) { code residualScore programme { code } }
     kpis { code latest(upToPeriod: "2024-07") { value period revision colour } }
   }
@@ -85,7 +85,7 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     body = response.json()
     assert "errors" not in body, body
     programme = body["data"]["programmeByCode"]
-    assert programme["sao"] == "Director of Finance and Section 151 Officer"
+    assert programme["sao"]["name"] == "Director of Finance and Section 151 Officer"
     assert programme["risks"] and programme["risks"][0]["programme"]["code"] == "IRP-01"
     scores = [r["residualScore"] for r in programme["risks"]]
     assert scores == sorted(scores, reverse=True)

@@ -15,6 +15,21 @@ async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024") -> dict
     return response.json()
 
 
+async def make_person(api: httpx.AsyncClient, name: str, **extra) -> dict:
+    """The person named, from the directory or added to it."""
+    found = (await api.get("/people", headers=VIEWER, params={"q": name})).json()["items"]
+    for person in found:
+        if person["name"] == name:
+            return person
+    response = await api.post("/people", headers=EDITOR, json={"name": name, **extra})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+SAO = "Director of Finance and Section 151 Officer"
+LEAD_MEMBER = "Cabinet Member for Finance and Resources"
+
+
 async def make_programme(
     api: httpx.AsyncClient, portfolio_id: int, code: str = "IRP-01", **extra
 ) -> dict:
@@ -22,8 +37,8 @@ async def make_programme(
         "portfolio_id": portfolio_id,
         "code": code,
         "name": "Deliver Savings & Balance the Budget",
-        "sao": "Director of Finance and Section 151 Officer",
-        "lead_member": "Cabinet Member for Finance and Resources",
+        "sao_id": (await make_person(api, SAO))["id"],
+        "lead_member_id": (await make_person(api, LEAD_MEMBER))["id"],
         **extra,
     }
     response = await api.post("/programmes", headers=EDITOR, json=body)
@@ -41,13 +56,16 @@ async def test_create_read_and_audit(programmes_api: httpx.AsyncClient) -> None:
     got = await programmes_api.get(f"/programmes/{created['id']}", headers=VIEWER)
     assert got.status_code == 200
     assert got.headers["etag"] == '"1"'
-    assert got.json()["sao"] == "Director of Finance and Section 151 Officer"
+    assert got.json()["sao"]["name"] == SAO
+    assert got.json()["lead_member"]["name"] == LEAD_MEMBER and got.json()["rdl"] is None
     feed = await changes(programmes_api)
     assert [(c["entity"], c["action"], c["actor"]) for c in feed] == [
         ("portfolio", "create", "test-admin"),
+        ("person", "create", "test-editor"),
+        ("person", "create", "test-editor"),
         ("programme", "create", "test-editor"),
     ]
-    assert feed[1]["after"]["code"] == "IRP-01" and feed[1]["before"] is None
+    assert feed[3]["after"]["code"] == "IRP-01" and feed[3]["before"] is None
 
 
 async def test_auth_is_required_and_roles_enforced(programmes_api: httpx.AsyncClient) -> None:
@@ -75,15 +93,28 @@ async def test_bad_input_names_the_field_and_writes_nothing(
         json={"portfolio_id": portfolio["id"], "code": "IRP-02", "name": "x"},
     )
     assert missing.status_code == 422
-    assert {e["field"] for e in missing.json()["errors"]} == {"sao", "lead_member"}
+    assert {e["field"] for e in missing.json()["errors"]} == {"sao_id", "lead_member_id"}
+    programme = await make_programme(programmes_api, portfolio["id"])
+    people = {"sao_id": programme["sao"]["id"], "lead_member_id": programme["lead_member"]["id"]}
     unknown = await programmes_api.post(
         "/programmes",
         headers=EDITOR,
-        json={"portfolio_id": 999, "code": "IRP-02", "name": "x", "sao": "s", "lead_member": "l"},
+        json={"portfolio_id": 999, "code": "IRP-02", "name": "x", **people},
     )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "portfolio_id"
-    await make_programme(programmes_api, portfolio["id"])
+    nobody = await programmes_api.post(
+        "/programmes",
+        headers=EDITOR,
+        json={
+            "portfolio_id": portfolio["id"],
+            "code": "IRP-02",
+            "name": "x",
+            **people,
+            "rdl_id": 999,
+        },
+    )
+    assert nobody.status_code == 422 and nobody.json()["errors"][0]["field"] == "rdl_id"
     duplicate = await programmes_api.post(
         "/programmes",
         headers=EDITOR,
@@ -91,37 +122,38 @@ async def test_bad_input_names_the_field_and_writes_nothing(
             "portfolio_id": portfolio["id"],
             "code": "IRP-01",
             "name": "x",
-            "sao": "s",
-            "lead_member": "l",
+            **people,
         },
     )
     assert duplicate.status_code == 409
     assert duplicate.json()["errors"][0]["field"] == "code"
     listing = (await programmes_api.get("/programmes", headers=VIEWER)).json()
     assert listing["total"] == 1
-    assert len(await changes(programmes_api)) == 2
+    assert len(await changes(programmes_api)) == 4
 
 
 async def test_optimistic_concurrency(programmes_api: httpx.AsyncClient) -> None:
     portfolio = await make_portfolio(programmes_api)
     programme = await make_programme(programmes_api, portfolio["id"])
     url = f"/programmes/{programme['id']}"
-    blind = await programmes_api.patch(url, headers=EDITOR, json={"rdl": "A. Lead"})
+    a_lead = (await make_person(programmes_api, "A. Lead"))["id"]
+    b_lead = (await make_person(programmes_api, "B. Lead"))["id"]
+    blind = await programmes_api.patch(url, headers=EDITOR, json={"rdl_id": a_lead})
     assert blind.status_code == 428
     first = await programmes_api.patch(
-        url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "A. Lead"}
+        url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl_id": a_lead}
     )
     assert first.status_code == 200 and first.headers["etag"] == '"2"'
     stale = await programmes_api.patch(
-        url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl": "B. Lead"}
+        url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl_id": b_lead}
     )
     assert stale.status_code == 412
     assert stale.json()["errors"][0]["field"] == "If-Match"
     now = (await programmes_api.get(url, headers=VIEWER)).json()
-    assert now["rdl"] == "A. Lead" and now["version"] == 2
+    assert now["rdl"]["name"] == "A. Lead" and now["version"] == 2
     feed = await changes(programmes_api)
     assert feed[-1]["action"] == "update"
-    assert feed[-1]["before"]["rdl"] is None and feed[-1]["after"]["rdl"] == "A. Lead"
+    assert feed[-1]["before"]["rdl_id"] is None and feed[-1]["after"]["rdl_id"] == a_lead
 
 
 async def test_key_activities_keep_text_and_parse_dates(programmes_api: httpx.AsyncClient) -> None:
@@ -180,8 +212,8 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
     portfolio = await make_portfolio(programmes_api)
     programme = await make_programme(programmes_api, portfolio["id"])
     query = """query($reps: [_Any!]!) {
-      programmes { code sao portfolioCode latestHighlightReport { dca } }
-      _entities(representations: $reps) { ... on Programme { id name leadMember } }
+      programmes { code sao { name } portfolioCode latestHighlightReport { dca } }
+      _entities(representations: $reps) { ... on Programme { id name leadMember { name } } }
     }"""
     reps = [{"__typename": "Programme", "id": str(programme["id"])}]
     response = await programmes_api.post(
@@ -191,31 +223,35 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
     assert data["programmes"] == [
         {
             "code": "IRP-01",
-            "sao": programme["sao"],
+            "sao": {"name": SAO},
             "portfolioCode": "IRP-2024",
             "latestHighlightReport": None,
         }
     ]
-    assert data["_entities"][0]["leadMember"] == programme["lead_member"]
+    assert data["_entities"][0]["leadMember"] == {"name": LEAD_MEMBER}
 
-    mutation = """mutation($id: ID!, $v: Int!) {
-      updateProgramme(id: $id, version: $v, input: {rdl: "Head of Finance"}) { rdl version } }"""
+    head = await make_person(programmes_api, "Head of Finance")
+    mutation = """mutation($id: ID!, $v: Int!, $rdl: ID!) {
+      updateProgramme(id: $id, version: $v, input: {rdlId: $rdl}) { rdl { name } version } }"""
     denied = await programmes_api.post(
         "/graphql",
         headers=VIEWER,
-        json={"query": mutation, "variables": {"id": programme["id"], "v": 1}},
+        json={"query": mutation, "variables": {"id": programme["id"], "v": 1, "rdl": head["id"]}},
     )
     assert denied.json()["errors"][0]["extensions"]["status"] == 403
     ok = await programmes_api.post(
         "/graphql",
         headers=EDITOR,
-        json={"query": mutation, "variables": {"id": programme["id"], "v": 1}},
+        json={"query": mutation, "variables": {"id": programme["id"], "v": 1, "rdl": head["id"]}},
     )
-    assert ok.json()["data"]["updateProgramme"] == {"rdl": "Head of Finance", "version": 2}
+    assert ok.json()["data"]["updateProgramme"] == {
+        "rdl": {"name": "Head of Finance"},
+        "version": 2,
+    }
     stale = await programmes_api.post(
         "/graphql",
         headers=EDITOR,
-        json={"query": mutation, "variables": {"id": programme["id"], "v": 1}},
+        json={"query": mutation, "variables": {"id": programme["id"], "v": 1, "rdl": head["id"]}},
     )
     assert stale.json()["errors"][0]["extensions"]["status"] == 412
     anonymous = await programmes_api.post("/graphql", json={"query": "{ programmes { code } }"})

@@ -14,11 +14,16 @@ from services.programmes.plan import service
 from services.programmes.plan.schemas import (
     AimCreate,
     AimRead,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
     PortfolioCreate,
     PortfolioRead,
     ProgrammeCreate,
     ProgrammeRead,
     ProgrammeUpdate,
+    WorkstreamCreate,
+    WorkstreamRead,
 )
 
 router = APIRouter()
@@ -74,6 +79,8 @@ async def list_programmes(
     portfolio_id: int | None = None,
     aim_id: int | None = None,
     directorate: str | None = None,
+    sao_id: int | None = None,
+    person_id: Annotated[int | None, Query(description="holds any role on it")] = None,
     sao: Annotated[str | None, Query(description="part of the SAO's name or title")] = None,
     q: Annotated[str | None, Query(description="part of the code or name")] = None,
 ) -> Page[ProgrammeRead]:
@@ -83,11 +90,13 @@ async def list_programmes(
         portfolio_id=portfolio_id,
         aim_id=aim_id,
         directorate=directorate,
+        sao_id=sao_id,
+        person_id=person_id,
         sao=sao,
         q=q,
     )
     return Page(
-        items=[ProgrammeRead.model_validate(r, from_attributes=True) for r in rows],
+        items=await service.reads(session=session, programmes=rows),
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -106,7 +115,7 @@ async def create_programme(
     programme = await service.create(session=session, actor=actor, data=data)
     set_etag(response, programme.version)
     response.headers["Location"] = f"/programmes/{programme.id}"
-    return ProgrammeRead.model_validate(programme, from_attributes=True)
+    return (await service.reads(session=session, programmes=[programme]))[0]
 
 
 @router.get("/programmes/by-code/{code}", response_model=ProgrammeRead, tags=["programmes"])
@@ -115,7 +124,7 @@ async def get_programme_by_code(
 ) -> ProgrammeRead:
     programme = await service.get_by_code(session=session, code=code)
     set_etag(response, programme.version)
-    return ProgrammeRead.model_validate(programme, from_attributes=True)
+    return (await service.reads(session=session, programmes=[programme]))[0]
 
 
 @router.get("/programmes/{programme_id}", response_model=ProgrammeRead, tags=["programmes"])
@@ -124,7 +133,7 @@ async def get_programme(
 ) -> ProgrammeRead:
     programme = await service.get(session=session, programme_id=programme_id)
     set_etag(response, programme.version)
-    return ProgrammeRead.model_validate(programme, from_attributes=True)
+    return (await service.reads(session=session, programmes=[programme]))[0]
 
 
 @router.patch("/programmes/{programme_id}", response_model=ProgrammeRead, tags=["programmes"])
@@ -140,4 +149,86 @@ async def update_programme(
         session=session, actor=actor, programme_id=programme_id, data=data, expected_version=version
     )
     set_etag(response, programme.version)
-    return ProgrammeRead.model_validate(programme, from_attributes=True)
+    return (await service.reads(session=session, programmes=[programme]))[0]
+
+
+@router.get("/people", response_model=Page[PersonRead], tags=["people"])
+async def list_people(
+    session: SessionDep,
+    _: Reader,
+    page: PageDep,
+    q: Annotated[str | None, Query(description="part of the name or post")] = None,
+) -> Page[PersonRead]:
+    rows, total = await service.list_people(session=session, page=page, q=q)
+    return Page(
+        items=await _person_reads(session, rows), total=total, limit=page.limit, offset=page.offset
+    )
+
+
+async def _person_reads(session: SessionDep, people: list) -> list[PersonRead]:  # type: ignore[type-arg]
+    roles = await service.roles_held(session=session, person_ids=[p.id for p in people])
+    return [PersonRead.model_validate({**p.model_dump(), "roles": roles[p.id]}) for p in people]
+
+
+@router.post(
+    "/people", response_model=PersonRead, status_code=status.HTTP_201_CREATED, tags=["people"]
+)
+async def create_person(
+    data: PersonCreate, session: SessionDep, actor: Writer, response: Response
+) -> PersonRead:
+    person = await service.create_person(session=session, actor=actor, data=data)
+    set_etag(response, person.version)
+    return (await _person_reads(session, [person]))[0]
+
+
+@router.get("/people/{person_id}", response_model=PersonRead, tags=["people"])
+async def get_person(
+    person_id: int, session: SessionDep, _: Reader, response: Response
+) -> PersonRead:
+    person = await service.get_person(session=session, person_id=person_id)
+    set_etag(response, person.version)
+    return (await _person_reads(session, [person]))[0]
+
+
+@router.patch("/people/{person_id}", response_model=PersonRead, tags=["people"])
+async def update_person(
+    person_id: int,
+    data: PersonUpdate,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    response: Response,
+) -> PersonRead:
+    person = await service.update_person(
+        session=session, actor=actor, person_id=person_id, data=data, expected_version=version
+    )
+    set_etag(response, person.version)
+    return (await _person_reads(session, [person]))[0]
+
+
+@router.get(
+    "/programmes/{programme_id}/workstreams",
+    response_model=list[WorkstreamRead],
+    tags=["workstreams"],
+)
+async def list_workstreams(
+    programme_id: int, session: SessionDep, _: Reader
+) -> list[WorkstreamRead]:
+    await service.get(session=session, programme_id=programme_id)
+    rows = await service.list_workstreams(session=session, programme_ids=[programme_id])
+    return [WorkstreamRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post(
+    "/programmes/{programme_id}/workstreams",
+    response_model=WorkstreamRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["workstreams"],
+)
+async def add_workstream(
+    programme_id: int, data: WorkstreamCreate, session: SessionDep, actor: Writer
+) -> WorkstreamRead:
+    workstream = await service.add_workstream(
+        session=session, actor=actor, programme_id=programme_id, data=data
+    )
+    return WorkstreamRead.model_validate(workstream, from_attributes=True)

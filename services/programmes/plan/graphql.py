@@ -30,6 +30,60 @@ class Aim:
     outcomes: list[str]
 
 
+@strawberry.type(description="someone (or a post) holding roles in the plan")
+class Person:
+    id: strawberry.ID
+    name: str
+    title: str | None
+    email: str | None
+    directorate: str | None
+
+    @classmethod
+    def from_row(cls, row: models.Person) -> Person:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            title=row.title,
+            email=row.email,
+            directorate=row.directorate,
+        )
+
+
+@strawberry.type
+class Workstream:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    lead: str | None
+    position: int
+
+
+async def _load_people(session: AsyncSession, ids: Sequence[int]) -> dict[int, Person]:
+    people = await service.get_people(session=session, ids=ids)
+    return {person_id: Person.from_row(row) for person_id, row in people.items()}
+
+
+async def _person(info: Ctx, person_id: int) -> Person | None:
+    return await info.context.loader("person", _load_people).load(person_id)
+
+
+async def _load_workstreams(
+    session: AsyncSession, programme_ids: Sequence[int]
+) -> dict[int, list[Workstream]]:
+    found: dict[int, list[Workstream]] = {}
+    for row in await service.list_workstreams(session=session, programme_ids=programme_ids):
+        found.setdefault(row.programme_id, []).append(
+            Workstream(
+                id=strawberry.ID(str(row.id)),
+                name=row.name,
+                description=row.description,
+                lead=row.lead,
+                position=row.position,
+            )
+        )
+    return found
+
+
 async def _load_programmes(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, models.Programme]:
@@ -62,9 +116,9 @@ class Programme:
     name: str
     purpose: str | None
     directorate: str | None
-    sao: str = strawberry.field(description="Senior Accountable Officer")
-    rdl: str | None = strawberry.field(description="Responsible Delivery Lead")
-    lead_member: str
+    sao_id: strawberry.Private[int]
+    rdl_id: strawberry.Private[int | None]
+    lead_member_id: strawberry.Private[int]
     version: int
     portfolio_id: strawberry.Private[int]
     aim_id: strawberry.Private[int | None]
@@ -77,13 +131,29 @@ class Programme:
             name=row.name,
             purpose=row.purpose,
             directorate=row.directorate,
-            sao=row.sao,
-            rdl=row.rdl,
-            lead_member=row.lead_member,
+            sao_id=row.sao_id,
+            rdl_id=row.rdl_id,
+            lead_member_id=row.lead_member_id,
             version=row.version,
             portfolio_id=row.portfolio_id,
             aim_id=row.aim_id,
         )
+
+    @strawberry.field(description="Senior Accountable Officer")
+    async def sao(self, info: Ctx) -> Person:
+        return await _person(info, self.sao_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Responsible Delivery Lead")
+    async def rdl(self, info: Ctx) -> Person | None:
+        return None if self.rdl_id is None else await _person(info, self.rdl_id)
+
+    @strawberry.field
+    async def lead_member(self, info: Ctx) -> Person:
+        return await _person(info, self.lead_member_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def workstreams(self, info: Ctx) -> list[Workstream]:
+        return await info.context.loader("workstreams", _load_workstreams, []).load(int(self.id))  # type: ignore[return-value]
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Programme | None:
@@ -181,6 +251,14 @@ class PlanQuery:
         return await Programme.resolve_reference(info, id)
 
     @strawberry.field
+    async def people(self, info: Ctx, q: str | None = None, limit: int = 100) -> list[Person]:
+        async with info.context.reading() as session:
+            rows, _ = await service.list_people(
+                session=session, page=PageParams(limit=min(limit, 500), offset=0, sort=None), q=q
+            )
+        return [Person.from_row(r) for r in rows]
+
+    @strawberry.field
     async def programme_by_code(self, info: Ctx, code: str) -> Programme | None:
         async with info.context.reading() as session:
             row = await service.find_by_code(session=session, code=code)
@@ -192,12 +270,13 @@ class ProgrammeCreateInput:
     portfolio_id: strawberry.ID
     code: str
     name: str
-    sao: str
-    lead_member: str
+    sao_id: strawberry.ID
+    lead_member_id: strawberry.ID
     aim_id: strawberry.ID | None = None
     purpose: str | None = None
     directorate: str | None = None
-    rdl: str | None = None
+    rdl_id: strawberry.ID | None = None
+    board_id: strawberry.ID | None = None
 
 
 @strawberry.input
@@ -205,9 +284,10 @@ class ProgrammeUpdateInput:
     name: str | None = strawberry.UNSET
     purpose: str | None = strawberry.UNSET
     directorate: str | None = strawberry.UNSET
-    sao: str | None = strawberry.UNSET
-    rdl: str | None = strawberry.UNSET
-    lead_member: str | None = strawberry.UNSET
+    sao_id: strawberry.ID | None = strawberry.UNSET
+    rdl_id: strawberry.ID | None = strawberry.UNSET
+    lead_member_id: strawberry.ID | None = strawberry.UNSET
+    board_id: strawberry.ID | None = strawberry.UNSET
 
 
 @strawberry.type

@@ -9,7 +9,13 @@ from sqlmodel import Field
 
 from services.common.db import utc_column, utcnow
 from services.programmes.base import Base
-from services.programmes.plan.schemas import AimBase, PortfolioBase, ProgrammeBase
+from services.programmes.plan.schemas import (
+    AimBase,
+    PersonBase,
+    PortfolioBase,
+    ProgrammeBase,
+    WorkstreamBase,
+)
 
 
 class Portfolio(Base, PortfolioBase, table=True):
@@ -32,10 +38,29 @@ class Outcome(Base, table=True):
     text: str
 
 
+class Person(Base, PersonBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = 1
+
+
 class Programme(Base, ProgrammeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     portfolio_id: int = Field(foreign_key="portfolio.id", index=True)
     aim_id: int | None = Field(default=None, foreign_key="aim.id", index=True)
+    sao_id: int = Field(foreign_key="person.id", index=True)
+    rdl_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    lead_member_id: int = Field(foreign_key="person.id", index=True)
+    # The Directorate Board overseeing it (governance/models.py declares the board table).
+    board_id: int | None = Field(default=None, index=True)
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Workstream(Base, WorkstreamBase, table=True):
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    position: int
+    version: int = 1

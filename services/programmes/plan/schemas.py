@@ -45,6 +45,47 @@ class AimRead(AimBase):
     outcomes: list[str] = []
 
 
+# People ------------------------------------------------------------------------------------
+
+
+class PersonBase(SQLModel):
+    """Someone (or a post, where the plan names only the post) who holds roles in the plan."""
+
+    name: str = Field(min_length=1, max_length=200, index=True, unique=True)
+    title: str | None = Field(default=None, max_length=200, description="post held")
+    email: str | None = Field(default=None, max_length=200)
+    directorate: str | None = Field(default=None, max_length=120)
+
+
+class PersonCreate(PersonBase):
+    pass
+
+
+class PersonUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=200)
+    directorate: str | None = Field(default=None, max_length=120)
+
+
+class PersonRef(SQLModel):
+    id: int
+    name: str
+    title: str | None = None
+
+
+class RoleHeld(SQLModel):
+    role: str = Field(description="SAO, RDL or Lead Member")
+    programme_id: int
+    programme_code: str
+
+
+class PersonRead(PersonBase):
+    id: int
+    version: int
+    roles: list[RoleHeld] = []
+
+
 # Programme ---------------------------------------------------------------------------------
 
 
@@ -53,30 +94,56 @@ class ProgrammeBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     purpose: str | None = None
     directorate: str | None = Field(default=None, max_length=120, index=True)
-    sao: str = Field(min_length=1, max_length=200, description="Senior Accountable Officer")
-    rdl: str | None = Field(default=None, max_length=200, description="Responsible Delivery Lead")
-    lead_member: str = Field(min_length=1, max_length=200)
 
 
 class ProgrammeCreate(ProgrammeBase):
     portfolio_id: int
     aim_id: int | None = None
+    sao_id: int = Field(description="Senior Accountable Officer (a person's id)")
+    rdl_id: int | None = Field(default=None, description="Responsible Delivery Lead")
+    lead_member_id: int = Field(description="Lead Member (a person's id)")
+    board_id: int | None = Field(default=None, description="the Directorate Board overseeing it")
 
 
 class ProgrammeUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     purpose: str | None = None
     directorate: str | None = Field(default=None, max_length=120)
-    sao: str | None = Field(default=None, min_length=1, max_length=200)
-    rdl: str | None = Field(default=None, max_length=200)
-    lead_member: str | None = Field(default=None, min_length=1, max_length=200)
     aim_id: int | None = None
+    sao_id: int | None = None
+    rdl_id: int | None = None
+    lead_member_id: int | None = None
+    board_id: int | None = None
 
 
 class ProgrammeRead(ProgrammeBase):
     id: int
     portfolio_id: int
     aim_id: int | None
+    board_id: int | None
+    sao: PersonRef
+    rdl: PersonRef | None
+    lead_member: PersonRef
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+# Workstream --------------------------------------------------------------------------------
+
+
+class WorkstreamBase(SQLModel):
+    name: str = Field(min_length=1, max_length=300)
+    description: str | None = None
+    lead: str | None = Field(default=None, max_length=200, description="as the plan names it")
+
+
+class WorkstreamCreate(WorkstreamBase):
+    pass
+
+
+class WorkstreamRead(WorkstreamBase):
+    id: int
+    programme_id: int
+    position: int
+    version: int

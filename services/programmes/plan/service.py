@@ -15,12 +15,18 @@ from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.pagination import PageParams, order_by, paginate
 from services.programmes.base import record
-from services.programmes.plan.models import Aim, Outcome, Portfolio, Programme
+from services.programmes.plan.models import Aim, Outcome, Person, Portfolio, Programme, Workstream
 from services.programmes.plan.schemas import (
     AimCreate,
+    PersonCreate,
+    PersonRef,
+    PersonUpdate,
     PortfolioCreate,
     ProgrammeCreate,
+    ProgrammeRead,
     ProgrammeUpdate,
+    RoleHeld,
+    WorkstreamCreate,
 )
 
 # Portfolios and aims -----------------------------------------------------------------------
@@ -97,7 +103,8 @@ async def create_aim(*, session: AsyncSession, actor: Principal, data: AimCreate
 
 # Programmes --------------------------------------------------------------------------------
 
-PROGRAMME_SORTS = {"code", "name", "directorate", "sao", "updated_at"}
+PROGRAMME_SORTS = {"code", "name", "directorate", "updated_at"}
+ROLE_FIELDS = {"sao_id": "SAO", "rdl_id": "RDL", "lead_member_id": "Lead Member"}
 
 
 async def list_programmes(
@@ -107,6 +114,8 @@ async def list_programmes(
     portfolio_id: int | None = None,
     aim_id: int | None = None,
     directorate: str | None = None,
+    sao_id: int | None = None,
+    person_id: int | None = None,
     sao: str | None = None,
     q: str | None = None,
 ) -> tuple[list[Programme], int]:
@@ -117,8 +126,21 @@ async def list_programmes(
         statement = statement.where(Programme.aim_id == aim_id)
     if directorate:
         statement = statement.where(func.lower(Programme.directorate) == directorate.lower())
+    if sao_id is not None:
+        statement = statement.where(Programme.sao_id == sao_id)
+    if person_id is not None:
+        statement = statement.where(
+            or_(
+                Programme.sao_id == person_id,
+                Programme.rdl_id == person_id,
+                Programme.lead_member_id == person_id,
+            )
+        )
     if sao:
-        statement = statement.where(col(Programme.sao).ilike(f"%{sao}%"))
+        saos = select(Person.id).where(
+            or_(col(Person.name).ilike(f"%{sao}%"), col(Person.title).ilike(f"%{sao}%"))
+        )
+        statement = statement.where(col(Programme.sao_id).in_(saos))
     if q:
         statement = statement.where(
             or_(col(Programme.name).ilike(f"%{q}%"), col(Programme.code).ilike(f"%{q}%"))
@@ -158,11 +180,19 @@ async def _check_aim(session: AsyncSession, aim_id: int | None, portfolio_id: in
         raise FieldError(f"aim {aim_id} belongs to another portfolio", field="aim_id")
 
 
+async def _check_people(session: AsyncSession, values: dict[str, int | None]) -> None:
+    for name, person_id in values.items():
+        if name in ROLE_FIELDS and person_id is not None:
+            if await session.get(Person, person_id) is None:
+                raise FieldError(f"no person with id {person_id}", field=name)
+
+
 async def create(*, session: AsyncSession, actor: Principal, data: ProgrammeCreate) -> Programme:
     portfolio = await session.get(Portfolio, data.portfolio_id)
     if portfolio is None:
         raise FieldError(f"no portfolio with id {data.portfolio_id}", field="portfolio_id")
     await _check_aim(session, data.aim_id, data.portfolio_id)
+    await _check_people(session, data.model_dump(include=set(ROLE_FIELDS)))
     existing = (await session.exec(select(Programme).where(Programme.code == data.code))).first()
     if existing is not None:
         raise Conflict(f"a programme with code {data.code!r} exists", field="code")
@@ -183,9 +213,10 @@ async def update(
 ) -> Programme:
     programme = await get(session=session, programme_id=programme_id)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "sao", "lead_member"):
+    for required in ("name", "sao_id", "lead_member_id"):
         if required in changes and changes[required] is None:
             raise FieldError(f"{required} cannot be empty: every programme has one", field=required)
+    await _check_people(session, changes)
     if "aim_id" in changes:
         await _check_aim(session, changes["aim_id"], programme.portfolio_id)
     before = audit.snapshot(programme)
@@ -201,3 +232,144 @@ async def find_by_code(*, session: AsyncSession, code: str) -> Programme | None:
 async def get_aims(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Aim]:
     rows = (await session.exec(select(Aim).where(col(Aim.id).in_(ids)))).all()
     return {row.id: row for row in rows}  # type: ignore[misc]
+
+
+async def reads(*, session: AsyncSession, programmes: Sequence[Programme]) -> list[ProgrammeRead]:
+    """Programmes as the API shows them, with their SAO, RDL and Lead Member named."""
+    ids = {p.sao_id for p in programmes} | {p.lead_member_id for p in programmes}
+    ids |= {p.rdl_id for p in programmes if p.rdl_id is not None}
+    people = await get_people(session=session, ids=list(ids))
+
+    def ref(person_id: int | None) -> PersonRef | None:
+        person = people.get(person_id) if person_id is not None else None
+        return None if person is None else PersonRef.model_validate(person, from_attributes=True)
+
+    return [
+        ProgrammeRead.model_validate(
+            {
+                **p.model_dump(),
+                "sao": ref(p.sao_id),
+                "rdl": ref(p.rdl_id),
+                "lead_member": ref(p.lead_member_id),
+            }
+        )
+        for p in programmes
+    ]
+
+
+# People ------------------------------------------------------------------------------------
+
+PEOPLE_SORTS = {"name", "title", "directorate"}
+
+
+async def list_people(
+    *, session: AsyncSession, page: PageParams, q: str | None = None
+) -> tuple[list[Person], int]:
+    statement = select(Person)
+    if q:
+        statement = statement.where(
+            or_(col(Person.name).ilike(f"%{q}%"), col(Person.title).ilike(f"%{q}%"))
+        )
+    statement = statement.order_by(*order_by(Person, page.sort, PEOPLE_SORTS, [Person.name]))
+    return await paginate(session, statement, page)
+
+
+async def get_person(*, session: AsyncSession, person_id: int) -> Person:
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person with id {person_id}", field="person_id")
+    return person
+
+
+async def get_people(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Person]:
+    rows = (await session.exec(select(Person).where(col(Person.id).in_(ids)))).all()
+    return {row.id: row for row in rows}  # type: ignore[misc]
+
+
+async def find_person(*, session: AsyncSession, name: str) -> Person | None:
+    return (await session.exec(select(Person).where(Person.name == name))).first()
+
+
+async def create_person(*, session: AsyncSession, actor: Principal, data: PersonCreate) -> Person:
+    if await find_person(session=session, name=data.name) is not None:
+        raise Conflict(f"a person named {data.name!r} is in the directory", field="name")
+    person = Person.model_validate(data)
+    session.add(person)
+    await session.flush()
+    await record(session, actor, "create", person, None)
+    return person
+
+
+async def update_person(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    person_id: int,
+    data: PersonUpdate,
+    expected_version: int,
+) -> Person:
+    person = await get_person(session=session, person_id=person_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name") is None and "name" in changes:
+        raise FieldError("a person needs a name", field="name")
+    if "name" in changes and changes["name"] != person.name:
+        if await find_person(session=session, name=changes["name"]) is not None:
+            raise Conflict(f"a person named {changes['name']!r} is in the directory", field="name")
+    before = audit.snapshot(person)
+    await update_versioned(session, person, changes, expected_version=expected_version)
+    await record(session, actor, "update", person, before)
+    return person
+
+
+async def roles_held(
+    *, session: AsyncSession, person_ids: Sequence[int]
+) -> dict[int, list[RoleHeld]]:
+    """Every role each person holds: a person may be SAO of one programme and RDL of another."""
+    held: dict[int, list[RoleHeld]] = {person_id: [] for person_id in person_ids}
+    statement = select(Programme).where(
+        or_(
+            col(Programme.sao_id).in_(person_ids),
+            col(Programme.rdl_id).in_(person_ids),
+            col(Programme.lead_member_id).in_(person_ids),
+        )
+    )
+    for programme in (await session.exec(statement.order_by(col(Programme.code)))).all():
+        for field_name, role in ROLE_FIELDS.items():
+            person_id = getattr(programme, field_name)
+            if person_id in held:
+                held[person_id].append(
+                    RoleHeld(role=role, programme_id=programme.id, programme_code=programme.code)  # type: ignore[arg-type]
+                )
+    return held
+
+
+# Workstreams -------------------------------------------------------------------------------
+
+
+async def list_workstreams(
+    *, session: AsyncSession, programme_ids: Sequence[int]
+) -> Sequence[Workstream]:
+    statement = (
+        select(Workstream)
+        .where(col(Workstream.programme_id).in_(programme_ids))
+        .order_by(col(Workstream.programme_id), col(Workstream.position))
+    )
+    return (await session.exec(statement)).all()
+
+
+async def add_workstream(
+    *, session: AsyncSession, actor: Principal, programme_id: int, data: WorkstreamCreate
+) -> Workstream:
+    await get(session=session, programme_id=programme_id)
+    existing = await list_workstreams(session=session, programme_ids=[programme_id])
+    if any(w.name == data.name for w in existing):
+        raise Conflict(
+            f"programme {programme_id} already has a workstream {data.name!r}", field="name"
+        )
+    workstream = Workstream(
+        **data.model_dump(), programme_id=programme_id, position=len(existing) + 1
+    )
+    session.add(workstream)
+    await session.flush()
+    await record(session, actor, "create", workstream, None)
+    return workstream
