@@ -188,8 +188,18 @@ def parse(text: str, *, financial_year_start: int | None = None) -> Timescale:
         year = int(m[1])
         return Timescale(original, date(year, 1, 1), date(year, 12, 31), Precision.year)
 
-    # Q1, Q2/3, Q1 2024/25 - financial-year quarters (Q1 = April to June)
-    m = re.fullmatch(r"q([1-4])(?:\s*[/\-&]\s*q?([1-4]))?(?:\s+(\d{4})\s*/\s*\d{2,4})?", low)
+    # "Q1: April - June 15", "Q2 July - September 15": a quarter that names its months
+    m = re.fullmatch(r"q[1-4]:?\s+([a-z]+)\s*-\s*([a-z]+)[\s\-']*(\d{2}|\d{4})", low)
+    if m and m[1] in MONTHS and m[2] in MONTHS:
+        end_year = _year(m[3])
+        first, last = MONTHS[m[1]], MONTHS[m[2]]
+        start_year = end_year - 1 if first > last else end_year
+        return Timescale(
+            original, date(start_year, first, 1), _month_end(end_year, last), Precision.quarter
+        )
+
+    # Q1, Q2/3, Q1 Q2, Q1 2024/25 - financial-year quarters (Q1 = April to June)
+    m = re.fullmatch(r"q([1-4])(?:\s*[/\-&\s]\s*q?([1-4]))?(?:\s+(\d{4})\s*/\s*\d{2,4})?", low)
     if m:
         fy = int(m[3]) if m[3] else financial_year_start
         if fy is None:

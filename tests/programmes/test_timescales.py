@@ -94,3 +94,25 @@ def test_quarters_need_a_financial_year() -> None:
     assert (q23.start, q23.end) == (date(2015, 7, 1), date(2015, 12, 31))
     q4 = parse("Q4", financial_year_start=2024)
     assert (q4.start, q4.end) == (date(2025, 1, 1), date(2025, 3, 31))
+
+
+PLAN_2015 = json.loads((ROOT / "services/programmes/seed_data/ap_2015.json").read_text())
+
+
+@pytest.mark.parametrize("text", PLAN_2015["timescales"])
+def test_every_2015_timescale_parses_with_the_plan_year(text: str) -> None:
+    result = parse(text, financial_year_start=2015)
+    if text in ("TBC", "Ongoing"):
+        assert result.start is None
+    else:
+        assert result.start is not None and result.end is not None, text
+        assert result.start <= result.end
+
+
+def test_a_quarter_that_names_its_months_needs_no_plan_year() -> None:
+    q4 = parse("Q4: January – March 15")
+    assert (q4.start, q4.end, q4.precision) == (
+        date(2015, 1, 1),
+        date(2015, 3, 31),
+        Precision.quarter,
+    )

@@ -50,7 +50,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_workstream_programme_id'), ['programme_id'], unique=False)
 
     # People move from text on each programme to a directory: add the links, fill them from
-    # the names already recorded, then drop the text.
+    # the names already recorded, then drop the text. The links stay nullable: a plan loaded
+    # from its source may name no SAO or Lead Member, and the plan-quality checks flag that.
     with op.batch_alter_table('programme', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sao_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('rdl_id', sa.Integer(), nullable=True))
@@ -70,8 +71,6 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table('programme', schema=None) as batch_op:
-        batch_op.alter_column('sao_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.alter_column('lead_member_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_index(batch_op.f('ix_programme_board_id'), ['board_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_programme_lead_member_id'), ['lead_member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_programme_rdl_id'), ['rdl_id'], unique=False)

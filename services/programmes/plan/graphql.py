@@ -116,9 +116,9 @@ class Programme:
     name: str
     purpose: str | None
     directorate: str | None
-    sao_id: strawberry.Private[int]
+    sao_id: strawberry.Private[int | None]
     rdl_id: strawberry.Private[int | None]
-    lead_member_id: strawberry.Private[int]
+    lead_member_id: strawberry.Private[int | None]
     version: int
     portfolio_id: strawberry.Private[int]
     aim_id: strawberry.Private[int | None]
@@ -140,20 +140,21 @@ class Programme:
         )
 
     @strawberry.field(description="Senior Accountable Officer")
-    async def sao(self, info: Ctx) -> Person:
-        return await _person(info, self.sao_id)  # type: ignore[return-value]
+    async def sao(self, info: Ctx) -> Person | None:
+        return None if self.sao_id is None else await _person(info, self.sao_id)
 
     @strawberry.field(description="Responsible Delivery Lead")
     async def rdl(self, info: Ctx) -> Person | None:
         return None if self.rdl_id is None else await _person(info, self.rdl_id)
 
     @strawberry.field
-    async def lead_member(self, info: Ctx) -> Person:
-        return await _person(info, self.lead_member_id)  # type: ignore[return-value]
+    async def lead_member(self, info: Ctx) -> Person | None:
+        return None if self.lead_member_id is None else await _person(info, self.lead_member_id)
 
     @strawberry.field
     async def workstreams(self, info: Ctx) -> list[Workstream]:
-        return await info.context.loader("workstreams", _load_workstreams, []).load(int(self.id))  # type: ignore[return-value]
+        found = await info.context.loader("workstreams", _load_workstreams).load(int(self.id))
+        return found or []
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Programme | None:

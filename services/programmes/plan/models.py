@@ -47,9 +47,11 @@ class Programme(Base, ProgrammeBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     portfolio_id: int = Field(foreign_key="portfolio.id", index=True)
     aim_id: int | None = Field(default=None, foreign_key="aim.id", index=True)
-    sao_id: int = Field(foreign_key="person.id", index=True)
+    # Required through the API; an imported plan that names no one leaves them empty, flagged
+    # by the plan-quality checks rather than filled with a guess.
+    sao_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     rdl_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    lead_member_id: int = Field(foreign_key="person.id", index=True)
+    lead_member_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     # The Directorate Board overseeing it (governance/models.py declares the board table).
     board_id: int | None = Field(default=None, index=True)
     version: int = 1

@@ -121,9 +121,9 @@ class ProgrammeRead(ProgrammeBase):
     portfolio_id: int
     aim_id: int | None
     board_id: int | None
-    sao: PersonRef
+    sao: PersonRef | None
     rdl: PersonRef | None
-    lead_member: PersonRef
+    lead_member: PersonRef | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -131,9 +131,9 @@ async def list_programmes(
     if person_id is not None:
         statement = statement.where(
             or_(
-                Programme.sao_id == person_id,
-                Programme.rdl_id == person_id,
-                Programme.lead_member_id == person_id,
+                col(Programme.sao_id) == person_id,
+                col(Programme.rdl_id) == person_id,
+                col(Programme.lead_member_id) == person_id,
             )
         )
     if sao:
@@ -236,8 +236,12 @@ async def get_aims(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Ai
 
 async def reads(*, session: AsyncSession, programmes: Sequence[Programme]) -> list[ProgrammeRead]:
     """Programmes as the API shows them, with their SAO, RDL and Lead Member named."""
-    ids = {p.sao_id for p in programmes} | {p.lead_member_id for p in programmes}
-    ids |= {p.rdl_id for p in programmes if p.rdl_id is not None}
+    ids = {
+        person_id
+        for p in programmes
+        for person_id in (p.sao_id, p.rdl_id, p.lead_member_id)
+        if person_id is not None
+    }
     people = await get_people(session=session, ids=list(ids))
 
     def ref(person_id: int | None) -> PersonRef | None:
