@@ -64,6 +64,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 PLAN_FILE = "000_8cc2926d097384ad.txt"
 HIGHLIGHT_FILE = "002_944e59d5f7056beb.txt"
@@ -408,7 +409,8 @@ REJOIN_FIXES[1084] = (
         (
             "meas",
             "5.8",
-            'Partners report that the council is supporting not controlling the establishment of "group"',
+            "Partners report that the council is supporting not controlling the establishment "
+            'of "group"',
         ),
         ("meas", "5.9", "Group in place and thefirst formal meeting held."),
     ],
@@ -506,7 +508,9 @@ class PlanParser:
 
     # ---------------------------------------------------------------- structure
     def sections(self) -> tuple[list[tuple[int, int, int]], int]:
-        starts = [(i, int(m["n"])) for i, l in enumerate(self.lines) if (m := PLAN_HEADER.match(l))]
+        starts = [
+            (i, int(m["n"])) for i, line in enumerate(self.lines) if (m := PLAN_HEADER.match(line))
+        ]
         secs = []
         for k, (i, n) in enumerate(starts):
             end = starts[k + 1][0] if k + 1 < len(starts) else len(self.lines)
@@ -516,26 +520,27 @@ class PlanParser:
     def preamble(self, end: int) -> None:
         """The introduction is prose.  Two headings promise content the extraction lost."""
         for i in range(end):
-            l = self.lines[i]
-            if l.startswith("VISION FOR THE WAY WE OPERATE"):
+            line = self.lines[i]
+            if line.startswith("VISION FOR THE WAY WE OPERATE"):
                 nxt = self.lines[i + 1] if i + 1 < end else ""
                 self.miss(
                     i + 1,
-                    l,
+                    line,
                     "vision statements heading: the statements themselves (page 6 of the PDF) "
                     "are not in the text; only the introductory sentence follows: " + repr(nxt),
                 )
-            elif l.startswith("MILESTONE MAP"):
+            elif line.startswith("MILESTONE MAP"):
                 self.miss(
                     i + 1,
-                    l,
-                    "milestone map heading with no content in the text (presumably a graphic in the PDF)",
+                    line,
+                    "milestone map heading with no content in the text (presumably a graphic in "
+                    "the PDF)",
                 )
 
     # ---------------------------------------------------------------- header block
     def parse_header(self, start: int, end: int) -> dict:
         """Theme, sub-theme, Kerslake reference, issues, aims, success factors."""
-        out = {
+        out: dict[str, Any] = {
             "theme": None,
             "sub_theme": None,
             "refs": None,
@@ -551,42 +556,42 @@ class PlanParser:
         aims: list[tuple[int, str]] = []
         factors: list[tuple[int, str]] = []
         for i in range(start + 1, end):
-            l = self.lines[i]
+            line = self.lines[i]
             no = i + 1
-            if not l:
+            if not line:
                 continue
-            if l in ("Theme", "Sub theme"):
+            if line in ("Theme", "Sub theme"):
                 state = "banner"
                 continue
-            if l == "Kerslake reference":
+            if line == "Kerslake reference":
                 prev_state, state = state, "ref"
                 continue
-            if l == "Issues we need to address":
+            if line == "Issues we need to address":
                 state = "issues"
                 continue
-            if l == "Aim":
+            if line == "Aim":
                 state = "aim"
                 continue
-            if l.startswith("What will make the difference"):
+            if line.startswith("What will make the difference"):
                 state = "factors"
                 continue
             if state == "ref":
-                out["refs"] = (no, l)
+                out["refs"] = (no, line)
                 state = prev_state
                 continue
             if state == "banner":
-                banners.append(l)
+                banners.append(line)
             elif state == "issues":
-                issues.append((no, l))
+                issues.append((no, line))
             elif state == "aim":
-                if re.fullmatch(r"[ivx]+", l):
+                if re.fullmatch(r"[ivx]+", line):
                     out["numerals"] += 1
                 else:
-                    aims.append((no, l))
+                    aims.append((no, line))
             elif state == "factors":
-                factors.append((no, l))
+                factors.append((no, line))
             else:
-                self.miss(no, l, "text in action-plan header outside any labelled field")
+                self.miss(no, line, "text in action-plan header outside any labelled field")
         if len(banners) >= 2:
             out["theme"], out["sub_theme"] = banners[0], banners[1]
         for b in banners[2:]:
@@ -632,8 +637,8 @@ class PlanParser:
         for i in range(start, end):
             no = i + 1
             raw = self.raw[i]
-            l = self.lines[i]
-            if not l:
+            line = self.lines[i]
+            if not line:
                 gap = True
                 continue
             if no in consumed:
@@ -654,8 +659,8 @@ class PlanParser:
                 continue
             if no in SPLIT_FIXES:
                 parts = SPLIT_FIXES[no]
-                if "".join(norm(t) for _, _, t in parts).replace(" ", "") != l.replace(" ", ""):
-                    raise SystemExit(f"SPLIT_FIXES[{no}] pieces do not make up line {l!r}")
+                if "".join(norm(t) for _, _, t in parts).replace(" ", "") != line.replace(" ", ""):
+                    raise SystemExit(f"SPLIT_FIXES[{no}] pieces do not make up line {line!r}")
                 for role, act, text in parts:
                     add(no, role, norm(text), act, fixed=True)
                 prev_role = parts[-1][0]
@@ -665,17 +670,19 @@ class PlanParser:
                 role, act = LINE_FIXES[no]
                 if role == "page":
                     page += 1
-                add(no, role, l, act, fixed=True)
+                add(no, role, line, act, fixed=True)
                 prev_role = role
                 gap = False
                 continue
-            if PAGE_HEADER.match(l) or (raw.startswith(" ") and is_upper_header(l)):
+            if PAGE_HEADER.match(line) or (raw.startswith(" ") and is_upper_header(line)):
                 page += 1
-                add(no, "page", l)
+                add(no, "page", line)
                 prev_role = None
-            elif l in ("Action", "Timescale", "Measures", "Responsible") or is_upper_header(l):
-                add(no, "skip", l)
-            elif (m := ACTION_START.match(l)) and int(m["num"]) == expected:
+            elif line in ("Action", "Timescale", "Measures", "Responsible") or is_upper_header(
+                line
+            ):
+                add(no, "skip", line)
+            elif (m := ACTION_START.match(line)) and int(m["num"]) == expected:
                 text = m["text"]
                 t = TRAILING_TIMESCALE.match(text)
                 aid = f"{self.plan_no}.{expected}"
@@ -684,36 +691,36 @@ class PlanParser:
                     add(no, "ts", t["ts"], aid, pinned=True)
                 expected += 1
                 prev_role = "act"
-            elif TIMESCALE_LINE.match(l):
-                add(no, "ts", l)  # a timescale cell does not interrupt a wrapped description
-            elif simple_key(l) in self.ws_keys and self._next_is_action(i, end, expected):
-                add(no, "ws", l)
+            elif TIMESCALE_LINE.match(line):
+                add(no, "ts", line)  # a timescale cell does not interrupt a wrapped description
+            elif simple_key(line) in self.ws_keys and self._next_is_action(i, end, expected):
+                add(no, "ws", line)
                 prev_role = "ws"
-            elif OFFICER.match(l):
-                add(no, "resp", l)
+            elif OFFICER.match(line):
+                add(no, "resp", line)
                 prev_role = "resp"
-            elif OFFICER_WRAP.match(l) and prev_role == "resp":
-                add(no, "resp+", l)
+            elif OFFICER_WRAP.match(line) and prev_role == "resp":
+                add(no, "resp+", line)
             else:
-                lower = l[:1].islower() or (l[:1] in "\"'[(" and l[1:2].islower())
+                lower = line[:1].islower() or (line[:1] in "\"'[(" and line[1:2].islower())
                 if lower and prev_role in ("act", "desc"):
                     role = "desc"
                 elif lower:
                     role = "meas+"
                 else:
                     role = "meas"
-                add(no, role, l)
+                add(no, role, line)
                 prev_role = role
             gap = False
         return recs
 
     def _next_is_action(self, i: int, end: int, expected: int) -> bool:
         for j in range(i + 1, end):
-            l = self.lines[j]
-            if not l:
+            line = self.lines[j]
+            if not line:
                 continue
-            m = ACTION_START.match(l)
-            return bool(m and int(m["num"]) == expected) or simple_key(l) in self.ws_keys
+            m = ACTION_START.match(line)
+            return bool(m and int(m["num"]) == expected) or simple_key(line) in self.ws_keys
         return False
 
     @staticmethod
@@ -751,7 +758,7 @@ class PlanParser:
                 targets = current[:k]
             else:  # more cells than new actions: the earliest unfilled ones take the surplus
                 targets = carried[: k - len(current)] + current
-            for cell, a in zip(run, targets):
+            for cell, a in zip(run, targets, strict=False):
                 place(cell, a)
             leftover.extend(run[len(targets) :])
             run.clear()
@@ -773,7 +780,7 @@ class PlanParser:
                 since.append(r["action"])
         flush()
         remaining = [a for a in started if a not in filled]
-        for cell, a in zip(leftover, remaining):
+        for cell, a in zip(leftover, remaining, strict=False):
             place(cell, a)
         for r in page_recs:
             r.pop("_wraps", None)
@@ -810,7 +817,7 @@ class PlanParser:
             if None not in targets:
                 for group in (meas, resp):
                     if len(group) == len(targets):
-                        for cell, a in zip(group, targets):
+                        for cell, a in zip(group, targets, strict=True):
                             for r in cell:
                                 r.setdefault("action", None)
                                 if r["action"] is None:
@@ -834,7 +841,8 @@ class PlanParser:
             self.assign_runs(page_recs, "ts", split_on_gap=True)
             self.assign_bands(page_recs)
             self.assign_runs(page_recs, "resp", "resp+")
-        # remaining measures go to the row of the most recent timescale cell (else the latest action)
+        # remaining measures go to the row of the most recent timescale cell (else the latest
+        # action)
         row = None
         for r in recs:
             if r["role"] == "page":
@@ -863,7 +871,7 @@ class PlanParser:
         }
         # first pass: the actions themselves (a cell may come out before its action's line)
         for r in recs:
-            role, a, text = r["role"], r.get("action"), r["text"]
+            role, a, text = r["role"], r["action"], r["text"]
             if role == "ws":
                 workstream, sub_ws = text, None
             elif role == "ws2":
@@ -966,7 +974,7 @@ class PlanParser:
 
 STATUS = re.compile(r"Completed|On track|In progress|Not started|At risk|Late")
 QUARTER_LABEL = re.compile(
-    r"Q(?P<q>[1-4]):?\s+(?P<m1>January|April|July|October)\s*[–-]\s*"
+    r"Q(?P<q>[1-4]):?\s+(?P<m1>January|April|July|October)\s*[\u2013-]\s*"
     r"(?P<m2>March|June|September|December)\s+(?P<y>\d{2})"
 )
 CONFIDENCE = re.compile(r"^(?P<c>High|Med|Medium|Low)\b\s*(?P<rest>.*)$")
@@ -1053,12 +1061,12 @@ ITEM_FIXES: dict[int, dict] = {
     # the fragments of lines 94 and 96; words the extraction lost are in [brackets].
     94: {
         "consumes": [96],
-        "highlights": "Work is underway to gather evidence for the submission of an initial report on Council "
-        "size to the Boundary Commission by 22nd May (in line with the agreed process and "
-        "timetable for the review).",
-        "next_steps": "[Submission of initial rep]ort on 22nd May to the Boundary Commission. The Boundary "
-        "Commission will be holding awareness-raising sessions in early June. Their "
-        "consultation period will run from 23rd June – 31st August.",
+        "highlights": "Work is underway to gather evidence for the submission of an initial "
+        "report on Council size to the Boundary Commission by 22nd May (in line with the "
+        "agreed process and timetable for the review).",
+        "next_steps": "[Submission of initial rep]ort on 22nd May to the Boundary Commission. "
+        "The Boundary Commission will be holding awareness-raising sessions in early June. Their "
+        "consultation period will run from 23rd June \u2013 31st August.",
     },
     # One cell whose text repeats itself several times: keep the first full pass.
     97: {"cut_after": "considered by the Member Working Group (Governance)."},
@@ -1075,12 +1083,12 @@ def highlight_action_names(lines: list[str]) -> list[str]:
     """First cells of the highlight report's action tables: the plan's workstream names."""
     names = []
     in_table = False
-    for l in lines:
-        cells = [norm(c) for c in l.split("\t")]
+    for line in lines:
+        cells = [norm(c) for c in line.split("\t")]
         if any("HIGHLIGHT" in c for c in cells) and any("NEXT" in c or "NEX" in c for c in cells):
             in_table = True
             continue
-        if "ACTION PLAN" in l or l.startswith("RISKS"):
+        if "ACTION PLAN" in line or line.startswith("RISKS"):
             in_table = False
         elif in_table and len(cells) >= 2 and len(cells[0]) > 3 and not cells[0].startswith("Q'ly"):
             names.append(cells[0])
@@ -1098,16 +1106,16 @@ class HighlightParser:
 
     def titles(self) -> dict[int, str]:
         out = {}
-        for l in self.raw:
-            m = re.match(r"^Action Plan (\d): (.+)$", l.strip())
+        for line in self.raw:
+            m = re.match(r"^Action Plan (\d): (.+)$", line.strip())
             if m:
                 out[int(m[1])] = m[2].strip()
         return out
 
     def parse(self) -> tuple[list[dict], list[dict]]:
         lines = self.raw
-        qheads = [i for i, l in enumerate(lines) if "Q1: April" in l]
-        risks_at = next(i for i, l in enumerate(lines) if l.strip() == "RISKS AND MITIGATION")
+        qheads = [i for i, line in enumerate(lines) if "Q1: April" in line]
+        risks_at = next(i for i, line in enumerate(lines) if line.strip() == "RISKS AND MITIGATION")
         labels_by_head: dict[int, dict[str, str]] = {}
         fallback: dict[str, str] = {}
         for i in qheads:
@@ -1121,7 +1129,7 @@ class HighlightParser:
             plan_no = k + 1
             lead_idx = [j for j in range(qi - 1, max(qi - 4, 0), -1) if lines[j].strip()][:2][::-1]
             next_start = (qheads[k + 1] - 3) if k + 1 < len(qheads) else risks_at
-            report = {
+            report: dict[str, Any] = {
                 "programme_code": f"AP-{plan_no}",
                 "overall_status": None,
                 "senior_owner": None,
@@ -1141,13 +1149,14 @@ class HighlightParser:
             hdr = next(x for x in range(st_line, next_start) if "HIGHLIGHT" in lines[x])
             report["items"] = self._items(hdr + 1, next_start)
             reports.append(report)
-        for i, l in enumerate(lines[: qheads[0]]):
-            if l.count("Vision") >= 2 and len(l) > 1000:
+        for i, line in enumerate(lines[: qheads[0]]):
+            if line.count("Vision") >= 2 and len(line) > 1000:
                 self.miss(
                     i + 1,
-                    l[:120] + " …",
+                    line[:120] + " …",
                     "vision statements (three themes) flattened into one line with "
-                    "their two columns interleaved; not parsed (the plan's own copy is missing too)",
+                    "their two columns interleaved; not parsed (the plan's own copy is missing "
+                    "too)",
                 )
         return reports, self._risks(risks_at)
 
@@ -1181,9 +1190,9 @@ class HighlightParser:
                     no, self.raw[ms_line], "milestone row: could not split into the four quarters"
                 )
                 return []
-            cells = [(q, c, None) for q, c in zip(QUARTER_ORDER, content)]
+            cells = [(q, c, None) for q, c in zip(QUARTER_ORDER, content, strict=True)]
         statuses = STATUS.findall(self.raw[st_line])
-        by_q = dict(zip(QUARTER_ORDER, statuses))
+        by_q = dict(zip(QUARTER_ORDER, statuses, strict=False))
         out = []
         for q, title, extracted in cells:
             m = {
@@ -1224,7 +1233,7 @@ class HighlightParser:
             cells = [norm(c) for c in raw.split("\t")]
             cells = [c for c in cells if c]
             fix = ITEM_FIXES.get(no, {})
-            item = {
+            item: dict[str, Any] = {
                 "action": cells[0],
                 "highlights": None,
                 "next_steps": None,
@@ -1315,7 +1324,7 @@ class HighlightParser:
         return items
 
     def _risks(self, at: int) -> list[dict]:
-        risks = []
+        risks: list[dict] = []
         j = at + 1
         while j < len(self.raw):
             raw = self.raw[j]
@@ -1453,7 +1462,8 @@ def build(seeds: Path) -> tuple[dict, dict]:
         bits = []
         if r["senior_owner"] or r["leads"]:
             bits.append(
-                f"Lead/Snr Owner: {r['senior_owner'] or 'not given'}; Lead/s: {r['leads'] or 'not given'}."
+                f"Lead/Snr Owner: {r['senior_owner'] or 'not given'}; "
+                f"Lead/s: {r['leads'] or 'not given'}."
             )
         bits.append("No overall status is stated in the report.")
         rec = [m for m in r["milestones"] if m.get("reconstructed")] + [
@@ -1500,7 +1510,8 @@ def main() -> None:
     n_ms = sum(len(r["milestones"]) for r in highlight["reports"])
     n_items = sum(len(r["items"]) for r in highlight["reports"])
     print(
-        f"wrote {out / 'ap_2015.json'}: {len(plan['programmes'])} action plans, {n_actions} actions, "
+        f"wrote {out / 'ap_2015.json'}: {len(plan['programmes'])} action plans, "
+        f"{n_actions} actions, "
         f"{len(plan['timescales'])} distinct timescales, {len(plan['unparsed'])} unparsed"
     )
     print(
