@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from services import demo
 from services.common.auth import Role, issue_token
@@ -59,6 +61,40 @@ def cmd_seed(_: argparse.Namespace) -> int:
         + (", ".join(f"{v} {k}" for k, v in created.items()) or "nothing (already loaded)")
     )
     return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Post each document to the programmes loader and say what it made of it."""
+    import httpx
+
+    url = f"http://127.0.0.1:{_ports()['programmes']}"
+    token = issue_token(CommonSettings(), subject="cpmo-loader", roles=[Role.admin])
+    failed = 0
+    for number, path in enumerate(args.files, start=1):
+        document = json.loads(Path(path).read_text())
+        endpoint = "/imports/highlight-reports" if "reports" in document else "/imports/plan"
+        dry = " (dry run)" if args.dry_run else ""
+        print(f"[{number}/{len(args.files)}] {path} -> {endpoint}{dry}")
+        response = httpx.post(
+            url + endpoint,
+            json=document,
+            params={"dry_run": str(args.dry_run).lower()},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=120,
+        )
+        if response.status_code >= 400:
+            print(f"  refused ({response.status_code}): {response.text}", file=sys.stderr)
+            failed += 1
+            continue
+        report = response.json()
+        for label in ("created", "unchanged"):
+            counts = ", ".join(f"{v} {k}" for k, v in sorted(report[label].items())) or "nothing"
+            print(f"  {label}: {counts}")
+        print(f"  could not be read ({len(report['unparsed'])}):")
+        for item in report["unparsed"]:
+            text = f" {item['text']!r}" if item["text"] else ""
+            print(f"    - {item['where']}:{text[:80]} ({item['reason'][:120]})")
+    return 1 if failed else 0
 
 
 def cmd_up(_: argparse.Namespace) -> int:

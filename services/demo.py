@@ -12,6 +12,8 @@ import httpx
 
 HERE = Path(__file__).parent
 PLAN = HERE / "programmes" / "seed_data" / "irp_2024.json"
+PLAN_2015 = HERE / "programmes" / "seed_data" / "ap_2015.json"
+HIGHLIGHTS_2015 = HERE / "programmes" / "seed_data" / "ap_2015_highlight_2015-04.json"
 RISKS = HERE / "risks" / "seed_data" / "irp_2024_risks.json"
 KPIS = HERE / "kpis" / "seed_data" / "irp_2024_kpis.json"
 
@@ -40,7 +42,7 @@ class Loader:
         }
         self.progress = progress
         self.created: dict[str, int] = {}
-        self.people: dict[str, int] = {}
+        self.unparsed: dict[str, int] = {}
 
     def close(self) -> None:
         for client in self.clients.values():
@@ -62,73 +64,25 @@ class Loader:
         response.raise_for_status()
         return response.json()
 
-    def person(self, name: str) -> int:
-        """The directory id of the person (or post) named, adding them when new."""
-        if name not in self.people:
-            found = self.clients["programmes"].get("/people", params={"q": name, "limit": 500})
-            match = next(
-                (p for p in found.raise_for_status().json()["items"] if p["name"] == name), None
+    def documents(self) -> dict[str, int]:
+        """The plans, through the programmes service's loader (one transaction each)."""
+        for path in (PLAN, PLAN_2015, HIGHLIGHTS_2015):
+            endpoint = "/imports/highlight-reports" if path == HIGHLIGHTS_2015 else "/imports/plan"
+            response = self.clients["programmes"].post(
+                endpoint, content=path.read_bytes(), headers={"Content-Type": "application/json"}
             )
-            if match is None:
-                match = self._post("programmes", "/people", {"name": name})
-                self._count("people")
-            self.people[name] = match["id"]
-        return self.people[name]
-
-    def programmes(self) -> dict[str, int]:
-        plan = json.loads(PLAN.read_text())
-        meta = plan["portfolio"]
-        portfolios = self.clients["programmes"].get("/portfolios").raise_for_status().json()
-        portfolio = next((p for p in portfolios if p["code"] == meta["code"]), None)
-        if portfolio is None:
-            portfolio = self._post("programmes", "/portfolios", meta)
-            self._count("portfolios")
-        aims = {
-            a["code"]: a
-            for a in self.clients["programmes"]
-            .get("/aims", params={"portfolio_id": portfolio["id"]})
-            .raise_for_status()
-            .json()
-        }
-        for aim in plan["aims"]:
-            if aim["code"] not in aims:
-                body = {k: aim.get(k) for k in ("code", "name", "focus")}
-                aims[aim["code"]] = self._post(
-                    "programmes",
-                    "/aims",
-                    {**body, "portfolio_id": portfolio["id"], "outcomes": aim["outcomes"]},
-                )
-                self._count("aims")
+            if response.status_code >= 400:
+                raise RuntimeError(f"loading {path.name} was refused: {response.text}")
+            report = response.json()
+            for kind, count in report["created"].items():
+                self.created[kind] = self.created.get(kind, 0) + count
+            self.unparsed[path.name] = len(report["unparsed"])
+            self.progress(path.name[:16], 1, 1)
         ids: dict[str, int] = {}
-        total = len(plan["programmes"])
-        for done, item in enumerate(plan["programmes"], start=1):
-            programme = self._find("programmes", f"/programmes/by-code/{item['code']}")
-            if programme is None:
-                body = {k: item.get(k) for k in ("code", "name", "purpose", "directorate")}
-                for role in ("sao", "rdl", "lead_member"):
-                    body[f"{role}_id"] = self.person(item[role]) if item.get(role) else None
-                body["portfolio_id"] = portfolio["id"]
-                body["aim_id"] = aims[item["aim_code"]]["id"]
-                programme = self._post("programmes", "/programmes", body)
-                self._count("programmes")
-            ids[item["code"]] = programme["id"]
-            existing = (
-                self.clients["programmes"]
-                .get(f"/programmes/{programme['id']}/key-activities")
-                .json()
-            )
-            for activity in item["key_activities"][len(existing) :]:
-                self._post(
-                    "programmes",
-                    f"/programmes/{programme['id']}/key-activities",
-                    {
-                        "title": activity["title"],
-                        "start_text": activity.get("start"),
-                        "end_text": activity.get("end"),
-                    },
-                )
-                self._count("key activities")
-            self.progress("programmes", done, total)
+        for item in json.loads(PLAN.read_text())["programmes"]:
+            found = self._find("programmes", f"/programmes/by-code/{item['code']}")
+            assert found is not None, item["code"]
+            ids[item["code"]] = found["id"]
         return ids
 
     def risks(self, programme_ids: dict[str, int]) -> None:
@@ -182,7 +136,7 @@ def load(urls: dict[str, str], token: str, progress: Progress = _print_progress)
     """Load the demo plan; returns how many of each kind were created this time."""
     loader = Loader(urls, token, progress)
     try:
-        programme_ids = loader.programmes()
+        programme_ids = loader.documents()
         loader.risks(programme_ids)
         loader.kpis(json.loads(PLAN.read_text())["portfolio"]["code"])
     finally:

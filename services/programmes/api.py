@@ -8,12 +8,23 @@ from services.programmes.assurance.api import router as assurance
 from services.programmes.base import AuditEntry
 from services.programmes.governance.api import router as governance
 from services.programmes.highlights.api import router as highlights
+from services.programmes.loader.api import router as loader
 from services.programmes.milestones.api import router as milestones
 from services.programmes.plan.api import router as plan
 from services.programmes.savings.api import router as savings
 from services.programmes.transfer.api import router as transfer
 
 router = APIRouter()
-for domain in (plan, milestones, actions, highlights, savings, governance, assurance, transfer):
+for domain in (
+    plan,
+    milestones,
+    actions,
+    highlights,
+    savings,
+    governance,
+    assurance,
+    transfer,
+    loader,
+):
     router.include_router(domain)
 router.include_router(changes_router(AuditEntry))

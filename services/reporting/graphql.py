@@ -18,6 +18,7 @@ Ctx = Info[Context, None]
 class Pack:
     id: strawberry.ID
     period: str
+    portfolio_code: str | None
     generated_at: datetime
     generated_by: str
     content_sha256: str
@@ -29,6 +30,7 @@ class Pack:
         return cls(
             id=strawberry.ID(str(row.id)),
             period=row.period,
+            portfolio_code=row.portfolio_code,
             generated_at=row.generated_at,
             generated_by=row.generated_by,
             content_sha256=row.content_sha256,

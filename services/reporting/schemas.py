@@ -12,6 +12,11 @@ PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 class PackBase(SQLModel):
     period: str = Field(max_length=7, index=True, description="reporting month, YYYY-MM")
+    portfolio_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="the plan reported on, e.g. IRP-2024; all if omitted",
+    )
 
     @field_validator("period")
     @classmethod

@@ -24,8 +24,10 @@ from services.reporting.models import AuditEntry, Pack
 from services.reporting.schemas import PackCreate
 
 PACK_QUERY = """
-query AssurancePack($upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!) {
-  programmes(limit: 500) {
+query AssurancePack(
+  $portfolioCode: String, $upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!
+) {
+  programmes(limit: 500, portfolioCode: $portfolioCode) {
     id code name directorate portfolioCode aimCode
     sao { id name } rdl { id name } leadMember { id name }
     aim { code name }
@@ -54,12 +56,19 @@ def period_window(period: str) -> tuple[date, date]:
 
 
 async def gather(
-    *, http: httpx.AsyncClient, gateway_url: str, token: str, period: str, top_risks: int
+    *,
+    http: httpx.AsyncClient,
+    gateway_url: str,
+    token: str,
+    period: str,
+    top_risks: int,
+    portfolio_code: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One GraphQL query through the gateway; returns (data, errors). Partial data is kept:
     a service that is down blanks its fields, not the pack."""
     first, last = period_window(period)
     variables = {
+        "portfolioCode": portfolio_code,
         "upToPeriod": period,
         "dueFrom": first.isoformat(),
         "dueTo": last.isoformat(),
@@ -88,7 +97,11 @@ async def gather(
 
 
 def compose(
-    *, period: str, data: dict[str, Any], errors: Sequence[dict[str, Any]]
+    *,
+    period: str,
+    data: dict[str, Any],
+    errors: Sequence[dict[str, Any]],
+    portfolio_code: str | None = None,
 ) -> dict[str, Any]:
     """The pack's content: deterministic for the same inputs, every figure carrying the id
     of the record it came from."""
@@ -108,7 +121,7 @@ def compose(
                 "rdl": _person(p.get("rdl")),
                 "lead_member": _person(p.get("leadMember")),
                 "dca": None
-                if report is None
+                if report is None or report["dca"] is None
                 else {
                     "value": report["dca"],
                     "rag": report["dcaRag"],
@@ -150,8 +163,9 @@ def compose(
         {".".join(str(part) for part in e.get("path", [])[2:3]) or "query" for e in errors}
     )
     return {
-        "title": f"CPMO assurance pack, {period}",
+        "title": f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}",
         "period": period,
+        "portfolio_code": portfolio_code,
         "programme_count": len(programmes),
         "unavailable_sections": unavailable,
         "programmes": programmes,
@@ -209,9 +223,13 @@ async def create(
         token=actor.token,
         period=data.period,
         top_risks=top_risks,
+        portfolio_code=data.portfolio_code,
     )
-    content = compose(period=data.period, data=found, errors=errors)
+    content = compose(
+        period=data.period, data=found, errors=errors, portfolio_code=data.portfolio_code
+    )
     pack = Pack(
+        portfolio_code=data.portfolio_code,
         period=data.period,
         generated_by=actor.subject,
         content=content,

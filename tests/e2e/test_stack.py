@@ -54,7 +54,8 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     running, ports = stack
     admin = token(["admin"], "e2e-admin")
     created = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
-    assert created["programmes"] == 16 and created["risks"] >= 24 and created["kpis"] >= 3
+    # Both portfolios: the 2024 plan's 16 programmes and the 2015 plan's five action plans.
+    assert created["programmes"] == 21 and created["risks"] >= 24 and created["kpis"] >= 3
     again = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
     assert again == {}, "loading the demo twice must create nothing"
 
@@ -98,7 +99,10 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     # The pack for the period is composed through the gateway and carries the value.
     editor = auth("editor", "cpmo-analyst")
     pack = httpx.post(
-        url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60
+        url(ports, "reporting", "/packs"),
+        headers=editor,
+        json={"period": "2024-07", "portfolio_code": "IRP-2024"},
+        timeout=60,
     )
     assert pack.status_code == 201, pack.text
     content = pack.json()["content"]
@@ -112,7 +116,10 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
 
     # Composed again from the same data, the pack says the same.
     again_pack = httpx.post(
-        url(ports, "reporting", "/packs"), headers=editor, json={"period": "2024-07"}, timeout=60
+        url(ports, "reporting", "/packs"),
+        headers=editor,
+        json={"period": "2024-07", "portfolio_code": "IRP-2024"},
+        timeout=60,
     )
     assert again_pack.json()["content_sha256"] == pack.json()["content_sha256"]
     assert json.dumps(again_pack.json()["content"], sort_keys=True) == json.dumps(

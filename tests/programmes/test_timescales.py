@@ -110,7 +110,7 @@ def test_every_2015_timescale_parses_with_the_plan_year(text: str) -> None:
 
 
 def test_a_quarter_that_names_its_months_needs_no_plan_year() -> None:
-    q4 = parse("Q4: January – March 15")
+    q4 = parse("Q4: January \u2013 March 15")
     assert (q4.start, q4.end, q4.precision) == (
         date(2015, 1, 1),
         date(2015, 3, 31),

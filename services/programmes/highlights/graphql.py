@@ -1,74 +1,335 @@
-"""Highlight reports and delivery confidence in the programmes subgraph."""
+"""Highlight reports, reporting periods and delivery confidence in the programmes subgraph.
+Resolvers stay thin: the rules are highlights/service.py's; fields resolved per programme or
+per report go through per-request DataLoaders."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from services.common.auth import Role
+from services.common.errors import FieldError
 from services.common.graphql import Context, input_dict, validate
-from services.programmes.highlights import models, service
-from services.programmes.highlights.schemas import HighlightReportCreate
+from services.common.pagination import PageParams
+from services.programmes.highlights import service
+from services.programmes.highlights.schemas import (
+    DcaAssessmentCreate,
+    HighlightReportCreate,
+    HighlightReportRead,
+    HighlightReportUpdate,
+    NextStepRead,
+    PeriodStatus,
+    check_period,
+)
 
 Ctx = Info[Context, None]
 
 
-@strawberry.type
-class HighlightReport:
-    id: strawberry.ID
-    period: str
-    dca: str = strawberry.field(description="Delivery Confidence Assessment (five-point)")
-    dca_rag: str = strawberry.field(description="the DCA mapped to Red/Amber/Green")
-    dca_reason: str
-    highlights: str | None
-    next_steps: str | None
-    decisions_needed: str | None
-    author: str
-    submitted_at: datetime
+def _id(value: int | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
+@strawberry.type(description="one row of NEXT STEPS / WHEN / WHO")
+class NextStep:
+    what: str
+    when: str | None = strawberry.field(description="as written: Q2, June 2024, Q1/2 ...")
+    who: str | None
+    confidence: str | None = strawberry.field(description="the row's own, where given")
+    when_start: date | None = strawberry.field(description="the window `when` reads as")
+    when_end: date | None
+    when_precision: str
 
     @classmethod
-    def from_row(cls, row: models.HighlightReport) -> HighlightReport:
+    def from_read(cls, step: NextStepRead) -> NextStep:
         return cls(
-            id=strawberry.ID(str(row.id)),
-            period=row.period,
-            dca=row.dca.value if hasattr(row.dca, "value") else str(row.dca),
-            dca_rag=service.dca_rag(row.dca),
-            dca_reason=row.dca_reason,
-            highlights=row.highlights,
-            next_steps=row.next_steps,
-            decisions_needed=row.decisions_needed,
-            author=row.author,
-            submitted_at=row.submitted_at,
+            what=step.what,
+            when=step.when,
+            who=step.who,
+            confidence=None if step.confidence is None else step.confidence.value,
+            when_start=step.when_start,
+            when_end=step.when_end,
+            when_precision=step.when_precision,
         )
 
 
-async def _load_latest_reports(
-    session: AsyncSession, ids: Sequence[int]
-) -> dict[int, models.HighlightReport]:
-    return await service.latest_highlight_reports(session=session, programme_ids=ids)
+@strawberry.type(description="a programme's monthly highlight report (one revision of it)")
+class HighlightReport:
+    id: strawberry.ID = strawberry.field(description="this revision's id")
+    programme_id: strawberry.ID
+    period: str
+    revision: int = strawberry.field(description="1 as submitted; 2, 3 ... after sign-off")
+    current: bool
+    superseded: bool
+    superseded_by_id: strawberry.ID | None
+    superseded_at: datetime | None
+    supersedes_id: strawberry.ID | None
+    locked: bool = strawberry.field(
+        description="the period is signed off: a change makes a new revision"
+    )
+    dca: str | None = strawberry.field(
+        description="Delivery Confidence Assessment (five-point); null only for a report "
+        "imported from a source that declares none"
+    )
+    dca_rag: str | None = strawberry.field(description="the DCA mapped to Red/Amber/Green")
+    dca_reason: str | None
+    highlights: str | None
+    next_steps: list[NextStep]
+    confidence: str | None = strawberry.field(description="High, Medium or Low")
+    decisions_needed: str | None = strawberry.field(description="decisions or escalations")
+    revision_reason: str | None
+    author: str
+    submitted_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_read(cls, read: HighlightReportRead) -> HighlightReport:
+        return cls(
+            id=strawberry.ID(str(read.id)),
+            programme_id=strawberry.ID(str(read.programme_id)),
+            period=read.period,
+            revision=read.revision,
+            current=read.current,
+            superseded=read.superseded,
+            superseded_by_id=_id(read.superseded_by_id),
+            superseded_at=read.superseded_at,
+            supersedes_id=_id(read.supersedes_id),
+            locked=read.locked,
+            dca=None if read.dca is None else read.dca.value,
+            dca_rag=read.dca_rag,
+            dca_reason=read.dca_reason,
+            highlights=read.highlights,
+            next_steps=[NextStep.from_read(step) for step in read.next_steps],
+            confidence=None if read.confidence is None else read.confidence.value,
+            decisions_needed=read.decisions_needed,
+            revision_reason=read.revision_reason,
+            author=read.author,
+            submitted_at=read.submitted_at,
+            updated_at=read.updated_at,
+            version=read.version,
+        )
+
+    @strawberry.field(description="every revision of this report, oldest first")
+    async def revisions(self, info: Ctx) -> list[HighlightReport]:
+        found = await info.context.loader("highlight_revisions", _load_revisions).load(int(self.id))
+        return found or []
+
+
+@strawberry.type(description="a month's assurance pack: open, or signed off (who, when)")
+class ReportingPeriod:
+    period: str
+    status: str
+    signed_off_by: str | None
+    signed_off_at: datetime | None
+    version: int
+
+    @strawberry.field(description="signed off: its highlight reports change only by revision")
+    def locked(self) -> bool:
+        return self.status == PeriodStatus.signed_off.value
+
+    @classmethod
+    def from_row(cls, row: Any) -> ReportingPeriod:
+        read = service.period_read(row)
+        return cls(
+            period=read.period,
+            status=read.status.value,
+            signed_off_by=read.signed_off_by,
+            signed_off_at=read.signed_off_at,
+            version=read.version,
+        )
+
+
+@strawberry.type(description="a dated delivery confidence judgement, with reason and author")
+class DcaAssessment:
+    id: strawberry.ID
+    programme_id: strawberry.ID
+    assessed_on: date
+    dca: str
+    dca_rag: str
+    reason: str
+    author: str
+    highlight_report_id: strawberry.ID | None = strawberry.field(
+        description="the highlight report revision that declared it, if one did"
+    )
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> DcaAssessment:
+        read = service.dca_read(row)
+        return cls(
+            id=strawberry.ID(str(read.id)),
+            programme_id=strawberry.ID(str(read.programme_id)),
+            assessed_on=read.assessed_on,
+            dca=read.dca.value,
+            dca_rag=read.dca_rag,
+            reason=read.reason,
+            author=read.author,
+            highlight_report_id=_id(read.highlight_report_id),
+            created_at=read.created_at,
+        )
+
+
+# Loaders: one query per request for every programme (or report) asked about ------------------
+
+
+async def _reports(session: AsyncSession, rows: Sequence[Any]) -> list[HighlightReport]:
+    return [
+        HighlightReport.from_read(r) for r in await service.describe(session=session, rows=rows)
+    ]
+
+
+async def _load_reports(
+    session: AsyncSession, programme_ids: Sequence[int]
+) -> dict[int, list[HighlightReport]]:
+    rows = await service.list_highlight_reports(session=session, programme_ids=programme_ids)
+    found: dict[int, list[HighlightReport]] = {}
+    for report in await _reports(session, rows):
+        found.setdefault(int(report.programme_id), []).append(report)
+    return found
+
+
+def _latest_loader(
+    up_to_period: str | None,
+) -> Callable[[AsyncSession, Sequence[int]], Awaitable[dict[int, HighlightReport]]]:
+    async def load(
+        session: AsyncSession, programme_ids: Sequence[int]
+    ) -> dict[int, HighlightReport]:
+        latest = await service.latest_highlight_reports(
+            session=session, programme_ids=programme_ids, up_to_period=up_to_period
+        )
+        reports = await _reports(session, list(latest.values()))
+        return {int(r.programme_id): r for r in reports}
+
+    return load
+
+
+async def _load_revisions(
+    session: AsyncSession, report_ids: Sequence[int]
+) -> dict[int, list[HighlightReport]]:
+    every = await service.revisions_many(session=session, report_ids=report_ids)
+    rows = list({row.id: row for rows in every.values() for row in rows}.values())
+    described = {int(r.id): r for r in await _reports(session, rows)}
+    return {
+        report_id: [described[row.id] for row in rows]  # type: ignore[index]
+        for report_id, rows in every.items()
+    }
+
+
+async def _load_dca_history(
+    session: AsyncSession, programme_ids: Sequence[int]
+) -> dict[int, list[DcaAssessment]]:
+    found: dict[int, list[DcaAssessment]] = {}
+    for row in await service.dca_history(session=session, programme_ids=programme_ids):
+        found.setdefault(row.programme_id, []).append(DcaAssessment.from_row(row))
+    return found
+
+
+# What Programme's fields call ---------------------------------------------------------------
 
 
 async def highlight_reports_for(info: Ctx, programme_id: int) -> list[HighlightReport]:
-    async with info.context.reading() as session:
-        rows = await service.list_highlight_reports(session=session, programme_ids=[programme_id])
-    return [HighlightReport.from_row(r) for r in rows]
+    """The programme's reports (current revisions), newest period first."""
+    found = await info.context.loader("highlight_reports", _load_reports).load(programme_id)
+    return found or []
 
 
 async def latest_highlight_report_for(
     info: Ctx, programme_id: int, *, up_to_period: str | None = None
 ) -> HighlightReport | None:
-    if up_to_period is None:
-        row = await info.context.loader("latest_report", _load_latest_reports).load(programme_id)
-    else:
+    """The current revision of the newest report, or of the newest up to a period."""
+    if up_to_period is not None:
+        _period_argument(up_to_period, "upToPeriod")
+    return await info.context.loader(
+        f"latest_report:{up_to_period or ''}", _latest_loader(up_to_period)
+    ).load(programme_id)
+
+
+async def dca_history_for(info: Ctx, programme_id: int) -> list[DcaAssessment]:
+    """The programme's DCA history, newest judgement first."""
+    found = await info.context.loader("dca_history", _load_dca_history).load(programme_id)
+    return found or []
+
+
+def _period_argument(value: str, field: str) -> str:
+    try:
+        return check_period(value)
+    except ValueError as exc:
+        raise FieldError(f"{value!r}: {exc}", field=field) from exc
+
+
+# Queries ------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class HighlightsQuery:
+    @strawberry.field(description="current revisions across programmes, newest period first")
+    async def highlight_reports(
+        self,
+        info: Ctx,
+        period: str | None = None,
+        programme_id: strawberry.ID | None = None,
+        confidence: str | None = None,
+        dca: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[HighlightReport]:
         async with info.context.reading() as session:
-            latest = await service.latest_highlight_reports(
-                session=session, programme_ids=[programme_id], up_to_period=up_to_period
+            rows, _ = await service.search_highlight_reports(
+                session=session,
+                page=PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=None),
+                period=period,
+                programme_id=None if programme_id is None else int(programme_id),
+                confidence=service.confidence_filter(confidence),
+                dca=service.dca_filter(dca),
             )
-        row = latest.get(programme_id)
-    return None if row is None else HighlightReport.from_row(row)
+            return await _reports(session, rows)
+
+    @strawberry.field(description="a report's current revision, or the revision asked for")
+    async def highlight_report(
+        self, info: Ctx, id: strawberry.ID, revision: int | None = None
+    ) -> HighlightReport | None:
+        async with info.context.reading() as session:
+            every = await service.revisions_many(session=session, report_ids=[int(id)])
+            if int(id) not in every:
+                return None
+            rows = every[int(id)]
+            row = rows[-1] if revision is None else service.pick_revision(rows, revision)
+            return (await _reports(session, [row]))[0]
+
+    @strawberry.field(description="reporting periods, newest first")
+    async def reporting_periods(
+        self, info: Ctx, status: str | None = None
+    ) -> list[ReportingPeriod]:
+        wanted = None
+        if status is not None:
+            if status not in PeriodStatus.__members__:
+                raise FieldError(f"{status!r}: a period is open or signed_off", field="status")
+            wanted = PeriodStatus(status)
+        async with info.context.reading() as session:
+            rows = await service.list_periods(session=session, status=wanted)
+        return [ReportingPeriod.from_row(r) for r in rows]
+
+
+# Mutations ----------------------------------------------------------------------------------
+
+
+@strawberry.input
+class NextStepInput:
+    what: str
+    when: str | None = None
+    who: str | None = None
+    confidence: str | None = None
+
+
+def _with_steps(data: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(data.get("next_steps"), list):
+        data["next_steps"] = [input_dict(step) for step in data["next_steps"]]
+    return data
 
 
 @strawberry.input
@@ -77,22 +338,79 @@ class HighlightReportInput:
     dca: str
     dca_reason: str
     highlights: str | None = None
-    next_steps: str | None = None
+    next_steps: list[NextStepInput] | None = None
+    confidence: str | None = strawberry.field(default=None, description="High, Medium/Med, Low")
     decisions_needed: str | None = None
+
+
+@strawberry.input(description="only the fields sent change")
+class HighlightReportRevisionInput:
+    dca: str | None = strawberry.UNSET
+    dca_reason: str | None = strawberry.UNSET
+    highlights: str | None = strawberry.UNSET
+    next_steps: list[NextStepInput] | None = strawberry.UNSET
+    confidence: str | None = strawberry.UNSET
+    decisions_needed: str | None = strawberry.UNSET
+    revision_reason: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class DcaInput:
+    dca: str
+    reason: str
+    assessed_on: date | None = strawberry.field(default=None, description="today when left out")
 
 
 @strawberry.type
 class HighlightsMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="a programme's report for a month; one per period")
     async def submit_highlight_report(
         self, info: Ctx, programme_id: strawberry.ID, input: HighlightReportInput
     ) -> HighlightReport:
-        data = validate(HighlightReportCreate, input_dict(input))
+        actor = info.context.writer()
+        data = validate(HighlightReportCreate, _with_steps(input_dict(input)))
         async with info.context.transaction() as session:
             row = await service.submit_highlight_report(
-                session=session,
-                actor=info.context.writer(),
-                programme_id=int(programme_id),
-                data=data,
+                session=session, actor=actor, programme_id=int(programme_id), data=data
             )
-        return HighlightReport.from_row(row)
+            report = (await _reports(session, [row]))[0]
+        return report
+
+    @strawberry.mutation(
+        description="change a report; version is the one you last read. Open period: edits "
+        "it. Signed-off period: adds the next revision beside the earlier ones."
+    )
+    async def revise_highlight_report(
+        self, info: Ctx, id: strawberry.ID, version: int, input: HighlightReportRevisionInput
+    ) -> HighlightReport:
+        actor = info.context.writer()
+        data = validate(HighlightReportUpdate, _with_steps(input_dict(input)))
+        async with info.context.transaction() as session:
+            row = await service.update_highlight_report(
+                session=session,
+                actor=actor,
+                report_id=int(id),
+                data=data,
+                expected_version=version,
+            )
+            report = (await _reports(session, [row]))[0]
+        return report
+
+    @strawberry.mutation(description="a DCA judged on its own, dated, with its reason")
+    async def record_dca(
+        self, info: Ctx, programme_id: strawberry.ID, input: DcaInput
+    ) -> DcaAssessment:
+        actor = info.context.writer()
+        data = validate(DcaAssessmentCreate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.record_dca(
+                session=session, actor=actor, programme_id=int(programme_id), data=data
+            )
+        return DcaAssessment.from_row(row)
+
+    @strawberry.mutation(description="sign off a period's assurance pack (admin): locks it")
+    async def sign_off_period(self, info: Ctx, period: str) -> ReportingPeriod:
+        actor = info.context.require((Role.admin,))
+        async with info.context.transaction() as session:
+            row = await service.sign_off_period(session=session, actor=actor, period=period)
+        return ReportingPeriod.from_row(row)

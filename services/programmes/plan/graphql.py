@@ -11,12 +11,15 @@ from strawberry.types import Info
 
 from services.common.graphql import Context, input_dict, validate
 from services.common.pagination import PageParams
+from services.programmes.actions.graphql import Action, actions_for
+from services.programmes.governance.graphql import Escalation, escalations_for
 from services.programmes.highlights import graphql as highlights
-from services.programmes.highlights.graphql import HighlightReport
+from services.programmes.highlights.graphql import DcaAssessment, HighlightReport
 from services.programmes.milestones import graphql as milestones
 from services.programmes.milestones.graphql import KeyActivity
 from services.programmes.plan import models, service
 from services.programmes.plan.schemas import ProgrammeCreate, ProgrammeUpdate
+from services.programmes.savings.graphql import SavingsInitiative, savings_for
 
 Ctx = Info[Context, None]
 
@@ -156,6 +159,18 @@ class Programme:
         found = await info.context.loader("workstreams", _load_workstreams).load(int(self.id))
         return found or []
 
+    @strawberry.field(description="the programme's DCA history, newest judgement first")
+    async def dca_history(self, info: Ctx) -> list[DcaAssessment]:
+        return await highlights.dca_history_for(info, int(self.id))
+
+    @strawberry.field(description="its savings initiatives")
+    async def savings(self, info: Ctx) -> list[SavingsInitiative]:
+        return await savings_for(info, int(self.id))
+
+    @strawberry.field(description="escalations raised about it, open or closed")
+    async def escalations(self, info: Ctx) -> list[Escalation]:
+        return await escalations_for(info, int(self.id))
+
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Programme | None:
         row = await info.context.loader("programme", _load_programmes).load(int(id))
@@ -189,6 +204,10 @@ class Programme:
         return await milestones.key_activities_for(
             info, int(self.id), due_from=due_from, due_to=due_to
         )
+
+    @strawberry.field(description="the programme's numbered actions, in number order")
+    async def actions(self, info: Ctx) -> list[Action]:
+        return await actions_for(info, int(self.id))
 
     @strawberry.field
     async def highlight_reports(self, info: Ctx) -> list[HighlightReport]:
@@ -234,6 +253,7 @@ class PlanQuery:
         self,
         info: Ctx,
         portfolio_id: strawberry.ID | None = None,
+        portfolio_code: str | None = None,
         directorate: str | None = None,
         limit: int = 100,
         offset: int = 0,
@@ -243,6 +263,7 @@ class PlanQuery:
                 session=session,
                 page=PageParams(limit=min(limit, 500), offset=offset, sort=None),
                 portfolio_id=int(portfolio_id) if portfolio_id else None,
+                portfolio_code=portfolio_code,
                 directorate=directorate,
             )
         return [Programme.from_row(r) for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field
 
 from services.common.db import utc_column, utcnow
@@ -53,7 +53,11 @@ class Programme(Base, ProgrammeBase, table=True):
     rdl_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     lead_member_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     # The Directorate Board overseeing it (governance/models.py declares the board table).
-    board_id: int | None = Field(default=None, index=True)
+    # use_alter: boards may belong to a programme too, and the cycle needs one link added last.
+    board_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("board.id", use_alter=True), index=True),
+    )
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -13,7 +13,15 @@ class PortfolioBase(SQLModel):
     code: str = Field(min_length=1, max_length=40, index=True, unique=True)
     name: str = Field(min_length=1, max_length=200)
     source: str | None = Field(default=None, max_length=200)
-    rag_definition: str | None = None
+    rag_definition: str | None = Field(
+        default=None, description="what Red, Amber and Green mean in this plan"
+    )
+    financial_year_start: int | None = Field(
+        default=None,
+        ge=1990,
+        le=2100,
+        description="the plan's first financial year (2015 for 2015/16): anchors 'Q1' or 'Year 2'",
+    )
 
 
 class PortfolioCreate(PortfolioBase):

@@ -15,6 +15,7 @@ from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.pagination import PageParams, order_by, paginate
 from services.programmes.base import record
+from services.programmes.governance.models import Board
 from services.programmes.plan.models import Aim, Outcome, Person, Portfolio, Programme, Workstream
 from services.programmes.plan.schemas import (
     AimCreate,
@@ -112,6 +113,7 @@ async def list_programmes(
     session: AsyncSession,
     page: PageParams,
     portfolio_id: int | None = None,
+    portfolio_code: str | None = None,
     aim_id: int | None = None,
     directorate: str | None = None,
     sao_id: int | None = None,
@@ -122,6 +124,9 @@ async def list_programmes(
     statement = select(Programme)
     if portfolio_id is not None:
         statement = statement.where(Programme.portfolio_id == portfolio_id)
+    if portfolio_code is not None:
+        codes = select(Portfolio.id).where(Portfolio.code == portfolio_code)
+        statement = statement.where(col(Programme.portfolio_id).in_(codes))
     if aim_id is not None:
         statement = statement.where(Programme.aim_id == aim_id)
     if directorate:
@@ -187,12 +192,19 @@ async def _check_people(session: AsyncSession, values: dict[str, int | None]) ->
                 raise FieldError(f"no person with id {person_id}", field=name)
 
 
+async def _check_board(session: AsyncSession, values: dict[str, int | None]) -> None:
+    board_id = values.get("board_id")
+    if board_id is not None and await session.get(Board, board_id) is None:
+        raise FieldError(f"no board with id {board_id}", field="board_id")
+
+
 async def create(*, session: AsyncSession, actor: Principal, data: ProgrammeCreate) -> Programme:
     portfolio = await session.get(Portfolio, data.portfolio_id)
     if portfolio is None:
         raise FieldError(f"no portfolio with id {data.portfolio_id}", field="portfolio_id")
     await _check_aim(session, data.aim_id, data.portfolio_id)
     await _check_people(session, data.model_dump(include=set(ROLE_FIELDS)))
+    await _check_board(session, data.model_dump(include={"board_id"}))
     existing = (await session.exec(select(Programme).where(Programme.code == data.code))).first()
     if existing is not None:
         raise Conflict(f"a programme with code {data.code!r} exists", field="code")
@@ -217,6 +229,7 @@ async def update(
         if required in changes and changes[required] is None:
             raise FieldError(f"{required} cannot be empty: every programme has one", field=required)
     await _check_people(session, changes)
+    await _check_board(session, changes)
     if "aim_id" in changes:
         await _check_aim(session, changes["aim_id"], programme.portfolio_id)
     before = audit.snapshot(programme)

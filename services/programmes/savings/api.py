@@ -1,5 +1,124 @@
-"""REST for savings."""
+"""REST for savings initiatives and their totals: thin routers over savings/service.py.
 
-from fastapi import APIRouter
+Money is a string with two decimal places in every response ("149800000.00"); requests may send
+a string or a number. RAG and lateness are computed on ``as_of`` (default: today, Europe/London);
+the rule is documented in savings/service.py.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from services.common.auth import Reader, Writer
+from services.common.db import SessionDep
+from services.common.etag import expected_version, set_etag
+from services.common.pagination import Page, PageDep
+from services.programmes.savings import service
+from services.programmes.savings.schemas import (
+    RAG,
+    GroupBy,
+    SavingsCreate,
+    SavingsRead,
+    SavingsTotals,
+    SavingsUpdate,
+)
+
+router = APIRouter(tags=["savings"])
+ExpectedVersion = Annotated[int, Depends(expected_version)]
+AsOf = Annotated[
+    date | None, Query(description="judge RAG and lateness on this day (default: today)")
+]
+FinancialYear = Annotated[str | None, Query(description="e.g. 2024/25")]
+
+
+@router.get("/savings", response_model=Page[SavingsRead])
+async def list_savings(
+    session: SessionDep,
+    _: Reader,
+    page: PageDep,
+    programme_id: int | None = None,
+    directorate: Annotated[str | None, Query(description="exact, any case")] = None,
+    financial_year: FinancialYear = None,
+    rag: RAG | None = None,
+    late: bool | None = None,
+    as_of: AsOf = None,
+) -> Page[SavingsRead]:
+    day = as_of or service.today()
+    rows, total = await service.list_initiatives(
+        session=session,
+        page=page,
+        programme_id=programme_id,
+        directorate=directorate,
+        financial_year=financial_year,
+        rag_is=rag,
+        late=late,
+        as_of=day,
+    )
+    return Page(
+        items=[service.read(r, day) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/savings/totals", response_model=SavingsTotals)
+async def savings_totals(
+    session: SessionDep,
+    _: Reader,
+    group_by: GroupBy = GroupBy.programme,
+    financial_year: FinancialYear = None,
+    programme_id: int | None = None,
+    directorate: str | None = None,
+    as_of: AsOf = None,
+) -> SavingsTotals:
+    return await service.totals(
+        session=session,
+        group_by=group_by,
+        financial_year=financial_year,
+        programme_id=programme_id,
+        directorate=directorate,
+        as_of=as_of,
+    )
+
+
+@router.post("/savings", response_model=SavingsRead, status_code=status.HTTP_201_CREATED)
+async def create_savings(
+    data: SavingsCreate, session: SessionDep, actor: Writer, response: Response
+) -> SavingsRead:
+    row = await service.create(session=session, actor=actor, data=data)
+    set_etag(response, row.version)
+    response.headers["Location"] = f"/savings/{row.id}"
+    return service.read(row)
+
+
+@router.get("/savings/{initiative_id}", response_model=SavingsRead)
+async def get_savings(
+    initiative_id: int, session: SessionDep, _: Reader, response: Response, as_of: AsOf = None
+) -> SavingsRead:
+    row = await service.get(session=session, initiative_id=initiative_id)
+    set_etag(response, row.version)
+    return service.read(row, as_of)
+
+
+@router.patch("/savings/{initiative_id}", response_model=SavingsRead)
+async def update_savings(
+    initiative_id: int,
+    data: SavingsUpdate,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    response: Response,
+) -> SavingsRead:
+    row = await service.update(
+        session=session,
+        actor=actor,
+        initiative_id=initiative_id,
+        data=data,
+        expected_version=version,
+    )
+    set_etag(response, row.version)
+    return service.read(row)

@@ -1452,6 +1452,7 @@ def build(seeds: Path) -> tuple[dict, dict]:
             "name": "Organisational Improvement Action Plan 2015",
             "source": PLAN_FILE,
             "rag_definition": None,
+            "financial_year_start": 2015,
         },
         "aims": aims,
         "programmes": programmes,

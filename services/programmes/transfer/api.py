@@ -1,5 +1,239 @@
-"""REST for transfer."""
+"""REST for transfer: actions and milestones out to CSV/XLSX and back in."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+
+from services.common.auth import Reader, Writer
+from services.common.db import SessionDep
+from services.programmes.milestones.api import Today
+from services.programmes.plan import service as plan
+from services.programmes.transfer import service, tabular
+from services.programmes.transfer.service import ACTION_COLUMNS, MILESTONE_COLUMNS, Column
+from services.programmes.transfer.tabular import MEDIA_TYPES, Format
 
 router = APIRouter()
+
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the file",
+        "content": {MEDIA_TYPES[Format.csv]: {}, MEDIA_TYPES[Format.xlsx]: {}},
+    }
+}
+
+ROWS = (
+    "Row 1 is the header; each further row is one record. In XLSX the first sheet is read "
+    "(or the one named after what is imported); a second sheet, `columns`, describes them."
+)
+ALL_OR_NOTHING = (
+    "The import applies entirely, in one transaction, or not at all: if any row is bad the "
+    "answer is 422 problem+json whose `errors` list every problem as `row` (spreadsheet row "
+    "number, header = 1), `column` and `message`, and nothing is written. A row the same as "
+    "what is stored writes nothing, so importing an unchanged export is a no-op. Columns left "
+    "out are left as they are; a blank cell clears an optional field and leaves a required one "
+    "unchanged. Read-only columns are ignored. `dry_run=true` checks and reports without "
+    "writing."
+)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "export"
+
+
+def _file(
+    what: str, fmt: Format, columns: Sequence[Column], rows: list[list[Any]], stem: str
+) -> Response:
+    header = [c.name for c in columns]
+    if fmt is Format.xlsx:
+        content = tabular.write_xlsx(what, header, rows, notes=service.column_notes(columns))
+    else:
+        content = tabular.write_csv(header, rows)
+    return Response(
+        content=content,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{_slug(stem)}.{fmt.value}"'},
+    )
+
+
+async def _programme_stem(session: SessionDep, what: str, programme_id: int | None) -> str:
+    if programme_id is None:
+        return what
+    programme = await plan.get(session=session, programme_id=programme_id)
+    return f"{what}-{programme.code}"
+
+
+# Actions -----------------------------------------------------------------------------------
+
+ACTIONS_DOC = f"Columns, in order:\n\n{service.columns_markdown(ACTION_COLUMNS)}\n\n{ROWS}"
+
+
+async def _export_actions(
+    session: SessionDep, today: Any, fmt: Format, programme_id: int | None
+) -> Response:
+    stem = await _programme_stem(session, "actions", programme_id)
+    rows = await service.export_actions(session=session, programme_id=programme_id, today=today)
+    return _file("actions", fmt, ACTION_COLUMNS, rows, stem)
+
+
+@router.get(
+    "/programmes/{programme_id}/actions.csv",
+    tags=["transfer"],
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    description=f"A programme's actions as CSV. {ACTIONS_DOC}",
+)
+async def export_programme_actions_csv(
+    programme_id: int, session: SessionDep, _: Reader, today: Today
+) -> Response:
+    return await _export_actions(session, today, Format.csv, programme_id)
+
+
+@router.get(
+    "/programmes/{programme_id}/actions.xlsx",
+    tags=["transfer"],
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    description=f"A programme's actions as an XLSX workbook. {ACTIONS_DOC}",
+)
+async def export_programme_actions_xlsx(
+    programme_id: int, session: SessionDep, _: Reader, today: Today
+) -> Response:
+    return await _export_actions(session, today, Format.xlsx, programme_id)
+
+
+@router.get(
+    "/actions/export",
+    tags=["transfer"],
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    description=f"Actions of every programme, or of one. {ACTIONS_DOC}",
+)
+async def export_actions(
+    session: SessionDep,
+    _: Reader,
+    today: Today,
+    format: Format = Format.csv,
+    programme_id: int | None = None,
+) -> Response:
+    return await _export_actions(session, today, format, programme_id)
+
+
+@router.post(
+    "/actions/import",
+    response_model=service.ImportResult,
+    tags=["transfer"],
+    description=(
+        "Import actions from a CSV or XLSX file (multipart field `file`; the format comes from "
+        "the file name, else its content type). A row is keyed by `programme_code` + `number`: "
+        f"an existing action is updated, a new number creates one. {ALL_OR_NOTHING}\n\n"
+        f"{ACTIONS_DOC}"
+    ),
+)
+async def import_actions(
+    session: SessionDep,
+    actor: Writer,
+    file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
+    dry_run: Annotated[bool, Query(description="check and report; write nothing")] = False,
+) -> service.ImportResult:
+    content = await file.read()
+    fmt = tabular.detect_format(file.filename, file.content_type, content)
+    sheet = tabular.read(content, fmt, sheet_name="actions")
+    result = await service.import_actions(session=session, actor=actor, sheet=sheet, fmt=fmt.value)
+    return await _finish(session, result, dry_run)
+
+
+# Milestones --------------------------------------------------------------------------------
+
+MILESTONES_DOC = f"Columns, in order:\n\n{service.columns_markdown(MILESTONE_COLUMNS)}\n\n{ROWS}"
+
+
+async def _export_milestones(
+    session: SessionDep, today: Any, fmt: Format, programme_id: int | None
+) -> Response:
+    stem = await _programme_stem(session, "milestones", programme_id)
+    rows = await service.export_milestones(session=session, programme_id=programme_id, today=today)
+    return _file("milestones", fmt, MILESTONE_COLUMNS, rows, stem)
+
+
+@router.get(
+    "/programmes/{programme_id}/milestones.csv",
+    tags=["transfer"],
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    description=f"A programme's milestones (key activities) as CSV. {MILESTONES_DOC}",
+)
+async def export_programme_milestones_csv(
+    programme_id: int, session: SessionDep, _: Reader, today: Today
+) -> Response:
+    return await _export_milestones(session, today, Format.csv, programme_id)
+
+
+@router.get(
+    "/programmes/{programme_id}/milestones.xlsx",
+    tags=["transfer"],
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    description=f"A programme's milestones (key activities) as XLSX. {MILESTONES_DOC}",
+)
+async def export_programme_milestones_xlsx(
+    programme_id: int, session: SessionDep, _: Reader, today: Today
+) -> Response:
+    return await _export_milestones(session, today, Format.xlsx, programme_id)
+
+
+@router.get(
+    "/milestones/export",
+    tags=["transfer"],
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    description=f"Milestones of every programme, or of one. {MILESTONES_DOC}",
+)
+async def export_milestones(
+    session: SessionDep,
+    _: Reader,
+    today: Today,
+    format: Format = Format.csv,
+    programme_id: int | None = None,
+) -> Response:
+    return await _export_milestones(session, today, format, programme_id)
+
+
+@router.post(
+    "/milestones/import",
+    response_model=service.ImportResult,
+    tags=["transfer"],
+    description=(
+        "Import milestones from a CSV or XLSX file (multipart field `file`; the format comes "
+        "from the file name, else its content type). A row with an `id` updates that milestone "
+        "(it must belong to the row's programme); a row without one creates a milestone. The "
+        f"same rules as PATCH /milestones/{{id}} apply. {ALL_OR_NOTHING}\n\n{MILESTONES_DOC}"
+    ),
+)
+async def import_milestones(
+    session: SessionDep,
+    actor: Writer,
+    today: Today,
+    file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
+    dry_run: Annotated[bool, Query(description="check and report; write nothing")] = False,
+) -> service.ImportResult:
+    content = await file.read()
+    fmt = tabular.detect_format(file.filename, file.content_type, content)
+    sheet = tabular.read(content, fmt, sheet_name="milestones")
+    result = await service.import_milestones(
+        session=session, actor=actor, sheet=sheet, fmt=fmt.value, today=today
+    )
+    return await _finish(session, result, dry_run)
+
+
+async def _finish(
+    session: SessionDep, result: service.ImportResult, dry_run: bool
+) -> service.ImportResult:
+    if not dry_run:
+        return result
+    await session.rollback()
+    rows = [r.model_copy(update={"id": None}) if r.outcome == "created" else r for r in result.rows]
+    return result.model_copy(update={"dry_run": True, "rows": rows})

@@ -1,0 +1,610 @@
+"""Boards, escalations and decision logs: the rules REST and GraphQL share. Functions only flush;
+the caller's transaction commits, so a rejected request writes nothing, audit rows included.
+
+Rules
+-----
+- A Directorate Board names its directorate (one board per directorate); a Programme Board names
+  its programme; only a Programme Board has a programme.
+- ``escalates_to_board_id`` must point at a board of a higher rank (Programme Board < Directorate
+  Board < TIB < IRB < Committee), so a chain always ends and never loops.
+- An escalation is raised at a board (by default the programme's own board, else the Directorate
+  Board of the programme's directorate). ``escalate`` moves an open escalation to its board's
+  ``escalates_to`` board (409 at the top of the chain) and keeps the move.
+- A decision may name an escalation only if it has been before that board. Resolving an
+  escalation needs a decision of the board it is now before, about that escalation.
+- Status: open -> resolved (with that decision) or closed; resolved -> open (reopened, the
+  resolution cleared) or closed; closed is final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.common import audit
+from services.common.auth import Principal
+from services.common.db import update_versioned
+from services.common.errors import Conflict, FieldError, NotFound
+from services.common.pagination import PageParams, order_by, paginate
+from services.programmes.base import record
+from services.programmes.governance.models import (
+    Board,
+    BoardDecision,
+    Escalation,
+    EscalationMove,
+)
+from services.programmes.governance.schemas import (
+    BoardCreate,
+    BoardDecisionCreate,
+    BoardKind,
+    BoardUpdate,
+    DefaultBoard,
+    EscalationCreate,
+    EscalationKind,
+    EscalationStatus,
+    EscalationUpdate,
+)
+from services.programmes.plan.models import Programme
+
+COUNCIL_TIME = ZoneInfo("Europe/London")
+
+
+def today() -> date:
+    return datetime.now(COUNCIL_TIME).date()
+
+
+# Boards ------------------------------------------------------------------------------------
+
+
+async def list_boards(
+    *, session: AsyncSession, kind: BoardKind | None = None, directorate: str | None = None
+) -> Sequence[Board]:
+    statement = select(Board)
+    if kind is not None:
+        statement = statement.where(Board.kind == kind)
+    if directorate:
+        statement = statement.where(func.lower(Board.directorate) == directorate.lower())
+    return (await session.exec(statement.order_by(col(Board.code)))).all()
+
+
+async def get_board(*, session: AsyncSession, board_id: int, field: str = "board_id") -> Board:
+    board = await session.get(Board, board_id)
+    if board is None:
+        raise NotFound(f"no board with id {board_id}", field=field)
+    return board
+
+
+async def get_boards(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Board]:
+    rows = (await session.exec(select(Board).where(col(Board.id).in_(ids)))).all()
+    return {row.id: row for row in rows}  # type: ignore[misc]
+
+
+async def find_board_by_code(*, session: AsyncSession, code: str) -> Board | None:
+    return (await session.exec(select(Board).where(Board.code == code))).first()
+
+
+async def chain(*, session: AsyncSession, board_id: int) -> list[Board]:
+    """The board and every board above it, in escalation order."""
+    boards = [await get_board(session=session, board_id=board_id)]
+    seen = {board_id}
+    while (next_id := boards[-1].escalates_to_board_id) is not None and next_id not in seen:
+        seen.add(next_id)
+        boards.append(await get_board(session=session, board_id=next_id))
+    return boards
+
+
+async def _check_board(session: AsyncSession, values: dict[str, Any], board_id: int | None) -> None:
+    """The rules of a board's shape, on its values after the change."""
+    kind = BoardKind(values["kind"])
+    directorate = values.get("directorate")
+    programme_id = values.get("programme_id")
+    if kind is BoardKind.directorate_board:
+        if not directorate:
+            raise FieldError("a Directorate Board names its directorate", field="directorate")
+        twin = (
+            await session.exec(
+                select(Board).where(
+                    Board.kind == BoardKind.directorate_board,
+                    func.lower(Board.directorate) == directorate.lower(),
+                )
+            )
+        ).first()
+        if twin is not None and twin.id != board_id:
+            raise Conflict(
+                f"{twin.name} ({twin.code}) is already the Directorate Board of {directorate}",
+                field="directorate",
+            )
+    if kind is BoardKind.programme_board:
+        if programme_id is None:
+            raise FieldError("a Programme Board names its programme", field="programme_id")
+        if await session.get(Programme, programme_id) is None:
+            raise FieldError(f"no programme with id {programme_id}", field="programme_id")
+    elif programme_id is not None:
+        raise FieldError("only a Programme Board oversees a programme", field="programme_id")
+    target_id = values.get("escalates_to_board_id")
+    if target_id is not None:
+        if target_id == board_id:
+            raise FieldError("a board cannot escalate to itself", field="escalates_to_board_id")
+        target = await session.get(Board, target_id)
+        if target is None:
+            raise FieldError(f"no board with id {target_id}", field="escalates_to_board_id")
+        if BoardKind(target.kind).rank <= kind.rank:
+            raise FieldError(
+                f"a {kind.value} escalates upwards, not to a {BoardKind(target.kind).value} "
+                f"({target.code}); the order is " + " -> ".join(k.value for k in BoardKind),
+                field="escalates_to_board_id",
+            )
+    if board_id is not None:
+        below = (
+            await session.exec(select(Board).where(Board.escalates_to_board_id == board_id))
+        ).all()
+        for child in below:
+            if BoardKind(child.kind).rank >= kind.rank:
+                raise FieldError(
+                    f"{child.code} ({BoardKind(child.kind).value}) escalates to this board, "
+                    f"so it cannot become a {kind.value}",
+                    field="kind",
+                )
+
+
+async def _check_code(session: AsyncSession, code: str, board_id: int | None = None) -> None:
+    existing = await find_board_by_code(session=session, code=code)
+    if existing is not None and existing.id != board_id:
+        raise Conflict(f"a board with code {code!r} exists", field="code")
+
+
+async def create_board(*, session: AsyncSession, actor: Principal, data: BoardCreate) -> Board:
+    await _check_code(session, data.code)
+    await _check_board(session, data.model_dump(), None)
+    board = Board.model_validate(data)
+    session.add(board)
+    await session.flush()
+    await record(session, actor, "create", board, None)
+    return board
+
+
+async def update_board(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    board_id: int,
+    data: BoardUpdate,
+    expected_version: int,
+) -> Board:
+    board = await get_board(session=session, board_id=board_id)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("code", "name", "kind"):
+        if name in changes and changes[name] is None:
+            raise FieldError(f"{name} cannot be empty", field=name)
+    if "code" in changes:
+        await _check_code(session, changes["code"], board_id)
+    await _check_board(session, {**board.model_dump(), **changes}, board_id)
+    before = audit.snapshot(board)
+    await update_versioned(session, board, changes, expected_version=expected_version)
+    await record(session, actor, "update", board, before)
+    return board
+
+
+# The council's boards, as the 2024 Improvement and Recovery Plan names them ----------------
+
+_DIRECTORATES = (
+    # (code, directorate, its Strategic Director as the plan writes the post)
+    ("DB-ASC", "Adult Social Care", "Strategic Director for Adult Social Care"),
+    ("DB-CF", "Children and Families", "Strategic Director of Children and Families"),
+    ("DB-CH", "City Housing", "Strategic Director of City Housing"),
+    ("DB-CO", "City Operations", "Strategic Director of City Operations"),
+    (
+        "DB-PPS",
+        "Place, Prosperity and Sustainability",
+        "Strategic Director of Place, Prosperity and Sustainability",
+    ),
+)
+
+
+def default_boards() -> list[DefaultBoard]:
+    """The boards of the 2024 Improvement and Recovery Plan (section 5, Governance, Assurance and
+    Monitoring), in creation order: each board's ``escalates_to_code`` comes before it.
+
+    Names are the plan's. The plan speaks of "Directorate Boards" without listing them; the five
+    here are the directorates whose Strategic Directors it names as SAOs (the council has 7
+    directorates; the 2 enabling ones are not named, so they have no board here). "After the
+    IRB, reporting to the Audit Committee and the Overview and Scrutiny Co-ordinating Committee":
+    one ``escalates_to`` can name one board, so the IRB escalates to the Audit Committee and the
+    Co-ordinating Committee stands beside it, at the top with the committees the plan names.
+    """
+    committees = [
+        DefaultBoard(
+            code="AUDIT",
+            name="Audit Committee",
+            kind=BoardKind.committee,
+            notes="Receives IRP reporting after the IRB; updates on the response to the external "
+            "auditor's statutory recommendations are reported to it quarterly.",
+        ),
+        DefaultBoard(
+            code="OSCC",
+            name="Overview and Scrutiny Co-ordinating Committee",
+            kind=BoardKind.committee,
+            notes="Receives IRP reporting after the IRB: member assurance, challenge and "
+            "oversight.",
+        ),
+        DefaultBoard(
+            code="OSC-ECYP",
+            name="Education, Children & Young People OSC",
+            kind=BoardKind.committee,
+            notes="SEND Improvement reports to it.",
+        ),
+        DefaultBoard(
+            code="OSC-HOMES",
+            name="Homes OSC",
+            kind=BoardKind.committee,
+            notes="Housing Regulatory Compliance reports to it.",
+        ),
+        DefaultBoard(
+            code="OSC-FR",
+            name="Finance & Resources OSC",
+            kind=BoardKind.committee,
+            notes="Oracle Stabilisation and Job Evaluation and Pay Equity report to it.",
+        ),
+    ]
+    irb = DefaultBoard(
+        code="IRB",
+        name="Improvement and Recovery Board",
+        kind=BoardKind.irb,
+        chair="Commissioners",
+        escalates_to_code="AUDIT",
+        notes="The Commissioners Improvement and Recovery Board.",
+    )
+    tib = DefaultBoard(
+        code="TIB",
+        name="Transformation and Improvement Board",
+        kind=BoardKind.tib,
+        chair="Chief Executive",
+        escalates_to_code="IRB",
+        notes="Comprising the Chief Executive and members of the Strategic Leadership Team; "
+        "receives the CPMO assurance pack; the key officer level forum for resolution of issues "
+        "prior to reporting to the IRB.",
+    )
+    directorate_boards = [
+        DefaultBoard(
+            code=code,
+            name=f"{directorate} Directorate Board",
+            kind=BoardKind.directorate_board,
+            directorate=directorate,
+            chair=director,
+            escalates_to_code="TIB",
+        )
+        for code, directorate, director in _DIRECTORATES
+    ]
+    return [*committees, irb, tib, *directorate_boards]
+
+
+async def create_default_boards(*, session: AsyncSession, actor: Principal) -> list[Board]:
+    """For a loader: create the :func:`default_boards` not already present (matched by code)."""
+    created: list[Board] = []
+    for default in default_boards():
+        if await find_board_by_code(session=session, code=default.code) is not None:
+            continue
+        target_id = None
+        if default.escalates_to_code is not None:
+            target = await find_board_by_code(session=session, code=default.escalates_to_code)
+            target_id = None if target is None else target.id
+        data = BoardCreate(
+            **default.model_dump(exclude={"escalates_to_code"}), escalates_to_board_id=target_id
+        )
+        created.append(await create_board(session=session, actor=actor, data=data))
+    return created
+
+
+# Escalations -------------------------------------------------------------------------------
+
+ESCALATION_SORTS = {"created_at", "updated_at", "title", "status", "kind"}
+
+
+async def list_escalations(
+    *,
+    session: AsyncSession,
+    page: PageParams,
+    status: EscalationStatus | None = None,
+    board_id: int | None = None,
+    programme_id: int | None = None,
+    kind: EscalationKind | None = None,
+    item_ref: str | None = None,
+) -> tuple[list[Escalation], int]:
+    statement = select(Escalation)
+    if status is not None:
+        statement = statement.where(Escalation.status == status)
+    if board_id is not None:
+        statement = statement.where(Escalation.board_id == board_id)
+    if programme_id is not None:
+        statement = statement.where(Escalation.programme_id == programme_id)
+    if kind is not None:
+        statement = statement.where(Escalation.kind == kind)
+    if item_ref:
+        statement = statement.where(Escalation.item_ref == item_ref)
+    statement = statement.order_by(
+        *order_by(Escalation, page.sort, ESCALATION_SORTS, [col(Escalation.id)])
+    )
+    return await paginate(session, statement, page)
+
+
+async def get_escalation(*, session: AsyncSession, escalation_id: int) -> Escalation:
+    row = await session.get(Escalation, escalation_id)
+    if row is None:
+        raise NotFound(f"no escalation with id {escalation_id}", field="escalation_id")
+    return row
+
+
+async def escalations_by_programme(
+    *, session: AsyncSession, programme_ids: Sequence[int]
+) -> dict[int, list[Escalation]]:
+    rows = (
+        await session.exec(
+            select(Escalation)
+            .where(col(Escalation.programme_id).in_(programme_ids))
+            .order_by(col(Escalation.id))
+        )
+    ).all()
+    found: dict[int, list[Escalation]] = {pid: [] for pid in programme_ids}
+    for row in rows:
+        found[row.programme_id].append(row)  # type: ignore[index]
+    return found
+
+
+async def moves_by_escalation(
+    *, session: AsyncSession, escalation_ids: Sequence[int]
+) -> dict[int, list[EscalationMove]]:
+    rows = (
+        await session.exec(
+            select(EscalationMove)
+            .where(col(EscalationMove.escalation_id).in_(escalation_ids))
+            .order_by(col(EscalationMove.id))
+        )
+    ).all()
+    found: dict[int, list[EscalationMove]] = {eid: [] for eid in escalation_ids}
+    for row in rows:
+        found[row.escalation_id].append(row)
+    return found
+
+
+async def _board_for_programme(session: AsyncSession, programme: Programme) -> Board | None:
+    if programme.board_id is not None:  # the board the plan puts over it
+        board = await session.get(Board, programme.board_id)
+        if board is not None:
+            return board
+    if not programme.directorate:
+        return None
+    return (
+        await session.exec(
+            select(Board).where(
+                Board.kind == BoardKind.directorate_board,
+                func.lower(Board.directorate) == programme.directorate.lower(),
+            )
+        )
+    ).first()
+
+
+async def raise_escalation(
+    *, session: AsyncSession, actor: Principal, data: EscalationCreate
+) -> Escalation:
+    if data.kind in (EscalationKind.risk, EscalationKind.issue) and not data.item_ref:
+        raise FieldError(
+            f"a {data.kind.value} escalation names the {data.kind.value} it escalates",
+            field="item_ref",
+        )
+    programme = None
+    if data.programme_id is not None:
+        programme = await session.get(Programme, data.programme_id)
+        if programme is None:
+            raise FieldError(f"no programme with id {data.programme_id}", field="programme_id")
+    elif data.kind is EscalationKind.programme_exception:
+        raise FieldError("a programme exception names its programme", field="programme_id")
+    if data.board_id is not None:
+        board = await session.get(Board, data.board_id)
+        if board is None:
+            raise FieldError(f"no board with id {data.board_id}", field="board_id")
+    else:
+        board = None if programme is None else await _board_for_programme(session, programme)
+        if board is None:
+            raise FieldError(
+                "say which board it is raised at: "
+                + (
+                    "no programme is named"
+                    if programme is None
+                    else f"programme {programme.code} has no board of its own and no "
+                    "Directorate Board serves its directorate"
+                ),
+                field="board_id",
+            )
+    escalation = Escalation(
+        **data.model_dump(exclude={"board_id", "raised_by"}),
+        board_id=board.id,  # type: ignore[arg-type]
+        raised_by=data.raised_by or actor.subject,
+        status=EscalationStatus.open,
+    )
+    session.add(escalation)
+    await session.flush()
+    await record(session, actor, "create", escalation, None)
+    return escalation
+
+
+async def escalate(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    escalation_id: int,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Escalation:
+    """Move an open escalation one board up its chain; 409 when its board is the top."""
+    escalation = await get_escalation(session=session, escalation_id=escalation_id)
+    if EscalationStatus(escalation.status) is not EscalationStatus.open:
+        raise Conflict(
+            f"escalation {escalation_id} is {EscalationStatus(escalation.status).value}; "
+            "only an open escalation moves up",
+            field="status",
+        )
+    board = await get_board(session=session, board_id=escalation.board_id)
+    if board.escalates_to_board_id is None:
+        raise Conflict(
+            f"{board.name} ({board.code}) is the top of its chain: there is no board above it",
+            field="board_id",
+        )
+    before = audit.snapshot(escalation)
+    await update_versioned(
+        session,
+        escalation,
+        {"board_id": board.escalates_to_board_id},
+        expected_version=escalation.version if expected_version is None else expected_version,
+    )
+    move = EscalationMove(
+        escalation_id=escalation_id,
+        from_board_id=board.id,  # type: ignore[arg-type]
+        to_board_id=board.escalates_to_board_id,
+        moved_by=actor.subject,
+        note=note,
+    )
+    session.add(move)
+    await session.flush()
+    await record(session, actor, "update", escalation, before)
+    await record(session, actor, "create", move, None)
+    return escalation
+
+
+async def _resolving_decision(
+    session: AsyncSession, escalation: Escalation, decision_id: int | None
+) -> BoardDecision:
+    if decision_id is None:
+        raise FieldError(
+            "resolving an escalation needs the board decision that resolves it",
+            field="resolution_decision_id",
+        )
+    decision = await session.get(BoardDecision, decision_id)
+    if decision is None:
+        raise FieldError(f"no board decision with id {decision_id}", field="resolution_decision_id")
+    if decision.escalation_id != escalation.id:
+        raise FieldError(
+            f"decision {decision_id} is not about escalation {escalation.id}",
+            field="resolution_decision_id",
+        )
+    if decision.board_id != escalation.board_id:
+        raise FieldError(
+            f"decision {decision_id} was taken by another board; the board the escalation is "
+            "now before resolves it",
+            field="resolution_decision_id",
+        )
+    return decision
+
+
+TRANSITIONS = {
+    EscalationStatus.open: {EscalationStatus.resolved, EscalationStatus.closed},
+    EscalationStatus.resolved: {EscalationStatus.open, EscalationStatus.closed},
+    EscalationStatus.closed: set(),
+}
+
+
+async def update_escalation(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    escalation_id: int,
+    data: EscalationUpdate,
+    expected_version: int,
+) -> Escalation:
+    escalation = await get_escalation(session=session, escalation_id=escalation_id)
+    current = EscalationStatus(escalation.status)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("title", "reason", "status"):
+        if name in changes and changes[name] is None:
+            raise FieldError(f"{name} cannot be empty", field=name)
+    if current is EscalationStatus.closed:
+        raise Conflict(f"escalation {escalation_id} is closed", field="status")
+    target = EscalationStatus(changes.get("status", current))
+    if target is not current and target not in TRANSITIONS[current]:
+        raise Conflict(
+            f"an escalation that is {current.value} cannot become {target.value}", field="status"
+        )
+    if target is EscalationStatus.resolved:
+        decision_id = changes.get("resolution_decision_id", escalation.resolution_decision_id)
+        await _resolving_decision(session, escalation, decision_id)
+    elif changes.get("resolution_decision_id") is not None:
+        raise FieldError(
+            "a resolution decision goes with status 'resolved'", field="resolution_decision_id"
+        )
+    if current is EscalationStatus.resolved and target is EscalationStatus.open:
+        changes["resolution_decision_id"] = None  # reopened: the old resolution no longer holds
+    before = audit.snapshot(escalation)
+    await update_versioned(session, escalation, changes, expected_version=expected_version)
+    await record(session, actor, "update", escalation, before)
+    return escalation
+
+
+# Decisions ---------------------------------------------------------------------------------
+
+
+async def _has_been_before(session: AsyncSession, escalation: Escalation, board_id: int) -> bool:
+    if escalation.board_id == board_id:
+        return True
+    move = (
+        await session.exec(
+            select(EscalationMove).where(
+                EscalationMove.escalation_id == escalation.id,
+                or_(
+                    col(EscalationMove.from_board_id) == board_id,
+                    col(EscalationMove.to_board_id) == board_id,
+                ),
+            )
+        )
+    ).first()
+    return move is not None
+
+
+async def record_decision(
+    *, session: AsyncSession, actor: Principal, board_id: int, data: BoardDecisionCreate
+) -> BoardDecision:
+    board = await get_board(session=session, board_id=board_id)
+    if data.decided_on > today():
+        raise FieldError(
+            "a decision is logged once taken: decided_on is in the future", field="decided_on"
+        )
+    if data.escalation_id is not None:
+        escalation = await session.get(Escalation, data.escalation_id)
+        if escalation is None:
+            raise FieldError(f"no escalation with id {data.escalation_id}", field="escalation_id")
+        if not await _has_been_before(session, escalation, board_id):
+            raise FieldError(
+                f"escalation {data.escalation_id} has not come before {board.code}",
+                field="escalation_id",
+            )
+    decision = BoardDecision(**data.model_dump(), board_id=board_id, recorded_by=actor.subject)
+    session.add(decision)
+    await session.flush()
+    await record(session, actor, "create", decision, None)
+    return decision
+
+
+async def list_decisions(
+    *,
+    session: AsyncSession,
+    board_id: int,
+    page: PageParams,
+    escalation_id: int | None = None,
+) -> tuple[list[BoardDecision], int]:
+    await get_board(session=session, board_id=board_id)
+    statement = select(BoardDecision).where(BoardDecision.board_id == board_id)
+    if escalation_id is not None:
+        statement = statement.where(BoardDecision.escalation_id == escalation_id)
+    statement = statement.order_by(
+        col(BoardDecision.decided_on).desc(), col(BoardDecision.id).desc()
+    )
+    return await paginate(session, statement, page)
+
+
+async def get_decisions(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, BoardDecision]:
+    rows = (await session.exec(select(BoardDecision).where(col(BoardDecision.id).in_(ids)))).all()
+    return {row.id: row for row in rows}  # type: ignore[misc]

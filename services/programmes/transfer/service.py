@@ -1,0 +1,689 @@
+"""Export and import of actions and milestones as CSV or XLSX.
+
+An import applies entirely, in the caller's one transaction, or not at all: every row is
+checked (and tried, each inside a savepoint, through the same service functions the API uses,
+so the same rules and the same audit apply), and if any row is bad the import raises one 422
+listing every problem by row number and column, and the transaction rolls back.
+
+Rows are keyed: an action by ``programme_code`` + ``number``, a milestone by ``id`` (blank for a
+new one). A row the same as what is stored writes nothing, so exporting and importing the file
+again is a no-op. Columns left out of the file are left as they are; a blank cell clears an
+optional field, and leaves a required one (title, description, status, percent_complete) as it
+is (or its default, for a new row). A ``version`` cell, if filled, must still be the stored
+version: the row has not changed since it was exported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+import pydantic
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.common.auth import Principal
+from services.common.errors import DomainError, FieldError
+from services.programmes.actions import service as actions
+from services.programmes.actions.models import Action
+from services.programmes.actions.schemas import ActionCreate, ActionUpdate
+from services.programmes.milestones import service as milestones
+from services.programmes.milestones.models import KeyActivity
+from services.programmes.milestones.schemas import (
+    STATUS_HELP,
+    KeyActivityCreate,
+    KeyActivityUpdate,
+    Status,
+)
+from services.programmes.plan.models import Programme, Workstream
+from services.programmes.transfer.tabular import Sheet
+
+T = TypeVar("T")
+
+# Columns -----------------------------------------------------------------------------------
+
+Kind = Literal["text", "date", "int", "status", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    description: str
+    readonly: bool = field(default=False, kw_only=True)
+    required: bool = field(default=False, kw_only=True)  # must be in the header
+
+
+ACTION_COLUMNS: tuple[Column, ...] = (
+    Column("programme_code", "text", "the programme's code, e.g. IRP-01 (key)", required=True),
+    Column(
+        "number", "text", "the action number, e.g. 1.3, unique per programme (key)", required=True
+    ),
+    Column("description", "text", "what will be done (required for a new action)"),
+    Column("timescale", "text", 'as the plan writes it: "Mar-15", "Spring 15", "TBC", "Ongoing"'),
+    Column("measures", "text", "how success will be measured"),
+    Column("responsible", "text", "the officer or post responsible"),
+    Column("status", "status", STATUS_HELP + " (blank: unchanged, or Not started if new)"),
+    Column("review_references", "text", 'the review recommendations it answers, e.g. "3a, 3c"'),
+    Column("version", "int", "the version exported; if filled, the row must not have changed"),
+    Column("timescale_start", "date", "parsed from timescale", readonly=True),
+    Column("timescale_end", "date", "parsed from timescale", readonly=True),
+    Column("timescale_precision", "text", "how precise the timescale is", readonly=True),
+    Column("overdue", "bool", "not completed and the timescale has passed", readonly=True),
+)
+
+MILESTONE_COLUMNS: tuple[Column, ...] = (
+    Column("id", "int", "the milestone's id (key); blank for a new milestone"),
+    Column("programme_code", "text", "the programme's code, e.g. IRP-01", required=True),
+    Column("workstream", "text", "the name of one of the programme's workstreams, or blank"),
+    Column("title", "text", "the key activity / milestone (required for a new one)"),
+    Column("start_text", "text", 'baseline start as the plan writes it, e.g. "Apr-24", "Q1"'),
+    Column("end_text", "text", 'baseline end as the plan writes it, e.g. "Mar 2025", "TBC"'),
+    Column("forecast_date", "date", "forecast completion, YYYY-MM-DD or DD/MM/YYYY"),
+    Column("actual_date", "date", "actual completion (defaults to today when Completed)"),
+    Column("status", "status", STATUS_HELP + " (blank: unchanged, or Not started if new)"),
+    Column("percent_complete", "int", "0 to 100; 100 when Completed"),
+    Column("owner", "text", "who owns it"),
+    Column("version", "int", "the version exported; if filled, the row must not have changed"),
+    Column("start_date", "date", "baseline window start, parsed from start_text", readonly=True),
+    Column("end_date", "date", "baseline window end, parsed from end_text", readonly=True),
+    Column("start_precision", "text", "how precise start_text is", readonly=True),
+    Column("end_precision", "text", "how precise end_text is", readonly=True),
+    Column("slippage_days", "int", "forecast_date minus end_date, in days", readonly=True),
+    Column("overdue", "bool", "not completed and due before today", readonly=True),
+)
+
+# Required fields a blank cell leaves alone (or defaults, for a new row).
+KEEP_IF_BLANK = {"title", "description", "status", "percent_complete"}
+
+
+def column_notes(columns: Sequence[Column]) -> list[tuple[str, str, str]]:
+    return [(c.name, "read-only" if c.readonly else "imported", c.description) for c in columns]
+
+
+def columns_markdown(columns: Sequence[Column]) -> str:
+    """The columns, for the OpenAPI description."""
+    lines = ["| column | on import | what it holds |", "|---|---|---|"]
+    lines += [f"| `{n}` | {mode} | {text} |" for n, mode, text in column_notes(columns)]
+    return "\n".join(lines)
+
+
+# Cells -------------------------------------------------------------------------------------
+
+UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _text(cell: Any) -> str | None:
+    if cell is None:
+        return None
+    if isinstance(cell, bool):
+        return "yes" if cell else "no"
+    if isinstance(cell, datetime):
+        cell = cell.date()
+    if isinstance(cell, date):  # a spreadsheet took "Mar-15" for a date: keep the day
+        return cell.strftime("%d/%m/%Y")
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    text = str(cell).replace("\r\n", "\n").strip()
+    return text or None
+
+
+def _date(cell: Any) -> date | None:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = _text(cell)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = UK_DATE.match(text)
+    if match:
+        try:
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        except ValueError:
+            pass
+    raise ValueError(f"{text!r} is not a date: write YYYY-MM-DD or DD/MM/YYYY")
+
+
+def _int(cell: Any) -> int | None:
+    if isinstance(cell, bool):
+        raise ValueError(f"{cell!r} is not a whole number")
+    if isinstance(cell, int):
+        return cell
+    if isinstance(cell, float) and cell.is_integer():
+        return int(cell)
+    text = _text(cell)
+    if text is None:
+        return None
+    if re.fullmatch(r"[+-]?\d+", text.removesuffix("%").strip()):
+        return int(text.removesuffix("%").strip())
+    raise ValueError(f"{text!r} is not a whole number")
+
+
+def _status(cell: Any) -> Status | None:
+    text = _text(cell)
+    if text is None:
+        return None
+    for status in Status:
+        if status.value.lower() == " ".join(text.split()).lower():
+            return status
+    raise ValueError(f"{text!r} is not a status: {STATUS_HELP}")
+
+
+CONVERT: dict[str, Callable[[Any], Any]] = {
+    "text": _text,
+    "date": _date,
+    "int": _int,
+    "status": _status,
+}
+
+
+# Problems ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Problems:
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.items.append({"row": row, "column": column, "field": column, "message": message})
+
+    def raise_if_any(self, what: str) -> None:
+        if not self.items:
+            return
+        rows = len({p["row"] for p in self.items})
+        raise FieldError(
+            f"{len(self.items)} problem(s) in {rows} row(s) of the {what} file; "
+            "nothing was imported",
+            errors=sorted(self.items, key=lambda p: p["row"]),
+        )
+
+
+def _read_header(sheet: Sheet, columns: Sequence[Column], problems: Problems) -> dict[str, int]:
+    """Column name -> position, for the columns this import reads."""
+    known = {c.name: c for c in columns}
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(sheet.header):
+        name = raw.strip().lower().replace(" ", "_")
+        if not name:
+            continue
+        if name not in known:
+            problems.add(1, raw, f"unknown column {raw!r}; expected: {', '.join(known)}")
+        elif name in positions:
+            problems.add(1, name, f"column {name!r} appears twice")
+        else:
+            positions[name] = index
+    for column in columns:
+        if column.required and column.name not in positions:
+            problems.add(1, column.name, f"the file needs a {column.name!r} column")
+    return {n: i for n, i in positions.items() if not known[n].readonly}
+
+
+def _convert_row(
+    number: int,
+    cells: list[Any],
+    positions: dict[str, int],
+    columns: Sequence[Column],
+    problems: Problems,
+) -> tuple[dict[str, Any], bool]:
+    """The row's values by column name (only the columns present), and whether all converted."""
+    kinds = {c.name: c.kind for c in columns}
+    values: dict[str, Any] = {}
+    ok = True
+    for name, index in positions.items():
+        cell = cells[index] if index < len(cells) else None
+        try:
+            values[name] = CONVERT[kinds[name]](cell)
+        except ValueError as exc:
+            problems.add(number, name, str(exc))
+            ok = False
+    return values, ok
+
+
+def _pydantic_problems(
+    number: int, exc: pydantic.ValidationError, problems: Problems, rename: dict[str, str]
+) -> None:
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "row"
+        problems.add(number, rename.get(name, name), error["msg"])
+
+
+def _domain_problems(
+    number: int, exc: DomainError, problems: Problems, rename: dict[str, str]
+) -> None:
+    if not exc.errors:
+        problems.add(number, "row", exc.detail)
+    for error in exc.errors:
+        name = str(error.get("field") or "row")
+        problems.add(number, rename.get(name, name), str(error.get("message", exc.detail)))
+
+
+def _same(stored: Any, imported: Any) -> bool:
+    if isinstance(stored, str) or isinstance(imported, str):
+        return _text(stored) == _text(imported)
+    return bool(stored == imported)
+
+
+class ImportedRow(BaseModel):
+    row: int
+    id: int | None
+    outcome: Literal["created", "updated", "unchanged"]
+
+
+class ImportResult(BaseModel):
+    format: str
+    dry_run: bool = False
+    created: int
+    updated: int
+    unchanged: int
+    rows: list[ImportedRow]
+
+
+def _result(fmt: str, rows: list[ImportedRow]) -> ImportResult:
+    return ImportResult(
+        format=fmt,
+        created=sum(r.outcome == "created" for r in rows),
+        updated=sum(r.outcome == "updated" for r in rows),
+        unchanged=sum(r.outcome == "unchanged" for r in rows),
+        rows=rows,
+    )
+
+
+async def _attempt(
+    session: AsyncSession,
+    number: int,
+    problems: Problems,
+    rename: dict[str, str],
+    write: Coroutine[Any, Any, T],
+) -> T | None:
+    """Run one row's write (a coroutine not yet started) in a savepoint; a refusal becomes
+    that row's problems."""
+    try:
+        async with session.begin_nested():
+            return await write
+    except pydantic.ValidationError as exc:
+        _pydantic_problems(number, exc, problems, rename)
+    except DomainError as exc:
+        _domain_problems(number, exc, problems, rename)
+    except IntegrityError as exc:
+        problems.add(number, "row", f"conflicts with existing data: {exc.orig}")
+    return None
+
+
+async def _programmes_by_code(session: AsyncSession, codes: set[str]) -> dict[str, Programme]:
+    if not codes:
+        return {}
+    rows = (await session.exec(select(Programme).where(col(Programme.code).in_(codes)))).all()
+    return {row.code: row for row in rows}
+
+
+def _version_problem(
+    number: int, values: dict[str, Any], stored_version: int, problems: Problems
+) -> bool:
+    expected = values.get("version")
+    if expected is not None and expected != stored_version:
+        problems.add(
+            number,
+            "version",
+            f"the row was exported at version {expected} but is now at version "
+            f"{stored_version}: export again and reapply your change",
+        )
+        return True
+    return False
+
+
+# Actions -----------------------------------------------------------------------------------
+
+ACTION_FIELDS = (
+    "description",
+    "timescale",
+    "measures",
+    "responsible",
+    "status",
+    "review_references",
+)
+ACTION_RENAME = {"programme_id": "programme_code", "If-Match": "version"}
+
+
+async def export_actions(
+    *, session: AsyncSession, programme_id: int | None, today: date
+) -> list[list[Any]]:
+    statement = select(Action, Programme.code).join(
+        Programme,
+        col(Programme.id) == col(Action.programme_id),  # type: ignore[arg-type]
+    )
+    if programme_id is not None:
+        statement = statement.where(Action.programme_id == programme_id)
+    statement = statement.order_by(col(Programme.code), col(Action.number_key), col(Action.id))
+    rows = []
+    for action, code in (await session.exec(statement)).all():
+        rows.append(
+            [
+                code,
+                action.number,
+                action.description,
+                action.timescale,
+                action.measures,
+                action.responsible,
+                action.status,
+                action.review_references,
+                action.version,
+                action.timescale_start,
+                action.timescale_end,
+                action.timescale_precision,
+                actions.is_overdue(action.status, action.timescale_end, today=today),
+            ]
+        )
+    return rows
+
+
+async def _create_action(
+    session: AsyncSession, actor: Principal, programme_id: int, fields: dict[str, Any]
+) -> Action:
+    return await actions.create_action(
+        session=session,
+        actor=actor,
+        programme_id=programme_id,
+        data=ActionCreate.model_validate(fields),
+    )
+
+
+async def _update_action(
+    session: AsyncSession, actor: Principal, row: Action, changed: dict[str, Any]
+) -> Action:
+    assert row.id is not None
+    return await actions.update_action(
+        session=session,
+        actor=actor,
+        action_id=row.id,
+        data=ActionUpdate.model_validate(changed),
+        expected_version=row.version,
+    )
+
+
+async def import_actions(
+    *, session: AsyncSession, actor: Principal, sheet: Sheet, fmt: str
+) -> ImportResult:
+    problems = Problems()
+    positions = _read_header(sheet, ACTION_COLUMNS, problems)
+    problems.raise_if_any("actions")
+    converted = []
+    for number, cells in sheet.rows:
+        values, ok = _convert_row(number, cells, positions, ACTION_COLUMNS, problems)
+        converted.append((number, values, ok))
+    programmes = await _programmes_by_code(
+        session, {v["programme_code"] for _, v, _ in converted if v.get("programme_code")}
+    )
+    seen: dict[tuple[int, str], int] = {}
+    outcomes: list[ImportedRow] = []
+    for number, values, ok in converted:
+        code, action_number = values.get("programme_code"), values.get("number")
+        if code is None:
+            problems.add(number, "programme_code", "every row needs a programme_code")
+            continue
+        programme = programmes.get(code)
+        if programme is None:
+            problems.add(number, "programme_code", f"no programme with code {code!r}")
+            continue
+        if action_number is None:
+            problems.add(number, "number", "every row needs an action number")
+            continue
+        assert programme.id is not None
+        key = (programme.id, action_number)
+        if key in seen:
+            problems.add(
+                number, "number", f"{code} action {action_number} is also in row {seen[key]}"
+            )
+            continue
+        seen[key] = number
+        if not ok:
+            continue
+        existing = await actions.find_by_number(
+            session=session, programme_id=programme.id, number=action_number
+        )
+        fields = {
+            name: values[name]
+            for name in ACTION_FIELDS
+            if name in values and not (values[name] is None and name in KEEP_IF_BLANK)
+        }
+        if existing is None:
+            outcome = await _attempt(
+                session,
+                number,
+                problems,
+                ACTION_RENAME,
+                _create_action(session, actor, programme.id, {**fields, "number": action_number}),
+            )
+            if outcome is not None:
+                outcomes.append(ImportedRow(row=number, id=outcome.id, outcome="created"))
+            continue
+        if _version_problem(number, values, existing.version, problems):
+            continue
+        changed = {k: v for k, v in fields.items() if not _same(getattr(existing, k), v)}
+        if not changed:
+            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="unchanged"))
+            continue
+        outcome = await _attempt(
+            session,
+            number,
+            problems,
+            ACTION_RENAME,
+            _update_action(session, actor, existing, changed),
+        )
+        if outcome is not None:
+            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="updated"))
+    problems.raise_if_any("actions")
+    return _result(fmt, outcomes)
+
+
+# Milestones --------------------------------------------------------------------------------
+
+MILESTONE_FIELDS = (
+    "title",
+    "start_text",
+    "end_text",
+    "workstream_id",
+    "forecast_date",
+    "actual_date",
+    "status",
+    "percent_complete",
+    "owner",
+)
+MILESTONE_RENAME = {
+    "programme_id": "programme_code",
+    "If-Match": "version",
+    "workstream_id": "workstream",
+}
+
+
+async def export_milestones(
+    *, session: AsyncSession, programme_id: int | None, today: date
+) -> list[list[Any]]:
+    statement = (
+        select(KeyActivity, Programme.code, Workstream.name)
+        .join(Programme, col(Programme.id) == col(KeyActivity.programme_id))  # type: ignore[arg-type]
+        .outerjoin(Workstream, col(Workstream.id) == col(KeyActivity.workstream_id))  # type: ignore[arg-type]
+    )
+    if programme_id is not None:
+        statement = statement.where(KeyActivity.programme_id == programme_id)
+    statement = statement.order_by(
+        col(Programme.code), col(KeyActivity.position), col(KeyActivity.id)
+    )
+    rows = []
+    for activity, code, workstream in (await session.exec(statement)).all():
+        read = milestones.to_read(activity, today=today)
+        rows.append(
+            [
+                read.id,
+                code,
+                workstream,
+                read.title,
+                read.start_text,
+                read.end_text,
+                read.forecast_date,
+                read.actual_date,
+                read.status.value,
+                read.percent_complete,
+                read.owner,
+                read.version,
+                read.start_date,
+                read.end_date,
+                read.start_precision,
+                read.end_precision,
+                read.slippage_days,
+                read.overdue,
+            ]
+        )
+    return rows
+
+
+async def _workstreams(
+    session: AsyncSession, programme_ids: set[int]
+) -> dict[tuple[int, str], int]:
+    if not programme_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(Workstream).where(col(Workstream.programme_id).in_(programme_ids))
+        )
+    ).all()
+    return {(w.programme_id, w.name.strip().lower()): w.id for w in rows if w.id is not None}
+
+
+async def _create_milestone(
+    session: AsyncSession,
+    actor: Principal,
+    programme_id: int,
+    fields: dict[str, Any],
+    today: date,
+) -> KeyActivity:
+    return await milestones.add_key_activity(
+        session=session,
+        actor=actor,
+        programme_id=programme_id,
+        data=KeyActivityCreate.model_validate(fields),
+        today=today,
+    )
+
+
+async def _update_milestone(
+    session: AsyncSession,
+    actor: Principal,
+    row: KeyActivity,
+    changed: dict[str, Any],
+    today: date,
+) -> KeyActivity:
+    assert row.id is not None
+    return await milestones.update_milestone(
+        session=session,
+        actor=actor,
+        milestone_id=row.id,
+        data=KeyActivityUpdate.model_validate(changed),
+        expected_version=row.version,
+        today=today,
+    )
+
+
+async def import_milestones(
+    *, session: AsyncSession, actor: Principal, sheet: Sheet, fmt: str, today: date
+) -> ImportResult:
+    problems = Problems()
+    positions = _read_header(sheet, MILESTONE_COLUMNS, problems)
+    problems.raise_if_any("milestones")
+    converted = []
+    for number, cells in sheet.rows:
+        values, ok = _convert_row(number, cells, positions, MILESTONE_COLUMNS, problems)
+        converted.append((number, values, ok))
+    programmes = await _programmes_by_code(
+        session, {v["programme_code"] for _, v, _ in converted if v.get("programme_code")}
+    )
+    workstreams = await _workstreams(
+        session, {p.id for p in programmes.values() if p.id is not None}
+    )
+    stored = await milestones.get_many(
+        session=session, ids=[v["id"] for _, v, _ in converted if v.get("id") is not None]
+    )
+    seen: dict[int, int] = {}
+    outcomes: list[ImportedRow] = []
+    for number, values, ok in converted:
+        code, milestone_id = values.get("programme_code"), values.get("id")
+        if code is None:
+            problems.add(number, "programme_code", "every row needs a programme_code")
+            continue
+        programme = programmes.get(code)
+        if programme is None:
+            problems.add(number, "programme_code", f"no programme with code {code!r}")
+            continue
+        assert programme.id is not None
+        existing = None
+        if milestone_id is not None:
+            if milestone_id in seen:
+                problems.add(
+                    number, "id", f"milestone {milestone_id} is also in row {seen[milestone_id]}"
+                )
+                continue
+            seen[milestone_id] = number
+            existing = stored.get(milestone_id)
+            if existing is None:
+                problems.add(number, "id", f"no milestone with id {milestone_id}")
+                continue
+            if existing.programme_id != programme.id:
+                problems.add(
+                    number,
+                    "programme_code",
+                    f"milestone {milestone_id} belongs to another programme, not {code}",
+                )
+                continue
+        if not ok:
+            continue
+        fields = {
+            name: values[name]
+            for name in MILESTONE_FIELDS
+            if name in values and not (values[name] is None and name in KEEP_IF_BLANK)
+        }
+        if "workstream" in values:
+            name = values["workstream"]
+            if name is None:
+                fields["workstream_id"] = None
+            elif (programme.id, name.lower()) in workstreams:
+                fields["workstream_id"] = workstreams[(programme.id, name.lower())]
+            else:
+                problems.add(number, "workstream", f"{code} has no workstream {name!r}")
+                continue
+        if existing is None:
+            outcome = await _attempt(
+                session,
+                number,
+                problems,
+                MILESTONE_RENAME,
+                _create_milestone(session, actor, programme.id, fields, today),
+            )
+            if outcome is not None:
+                outcomes.append(ImportedRow(row=number, id=outcome.id, outcome="created"))
+            continue
+        if _version_problem(number, values, existing.version, problems):
+            continue
+        changed = {k: v for k, v in fields.items() if not _same(getattr(existing, k), v)}
+        if not changed:
+            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="unchanged"))
+            continue
+        outcome = await _attempt(
+            session,
+            number,
+            problems,
+            MILESTONE_RENAME,
+            _update_milestone(session, actor, existing, changed, today),
+        )
+        if outcome is not None:
+            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="updated"))
+    problems.raise_if_any("milestones")
+    return _result(fmt, outcomes)

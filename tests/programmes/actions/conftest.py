@@ -1,0 +1,3 @@
+from tests.programmes.milestones.helpers import today
+
+__all__ = ["today"]

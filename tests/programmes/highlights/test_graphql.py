@@ -1,0 +1,374 @@
+"""Highlight reports, periods and delivery confidence in the programmes subgraph: the wired
+mutations and Programme fields over HTTP, and HighlightsQuery / dca_history_for through a
+schema that merges them the way the root schema will."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import strawberry
+from sqlalchemy import event
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from services.common.auth import Principal, Role
+from services.common.graphql import Context, federated_schema
+from services.programmes.highlights.graphql import (
+    DcaAssessment,
+    HighlightsMutation,
+    HighlightsQuery,
+    dca_history_for,
+)
+from services.programmes.plan.graphql import PlanQuery, Programme
+from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.programmes.highlights.helpers import APRIL_2015, changes, programmes, submitted
+
+REPORT_FIELDS = """id programmeId period revision current superseded supersedesId supersededById
+  locked dca dcaRag dcaReason highlights confidence decisionsNeeded revisionReason author
+  submittedAt version nextSteps { what when who whenStart whenEnd whenPrecision }"""
+
+SUBMIT = f"""mutation($programme: ID!, $input: HighlightReportInput!) {{
+  submitHighlightReport(programmeId: $programme, input: $input) {{ {REPORT_FIELDS} }} }}"""
+
+REVISE = f"""mutation($id: ID!, $version: Int!, $input: HighlightReportRevisionInput!) {{
+  reviseHighlightReport(id: $id, version: $version, input: $input) {{
+    {REPORT_FIELDS} revisions {{ id revision current dca }} }} }}"""
+
+RECORD = """mutation($programme: ID!, $input: DcaInput!) {
+  recordDca(programmeId: $programme, input: $input) {
+    id programmeId assessedOn dca dcaRag reason author highlightReportId createdAt } }"""
+
+SIGN_OFF = """mutation($period: String!) {
+  signOffPeriod(period: $period) { period status signedOffBy signedOffAt locked version } }"""
+
+
+def graphql_input(report: dict[str, Any]) -> dict[str, Any]:
+    names = {"dca_reason": "dcaReason", "next_steps": "nextSteps"}
+    names["decisions_needed"] = "decisionsNeeded"
+    return {names.get(k, k): v for k, v in report.items()}
+
+
+async def gql(
+    api: httpx.AsyncClient, query: str, headers: dict[str, str] = EDITOR, **variables: Any
+) -> dict[str, Any]:
+    response = await api.post(
+        "/graphql", headers=headers, json={"query": query, "variables": variables}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def status_of(body: dict[str, Any]) -> int:
+    assert body.get("errors"), body
+    return int(body["errors"][0]["extensions"]["status"])
+
+
+def field_of(body: dict[str, Any]) -> str:
+    return str(body["errors"][0]["extensions"]["errors"][0]["field"])
+
+
+async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
+    (programme,) = await programmes(programmes_api)
+    pid = str(programme["id"])
+    before = len(await changes(programmes_api))
+
+    denied = await gql(
+        programmes_api, SUBMIT, VIEWER, programme=pid, input=graphql_input(APRIL_2015)
+    )
+    assert status_of(denied) == 403
+    off_scale = await gql(
+        programmes_api, SUBMIT, programme=pid, input={**graphql_input(APRIL_2015), "dca": "Blue"}
+    )
+    assert status_of(off_scale) == 422 and field_of(off_scale) == "dca"
+    unknown = await gql(programmes_api, SUBMIT, programme="999", input=graphql_input(APRIL_2015))
+    assert status_of(unknown) == 404 and field_of(unknown) == "programme_id"
+    assert len(await changes(programmes_api)) == before
+
+    body = await gql(programmes_api, SUBMIT, programme=pid, input=graphql_input(APRIL_2015))
+    report = body["data"]["submitHighlightReport"]
+    assert report["programmeId"] == pid and report["period"] == "2015-04"
+    assert (report["dca"], report["dcaRag"], report["confidence"]) == (
+        "Amber/Green",
+        "Amber",
+        "Medium",
+    )
+    assert (report["revision"], report["current"], report["locked"], report["version"]) == (
+        1,
+        True,
+        False,
+        1,
+    )
+    assert report["nextSteps"][0] == {
+        "what": APRIL_2015["next_steps"][0]["what"],
+        "when": "Q1",
+        "who": "Director Delivery",
+        "whenStart": "2015-04-01",
+        "whenEnd": "2015-06-30",
+        "whenPrecision": "quarter",
+    }
+    duplicate = await gql(programmes_api, SUBMIT, programme=pid, input=graphql_input(APRIL_2015))
+    assert status_of(duplicate) == 409 and field_of(duplicate) == "period"
+
+    # Open period: revise edits in place; a stale version is 412.
+    edited = await gql(
+        programmes_api, REVISE, id=report["id"], version=1, input={"confidence": "High"}
+    )
+    assert edited["data"]["reviseHighlightReport"]["version"] == 2
+    assert edited["data"]["reviseHighlightReport"]["revision"] == 1
+    stale = await gql(programmes_api, REVISE, id=report["id"], version=1, input={"dca": "Red"})
+    assert status_of(stale) == 412 and field_of(stale) == "If-Match"
+    viewer = await gql(programmes_api, REVISE, VIEWER, id=report["id"], version=2, input={})
+    assert status_of(viewer) == 403
+
+    # Sign-off: admins only.
+    for headers in (EDITOR, VIEWER):
+        assert status_of(await gql(programmes_api, SIGN_OFF, headers, period="2015-04")) == 403
+    bad = await gql(programmes_api, SIGN_OFF, ADMIN, period="April 2015")
+    assert status_of(bad) == 422 and field_of(bad) == "period"
+    signed = (await gql(programmes_api, SIGN_OFF, ADMIN, period="2015-04"))["data"]
+    assert signed["signOffPeriod"]["status"] == "signed_off"
+    assert signed["signOffPeriod"]["locked"] and signed["signOffPeriod"]["signedOffBy"] == (
+        "test-admin"
+    )
+    twice = await gql(programmes_api, SIGN_OFF, ADMIN, period="2015-04")
+    assert status_of(twice) == 409
+
+    # Locked: revising makes revision 2 beside the original.
+    revised = await gql(
+        programmes_api,
+        REVISE,
+        id=report["id"],
+        version=2,
+        input={
+            "dca": "Amber",
+            "dcaReason": "Induction slipped",
+            "nextSteps": [{"what": "Induction", "when": "Q2", "who": "HR"}],
+            "revisionReason": "Corrected after TIB",
+        },
+    )
+    second = revised["data"]["reviseHighlightReport"]
+    assert (second["revision"], second["version"], second["locked"]) == (2, 3, True)
+    assert second["supersedesId"] == report["id"] and second["id"] != report["id"]
+    assert second["nextSteps"][0]["whenStart"] == "2015-07-01"
+    assert [(r["revision"], r["current"], r["dca"]) for r in second["revisions"]] == [
+        (1, False, "Amber/Green"),
+        (2, True, "Amber"),
+    ]
+
+    recorded = await gql(
+        programmes_api,
+        RECORD,
+        programme=pid,
+        input={"dca": "amber/red", "reason": "Gateway review", "assessedOn": "2024-03-15"},
+    )
+    assessment = recorded["data"]["recordDca"]
+    assert (assessment["dca"], assessment["dcaRag"], assessment["assessedOn"]) == (
+        "Amber/Red",
+        "Red",
+        "2024-03-15",
+    )
+    assert assessment["author"] == "test-editor" and assessment["highlightReportId"] is None
+    off = await gql(programmes_api, RECORD, programme=pid, input={"dca": "Purple", "reason": "x"})
+    assert status_of(off) == 422 and field_of(off) == "dca"
+
+    # The Programme fields the reporting service reads.
+    read = await gql(
+        programmes_api,
+        """query { programmes {
+            latestHighlightReport { id period dca dcaRag dcaReason revision locked confidence
+              decisionsNeeded nextSteps { what when who } }
+            before: latestHighlightReport(upToPeriod: "2015-03") { id }
+            highlightReports { id revision } } }""",
+        VIEWER,
+    )
+    (listed,) = read["data"]["programmes"]
+    latest = listed["latestHighlightReport"]
+    assert (latest["id"], latest["dca"], latest["dcaRag"], latest["revision"]) == (
+        second["id"],
+        "Amber",
+        "Amber",
+        2,
+    )
+    assert latest["locked"] and latest["confidence"] == "High"
+    assert latest["nextSteps"] == [{"what": "Induction", "when": "Q2", "who": "HR"}]
+    assert listed["before"] is None
+    assert listed["highlightReports"] == [{"id": second["id"], "revision": 2}]
+    wrong = await gql(
+        programmes_api,
+        'query { programmes { latestHighlightReport(upToPeriod: "July") { id } } }',
+        VIEWER,
+    )
+    assert status_of(wrong) == 422 and field_of(wrong) == "upToPeriod"
+
+
+# Through a schema with HighlightsQuery merged in, as the root schema will have it ------------
+
+
+@strawberry.type
+class DcaHistoryQuery:
+    """Stands in for the Programme.dcaHistory field the root schema will carry."""
+
+    @strawberry.field
+    async def dca_history(
+        self, info: Info[Context, None], programme_id: strawberry.ID
+    ) -> list[DcaAssessment]:
+        return await dca_history_for(info, int(programme_id))
+
+
+SCHEMA = federated_schema(
+    query=merge_types("Query", (PlanQuery, HighlightsQuery, DcaHistoryQuery)),
+    mutation=merge_types("Mutation", (HighlightsMutation,)),
+    types=[Programme],
+)
+
+
+def context(api: httpx.AsyncClient, *roles: Role) -> Context:
+    engine = api._transport.app.state.engine  # type: ignore[attr-defined]
+    principal = Principal(subject="test-reader", roles=frozenset(roles or (Role.viewer,)))
+    return Context(principal=principal, engine=engine)
+
+
+async def execute(api: httpx.AsyncClient, query: str, **variables: Any) -> Any:
+    result = await SCHEMA.execute(query, variable_values=variables, context_value=context(api))
+    return result
+
+
+async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
+    first, second, _ = await programmes(programmes_api, 3)
+    a = await submitted(programmes_api, first["id"], period="2024-06", confidence="High")
+    b = await submitted(programmes_api, first["id"], period="2024-07", confidence="Med")
+    c = await submitted(programmes_api, second["id"], period="2024-07", confidence="Low")
+    await programmes_api.post("/periods/2024-06/sign-off", headers=ADMIN)
+    revised = await programmes_api.patch(
+        f"/highlight-reports/{a['id']}",
+        headers={**EDITOR, "If-Match": '"1"'},
+        json={"dca": "Red", "dca_reason": "Budget gap"},
+    )
+    assert revised.status_code == 200
+
+    result = await execute(
+        programmes_api,
+        """query($programme: ID, $a: ID!) {
+          all: highlightReports { id period programmeId revision }
+          july: highlightReports(period: "2024-07") { id }
+          mine: highlightReports(programmeId: $programme) { period revision locked }
+          medium: highlightReports(confidence: "Med") { id confidence }
+          paged: highlightReports(limit: 1, offset: 1) { id }
+          periods: reportingPeriods { period status signedOffBy locked }
+          open: reportingPeriods(status: "open") { period }
+          original: highlightReport(id: $a, revision: 1) { revision superseded dca }
+          current: highlightReport(id: $a) { revision dca revisions { revision } }
+          missing: highlightReport(id: "999") { id }
+        }""",
+        programme=str(first["id"]),
+        a=str(a["id"]),
+    )
+    assert result.errors is None, result.errors
+    data = result.data
+    assert [(r["period"], r["programmeId"], r["revision"]) for r in data["all"]] == [
+        ("2024-07", str(first["id"]), 1),
+        ("2024-07", str(second["id"]), 1),
+        ("2024-06", str(first["id"]), 2),
+    ]
+    assert [r["id"] for r in data["july"]] == [str(b["id"]), str(c["id"])]
+    assert data["mine"] == [
+        {"period": "2024-07", "revision": 1, "locked": False},
+        {"period": "2024-06", "revision": 2, "locked": True},
+    ]
+    assert data["medium"] == [{"id": str(b["id"]), "confidence": "Medium"}]
+    assert data["paged"] == [{"id": str(c["id"])}]
+    assert data["periods"] == [
+        {"period": "2024-07", "status": "open", "signedOffBy": None, "locked": False},
+        {"period": "2024-06", "status": "signed_off", "signedOffBy": "test-admin", "locked": True},
+    ]
+    assert data["open"] == [{"period": "2024-07"}]
+    assert data["original"] == {"revision": 1, "superseded": True, "dca": "Amber"}
+    assert data["current"] == {
+        "revision": 2,
+        "dca": "Red",
+        "revisions": [{"revision": 1}, {"revision": 2}],
+    }
+    assert data["missing"] is None
+
+    for query, status, field in (
+        ('{ highlightReports(confidence: "Sure") { id } }', 422, "confidence"),
+        ('{ highlightReports(dca: "Blue") { id } }', 422, "dca"),
+        ('{ highlightReports(period: "2024") { id } }', 422, "period"),
+        ('{ highlightReports(programmeId: "999") { id } }', 404, "programme_id"),
+        ('{ reportingPeriods(status: "closed") { period } }', 422, "status"),
+        (f'{{ highlightReport(id: "{a["id"]}", revision: 5) {{ id }} }}', 404, "revision"),
+    ):
+        failed = await execute(programmes_api, query)
+        assert failed.errors, query
+        assert failed.errors[0].extensions["status"] == status, query
+        assert failed.errors[0].extensions["errors"][0]["field"] == field, query
+
+
+async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) -> None:
+    listed = await programmes(programmes_api, 3)
+    for n, programme in enumerate(listed):
+        await submitted(programmes_api, programme["id"], period="2024-06", dca="Green")
+        await submitted(
+            programmes_api,
+            programme["id"],
+            period="2024-07",
+            dca=["Amber", "Red", "Amber/Green"][n],
+        )
+    await programmes_api.post(
+        f"/programmes/{listed[0]['id']}/dca",
+        headers=EDITOR,
+        json={"dca": "Amber/Red", "reason": "Gateway review", "assessed_on": "2020-01-31"},
+    )
+
+    history = await execute(
+        programmes_api,
+        """query($id: ID!) { dcaHistory(programmeId: $id) {
+             dca dcaRag reason author assessedOn highlightReportId } }""",
+        id=str(listed[0]["id"]),
+    )
+    assert history.errors is None, history.errors
+    rows = history.data["dcaHistory"]
+    assert [r["dca"] for r in rows] == ["Amber", "Green", "Amber/Red"]  # newest first
+    assert rows[-1] == {
+        "dca": "Amber/Red",
+        "dcaRag": "Red",
+        "reason": "Gateway review",
+        "author": "test-editor",
+        "assessedOn": "2020-01-31",
+        "highlightReportId": None,
+    }
+    assert rows[0]["highlightReportId"] is not None
+    unknown = await execute(programmes_api, '{ dcaHistory(programmeId: "999") { dca } }')
+    assert unknown.errors is None and unknown.data["dcaHistory"] == []
+
+    # Per-programme fields load in one batch for all programmes: as many queries for three
+    # programmes as for one.
+    engine = programmes_api._transport.app.state.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    query = """query($limit: Int!) { programmes(limit: $limit) {
+         highlightReports { id revisions { id } }
+         latestHighlightReport { dca locked }
+         earlier: latestHighlightReport(upToPeriod: "2024-06") { dca } } }"""
+    counts = []
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        for limit in (1, 3):
+            statements.clear()
+            batched = await execute(programmes_api, query, limit=limit)
+            assert batched.errors is None, batched.errors
+            counts.append(len(statements))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1], statements
+    assert [p["latestHighlightReport"]["dca"] for p in batched.data["programmes"]] == [
+        "Amber",
+        "Red",
+        "Amber/Green",
+    ]
+    assert [p["earlier"]["dca"] for p in batched.data["programmes"]] == ["Green"] * 3
+    assert all(len(p["highlightReports"]) == 2 for p in batched.data["programmes"])

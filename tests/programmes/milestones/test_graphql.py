@@ -1,0 +1,172 @@
+"""Milestones in GraphQL: the KeyActivity fields, key_activities_for, and the query and
+mutation types to merge into the root."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+import pytest
+
+from services.common.auth import Role
+from services.programmes.milestones import service
+from tests.conftest import VIEWER
+from tests.programmes.milestones.graphql_harness import run, status_of
+from tests.programmes.milestones.helpers import changes, make_programme, make_workstream, milestone
+
+FIELDS = """id programmeId workstreamId title startText endText startDate endDate startPrecision
+endPrecision forecastDate actualDate status percentComplete owner version dueDate slippageDays
+overdue"""
+
+
+async def test_key_activities_for_batches_and_carries_progress(
+    programmes_api: httpx.AsyncClient, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = await make_programme(programmes_api, "IRP-01")
+    two = await make_programme(programmes_api, "IRP-02", name="Corporate Landlord")
+    stream = await make_workstream(programmes_api, one, "Budget setting")
+    await milestone(
+        programmes_api,
+        one,
+        workstream_id=stream,
+        end_text="Dec 2024",
+        forecast_date="2025-01-05",
+        status="Late",
+        percent_complete=80,
+        owner="Head of Finance",
+    )
+    await milestone(programmes_api, two, title="Asset register", end_text="Jun 2025")
+    calls: list[list[int]] = []
+    original = service.key_activities_by_programme
+
+    async def counting(**kwargs: object) -> object:
+        calls.append(list(kwargs["programme_ids"]))  # type: ignore[call-overload]
+        return await original(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "key_activities_by_programme", counting)
+    result = await run(
+        programmes_api,
+        f"query($ids: [Int!]!) {{ programmes(ids: $ids) {{ id keyActivities {{ {FIELDS} }} }} }}",
+        {"ids": [one, two, 999]},
+        role=Role.viewer,
+    )
+    assert result.errors is None, result.errors
+    assert calls == [[one, two, 999]]  # one query for every programme
+    first, second, none = result.data["programmes"]
+    activity = first["keyActivities"][0]
+    assert activity["workstreamId"] == str(stream)
+    assert (activity["status"], activity["percentComplete"], activity["owner"]) == (
+        "Late",
+        80,
+        "Head of Finance",
+    )
+    assert (activity["endDate"], activity["forecastDate"], activity["slippageDays"]) == (
+        "2024-12-31",
+        "2025-01-05",
+        5,
+    )
+    assert activity["overdue"] is True and activity["startText"] == "Apr-24"
+    assert [a["title"] for a in second["keyActivities"]] == ["Asset register"]
+    assert none["keyActivities"] == []
+
+    windowed = await run(
+        programmes_api,
+        """query($ids: [Int!]!) { programmes(ids: $ids) {
+             keyActivities(dueFrom: "2025-06-01", dueTo: "2025-06-30") { title } } }""",
+        {"ids": [one, two]},
+    )
+    assert [p["keyActivities"] for p in windowed.data["programmes"]] == [
+        [],
+        [{"title": "Asset register"}],
+    ]
+
+
+async def test_milestones_query_filters(programmes_api: httpx.AsyncClient, today: date) -> None:
+    programme = await make_programme(programmes_api)
+    await milestone(programmes_api, programme, title="Late one", end_text="Dec 2024")
+    await milestone(programmes_api, programme, title="Future one", end_text="Dec 2025")
+    result = await run(
+        programmes_api,
+        "{ overdue: milestones(overdue: true) { title overdue } all: milestones { title } }",
+        role=Role.viewer,
+    )
+    assert result.data["overdue"] == [{"title": "Late one", "overdue": True}]
+    assert len(result.data["all"]) == 2
+    bad = await run(programmes_api, '{ milestones(status: "Purple") { id } }')
+    assert status_of(bad) == 422
+
+
+async def test_create_and_update_milestone(programmes_api: httpx.AsyncClient, today: date) -> None:
+    programme = await make_programme(programmes_api)
+    created = await run(
+        programmes_api,
+        """mutation($p: ID!) { createMilestone(programmeId: $p,
+             input: {title: "Budget set", startText: "Apr-24", endText: "Feb 2025",
+                     status: "In progress", percentComplete: 30}) { id version status } }""",
+        {"p": str(programme)},
+    )
+    assert created.errors is None, created.errors
+    milestone_id = created.data["createMilestone"]["id"]
+    assert created.data["createMilestone"]["status"] == "In progress"
+    update = """mutation($id: ID!, $v: Int!) { updateMilestone(id: $id, version: $v,
+                  input: {status: "Completed"}) { version status percentComplete actualDate } }"""
+    denied = await run(programmes_api, update, {"id": milestone_id, "v": 1}, role=Role.viewer)
+    assert status_of(denied) == 403
+    done = await run(programmes_api, update, {"id": milestone_id, "v": 1})
+    assert done.data["updateMilestone"] == {
+        "version": 2,
+        "status": "Completed",
+        "percentComplete": 100,
+        "actualDate": today.isoformat(),
+    }
+    stale = await run(programmes_api, update, {"id": milestone_id, "v": 1})
+    assert status_of(stale) == 412
+    bad = await run(
+        programmes_api,
+        """mutation($id: ID!) { updateMilestone(id: $id, version: 2,
+             input: {percentComplete: 101}) { id } }""",
+        {"id": milestone_id},
+    )
+    assert status_of(bad) == 422
+    assert bad.errors[0].extensions["errors"][0]["field"] == "percent_complete"
+    feed = [c for c in await changes(programmes_api) if c["entity"] == "key_activity"]
+    assert [(c["action"], c["actor"]) for c in feed] == [
+        ("create", "test-editor"),
+        ("update", "test-editor"),
+    ]
+    single = await run(
+        programmes_api, "query($id: ID!) { milestone(id: $id) { version } }", {"id": milestone_id}
+    )
+    assert single.data["milestone"] == {"version": 2}
+
+
+async def test_the_served_graph_shows_the_new_fields(
+    programmes_api: httpx.AsyncClient, today: date
+) -> None:
+    """Programme.keyActivities, as the service serves it, carries the progress fields."""
+    programme = await make_programme(programmes_api)
+    await milestone(programmes_api, programme, status="At risk", end_text="Dec 2024")
+    response = await programmes_api.post(
+        "/graphql",
+        headers=VIEWER,
+        json={
+            "query": "query($id: ID!) { programme(id: $id) { keyActivities { title status "
+            "percentComplete overdue slippageDays workstreamId startText endText endDate } } }",
+            "variables": {"id": str(programme)},
+        },
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["data"]["programme"]["keyActivities"] == [
+        {
+            "title": "Set the 2025/26 budget",
+            "status": "At risk",
+            "percentComplete": 0,
+            "overdue": True,
+            "slippageDays": None,
+            "workstreamId": None,
+            "startText": "Apr-24",
+            "endText": "Dec 2024",
+            "endDate": "2024-12-31",
+        }
+    ]
