@@ -78,6 +78,11 @@ class Loader:
                 self.created[kind] = self.created.get(kind, 0) + count
             self.unparsed[path.name] = len(report["unparsed"])
             self.progress(path.name[:16], 1, 1)
+        boards = self.clients["programmes"].post("/imports/boards")
+        if boards.status_code >= 400:
+            raise RuntimeError(f"loading the boards was refused: {boards.text}")
+        for kind, count in boards.json()["created"].items():
+            self.created[kind] = self.created.get(kind, 0) + count
         ids: dict[str, int] = {}
         for item in json.loads(PLAN.read_text())["programmes"]:
             found = self._find("programmes", f"/programmes/by-code/{item['code']}")

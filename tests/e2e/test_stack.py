@@ -59,6 +59,22 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     again = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
     assert again == {}, "loading the demo twice must create nothing"
 
+    # Both plans can be browsed side by side through the gateway.
+    plans = httpx.post(
+        url(ports, "gateway", "/graphql"),
+        headers=auth("viewer", "e2e-viewer"),
+        json={
+            "query": """{ programmes(portfolioCode: "OIAP-2015", limit: 10) {
+            code actions { number timescale } latestHighlightReport { period confidence }
+            keyActivities { title status } } }"""
+        },
+    ).json()
+    assert "errors" not in plans, plans
+    action_plans = plans["data"]["programmes"]
+    assert [p["code"] for p in action_plans] == ["AP-1", "AP-2", "AP-3", "AP-4", "AP-5"]
+    assert action_plans[0]["actions"][0]["number"] == "1.1"
+    assert action_plans[0]["latestHighlightReport"]["period"] == "2015-04"
+
     # A directorate system pushes a value for a KPI it is granted, and retries.
     machine = auth("machine", "finance-ledger", kpis=["KPI-01"])
     push = {"period": "2024-07", "value": 0.75}

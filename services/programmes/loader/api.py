@@ -36,3 +36,13 @@ async def load_highlight_reports(
     if dry_run:
         await session.rollback()
     return report
+
+
+@router.post("/imports/boards", response_model=LoadReport)
+async def load_boards(session: SessionDep, actor: Admin, dry_run: DryRun = False) -> LoadReport:
+    """Create the council's boards (Directorate Boards, TIB, IRB, committees) as the 2024 plan
+    describes them, and link each programme to its Directorate Board; again adds nothing."""
+    report = await service.load_boards(session=session, actor=actor)
+    if dry_run:
+        await session.rollback()
+    return report

@@ -13,15 +13,19 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import audit
 from services.common.auth import Principal
+from services.common.db import update_versioned
 from services.common.errors import FieldError
 from services.programmes import timescales
 from services.programmes.actions import service as actions
 from services.programmes.actions.schemas import ActionCreate
 from services.programmes.base import record
+from services.programmes.governance import service as governance
+from services.programmes.governance.schemas import BoardKind
 from services.programmes.highlights import service as highlights
 from services.programmes.highlights.schemas import Confidence, NextStep
 from services.programmes.loader.schemas import (
@@ -359,3 +363,43 @@ def _status(text: str | None) -> Status | None:
 
 def _labelled(action: str | None, text: str) -> str:
     return f"{action}: {text}" if action else text
+
+
+async def load_boards(*, session: AsyncSession, actor: Principal) -> LoadReport:
+    """The council's boards as the 2024 plan describes them, and each programme without a
+    board linked to its directorate's Directorate Board."""
+    created = await governance.create_default_boards(session=session, actor=actor)
+    boards = list(await governance.list_boards(session=session))
+    by_directorate = {
+        b.directorate.lower(): b
+        for b in boards
+        if b.kind == BoardKind.directorate_board and b.directorate
+    }
+    linked = 0
+    unparsed: list[Unparsed] = []
+    programmes = (await session.exec(select(Programme).order_by(col(Programme.code)))).all()
+    for programme in programmes:
+        if programme.board_id is not None:
+            continue
+        board = by_directorate.get((programme.directorate or "").lower())
+        if board is None:
+            unparsed.append(
+                Unparsed(
+                    where=f"{programme.code} board",
+                    text=programme.directorate,
+                    reason="no Directorate Board for its directorate",
+                )
+            )
+            continue
+        before = audit.snapshot(programme)
+        await update_versioned(
+            session, programme, {"board_id": board.id}, expected_version=programme.version
+        )
+        await record(session, actor, "update", programme, before)
+        linked += 1
+    return LoadReport(
+        portfolio="*",
+        created={k: v for k, v in {"boards": len(created), "board links": linked}.items() if v},
+        unchanged={"boards": len(boards) - len(created)} if len(boards) > len(created) else {},
+        unparsed=unparsed,
+    )

@@ -15,7 +15,9 @@ PLAN_2015 = json.loads((SEEDS / "ap_2015.json").read_text())
 REPORT_2015 = json.loads((SEEDS / "ap_2015_highlight_2015-04.json").read_text())
 
 
-async def load(api: httpx.AsyncClient, path: str, document: dict, **params: str) -> dict:
+async def load(
+    api: httpx.AsyncClient, path: str, document: dict | None = None, **params: str
+) -> dict:
     response = await api.post(path, headers=ADMIN, json=document, params=params)
     assert response.status_code == 200, response.text
     return response.json()
@@ -131,4 +133,22 @@ async def test_the_2015_highlight_report_is_the_first_monthly_report(
     completed = [m for m in milestones if m["status"] == "Completed"]
     assert completed and all(m["actual_date"] <= "2015-04-30" for m in completed)
     again = await load(programmes_api, "/imports/highlight-reports", REPORT_2015)
+    assert again["created"] == {}
+
+
+async def test_boards_load_and_programmes_join_their_directorate_board(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    await load(programmes_api, "/imports/plan", PLAN_2024)
+    report = await load(programmes_api, "/imports/boards")
+    assert report["created"]["boards"] >= 4
+    with_directorate = [p for p in PLAN_2024["programmes"] if p["directorate"]]
+    assert report["created"]["board links"] == len(with_directorate)
+    boards = (await programmes_api.get("/boards", headers=VIEWER)).json()
+    items = boards["items"] if isinstance(boards, dict) else boards
+    tib = next(b for b in items if b["kind"] == "TIB")
+    housing = (await programmes_api.get("/programmes/by-code/IRP-15", headers=VIEWER)).json()
+    board = next(b for b in items if b["id"] == housing["board_id"])
+    assert board["kind"] == "Directorate Board" and board["escalates_to_board_id"] == tib["id"]
+    again = await load(programmes_api, "/imports/boards")
     assert again["created"] == {}
