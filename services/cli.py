@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("sdl", help="export subgraph SDL and compose the supergraph").set_defaults(
         func=cmd_sdl
     )
+    load = sub.add_parser("load", help="load plan documents into the running programmes service")
+    load.add_argument("files", nargs="+", help="e.g. services/programmes/seed_data/ap_2015.json")
+    load.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    load.set_defaults(func=cmd_load)
     token = sub.add_parser("token", help="print a bearer token")
     token.add_argument("--subject", default="dev-admin")
     token.add_argument("--role", action="append", choices=[r.value for r in Role], default=None)
