@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
-from services.common.auth import Reader, Writer
+from services.common.auth import Admin, Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
 from services.reporting import service
@@ -65,6 +65,21 @@ async def get_pack(
     if accept and "text/html" in accept and "application/json" not in accept:
         return HTMLResponse(pack.html)
     return PackRead.model_validate(pack, from_attributes=True)
+
+
+@router.post("/packs/{pack_id}/sign-off", response_model=PackSummary)
+async def sign_off_pack(
+    pack_id: int, request: Request, session: SessionDep, actor: Admin
+) -> PackSummary:
+    """Record the board's sign-off; the period's highlight reports are locked from now on."""
+    pack = await service.sign_off(
+        session=session,
+        actor=actor,
+        pack_id=pack_id,
+        http=request.app.state.http,
+        programmes_url=request.app.state.common_settings.programmes_url,
+    )
+    return PackSummary.model_validate(pack, from_attributes=True)
 
 
 router.include_router(changes_router(AuditEntry))

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import audit_model
-from services.common.db import new_registry, utc_column, utcnow
+from services.common.db import UTCDateTime, new_registry, utc_column, utcnow
 from services.reporting.schemas import PackBase
 
 
@@ -28,6 +28,9 @@ class Pack(Base, PackBase, table=True):
     # Over the canonical JSON of the content: equal hashes mean the same pack.
     content_sha256: str = Field(max_length=64, index=True)
     complete: bool = True
+    # Signing off the pack locks the period's highlight reports in the programmes service.
+    signed_off_by: str | None = Field(default=None, max_length=200)
+    signed_off_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     version: int = 1
 
 

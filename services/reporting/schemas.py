@@ -36,6 +36,8 @@ class PackSummary(PackBase):
     generated_by: str
     content_sha256: str
     complete: bool
+    signed_off_by: str | None = None
+    signed_off_at: datetime | None = None
 
 
 class PackRead(PackSummary):

@@ -18,7 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import audit
 from services.common.auth import Principal
-from services.common.errors import NotFound, UpstreamUnavailable
+from services.common.db import update_versioned, utcnow
+from services.common.errors import Conflict, DomainError, NotFound, UpstreamUnavailable
 from services.common.http import bearer
 from services.reporting.models import AuditEntry, Pack
 from services.reporting.schemas import PackCreate
@@ -268,3 +269,84 @@ async def get(*, session: AsyncSession, pack_id: int) -> Pack:
     if pack is None:
         raise NotFound(f"no pack with id {pack_id}", field="pack_id")
     return pack
+
+
+async def sign_off(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    pack_id: int,
+    http: httpx.AsyncClient,
+    programmes_url: str,
+) -> Pack:
+    """The board has accepted the pack: record who and when, and lock the period's highlight
+    reports in the programmes service (a later change there becomes a new revision)."""
+    pack = await get(session=session, pack_id=pack_id)
+    if pack.signed_off_at is not None:
+        raise Conflict(f"pack {pack_id} was signed off by {pack.signed_off_by}", field="pack_id")
+    if not pack.complete:
+        missing = ", ".join(pack.content.get("unavailable_sections", []))
+        raise Conflict(
+            f"pack {pack_id} is incomplete ({missing} could not be read); "
+            "compose it again before signing it off",
+            field="pack_id",
+        )
+    twin = (
+        await session.exec(
+            select(Pack).where(
+                Pack.period == pack.period,
+                Pack.portfolio_code == pack.portfolio_code,
+                col(Pack.signed_off_at).is_not(None),
+            )
+        )
+    ).first()
+    if twin is not None:
+        raise Conflict(
+            f"pack {twin.id} is already the signed-off pack for {pack.period}", field="pack_id"
+        )
+    await _lock_period(
+        http=http, programmes_url=programmes_url, token=actor.token, period=pack.period
+    )
+    before = {"signed_off_by": None, "signed_off_at": None}
+    signed_at = utcnow()
+    await update_versioned(
+        session,
+        pack,
+        {"signed_off_by": actor.subject, "signed_off_at": signed_at},
+        expected_version=pack.version,
+    )
+    await audit.record(
+        session,
+        AuditEntry,
+        actor=actor.subject,
+        action="update",
+        entity="pack",
+        entity_id=pack.id,
+        before=before,
+        after={"signed_off_by": actor.subject, "signed_off_at": signed_at.isoformat()},
+    )
+    return pack
+
+
+async def _lock_period(
+    *, http: httpx.AsyncClient, programmes_url: str, token: str, period: str
+) -> None:
+    try:
+        response = await http.post(
+            f"{programmes_url}/periods/{period}/sign-off", headers=bearer(token)
+        )
+    except httpx.HTTPError as exc:
+        raise UpstreamUnavailable(
+            f"the programmes service did not answer: {exc}", field="programmes"
+        ) from exc
+    # 409: the period is already signed off (another portfolio's pack, or a retry): locked.
+    if response.status_code in (200, 201, 409):
+        return
+    if response.status_code in (401, 403):
+        error = DomainError(response.json().get("detail", "refused by the programmes service"))
+        error.status, error.code, error.title = 403, "forbidden", "Forbidden"
+        raise error
+    raise UpstreamUnavailable(
+        f"the programmes service answered {response.status_code} to the sign-off",
+        field="programmes",
+    )
