@@ -1,10 +1,12 @@
-"""What every subgraph shares: the request context, role checks, and errors that keep their
-problem+json shape (code, status, field) in the GraphQL ``extensions``."""
+"""What every subgraph shares: the request context, role checks, the reading of common
+arguments (pages, ids, enum choices), and errors that keep their problem+json shape (code,
+status, field) in the GraphQL ``extensions``."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, TypeVar, overload
 
 import pydantic
 import strawberry
@@ -18,6 +20,7 @@ from strawberry.fastapi import BaseContext
 from services.common.auth import READERS, WRITERS, Principal, Role, authenticate_request
 from services.common.db import Transaction
 from services.common.errors import DomainError, FieldError, Forbidden
+from services.common.pagination import PageParams
 
 FEDERATION_VERSION = "2.9"
 
@@ -25,6 +28,7 @@ FEDERATION_VERSION = "2.9"
 K = TypeVar("K")
 V = TypeVar("V")
 M = TypeVar("M", bound=pydantic.BaseModel)
+E = TypeVar("E", bound=Enum)
 
 
 class Context(BaseContext):
@@ -86,6 +90,39 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
 def input_dict(value: object) -> dict[str, Any]:
     """A strawberry input as a dict, leaving out fields the caller did not send."""
     return {k: v for k, v in vars(value).items() if v is not strawberry.UNSET}
+
+
+def page(limit: int, offset: int, sort: str | None = None) -> PageParams:
+    """A list field's page: limit held to 1..500 and offset to 0 or more."""
+    return PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=sort)
+
+
+def optional_id(value: strawberry.ID | None) -> int | None:
+    """An optional ID argument as the int the services take; null (or empty) filters nothing."""
+    return int(value) if value else None
+
+
+def id_or_none(value: int | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
+@overload
+def choice(kind: type[E], value: str, field: str) -> E: ...
+
+
+@overload
+def choice(kind: type[E], value: str | None, field: str) -> E | None: ...
+
+
+def choice(kind: type[E], value: str | None, field: str) -> E | None:
+    """An enum argument by its value (null stays null), or a FieldError naming the choices."""
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError as exc:
+        choices = ", ".join(v.value for v in kind)
+        raise FieldError(f"{value!r} is not one of {choices}", field=field) from exc
 
 
 async def get_context(request: Request) -> Context:

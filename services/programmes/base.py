@@ -1,8 +1,10 @@
 """What every domain of the programmes service shares: its declarative base (metadata of its
-own), its audit table, and the one way a domain records a change."""
+own), its audit table, the one way a domain records a change, and the check that a change
+leaves every required field filled."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import SQLModel
@@ -11,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import new_registry
+from services.common.errors import FieldError
 
 
 class Base(SQLModel, registry=new_registry()):
@@ -40,3 +43,10 @@ async def record(
         before=before,
         after=audit.snapshot(row) if after is None and action != "delete" else after,
     )
+
+
+def refuse_empty(changes: dict[str, Any], required: Iterable[str]) -> None:
+    """Refuse a change that would set one of the ``required`` fields to null."""
+    for name in required:
+        if name in changes and changes[name] is None:
+            raise FieldError(f"{name} cannot be empty", field=name)

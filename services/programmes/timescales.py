@@ -128,16 +128,6 @@ def parse(text: str, *, financial_year_start: int | None = None) -> Timescale:
         last = financial_year_start + int(m[2] or m[1]) - 1
         return Timescale(original, date(first, 4, 1), date(last + 1, 3, 31), Precision.year)
 
-    if low in ("mid year", "mid-year"):
-        if financial_year_start is None:
-            return Timescale(original, None, None, Precision.unknown)
-        return Timescale(
-            original,
-            date(financial_year_start, 9, 1),
-            date(financial_year_start, 10, 31),
-            Precision.month,
-        )
-
     if low in UNKNOWN_WORDS:
         return Timescale(original, None, None, Precision.unknown)
     if low in ONGOING_WORDS:

@@ -13,13 +13,11 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.errors import FieldError
-from services.common.graphql import Context, input_dict, validate
-from services.common.pagination import PageParams
+from services.common.graphql import Context, input_dict, optional_id, page, validate
 from services.programmes.actions import models, service
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
 from services.programmes.milestones import service as milestones
-from services.programmes.milestones.schemas import STATUS_HELP, Status
+from services.programmes.milestones.graphql import status_argument
 
 Ctx = Info[Context, None]
 
@@ -75,15 +73,6 @@ async def actions_for(info: Ctx, programme_id: int) -> list[Action]:
     return [Action.from_row(r, today=today) for r in rows or []]
 
 
-def _status(value: str | None) -> Status | None:
-    if value is None:
-        return None
-    try:
-        return Status(value)
-    except ValueError as exc:
-        raise FieldError(f"unknown status {value!r}; {STATUS_HELP}", field="status") from exc
-
-
 @strawberry.type
 class ActionsQuery:
     @strawberry.field(description="actions across programmes; due means the timescale's end")
@@ -104,10 +93,10 @@ class ActionsQuery:
         async with info.context.reading() as session:
             rows, _ = await service.search_actions(
                 session=session,
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(offset, 0), sort=sort),
+                page=page(limit, offset, sort),
                 today=today,
-                programme_id=int(programme_id) if programme_id else None,
-                status=_status(status),
+                programme_id=optional_id(programme_id),
+                status=status_argument(status),
                 responsible=responsible,
                 due_from=due_from,
                 due_to=due_to,

@@ -22,7 +22,7 @@ from services.programmes.actions.schemas import (
     ActionUpdate,
     number_key,
 )
-from services.programmes.base import record
+from services.programmes.base import record, refuse_empty
 from services.programmes.milestones import service as milestones
 from services.programmes.milestones.schemas import Status
 from services.programmes.plan import service as plan
@@ -197,9 +197,7 @@ async def update_action(
 ) -> Action:
     row = await get_action(session=session, action_id=action_id)
     changes = data.model_dump(exclude_unset=True)
-    for required in NOT_NULL:
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty", field=required)
+    refuse_empty(changes, NOT_NULL)
     if "status" in changes:
         changes["status"] = Status(changes["status"]).value
     if "number" in changes:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.errors import FieldError
-from services.common.graphql import Context, input_dict, validate
-from services.common.pagination import PageParams
+from services.common.graphql import (
+    Context,
+    choice,
+    id_or_none,
+    input_dict,
+    optional_id,
+    page,
+    validate,
+)
 from services.programmes.governance import models, service
 from services.programmes.governance.schemas import (
     BoardCreate,
@@ -26,20 +31,6 @@ from services.programmes.governance.schemas import (
 )
 
 Ctx = Info[Context, None]
-
-
-def _choice(kind: Any, value: str | None, field: str) -> Any:
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError as exc:
-        choices = ", ".join(v.value for v in kind)
-        raise FieldError(f"{value!r} is not one of {choices}", field=field) from exc
-
-
-def _id(value: int | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
 
 
 async def _load_boards(session: AsyncSession, ids: Sequence[int]) -> dict[int, Board]:
@@ -95,7 +86,7 @@ class Board:
             name=row.name,
             kind=BoardKind(row.kind).value,
             directorate=row.directorate,
-            programme_id=_id(row.programme_id),
+            programme_id=id_or_none(row.programme_id),
             chair=row.chair,
             notes=row.notes,
             version=row.version,
@@ -112,7 +103,7 @@ class Board:
             rows, _ = await service.list_decisions(
                 session=session,
                 board_id=int(self.id),
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=None),
+                page=page(limit, offset),
             )
         return [BoardDecision.from_row(r) for r in rows]
 
@@ -137,7 +128,7 @@ class BoardDecision:
             decision=row.decision,
             decided_by=row.decided_by,
             reference=row.reference,
-            escalation_id=_id(row.escalation_id),
+            escalation_id=id_or_none(row.escalation_id),
             recorded_by=row.recorded_by,
             recorded_at=row.recorded_at,
             board_id=row.board_id,
@@ -188,7 +179,7 @@ class Escalation:
             id=strawberry.ID(str(row.id)),
             kind=EscalationKind(row.kind).value,
             item_ref=row.item_ref,
-            programme_id=_id(row.programme_id),
+            programme_id=id_or_none(row.programme_id),
             title=row.title,
             reason=row.reason,
             raised_by=row.raised_by,
@@ -246,7 +237,7 @@ class GovernanceQuery:
     ) -> list[Board]:
         async with info.context.reading() as session:
             rows = await service.list_boards(
-                session=session, kind=_choice(BoardKind, kind, "kind"), directorate=directorate
+                session=session, kind=choice(BoardKind, kind, "kind"), directorate=directorate
             )
         return [Board.from_row(r) for r in rows]
 
@@ -269,11 +260,11 @@ class GovernanceQuery:
         async with info.context.reading() as session:
             rows, _ = await service.list_escalations(
                 session=session,
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=None),
-                status=_choice(EscalationStatus, status, "status"),
-                board_id=int(board_id) if board_id else None,
-                programme_id=int(programme_id) if programme_id else None,
-                kind=_choice(EscalationKind, kind, "kind"),
+                page=page(limit, offset),
+                status=choice(EscalationStatus, status, "status"),
+                board_id=optional_id(board_id),
+                programme_id=optional_id(programme_id),
+                kind=choice(EscalationKind, kind, "kind"),
                 item_ref=item_ref,
             )
         return [Escalation.from_row(r) for r in rows]
@@ -292,7 +283,7 @@ class GovernanceQuery:
             rows, _ = await service.list_decisions(
                 session=session,
                 board_id=int(board_id),
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=None),
+                page=page(limit, offset),
             )
         return [BoardDecision.from_row(r) for r in rows]
 

@@ -32,7 +32,7 @@ from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.pagination import PageParams, order_by, paginate
-from services.programmes.base import record
+from services.programmes.base import record, refuse_empty
 from services.programmes.governance.models import (
     Board,
     BoardDecision,
@@ -179,9 +179,7 @@ async def update_board(
 ) -> Board:
     board = await get_board(session=session, board_id=board_id)
     changes = data.model_dump(exclude_unset=True)
-    for name in ("code", "name", "kind"):
-        if name in changes and changes[name] is None:
-            raise FieldError(f"{name} cannot be empty", field=name)
+    refuse_empty(changes, ("code", "name", "kind"))
     if "code" in changes:
         await _check_code(session, changes["code"], board_id)
     await _check_board(session, {**board.model_dump(), **changes}, board_id)
@@ -519,9 +517,7 @@ async def update_escalation(
     escalation = await get_escalation(session=session, escalation_id=escalation_id)
     current = EscalationStatus(escalation.status)
     changes = data.model_dump(exclude_unset=True)
-    for name in ("title", "reason", "status"):
-        if name in changes and changes[name] is None:
-            raise FieldError(f"{name} cannot be empty", field=name)
+    refuse_empty(changes, ("title", "reason", "status"))
     if current is EscalationStatus.closed:
         raise Conflict(f"escalation {escalation_id} is closed", field="status")
     target = EscalationStatus(changes.get("status", current))

@@ -14,8 +14,7 @@ from strawberry.types import Info
 
 from services.common.auth import Role
 from services.common.errors import FieldError
-from services.common.graphql import Context, input_dict, validate
-from services.common.pagination import PageParams
+from services.common.graphql import Context, id_or_none, input_dict, page, validate
 from services.programmes.highlights import service
 from services.programmes.highlights.schemas import (
     DcaAssessmentCreate,
@@ -28,10 +27,6 @@ from services.programmes.highlights.schemas import (
 )
 
 Ctx = Info[Context, None]
-
-
-def _id(value: int | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
 
 
 @strawberry.type(description="one row of NEXT STEPS / WHEN / WHO")
@@ -96,9 +91,9 @@ class HighlightReport:
             revision=read.revision,
             current=read.current,
             superseded=read.superseded,
-            superseded_by_id=_id(read.superseded_by_id),
+            superseded_by_id=id_or_none(read.superseded_by_id),
             superseded_at=read.superseded_at,
-            supersedes_id=_id(read.supersedes_id),
+            supersedes_id=id_or_none(read.supersedes_id),
             locked=read.locked,
             dca=None if read.dca is None else read.dca.value,
             dca_rag=read.dca_rag,
@@ -169,7 +164,7 @@ class DcaAssessment:
             dca_rag=read.dca_rag,
             reason=read.reason,
             author=read.author,
-            highlight_report_id=_id(read.highlight_report_id),
+            highlight_report_id=id_or_none(read.highlight_report_id),
             created_at=read.created_at,
         )
 
@@ -281,7 +276,7 @@ class HighlightsQuery:
         async with info.context.reading() as session:
             rows, _ = await service.search_highlight_reports(
                 session=session,
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=None),
+                page=page(limit, offset),
                 period=period,
                 programme_id=None if programme_id is None else int(programme_id),
                 confidence=service.confidence_filter(confidence),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -104,6 +104,13 @@ def _steps(value: Any) -> Any:
     return value
 
 
+# What a caller writes is read leniently (see DCA.read, Confidence.read, _steps) before the
+# field's type checks it.
+ReadDca = BeforeValidator(_dca)
+ReadConfidence = BeforeValidator(_confidence)
+ReadSteps = BeforeValidator(_steps)
+
+
 class Schema(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
@@ -119,7 +126,7 @@ class NextStep(Schema):
         default=None, max_length=80, description='as written: "Q2", "June 2024", "Q1/2"'
     )
     who: str | None = Field(default=None, max_length=200)
-    confidence: Confidence | None = Field(
+    confidence: Annotated[Confidence | None, ReadConfidence] = Field(
         default=None, description="the row's own confidence, where the report gives one per row"
     )
 
@@ -127,11 +134,6 @@ class NextStep(Schema):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
-
-    @field_validator("confidence", mode="before")
-    @classmethod
-    def _read_confidence(cls, value: Any) -> Any:
-        return _confidence(value)
 
 
 class NextStepRead(BaseModel):
@@ -151,11 +153,13 @@ class NextStepRead(BaseModel):
 
 class HighlightReportCreate(Schema):
     period: str = Field(max_length=7, description="reporting month, YYYY-MM")
-    dca: DCA = Field(description=f"overall status, the Delivery Confidence Assessment: {DCA_SCALE}")
+    dca: Annotated[DCA, ReadDca] = Field(
+        description=f"overall status, the Delivery Confidence Assessment: {DCA_SCALE}"
+    )
     dca_reason: str = Field(min_length=1, description="why this DCA")
     highlights: str | None = Field(default=None, description="highlights on progress")
-    next_steps: list[NextStep] = Field(default_factory=list)
-    confidence: Confidence | None = Field(
+    next_steps: Annotated[list[NextStep], ReadSteps] = Field(default_factory=list)
+    confidence: Annotated[Confidence | None, ReadConfidence] = Field(
         default=None, description="High, Medium or Low (Med is read as Medium)"
     )
     decisions_needed: str | None = Field(default=None, description="decisions or escalations")
@@ -165,50 +169,20 @@ class HighlightReportCreate(Schema):
     def _period(cls, value: str) -> str:
         return check_period(value)
 
-    @field_validator("dca", mode="before")
-    @classmethod
-    def _read_dca(cls, value: Any) -> Any:
-        return _dca(value)
-
-    @field_validator("confidence", mode="before")
-    @classmethod
-    def _read_confidence(cls, value: Any) -> Any:
-        return _confidence(value)
-
-    @field_validator("next_steps", mode="before")
-    @classmethod
-    def _read_steps(cls, value: Any) -> Any:
-        return _steps(value)
-
 
 class HighlightReportUpdate(Schema):
     """A change to a report: only the fields sent change. While its period is open the current
     revision is edited; once the period is signed off the change becomes a new revision."""
 
-    dca: DCA | None = None
+    dca: Annotated[DCA | None, ReadDca] = None
     dca_reason: str | None = Field(default=None, min_length=1)
     highlights: str | None = None
-    next_steps: list[NextStep] | None = None
-    confidence: Confidence | None = None
+    next_steps: Annotated[list[NextStep] | None, ReadSteps] = None
+    confidence: Annotated[Confidence | None, ReadConfidence] = None
     decisions_needed: str | None = None
     revision_reason: str | None = Field(
         default=None, max_length=2000, description="why the report changed"
     )
-
-    @field_validator("dca", mode="before")
-    @classmethod
-    def _read_dca(cls, value: Any) -> Any:
-        return _dca(value)
-
-    @field_validator("confidence", mode="before")
-    @classmethod
-    def _read_confidence(cls, value: Any) -> Any:
-        return _confidence(value)
-
-    @field_validator("next_steps", mode="before")
-    @classmethod
-    def _read_steps(cls, value: Any) -> Any:
-        return _steps(value)
 
 
 class HighlightReportRead(BaseModel):
@@ -254,16 +228,11 @@ class ReportingPeriodRead(BaseModel):
 
 
 class DcaAssessmentCreate(Schema):
-    dca: DCA = Field(description=DCA_SCALE)
+    dca: Annotated[DCA, ReadDca] = Field(description=DCA_SCALE)
     reason: str = Field(min_length=1)
     assessed_on: date | None = Field(
         default=None, description="the date of the judgement; today (UK) when left out"
     )
-
-    @field_validator("dca", mode="before")
-    @classmethod
-    def _read_dca(cls, value: Any) -> Any:
-        return _dca(value)
 
 
 class DcaAssessmentRead(BaseModel):

@@ -75,6 +75,16 @@ class Load:
             self.people[name] = person.id  # type: ignore[assignment]
         return self.people[name]
 
+    def report(self, portfolio: str, notes: list[dict[str, Any]]) -> LoadReport:
+        """What the load created, found already there, and could not read: its own findings,
+        then the extraction's ``notes``."""
+        return LoadReport(
+            portfolio=portfolio,
+            created={k: v for k, v in self.created.items() if v},
+            unchanged={k: v for k, v in self.unchanged.items() if v},
+            unparsed=[*self.unparsed, *(_extraction_note(note) for note in notes)],
+        )
+
 
 async def load_plan(
     *, session: AsyncSession, actor: Principal, document: PlanDocument
@@ -195,14 +205,7 @@ async def load_plan(
             )
             load.created["actions"] += 1
 
-    for note in document.unparsed:
-        load.unparsed.append(_extraction_note(note))
-    return LoadReport(
-        portfolio=portfolio.code,
-        created={k: v for k, v in load.created.items() if v},
-        unchanged={k: v for k, v in load.unchanged.items() if v},
-        unparsed=load.unparsed,
-    )
+    return load.report(portfolio.code, document.unparsed)
 
 
 def _extraction_note(note: dict[str, Any]) -> Unparsed:
@@ -298,14 +301,7 @@ async def load_highlight_reports(
             )
         await _load_report_milestones(load, programme.id, report, document.period)
 
-    for note in document.unparsed:
-        load.unparsed.append(_extraction_note(note))
-    return LoadReport(
-        portfolio=portfolio.code,
-        created={k: v for k, v in load.created.items() if v},
-        unchanged={k: v for k, v in load.unchanged.items() if v},
-        unparsed=load.unparsed,
-    )
+    return load.report(portfolio.code, document.unparsed)
 
 
 def _period_end(period: str) -> date:

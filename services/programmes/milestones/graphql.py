@@ -14,8 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common.errors import FieldError
-from services.common.graphql import Context, input_dict, validate
-from services.common.pagination import PageParams
+from services.common.graphql import Context, id_or_none, input_dict, optional_id, page, validate
 from services.programmes.milestones import models, service
 from services.programmes.milestones.schemas import (
     STATUS_HELP,
@@ -57,9 +56,7 @@ class KeyActivity:
         return cls(
             id=strawberry.ID(str(read.id)),
             programme_id=strawberry.ID(str(read.programme_id)),
-            workstream_id=None
-            if read.workstream_id is None
-            else strawberry.ID(str(read.workstream_id)),
+            workstream_id=id_or_none(read.workstream_id),
             title=read.title,
             start_text=read.start_text,
             end_text=read.end_text,
@@ -107,7 +104,8 @@ async def key_activities_for(
     return [KeyActivity.from_row(r, today=today) for r in rows]
 
 
-def _status(value: str | None) -> Status | None:
+def status_argument(value: str | None) -> Status | None:
+    """A milestone's or an action's status argument; null filters nothing."""
     if value is None:
         return None
     try:
@@ -138,11 +136,11 @@ class MilestonesQuery:
         async with info.context.reading() as session:
             rows, _ = await service.search_milestones(
                 session=session,
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(offset, 0), sort=sort),
+                page=page(limit, offset, sort),
                 today=today,
-                programme_id=int(programme_id) if programme_id else None,
-                workstream_id=int(workstream_id) if workstream_id else None,
-                status=_status(status),
+                programme_id=optional_id(programme_id),
+                workstream_id=optional_id(workstream_id),
+                status=status_argument(status),
                 overdue=overdue,
                 slipped=slipped,
                 due_from=due_from,

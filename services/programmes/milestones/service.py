@@ -23,7 +23,7 @@ from services.common.db import update_versioned
 from services.common.errors import FieldError, NotFound
 from services.common.pagination import PageParams, order_by, paginate
 from services.programmes import timescales
-from services.programmes.base import record
+from services.programmes.base import record, refuse_empty
 from services.programmes.milestones.models import KeyActivity
 from services.programmes.milestones.schemas import (
     KeyActivityCreate,
@@ -367,9 +367,7 @@ async def update_milestone(
 ) -> KeyActivity:
     row = await get_milestone(session=session, milestone_id=milestone_id)
     changes = data.model_dump(exclude_unset=True)
-    for required in NOT_NULL:
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty", field=required)
+    refuse_empty(changes, NOT_NULL)
     if "status" in changes:
         changes["status"] = Status(changes["status"]).value
     merged = {**row.model_dump(), **changes}

@@ -9,7 +9,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, input_dict, validate
+from services.common.graphql import Context, input_dict, optional_id, validate
 from services.common.pagination import PageParams
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
@@ -262,7 +262,7 @@ class PlanQuery:
             rows, _ = await service.list_programmes(
                 session=session,
                 page=PageParams(limit=min(limit, 500), offset=offset, sort=None),
-                portfolio_id=int(portfolio_id) if portfolio_id else None,
+                portfolio_id=optional_id(portfolio_id),
                 portfolio_code=portfolio_code,
                 directorate=directorate,
             )

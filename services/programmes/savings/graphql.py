@@ -6,15 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.errors import FieldError
-from services.common.graphql import Context, input_dict, validate
-from services.common.pagination import PageParams
+from services.common.graphql import (
+    Context,
+    choice,
+    id_or_none,
+    input_dict,
+    optional_id,
+    page,
+    validate,
+)
 from services.programmes.savings import models, service
 from services.programmes.savings.schemas import (
     RAG,
@@ -26,14 +31,6 @@ from services.programmes.savings.schemas import (
 from services.programmes.savings.schemas import SavingsTotal as SavingsTotalModel
 
 Ctx = Info[Context, None]
-
-
-def _choice(kind: type[RAG] | type[GroupBy], value: str, field: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError as exc:
-        choices = ", ".join(v.value for v in kind)
-        raise FieldError(f"{value!r} is not one of {choices}", field=field) from exc
 
 
 @strawberry.type(description="A savings initiative: £ per financial year, for a programme")
@@ -110,11 +107,9 @@ class SavingsTotal:
     @classmethod
     def from_model(cls, total: SavingsTotalModel) -> SavingsTotal:
         return cls(
-            programme_id=None
-            if total.programme_id is None
-            else strawberry.ID(str(total.programme_id)),
+            programme_id=id_or_none(total.programme_id),
             directorate=total.directorate,
-            aim_id=None if total.aim_id is None else strawberry.ID(str(total.aim_id)),
+            aim_id=id_or_none(total.aim_id),
             label=total.label,
             target=total.target,
             forecast=total.forecast,
@@ -172,11 +167,11 @@ class SavingsQuery:
         async with info.context.reading() as session:
             rows, _ = await service.list_initiatives(
                 session=session,
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=sort),
-                programme_id=int(programme_id) if programme_id else None,
+                page=page(limit, offset, sort),
+                programme_id=optional_id(programme_id),
                 directorate=directorate,
                 financial_year=financial_year,
-                rag_is=None if rag is None else _choice(RAG, rag, "rag"),
+                rag_is=choice(RAG, rag, "rag"),
                 late=late,
                 as_of=day,
             )
@@ -203,9 +198,9 @@ class SavingsQuery:
         async with info.context.reading() as session:
             result = await service.totals(
                 session=session,
-                group_by=_choice(GroupBy, group_by, "group_by"),
+                group_by=choice(GroupBy, group_by, "group_by"),
                 financial_year=financial_year,
-                programme_id=int(programme_id) if programme_id else None,
+                programme_id=optional_id(programme_id),
                 directorate=directorate,
                 as_of=as_of,
             )

@@ -50,7 +50,7 @@ from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.pagination import PageParams, order_by, paginate
-from services.programmes.base import record
+from services.programmes.base import record, refuse_empty
 from services.programmes.plan.models import Aim, Programme
 from services.programmes.savings.models import SavingsInitiative
 from services.programmes.savings.schemas import (
@@ -274,9 +274,7 @@ async def update(
 ) -> SavingsInitiative:
     row = await get(session=session, initiative_id=initiative_id)
     changes = data.model_dump(exclude_unset=True)
-    for name in NOT_NULL:
-        if name in changes and changes[name] is None:
-            raise FieldError(f"{name} cannot be empty", field=name)
+    refuse_empty(changes, NOT_NULL)
     if "programme_id" in changes:
         await _programme(session, changes["programme_id"])
     if "code" in changes:

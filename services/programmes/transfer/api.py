@@ -14,7 +14,7 @@ from services.programmes.milestones.api import Today
 from services.programmes.plan import service as plan
 from services.programmes.transfer import service, tabular
 from services.programmes.transfer.service import ACTION_COLUMNS, MILESTONE_COLUMNS, Column
-from services.programmes.transfer.tabular import MEDIA_TYPES, Format
+from services.programmes.transfer.tabular import MEDIA_TYPES, Format, Sheet
 
 router = APIRouter()
 
@@ -57,6 +57,13 @@ def _file(
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{_slug(stem)}.{fmt.value}"'},
     )
+
+
+async def _upload(file: UploadFile, what: str) -> tuple[Sheet, Format]:
+    """The uploaded file's rows (the sheet named ``what``, if XLSX), and its format."""
+    content = await file.read()
+    fmt = tabular.detect_format(file.filename, file.content_type, content)
+    return tabular.read(content, fmt, sheet_name=what), fmt
 
 
 async def _programme_stem(session: SessionDep, what: str, programme_id: int | None) -> str:
@@ -139,9 +146,7 @@ async def import_actions(
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
     dry_run: Annotated[bool, Query(description="check and report; write nothing")] = False,
 ) -> service.ImportResult:
-    content = await file.read()
-    fmt = tabular.detect_format(file.filename, file.content_type, content)
-    sheet = tabular.read(content, fmt, sheet_name="actions")
+    sheet, fmt = await _upload(file, "actions")
     result = await service.import_actions(session=session, actor=actor, sheet=sheet, fmt=fmt.value)
     return await _finish(session, result, dry_run)
 
@@ -220,9 +225,7 @@ async def import_milestones(
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
     dry_run: Annotated[bool, Query(description="check and report; write nothing")] = False,
 ) -> service.ImportResult:
-    content = await file.read()
-    fmt = tabular.detect_format(file.filename, file.content_type, content)
-    sheet = tabular.read(content, fmt, sheet_name="milestones")
+    sheet, fmt = await _upload(file, "milestones")
     result = await service.import_milestones(
         session=session, actor=actor, sheet=sheet, fmt=fmt.value, today=today
     )

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import pydantic
@@ -44,6 +45,7 @@ from services.programmes.plan.models import Programme, Workstream
 from services.programmes.transfer.tabular import Sheet
 
 T = TypeVar("T")
+Row = TypeVar("Row", Action, KeyActivity)
 
 # Columns -----------------------------------------------------------------------------------
 
@@ -228,6 +230,20 @@ def _read_header(sheet: Sheet, columns: Sequence[Column], problems: Problems) ->
     return {n: i for n, i in positions.items() if not known[n].readonly}
 
 
+def _read_rows(
+    sheet: Sheet, columns: Sequence[Column], what: str, problems: Problems
+) -> list[tuple[int, dict[str, Any], bool]]:
+    """Each row's number, its values by column name and whether all converted; a bad header
+    stops the import before any row is read."""
+    positions = _read_header(sheet, columns, problems)
+    problems.raise_if_any(what)
+    rows = []
+    for number, cells in sheet.rows:
+        values, ok = _convert_row(number, cells, positions, columns, problems)
+        rows.append((number, values, ok))
+    return rows
+
+
 def _convert_row(
     number: int,
     cells: list[Any],
@@ -319,11 +335,38 @@ async def _attempt(
     return None
 
 
-async def _programmes_by_code(session: AsyncSession, codes: set[str]) -> dict[str, Programme]:
+async def _programmes_by_code(
+    session: AsyncSession, rows: list[tuple[int, dict[str, Any], bool]]
+) -> dict[str, Programme]:
+    """The programmes the rows name, by code."""
+    codes = {values["programme_code"] for _, values, _ in rows if values.get("programme_code")}
     if not codes:
         return {}
-    rows = (await session.exec(select(Programme).where(col(Programme.code).in_(codes)))).all()
-    return {row.code: row for row in rows}
+    found = (await session.exec(select(Programme).where(col(Programme.code).in_(codes)))).all()
+    return {programme.code: programme for programme in found}
+
+
+def _row_programme(
+    number: int, values: dict[str, Any], programmes: dict[str, Programme], problems: Problems
+) -> Programme | None:
+    """The programme the row names; None, with the problem noted, when it names none."""
+    code = values.get("programme_code")
+    if code is None:
+        problems.add(number, "programme_code", "every row needs a programme_code")
+        return None
+    programme = programmes.get(code)
+    if programme is None:
+        problems.add(number, "programme_code", f"no programme with code {code!r}")
+    return programme
+
+
+def _fields(values: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The row's values for ``names``; a blank cell in a required field is left out."""
+    return {
+        name: values[name]
+        for name in names
+        if name in values and not (values[name] is None and name in KEEP_IF_BLANK)
+    }
 
 
 def _version_problem(
@@ -339,6 +382,35 @@ def _version_problem(
         )
         return True
     return False
+
+
+async def _write_row(
+    session: AsyncSession,
+    number: int,
+    problems: Problems,
+    rename: dict[str, str],
+    values: dict[str, Any],
+    fields: dict[str, Any],
+    existing: Row | None,
+    *,
+    create: Callable[[], Coroutine[Any, Any, Row]],
+    update: Callable[[Row, dict[str, Any]], Coroutine[Any, Any, Row]],
+) -> ImportedRow | None:
+    """Create a new row, or update a stored one with the fields that differ (none: unchanged)
+    if it is still at the version exported; None when the row has a problem (noted)."""
+    if existing is None:
+        created = await _attempt(session, number, problems, rename, create())
+        if created is None:
+            return None
+        return ImportedRow(row=number, id=created.id, outcome="created")
+    if _version_problem(number, values, existing.version, problems):
+        return None
+    changed = {k: v for k, v in fields.items() if not _same(getattr(existing, k), v)}
+    if not changed:
+        return ImportedRow(row=number, id=existing.id, outcome="unchanged")
+    if await _attempt(session, number, problems, rename, update(existing, changed)) is None:
+        return None
+    return ImportedRow(row=number, id=existing.id, outcome="updated")
 
 
 # Actions -----------------------------------------------------------------------------------
@@ -414,26 +486,15 @@ async def import_actions(
     *, session: AsyncSession, actor: Principal, sheet: Sheet, fmt: str
 ) -> ImportResult:
     problems = Problems()
-    positions = _read_header(sheet, ACTION_COLUMNS, problems)
-    problems.raise_if_any("actions")
-    converted = []
-    for number, cells in sheet.rows:
-        values, ok = _convert_row(number, cells, positions, ACTION_COLUMNS, problems)
-        converted.append((number, values, ok))
-    programmes = await _programmes_by_code(
-        session, {v["programme_code"] for _, v, _ in converted if v.get("programme_code")}
-    )
+    rows = _read_rows(sheet, ACTION_COLUMNS, "actions", problems)
+    programmes = await _programmes_by_code(session, rows)
     seen: dict[tuple[int, str], int] = {}
     outcomes: list[ImportedRow] = []
-    for number, values, ok in converted:
-        code, action_number = values.get("programme_code"), values.get("number")
-        if code is None:
-            problems.add(number, "programme_code", "every row needs a programme_code")
-            continue
-        programme = programmes.get(code)
+    for number, values, ok in rows:
+        programme = _row_programme(number, values, programmes, problems)
         if programme is None:
-            problems.add(number, "programme_code", f"no programme with code {code!r}")
             continue
+        action_number = values.get("number")
         if action_number is None:
             problems.add(number, "number", "every row needs an action number")
             continue
@@ -441,7 +502,9 @@ async def import_actions(
         key = (programme.id, action_number)
         if key in seen:
             problems.add(
-                number, "number", f"{code} action {action_number} is also in row {seen[key]}"
+                number,
+                "number",
+                f"{programme.code} action {action_number} is also in row {seen[key]}",
             )
             continue
         seen[key] = number
@@ -450,37 +513,22 @@ async def import_actions(
         existing = await actions.find_by_number(
             session=session, programme_id=programme.id, number=action_number
         )
-        fields = {
-            name: values[name]
-            for name in ACTION_FIELDS
-            if name in values and not (values[name] is None and name in KEEP_IF_BLANK)
-        }
-        if existing is None:
-            outcome = await _attempt(
-                session,
-                number,
-                problems,
-                ACTION_RENAME,
-                _create_action(session, actor, programme.id, {**fields, "number": action_number}),
-            )
-            if outcome is not None:
-                outcomes.append(ImportedRow(row=number, id=outcome.id, outcome="created"))
-            continue
-        if _version_problem(number, values, existing.version, problems):
-            continue
-        changed = {k: v for k, v in fields.items() if not _same(getattr(existing, k), v)}
-        if not changed:
-            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="unchanged"))
-            continue
-        outcome = await _attempt(
+        fields = _fields(values, ACTION_FIELDS)
+        outcome = await _write_row(
             session,
             number,
             problems,
             ACTION_RENAME,
-            _update_action(session, actor, existing, changed),
+            values,
+            fields,
+            existing,
+            create=partial(
+                _create_action, session, actor, programme.id, {**fields, "number": action_number}
+            ),
+            update=partial(_update_action, session, actor),
         )
         if outcome is not None:
-            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="updated"))
+            outcomes.append(outcome)
     problems.raise_if_any("actions")
     return _result(fmt, outcomes)
 
@@ -597,33 +645,22 @@ async def import_milestones(
     *, session: AsyncSession, actor: Principal, sheet: Sheet, fmt: str, today: date
 ) -> ImportResult:
     problems = Problems()
-    positions = _read_header(sheet, MILESTONE_COLUMNS, problems)
-    problems.raise_if_any("milestones")
-    converted = []
-    for number, cells in sheet.rows:
-        values, ok = _convert_row(number, cells, positions, MILESTONE_COLUMNS, problems)
-        converted.append((number, values, ok))
-    programmes = await _programmes_by_code(
-        session, {v["programme_code"] for _, v, _ in converted if v.get("programme_code")}
-    )
+    rows = _read_rows(sheet, MILESTONE_COLUMNS, "milestones", problems)
+    programmes = await _programmes_by_code(session, rows)
     workstreams = await _workstreams(
         session, {p.id for p in programmes.values() if p.id is not None}
     )
     stored = await milestones.get_many(
-        session=session, ids=[v["id"] for _, v, _ in converted if v.get("id") is not None]
+        session=session, ids=[v["id"] for _, v, _ in rows if v.get("id") is not None]
     )
     seen: dict[int, int] = {}
     outcomes: list[ImportedRow] = []
-    for number, values, ok in converted:
-        code, milestone_id = values.get("programme_code"), values.get("id")
-        if code is None:
-            problems.add(number, "programme_code", "every row needs a programme_code")
-            continue
-        programme = programmes.get(code)
+    for number, values, ok in rows:
+        programme = _row_programme(number, values, programmes, problems)
         if programme is None:
-            problems.add(number, "programme_code", f"no programme with code {code!r}")
             continue
         assert programme.id is not None
+        milestone_id = values.get("id")
         existing = None
         if milestone_id is not None:
             if milestone_id in seen:
@@ -640,16 +677,12 @@ async def import_milestones(
                 problems.add(
                     number,
                     "programme_code",
-                    f"milestone {milestone_id} belongs to another programme, not {code}",
+                    f"milestone {milestone_id} belongs to another programme, not {programme.code}",
                 )
                 continue
         if not ok:
             continue
-        fields = {
-            name: values[name]
-            for name in MILESTONE_FIELDS
-            if name in values and not (values[name] is None and name in KEEP_IF_BLANK)
-        }
+        fields = _fields(values, MILESTONE_FIELDS)
         if "workstream" in values:
             name = values["workstream"]
             if name is None:
@@ -657,33 +690,20 @@ async def import_milestones(
             elif (programme.id, name.lower()) in workstreams:
                 fields["workstream_id"] = workstreams[(programme.id, name.lower())]
             else:
-                problems.add(number, "workstream", f"{code} has no workstream {name!r}")
+                problems.add(number, "workstream", f"{programme.code} has no workstream {name!r}")
                 continue
-        if existing is None:
-            outcome = await _attempt(
-                session,
-                number,
-                problems,
-                MILESTONE_RENAME,
-                _create_milestone(session, actor, programme.id, fields, today),
-            )
-            if outcome is not None:
-                outcomes.append(ImportedRow(row=number, id=outcome.id, outcome="created"))
-            continue
-        if _version_problem(number, values, existing.version, problems):
-            continue
-        changed = {k: v for k, v in fields.items() if not _same(getattr(existing, k), v)}
-        if not changed:
-            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="unchanged"))
-            continue
-        outcome = await _attempt(
+        outcome = await _write_row(
             session,
             number,
             problems,
             MILESTONE_RENAME,
-            _update_milestone(session, actor, existing, changed, today),
+            values,
+            fields,
+            existing,
+            create=partial(_create_milestone, session, actor, programme.id, fields, today),
+            update=partial(_update_milestone, session, actor, today=today),
         )
         if outcome is not None:
-            outcomes.append(ImportedRow(row=number, id=existing.id, outcome="updated"))
+            outcomes.append(outcome)
     problems.raise_if_any("milestones")
     return _result(fmt, outcomes)
