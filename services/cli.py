@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from services import demo
 from services.common.auth import Role, issue_token
 from services.common.settings import CommonSettings
@@ -162,7 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "role", "unset") is None:
         args.role = ["admin"]
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ValidationError as exc:
+        # Settings refused (e.g. the development secret outside development mode): say why.
+        for error in exc.errors():
+            print(f"cpmo: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
