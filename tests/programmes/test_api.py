@@ -256,3 +256,54 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
     assert stale.json()["errors"][0]["extensions"]["status"] == 412
     anonymous = await programmes_api.post("/graphql", json={"query": "{ programmes { code } }"})
     assert anonymous.status_code == 401
+
+
+CREATE_PERSON = """mutation {
+  createPerson(input: {name: "Head of Revenues", title: "Head of Service"}) { id name } }"""
+UPDATE_PERSON = """mutation($id: ID!) {
+  updatePerson(id: $id, version: 1, input: {title: "Director"}) { title } }"""
+ADD_WORKSTREAM = """mutation($p: ID!) {
+  addWorkstream(programmeId: $p, input: {name: "Top 12 savings"}) { name position } }"""
+
+
+async def test_people_and_workstreams_through_graphql(programmes_api: httpx.AsyncClient) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    programme = await make_programme(programmes_api, portfolio["id"])
+    created = await programmes_api.post(
+        "/graphql",
+        headers=EDITOR,
+        json={"query": CREATE_PERSON},
+    )
+    person = created.json()["data"]["createPerson"]
+    assert person["name"] == "Head of Revenues"
+    renamed = await programmes_api.post(
+        "/graphql",
+        headers=EDITOR,
+        json={
+            "query": UPDATE_PERSON,
+            "variables": {"id": person["id"]},
+        },
+    )
+    assert renamed.json()["data"]["updatePerson"] == {"title": "Director"}
+    added = await programmes_api.post(
+        "/graphql",
+        headers=EDITOR,
+        json={
+            "query": ADD_WORKSTREAM,
+            "variables": {"p": programme["id"]},
+        },
+    )
+    assert added.json()["data"]["addWorkstream"] == {"name": "Top 12 savings", "position": 1}
+    again = await programmes_api.post(
+        "/graphql",
+        headers=EDITOR,
+        json={
+            "query": ADD_WORKSTREAM,
+            "variables": {"p": programme["id"]},
+        },
+    )
+    assert again.json()["errors"][0]["extensions"]["status"] == 409
+    roles = (await programmes_api.get(f"/people/{programme['sao']['id']}", headers=VIEWER)).json()
+    assert roles["roles"] == [
+        {"role": "SAO", "programme_id": programme["id"], "programme_code": "IRP-01"}
+    ]

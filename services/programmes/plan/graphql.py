@@ -18,7 +18,13 @@ from services.programmes.highlights.graphql import DcaAssessment, HighlightRepor
 from services.programmes.milestones import graphql as milestones
 from services.programmes.milestones.graphql import KeyActivity
 from services.programmes.plan import models, service
-from services.programmes.plan.schemas import ProgrammeCreate, ProgrammeUpdate
+from services.programmes.plan.schemas import (
+    PersonCreate,
+    PersonUpdate,
+    ProgrammeCreate,
+    ProgrammeUpdate,
+    WorkstreamCreate,
+)
 from services.programmes.savings.graphql import SavingsInitiative, savings_for
 
 Ctx = Info[Context, None]
@@ -312,8 +318,75 @@ class ProgrammeUpdateInput:
     board_id: strawberry.ID | None = strawberry.UNSET
 
 
+@strawberry.input
+class PersonInput:
+    name: str
+    title: str | None = None
+    email: str | None = None
+    directorate: str | None = None
+
+
+@strawberry.input
+class PersonUpdateInput:
+    name: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    directorate: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class WorkstreamInput:
+    name: str
+    description: str | None = None
+    lead: str | None = None
+
+
 @strawberry.type
 class PlanMutation:
+    @strawberry.mutation(description="add someone (or a post) to the people directory")
+    async def create_person(self, info: Ctx, input: PersonInput) -> Person:
+        data = validate(PersonCreate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.create_person(
+                session=session, actor=info.context.writer(), data=data
+            )
+        return Person.from_row(row)
+
+    @strawberry.mutation(description="change a person; version is the one you last read")
+    async def update_person(
+        self, info: Ctx, id: strawberry.ID, version: int, input: PersonUpdateInput
+    ) -> Person:
+        data = validate(PersonUpdate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.update_person(
+                session=session,
+                actor=info.context.writer(),
+                person_id=int(id),
+                data=data,
+                expected_version=version,
+            )
+        return Person.from_row(row)
+
+    @strawberry.mutation
+    async def add_workstream(
+        self, info: Ctx, programme_id: strawberry.ID, input: WorkstreamInput
+    ) -> Workstream:
+        data = validate(WorkstreamCreate, input_dict(input))
+        async with info.context.transaction() as session:
+            row = await service.add_workstream(
+                session=session,
+                actor=info.context.writer(),
+                programme_id=int(programme_id),
+                data=data,
+            )
+        return Workstream(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            description=row.description,
+            lead=row.lead,
+            position=row.position,
+        )
+
     @strawberry.mutation
     async def create_programme(self, info: Ctx, input: ProgrammeCreateInput) -> Programme:
         data = validate(ProgrammeCreate, input_dict(input))
