@@ -20,9 +20,9 @@ from services.common.settings import CommonSettings
 from services.stack import SERVICES, Component, Stack, components
 
 PORTS = {"programmes": 18201, "risks": 18202, "kpis": 18203, "reporting": 18204, "gateway": 14200}
-ONE = '{ programmeByCode(code: "IRP-01") { code name sao leadMember } }'
+ONE = '{ programmeByCode(code: "IRP-01") { code name sao { name } leadMember { name } } }'
 CROSSING = (
-    '{ programmeByCode(code: "IRP-01") { code name sao leadMember '
+    '{ programmeByCode(code: "IRP-01") { code name sao { name } leadMember { name } '
     "risks(top: 3) { code residualScore } kpis { code latest { value } } } }"
 )
 

@@ -1,0 +1,26 @@
+"""The benchmark's queries stay valid against the composed graph, so the benchmark cannot rot
+unnoticed between the runs that time it."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from graphql import build_schema, parse, validate
+
+from services.stack import GATEWAY_DIR, ROOT
+
+
+def bench_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_stack", ROOT / "bench" / "bench_stack.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["ONE", "CROSSING"])
+def test_bench_query_is_valid_against_the_supergraph(name: str) -> None:
+    schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    errors = validate(schema, parse(getattr(bench_module(), name)))
+    assert not errors, [e.message for e in errors]
