@@ -14,8 +14,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, federated_schema
-from services.common.pagination import PageParams
+from services.common.graphql import Context, federated_schema, page
 from services.kpis import models, periods, service
 
 Ctx = Info[Context, None]
@@ -209,7 +208,7 @@ class Query:
         async with info.context.reading() as session:
             rows, _ = await service.list_kpis(
                 session=session,
-                page=PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=None),
+                page=page(limit, offset),
                 portfolio_code=portfolio_code,
                 aim_code=aim_code,
             )

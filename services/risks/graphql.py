@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common.errors import FieldError
-from services.common.graphql import Context, federated_schema, input_dict, validate
+from services.common.graphql import Context, choice, federated_schema, input_dict, validate
 from services.common.pagination import PageParams
 from services.risks import models, service
 from services.risks.schemas import RiskCreate, RiskStatus, RiskUpdate, score
@@ -23,13 +23,7 @@ Ctx = Info[Context, None]
 
 
 def _status(value: str | None) -> RiskStatus | None:
-    if value is None:
-        return None
-    try:
-        return RiskStatus(value)
-    except ValueError:
-        choices = ", ".join(s.value for s in RiskStatus)
-        raise FieldError(f"status {value!r} is not one of {choices}", field="status") from None
+    return choice(RiskStatus, value, "status")
 
 
 def _id(value: strawberry.ID, field: str) -> int:
