@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -54,6 +52,7 @@ for _service in SERVICES:
 from services.common import migrate  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.settings import CommonSettings, async_url  # noqa: E402
+from services.stack import Component, Stack  # noqa: E402
 
 _created: set[str] = set()
 
@@ -153,73 +152,36 @@ async def service_client(service: str) -> AsyncIterator[httpx.AsyncClient]:
                 await truncate(service)
 
 
-class LiveProcess:
-    """A component started as a real process; waits until its readiness URL answers."""
-
-    def __init__(
-        self, name: str, args: list[str], env: dict[str, str], ready_url: str, cwd: Path = ROOT
-    ):
-        self.name = name
-        self.ready_url = ready_url
-        self.log_path = Path(os.environ.get("CPMO_TEST_LOGS", "/tmp")) / f"cpmo-test-{name}.log"
-        self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            args, env={**os.environ, **env}, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited early; see {self.log_path}:\n{self.tail()}")
-            try:
-                if httpx.get(self.ready_url, timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(
-            f"{self.name} not ready after {timeout}s; see {self.log_path}:\n{self.tail()}"
-        )
-
-    def tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
-
-
-def start_service(service: str, port: int, database_url: str, **env: str) -> LiveProcess:
-    return LiveProcess(
-        service,
-        [sys.executable, "-m", "uvicorn", f"services.{service}.main:app", "--port", str(port)],
-        {
-            f"{service.upper()}_DATABASE_URL": database_url,
-            f"{service.upper()}_MIGRATE_ON_START": "true",
-            **env,
-        },
-        f"http://127.0.0.1:{port}/readyz",
-    )
-
-
 @pytest.fixture(scope="session")
 def live_programmes() -> Iterator[str]:
     """A real programmes service over HTTP, on a database of its own."""
     url = db_url("programmes", "_live")
     recreate(url)
-    proc = start_service("programmes", LIVE_PROGRAMMES_PORT, url)
+    base = f"http://127.0.0.1:{LIVE_PROGRAMMES_PORT}"
+    live = Stack(
+        [
+            Component(
+                name="programmes",
+                args=[
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "services.programmes.main:app",
+                    "--port",
+                    str(LIVE_PROGRAMMES_PORT),
+                ],
+                env={"PROGRAMMES_DATABASE_URL": url, "PROGRAMMES_MIGRATE_ON_START": "true"},
+                ready_url=f"{base}/readyz",
+                log_path=Path(os.environ.get("CPMO_TEST_LOGS", "/tmp"))
+                / "cpmo-test-programmes.log",
+            )
+        ]
+    )
+    live.start(timeout=60)
     try:
-        proc.wait_ready()
-        yield f"http://127.0.0.1:{LIVE_PROGRAMMES_PORT}"
+        yield base
     finally:
-        proc.stop()
+        live.stop()
 
 
 def live_person(base_url: str, name: str) -> dict[str, Any]:

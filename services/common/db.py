@@ -6,7 +6,7 @@ rolls back when anything raises, so a rejected request writes nothing, audit row
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -143,8 +143,6 @@ async def update_versioned(
     await session.refresh(row)
     return row
 
-
-EngineFactory = Callable[[str], AsyncEngine]
 
 
 class Transaction:
