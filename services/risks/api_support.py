@@ -1,0 +1,36 @@
+"""Dependencies the risks service's routers share, declared once."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+
+from services.common.etag import expected_version
+from services.risks.service import council_today
+
+ExpectedVersion = Annotated[int, Depends(expected_version)]
+
+
+def upstream(request: Request) -> dict[str, Any]:
+    """The shared outbound client and where the programmes service is (read per request from
+    ``app.state.common_settings``, so it can be reconfigured without rebuilding the app)."""
+    return {
+        "http": request.app.state.http,
+        "programmes_url": request.app.state.common_settings.programmes_url,
+    }
+
+
+Upstream = Annotated[dict[str, Any], Depends(upstream)]
+
+
+def as_of(
+    as_of: Annotated[
+        date | None, Query(description="the day to judge by; default: today (council time)")
+    ] = None,
+) -> date:
+    return as_of or council_today()
+
+
+AsOf = Annotated[date, Depends(as_of)]
