@@ -1,6 +1,7 @@
-"""REST for assumptions, issues and dependencies: the same five routes for each register."""
+"""REST for assumptions, issues and dependencies: the same five routes for each register.
 
-from __future__ import annotations
+(No postponed annotations here: the routes are built per register and FastAPI must see each
+register's own body models, which are local variables.)"""
 
 from typing import Annotated, Any
 

@@ -82,7 +82,7 @@ async def top_risks(
         statement = statement.where(Risk.programme_id == programme_id)
     statement = statement.order_by(
         col(Risk.residual_score).desc(),
-        col(Risk.inherent_likelihood * Risk.inherent_impact).desc(),
+        (col(Risk.inherent_likelihood) * col(Risk.inherent_impact)).desc(),
         Risk.code,
     ).limit(limit)
     return list((await session.exec(statement)).all())
