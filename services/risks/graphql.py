@@ -1,23 +1,42 @@
 """The risks subgraph: resolvers as thin as the routers, ORM rows kept out of the types.
 
-Besides its own ``Risk`` entity it contributes ``Programme.risks`` to the programmes service's
-``Programme`` entity; a ``Programme`` here is only its key.
+Besides its own ``Risk`` entity it contributes ``Programme.risks``, ``Programme.raid`` and
+``Programme.dependencies`` to the programmes service's ``Programme`` entity; a ``Programme``
+here is only its key. Every per-row lookup goes through a DataLoader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common.errors import FieldError
-from services.common.graphql import Context, choice, federated_schema, input_dict, validate
+from services.common.graphql import (
+    Context,
+    choice,
+    federated_schema,
+    id_or_none,
+    input_dict,
+    validate,
+)
 from services.common.pagination import PageParams
 from services.risks import models, service
+from services.risks.items import service as items
+from services.risks.items.graphql import Assumption, Dependency, Issue, RaidKindEnum
 from services.risks.schemas import RiskCreate, RiskStatus, RiskUpdate, score
+from services.risks.views.graphql import (
+    Assessment,
+    Mitigation,
+    RaidMutation,
+    RaidQuery,
+    ScoreKindEnum,
+)
+from services.risks.vocabulary import Appetite, Proximity, RaidKind
 
 Ctx = Info[Context, None]
 
@@ -53,23 +72,55 @@ def _risks_of_programmes(status: RiskStatus | None) -> Any:
     return load
 
 
+AppetiteEnum = strawberry.enum(Appetite, description="The council's appetite for a kind of risk")
+ProximityEnum = strawberry.enum(Proximity, description="How soon a risk would strike")
+
+
+async def _mitigations(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[models.Mitigation]]:
+    return await service.mitigations_by_risk(session=session, risk_ids=ids)
+
+
+async def _assessments(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[models.Assessment]]:
+    return await service.assessments_by_risk(session=session, risk_ids=ids)
+
+
 @strawberry.federation.type(keys=["id"], description="A risk in the RAID log")
 class Risk:
-    id: strawberry.ID
-    code: str
-    title: str
-    cause: str | None
-    description: str
-    owner: str
-    inherent_likelihood: int
-    inherent_impact: int
+    id: strawberry.ID = strawberry.field(description="its id in the risks service")
+    code: str = strawberry.field(description="unique reference, e.g. IRP-R01")
+    title: str = strawberry.field(description="the risk in a line")
+    cause: str | None = strawberry.field(description="the cause")
+    description: str = strawberry.field(description="the event: what might happen")
+    effect: str | None = strawberry.field(description="what follows if it happens")
+    owner: str = strawberry.field(description="the risk owner")
+    author: str | None = strawberry.field(description="who raised it")
+    identified_on: date | None = strawberry.field(description="when it was identified")
+    inherent_likelihood: int = strawberry.field(description="1..5, before controls")
+    inherent_impact: int = strawberry.field(description="1..5, before controls")
     inherent_score: int = strawberry.field(description="inherent likelihood x impact, 1..25")
-    residual_likelihood: int
-    residual_impact: int
-    residual_score: int = strawberry.field(description="residual likelihood x impact, 1..25")
-    mitigation: str | None
-    status: str
-    version: int
+    residual_likelihood: int = strawberry.field(description="1..5, now (current)")
+    residual_impact: int = strawberry.field(description="1..5, now (current)")
+    residual_score: int = strawberry.field(
+        description="current likelihood x impact, 1..25: its latest assessment"
+    )
+    target_likelihood: int | None = strawberry.field(description="1..5, after treatment")
+    target_impact: int | None = strawberry.field(description="1..5, after treatment")
+    target_score: int | None = strawberry.field(description="target likelihood x impact")
+    proximity: ProximityEnum | None = strawberry.field(description="how soon it would strike")  # type: ignore[valid-type]
+    appetite: AppetiteEnum | None = strawberry.field(description="the appetite for it")  # type: ignore[valid-type]
+    review_on: date | None = strawberry.field(description="its next review")
+    mitigation: str | None = strawberry.field(description="the response, in a sentence or two")
+    status: str = strawberry.field(description="Open, Treating, Tolerated, Closed or Materialised")
+    needs_review: bool = strawberry.field(description="a key risk indicator asked for a review")
+    escalation_id: strawberry.ID | None = strawberry.field(
+        description="its open escalation in the programmes service"
+    )
+    issue_id: strawberry.ID | None = strawberry.field(description="the issue it became")
+    version: int = strawberry.field(description="send it back to change the risk")
     programme_id: strawberry.Private[int | None]
 
     @classmethod
@@ -80,18 +131,44 @@ class Risk:
             title=row.title,
             cause=row.cause,
             description=row.description,
+            effect=row.effect,
             owner=row.owner,
+            author=row.author,
+            identified_on=row.identified_on,
             inherent_likelihood=row.inherent_likelihood,
             inherent_impact=row.inherent_impact,
             inherent_score=score(row.inherent_likelihood, row.inherent_impact),
             residual_likelihood=row.residual_likelihood,
             residual_impact=row.residual_impact,
             residual_score=score(row.residual_likelihood, row.residual_impact),
+            target_likelihood=row.target_likelihood,
+            target_impact=row.target_impact,
+            target_score=None
+            if row.target_likelihood is None or row.target_impact is None
+            else score(row.target_likelihood, row.target_impact),
+            proximity=None if row.proximity is None else Proximity(row.proximity),
+            appetite=None if row.appetite is None else Appetite(row.appetite),
+            review_on=row.review_on,
             mitigation=row.mitigation,
             status=RiskStatus(row.status).value,
+            needs_review=row.needs_review,
+            escalation_id=id_or_none(row.escalation_id),
+            issue_id=id_or_none(row.issue_id),
             version=row.version,
             programme_id=row.programme_id,
         )
+
+    @strawberry.field(description="its mitigating actions, soonest due first")
+    async def mitigations(self, info: Ctx) -> list[Mitigation]:
+        loader = info.context.loader("risk_mitigations", _mitigations)
+        rows: list[models.Mitigation] = await loader.load(int(self.id)) or []
+        return [Mitigation.from_row(r) for r in rows]
+
+    @strawberry.field(description="every assessment, oldest first; the last is the current one")
+    async def assessments(self, info: Ctx) -> list[Assessment]:
+        loader = info.context.loader("risk_assessments", _assessments)
+        rows: list[models.Assessment] = await loader.load(int(self.id)) or []
+        return [Assessment.from_row(r) for r in rows]
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Risk | None:
@@ -105,14 +182,83 @@ class Risk:
         return Programme(id=strawberry.ID(str(self.programme_id)))
 
 
-# Owned by the programmes service; this subgraph adds only its risks.
-@strawberry.federation.type(keys=["id"])
+def _items_of_programmes(kind: RaidKind) -> Any:
+    async def load(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Any]]:
+        return await items.by_programme(session=session, kind=kind, programme_ids=ids)
+
+    return load
+
+
+@strawberry.type(description="A programme's RAID log: its entries in each of the four registers")
+class RaidLog:
+    risks: list[Risk] = strawberry.field(description="its risks, worst current score first")
+    assumptions: list[Assumption] = strawberry.field(description="its assumptions, by code")
+    issues: list[Issue] = strawberry.field(description="its issues, by code")
+    dependencies: list[Dependency] = strawberry.field(
+        description="dependencies it has or others have on it, by code"
+    )
+
+
+# Owned by the programmes service; this subgraph adds only its RAID log.
+@strawberry.federation.type(
+    keys=["id"], description="A programme (owned by the programmes service)"
+)
 class Programme:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="the programme's id")
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Programme:
         return cls(id=id)
+
+    @strawberry.field(description="its RAID log, all four registers unless ``kinds`` names some")
+    async def raid(
+        self,
+        info: Ctx,
+        kinds: Annotated[
+            list[RaidKindEnum] | None,  # type: ignore[valid-type]
+            strawberry.argument(description="only these registers; default: all four"),
+        ] = None,
+    ) -> RaidLog:
+        wanted = set(kinds or RaidKind)
+        key = _id(self.id, "id")
+
+        async def load(kind: RaidKind) -> list[Any]:
+            if kind not in wanted:
+                return []
+            if kind is RaidKind.risk:
+                loader = info.context.loader("programme_risks:None", _risks_of_programmes(None))
+            else:
+                loader = info.context.loader(f"programme_{kind.value}", _items_of_programmes(kind))
+            return await loader.load(key) or []
+
+        return RaidLog(
+            risks=[Risk.from_row(r) for r in await load(RaidKind.risk)],
+            assumptions=[Assumption.from_row(r) for r in await load(RaidKind.assumption)],
+            issues=[Issue.from_row(r) for r in await load(RaidKind.issue)],
+            dependencies=[Dependency.from_row(r) for r in await load(RaidKind.dependency)],
+        )
+
+    @strawberry.field(description="dependencies it has (out) and others have on it (in)")
+    async def dependencies(
+        self,
+        info: Ctx,
+        direction: Annotated[
+            str | None,
+            strawberry.argument(description="in, out, or null for both"),
+        ] = None,
+    ) -> list[Dependency]:
+        if direction not in (None, "in", "out"):
+            raise FieldError("direction is in, out or null", field="direction")
+        key = _id(self.id, "id")
+        loader = info.context.loader(
+            "programme_dependency", _items_of_programmes(RaidKind.dependency)
+        )
+        rows = await loader.load(key) or []
+        if direction == "out":
+            rows = [r for r in rows if r.from_programme_id == key]
+        elif direction == "in":
+            rows = [r for r in rows if r.to_programme_id == key]
+        return [Dependency.from_row(r) for r in rows]
 
     @strawberry.field(description="its risks, highest residual score first, then by code")
     async def risks(
@@ -126,8 +272,8 @@ class Programme:
         return [Risk.from_row(r) for r in (rows if top is None else rows[:top])]
 
 
-@strawberry.type
-class Query:
+@strawberry.type(description="Reads of the RAID log")
+class Query(RaidQuery):
     @strawberry.field
     async def risks(
         self,
@@ -194,8 +340,8 @@ class RiskUpdateInput:
     status: str | None = strawberry.UNSET
 
 
-@strawberry.type
-class Mutation:
+@strawberry.type(description="Changes to the RAID log")
+class Mutation(RaidMutation):
     @strawberry.mutation
     async def create_risk(self, info: Ctx, input: RiskCreateInput) -> Risk:
         actor = info.context.writer()
@@ -222,4 +368,4 @@ class Mutation:
         return Risk.from_row(row)
 
 
-schema = federated_schema(query=Query, mutation=Mutation, types=[Risk, Programme])
+schema = federated_schema(query=Query, mutation=Mutation, types=[Risk, Programme, ScoreKindEnum])

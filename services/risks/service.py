@@ -676,3 +676,16 @@ async def deescalate(
     await update_versioned(session, risk, {"escalation_id": None}, expected_version=risk.version)
     await _audit(session, actor, "update", risk, before)
     return risk
+
+
+async def assessments_by_risk(
+    *, session: AsyncSession, risk_ids: Sequence[int]
+) -> dict[int, list[Assessment]]:
+    """Each risk's assessments, oldest first: one query for many risks."""
+    statement = (
+        select(Assessment).where(col(Assessment.risk_id).in_(risk_ids)).order_by(col(Assessment.id))
+    )
+    found: dict[int, list[Assessment]] = {risk_id: [] for risk_id in risk_ids}
+    for row in (await session.exec(statement)).all():
+        found[row.risk_id].append(row)
+    return found

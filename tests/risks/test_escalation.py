@@ -12,6 +12,13 @@ from tests.risks.factories import changes, make_risk
 from tests.risks.test_api import programmes_down  # noqa: F401  (fixture)
 
 
+async def escalation(base: str, escalation_id: int) -> dict[str, Any]:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{base}/escalations/{escalation_id}", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 def boards(base: str) -> dict[str, dict[str, Any]]:
     """The IRB <- TIB chain in the live programmes service (created once per session)."""
     found = {b["kind"]: b for b in httpx.get(f"{base}/boards", headers=ADMIN).json()}
@@ -48,7 +55,7 @@ async def test_escalate_move_up_and_deescalate_through_the_boards(
     )
     assert up.status_code == 200, up.text
     escalation_id = up.json()["escalation_id"]
-    there = httpx.get(f"{live_programmes}/escalations/{escalation_id}", headers=ADMIN).json()
+    there = await escalation(live_programmes, escalation_id)
     assert (there["kind"], there["item_ref"], there["board_id"]) == (
         "risk",
         "IRP-R08",
@@ -62,7 +69,7 @@ async def test_escalate_move_up_and_deescalate_through_the_boards(
         json={"reason": "TIB asks the IRB"},
     )
     assert higher.status_code == 200, higher.text
-    moved = httpx.get(f"{live_programmes}/escalations/{escalation_id}", headers=ADMIN).json()
+    moved = await escalation(live_programmes, escalation_id)
     assert moved["board_id"] == chain["IRB"]["id"]
 
     down = await risks_api.post(
@@ -72,7 +79,7 @@ async def test_escalate_move_up_and_deescalate_through_the_boards(
     )
     assert down.status_code == 200, down.text
     assert down.json()["escalation_id"] is None
-    closed = httpx.get(f"{live_programmes}/escalations/{escalation_id}", headers=ADMIN).json()
+    closed = await escalation(live_programmes, escalation_id)
     assert closed["status"] == "closed"
 
     steps = (await risks_api.get(f"{url}/escalations", headers=VIEWER)).json()
@@ -81,7 +88,7 @@ async def test_escalate_move_up_and_deescalate_through_the_boards(
         ("moved up", chain["IRB"]["id"]),
         ("de-escalated", chain["IRB"]["id"]),
     ]
-    assert [s["reason"] for s in steps][0] == "owner flags: savings gap widening"
+    assert steps[0]["reason"] == "owner flags: savings gap widening"
     again = await risks_api.post(
         f"{url}/deescalate",
         headers={**EDITOR, "If-Match": f'"{down.json()["version"]}"'},
@@ -114,7 +121,8 @@ async def test_crossing_the_escalation_line_escalates(
         json={"residual_likelihood": 5, "residual_impact": 4, "reason": "no change"},
     )
     assert still.status_code == 200
-    assert len((await risks_api.get(f"/risks/{risk['id']}/escalations", headers=VIEWER)).json()) == 1
+    steps = (await risks_api.get(f"/risks/{risk['id']}/escalations", headers=VIEWER)).json()
+    assert len(steps) == 1
 
 
 async def test_programmes_down_escalation_fails_cleanly(
