@@ -5,6 +5,7 @@ compose a pack and find the value in it."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +51,28 @@ CROSSING = """query($code: String!) {
 }"""
 
 
+def assert_raid_seed(ports: dict[str, int], admin: str) -> None:
+    """The RAID seed: the plan's 6 overarching dependencies (D06 drawn as its two ends), the
+    2015 report's 7 risks with their actions; its heat map and dependency map kept to look at."""
+    headers = {"Authorization": f"Bearer {admin}"}
+    graph = httpx.get(url(ports, "risks", "/views/dependency-map"), headers=headers).json()
+    assert sorted(e["code"] for e in graph["edges"]) == [
+        "IRP-D01", "IRP-D02", "IRP-D03", "IRP-D04", "IRP-D05", "IRP-D06", "IRP-D06b",
+    ]  # fmt: skip
+    assert any(n["label"].startswith("IRP-16") for n in graph["nodes"])
+    fcp = httpx.get(url(ports, "risks", "/risks/by-code/FCP-2015-R03"), headers=headers).json()
+    actions = httpx.get(url(ports, "risks", f"/risks/{fcp['id']}/mitigations"), headers=headers)
+    assert len(actions.json()) == 4
+    heat = httpx.get(url(ports, "risks", "/views/heat-map"), headers=headers).json()
+    assert sum(c["count"] for c in heat["cells"]) >= 8 + 7
+    artefacts = Path(os.environ.get("CPMO_TEST_LOGS", "/tmp")) / "cpmo-raid-seed"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    for name in ("heat-map", "dependency-map"):
+        picture = httpx.get(url(ports, "risks", f"/views/{name}.svg"), headers=headers)
+        assert picture.status_code == 200 and picture.text.startswith("<svg")
+        (artefacts / f"{name}.svg").write_text(picture.text)
+
+
 def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]]) -> None:
     running, ports = stack
     admin = token(["admin"], "e2e-admin")
@@ -58,6 +81,7 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     assert created["programmes"] == 21 and created["risks"] >= 24 and created["kpis"] >= 3
     again = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
     assert again == {}, "loading the demo twice must create nothing"
+    assert_raid_seed(ports, admin)
 
     # Both plans can be browsed side by side through the gateway.
     plans = httpx.post(
