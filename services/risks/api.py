@@ -11,8 +11,8 @@ from services.common.changes import changes_router
 from services.common.db import SessionDep
 from services.common.etag import set_etag
 from services.common.pagination import Page, PageDep
-from services.risks import escalation, service
-from services.risks.api_support import AsOf, ExpectedVersion, Upstream
+from services.risks import escalation, kri, service
+from services.risks.api_support import AsOf, ExpectedVersion, KpisUpstream, Upstream
 from services.risks.items.api import router as items_router
 from services.risks.items.schemas import IssueRead
 from services.risks.matrices.api import router as matrices_router
@@ -23,6 +23,9 @@ from services.risks.schemas import (
     DeescalateRequest,
     EscalateRiskRequest,
     EscalationStepRead,
+    KriCreate,
+    KriRead,
+    KriSyncRead,
     MaterialiseRequest,
     MitigationCreate,
     MitigationRead,
@@ -304,6 +307,37 @@ async def escalation_history(
     await service.get(session=session, risk_id=risk_id)
     rows = await escalation.history(session=session, kind=RaidKind.risk, item_id=risk_id)
     return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+# Key risk indicators -----------------------------------------------------------------------
+
+
+@router.post(
+    "/risks/{risk_id}/kris",
+    response_model=KriRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["key risk indicators"],
+)
+async def link_kri(
+    risk_id: int, data: KriCreate, session: SessionDep, actor: Writer, upstream: KpisUpstream
+) -> KriRead:
+    """Follow a KPI: when it goes Red, or its value crosses the threshold, the risk is flagged
+    for review."""
+    row = await kri.link(session=session, actor=actor, risk_id=risk_id, data=data, **upstream)
+    return KriRead.model_validate(row, from_attributes=True)
+
+
+@router.get("/risks/{risk_id}/kris", response_model=list[KriRead], tags=["key risk indicators"])
+async def list_kris(risk_id: int, session: SessionDep, _: Reader) -> list[KriRead]:
+    rows = await kri.of_risk(session=session, risk_id=risk_id)
+    return [KriRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/kris/sync", response_model=KriSyncRead, tags=["key risk indicators"])
+async def sync_kris(session: SessionDep, actor: Writer, upstream: KpisUpstream) -> KriSyncRead:
+    """Read the kpis change feed from where the last pass stopped and flag risks whose
+    indicators fired. Safe to call on a schedule, or twice at once."""
+    return await kri.sync(session=session, actor=actor, **upstream)
 
 
 router.include_router(matrices_router)

@@ -25,6 +25,17 @@ def upstream(request: Request) -> dict[str, Any]:
 Upstream = Annotated[dict[str, Any], Depends(upstream)]
 
 
+def kpis_upstream(request: Request) -> dict[str, Any]:
+    """The shared outbound client and where the kpis service is (key risk indicators)."""
+    return {
+        "http": request.app.state.http,
+        "kpis_url": request.app.state.common_settings.kpis_url,
+    }
+
+
+KpisUpstream = Annotated[dict[str, Any], Depends(kpis_upstream)]
+
+
 def as_of(
     as_of: Annotated[
         date | None, Query(description="the day to judge by; default: today (council time)")

@@ -12,7 +12,7 @@ from services.common.audit import audit_model
 from services.common.db import new_registry, utc_column, utcnow
 from services.risks.items.schemas import AssumptionBase, DependencyBase, IssueBase
 from services.risks.schemas import MitigationBase, RiskBase
-from services.risks.vocabulary import EscalationAction, RaidKind, column_type
+from services.risks.vocabulary import EscalationAction, KriTrigger, RaidKind, column_type
 
 
 class Base(SQLModel, registry=new_registry()):
@@ -154,6 +154,47 @@ class EscalationStep(Base, table=True):
     reason: str | None = None
     actor: str = Field(max_length=200)
     at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class KeyRiskIndicator(Base, table=True):
+    """A risk's link to a KPI in the kpis service, and what about it should prompt a review."""
+
+    __tablename__ = "key_risk_indicator"
+    __table_args__ = (UniqueConstraint("risk_id", "kpi_code", "trigger", "threshold"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    risk_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    )
+    kpi_code: str = Field(max_length=40, index=True)
+    trigger: KriTrigger = Field(sa_type=column_type(KriTrigger, "kritrigger"))  # type: ignore[call-overload]
+    threshold: float | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class KriEvent(Base, table=True):
+    """A trigger that fired, once per KPI change: the unique key makes a replayed feed entry
+    (after a crash between reading and storing the cursor) count once."""
+
+    __tablename__ = "kri_event"
+    __table_args__ = (UniqueConstraint("kri_id", "change_cursor"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kri_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("key_risk_indicator.id", ondelete="CASCADE"))
+    )
+    change_cursor: int
+    message: str = Field(max_length=500)
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class FeedCursor(Base, table=True):
+    """How far this service has followed another service's change feed."""
+
+    __tablename__ = "feed_cursor"
+
+    source: str = Field(primary_key=True, max_length=40)
+    cursor: int = 0
 
 
 AuditEntry = audit_model(Base)

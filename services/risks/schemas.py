@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from services.risks.vocabulary import (
     Appetite,
     EscalationAction,
+    KriTrigger,
     MitigationStatus,
     Priority,
     Proximity,
@@ -259,3 +260,26 @@ class EscalationStepRead(SQLModel):
     reason: str | None
     actor: str
     at: datetime
+
+
+# Key risk indicators -----------------------------------------------------------------------
+
+
+class KriCreate(SQLModel):
+    kpi_code: str = Field(min_length=1, max_length=40, description="a KPI in the kpis service")
+    trigger: KriTrigger
+    threshold: float | None = Field(
+        default=None, description="for above/below: the value that fires it"
+    )
+
+
+class KriRead(KriCreate):
+    id: int
+    risk_id: int
+    created_at: datetime
+
+
+class KriSyncRead(SQLModel):
+    processed: int = Field(description="kpis change-feed entries read in this pass")
+    fired: int = Field(description="triggers that fired (each flags its risk for review)")
+    cursor: int = Field(description="the last kpis change processed, stored with the flags")

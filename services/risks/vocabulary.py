@@ -116,3 +116,11 @@ class ScoreKind(StrEnum):
     inherent = "inherent"
     current = "current"
     target = "target"
+
+
+class KriTrigger(StrEnum):
+    """When a key risk indicator asks for the risk to be reviewed."""
+
+    goes_red = "goes Red"
+    above = "above"
+    below = "below"
