@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from graphql import GraphQLObjectType
 from sqlalchemy import event
 
 from services.risks.graphql import schema
@@ -52,7 +53,7 @@ def test_every_type_field_and_argument_of_the_raid_graph_is_described() -> None:
     ]
     for name in names:
         definition = graph.get_type(name)
-        assert definition is not None and definition.description, name
+        assert isinstance(definition, GraphQLObjectType) and definition.description, name
         for field_name, field in definition.fields.items():
             if not field.description:
                 missing.append(f"{name}.{field_name}")
@@ -61,7 +62,9 @@ def test_every_type_field_and_argument_of_the_raid_graph_is_described() -> None:
             ]
     old = {"risks", "risk", "riskByCode", "createRisk", "updateRisk", "_entities", "_service"}
     for root in ("Query", "Mutation"):
-        for field_name, field in graph.get_type(root).fields.items():
+        root_type = graph.get_type(root)
+        assert isinstance(root_type, GraphQLObjectType)
+        for field_name, field in root_type.fields.items():
             if field_name in old:  # the first risks API: described by the consolidation issue
                 continue
             if not field.description:
