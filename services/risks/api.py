@@ -36,6 +36,7 @@ from services.risks.schemas import (
     RiskUpdate,
     TrendRead,
 )
+from services.risks.transfer.api import router as transfer_router
 from services.risks.views.api import router as views_router
 from services.risks.vocabulary import RaidKind
 
@@ -343,4 +344,5 @@ async def sync_kris(session: SessionDep, actor: Writer, upstream: KpisUpstream) 
 router.include_router(matrices_router)
 router.include_router(items_router)
 router.include_router(views_router)
+router.include_router(transfer_router)
 router.include_router(changes_router(AuditEntry))
