@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Response, status
 from services.common.auth import Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
-from services.common.etag import set_etag
+from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep
 from services.risks import escalation, kri, service
-from services.risks.api_support import AsOf, ExpectedVersion, KpisUpstream, Upstream
+from services.risks.api_support import AsOf, KpisUpstream, Upstream
 from services.risks.items.api import router as items_router
 from services.risks.items.schemas import IssueRead
 from services.risks.matrices.api import router as matrices_router

@@ -7,18 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
-from services.common.etag import expected_version
-from services.risks.service import council_today
-
-ExpectedVersion = Annotated[int, Depends(expected_version)]
+from services.common import clock
 
 
 def upstream(request: Request) -> dict[str, Any]:
     """The shared outbound client and where the programmes service is (read per request from
-    ``app.state.common_settings``, so it can be reconfigured without rebuilding the app)."""
+    ``app.state.settings``, so it can be reconfigured without rebuilding the app)."""
     return {
         "http": request.app.state.http,
-        "programmes_url": request.app.state.common_settings.programmes_url,
+        "programmes_url": request.app.state.settings.programmes_url,
     }
 
 
@@ -29,7 +26,7 @@ def kpis_upstream(request: Request) -> dict[str, Any]:
     """The shared outbound client and where the kpis service is (key risk indicators)."""
     return {
         "http": request.app.state.http,
-        "kpis_url": request.app.state.common_settings.kpis_url,
+        "kpis_url": request.app.state.settings.kpis_url,
     }
 
 
@@ -41,7 +38,7 @@ def as_of(
         date | None, Query(description="the day to judge by; default: today (council time)")
     ] = None,
 ) -> date:
-    return as_of or council_today()
+    return as_of or clock.today()
 
 
 AsOf = Annotated[date, Depends(as_of)]

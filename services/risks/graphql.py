@@ -20,11 +20,14 @@ from services.common.graphql import (
     Context,
     choice,
     federated_schema,
+    graphql_enum,
     id_or_none,
     input_dict,
+    optional_id,
+    page,
+    parse_id,
     validate,
 )
-from services.common.pagination import PageParams
 from services.risks import models, service
 from services.risks.items import service as items
 from services.risks.items.graphql import Assumption, Dependency, Issue, RaidKindEnum
@@ -36,6 +39,9 @@ from services.risks.views.graphql import (
     RaidQuery,
     ScoreKindEnum,
 )
+from services.risks.views.graphql import (
+    upstream as _upstream,
+)
 from services.risks.vocabulary import Appetite, Proximity, RaidKind
 
 Ctx = Info[Context, None]
@@ -43,22 +49,6 @@ Ctx = Info[Context, None]
 
 def _status(value: str | None) -> RiskStatus | None:
     return choice(RiskStatus, value, "status")
-
-
-def _id(value: strawberry.ID, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise FieldError(f"{value!r} is not an id", field=field) from None
-
-
-def _upstream(info: Ctx) -> dict[str, Any]:
-    """The same outbound client and programmes URL the REST routes use."""
-    request = info.context.request
-    if request is None:  # the FastAPI GraphQL router always sets it
-        raise RuntimeError("GraphQL context without its HTTP request")
-    state = request.app.state
-    return {"http": state.http, "programmes_url": state.common_settings.programmes_url}
 
 
 async def _load_risks(session: AsyncSession, ids: Sequence[int]) -> dict[int, models.Risk]:
@@ -72,8 +62,8 @@ def _risks_of_programmes(status: RiskStatus | None) -> Any:
     return load
 
 
-AppetiteEnum = strawberry.enum(Appetite, description="The council's appetite for a kind of risk")
-ProximityEnum = strawberry.enum(Proximity, description="How soon a risk would strike")
+AppetiteEnum = graphql_enum(Appetite, description="The council's appetite for a kind of risk")
+ProximityEnum = graphql_enum(Proximity, description="How soon a risk would strike")
 
 
 async def _mitigations(
@@ -172,7 +162,7 @@ class Risk:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Risk | None:
-        row = await info.context.loader("risk", _load_risks).load(_id(id, "id"))
+        row = await info.context.loader("risk", _load_risks).load(parse_id(id, "id"))
         return None if row is None else cls.from_row(row)
 
     @strawberry.field(description="the programme it belongs to; null for a plan-wide risk")
@@ -220,7 +210,7 @@ class Programme:
         ] = None,
     ) -> RaidLog:
         wanted = set(kinds or RaidKind)
-        key = _id(self.id, "id")
+        key = parse_id(self.id, "id")
 
         async def load(kind: RaidKind) -> list[Any]:
             if kind not in wanted:
@@ -249,7 +239,7 @@ class Programme:
     ) -> list[Dependency]:
         if direction not in (None, "in", "out"):
             raise FieldError("direction is in, out or null", field="direction")
-        key = _id(self.id, "id")
+        key = parse_id(self.id, "id")
         loader = info.context.loader(
             "programme_dependency", _items_of_programmes(RaidKind.dependency)
         )
@@ -268,7 +258,7 @@ class Programme:
             raise FieldError("top cannot be negative", field="top")
         wanted = _status(status)
         loader = info.context.loader(f"programme_risks:{wanted}", _risks_of_programmes(wanted))
-        rows = await loader.load(_id(self.id, "id")) or []
+        rows = await loader.load(parse_id(self.id, "id")) or []
         return [Risk.from_row(r) for r in (rows if top is None else rows[:top])]
 
 
@@ -284,15 +274,12 @@ class Query(RaidQuery):
         limit: int = 100,
         offset: int = 0,
     ) -> list[Risk]:
-        if not 1 <= limit <= 500:
-            raise FieldError("limit is 1..500", field="limit")
-        if offset < 0:
-            raise FieldError("offset cannot be negative", field="offset")
+        params = page(limit, offset)
         async with info.context.reading() as session:
             rows, _ = await service.list_risks(
                 session=session,
-                page=PageParams(limit=limit, offset=offset, sort=None),
-                programme_id=None if programme_id is None else _id(programme_id, "programmeId"),
+                page=params,
+                programme_id=optional_id(programme_id, "programmeId"),
                 plan_wide=plan_wide,
                 status=_status(status),
             )
@@ -360,7 +347,7 @@ class Mutation(RaidMutation):
             row = await service.update(
                 session=session,
                 actor=actor,
-                risk_id=_id(id, "id"),
+                risk_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
                 **_upstream(info),

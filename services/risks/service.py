@@ -8,15 +8,15 @@ A risk's programme lives in the programmes service: it is checked over that serv
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import (
@@ -27,8 +27,10 @@ from services.common.errors import (
     PreconditionFailed,
     UpstreamUnavailable,
 )
+from services.common.grouping import group_by
 from services.common.http import bearer
 from services.common.pagination import PageParams, order_by, paginate
+from services.common.updates import refuse_empty
 from services.risks import audit, escalation
 from services.risks.matrices import service as matrices
 from services.risks.models import Assessment, Issue, Mitigation, Risk
@@ -56,12 +58,6 @@ RISK_SORTS = {"code", "title", "owner", "status", "residual_score", "created_at"
 RATINGS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
 TARGET = ("target_likelihood", "target_impact")
 REQUIRED = ("title", "description", "owner", *RATINGS, "status")
-COUNCIL_TIME = ZoneInfo("Europe/London")
-
-
-def council_today() -> date:
-    """Today where the council is: a review due "today" is not overdue at 23:30 UTC in BST."""
-    return datetime.now(COUNCIL_TIME).date()
 
 
 async def _audit(
@@ -216,10 +212,11 @@ async def risks_by_programme(
     if status is not None:
         statement = statement.where(Risk.status == status)
     statement = statement.order_by(col(Risk.residual_score).desc(), Risk.code)
-    found: dict[int, list[Risk]] = {programme_id: [] for programme_id in programme_ids}
-    for row in (await session.exec(statement)).all():
-        found[row.programme_id].append(row)  # type: ignore[index]
-    return found
+    found: dict[int, list[Risk]] = group_by(
+        (await session.exec(statement)).all(),
+        key=lambda r: r.programme_id,  # type: ignore[arg-type,return-value]
+    )
+    return {programme_id: found.get(programme_id, []) for programme_id in programme_ids}
 
 
 # Writes ------------------------------------------------------------------------------------
@@ -281,7 +278,7 @@ async def create(
         data,
         update={
             "residual_score": residual,
-            "identified_on": data.identified_on or council_today(),
+            "identified_on": data.identified_on or clock.today(),
             "author": data.author or actor.subject,
         },
     )
@@ -304,9 +301,7 @@ async def update(
 ) -> Risk:
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     reason = changes.pop("reason", None)
-    for required in REQUIRED:
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty: every risk has one", field=required)
+    refuse_empty(changes, REQUIRED, why="every risk has one")
     risk = await get(session=session, risk_id=risk_id)
     ratings = {name: changes.get(name, getattr(risk, name)) for name in RATINGS}
     residual = check_scores(**ratings)
@@ -412,7 +407,7 @@ async def add_mitigation(
     await _check_due(risk, data.due_on)
     mitigation = Mitigation.model_validate(data, update={"risk_id": risk_id})
     if data.status is MitigationStatus.done:
-        mitigation.completed_on = council_today()
+        mitigation.completed_on = clock.today()
     session.add(mitigation)
     await session.flush()
     await _audit(session, actor, "create", mitigation, None)
@@ -435,14 +430,12 @@ async def update_mitigation(
     expected_version: int,
 ) -> Mitigation:
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
-    for required in ("description", "owner", "due_on", "status"):
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty", field=required)
+    refuse_empty(changes, ("description", "owner", "due_on", "status"), why="every action has one")
     row = await get_mitigation(session=session, mitigation_id=mitigation_id)
     if "due_on" in changes:
         await _check_due(await get(session=session, risk_id=row.risk_id), changes["due_on"])
     if changes.get("status") is MitigationStatus.done and row.completed_on is None:
-        changes["completed_on"] = council_today()
+        changes["completed_on"] = clock.today()
     before = audit.snapshot(row)
     await update_versioned(session, row, changes, expected_version=expected_version)
     await _audit(session, actor, "update", row, before)
@@ -457,10 +450,7 @@ async def mitigations_by_risk(
         .where(col(Mitigation.risk_id).in_(risk_ids))
         .order_by(col(Mitigation.due_on), col(Mitigation.id))
     )
-    found: dict[int, list[Mitigation]] = {risk_id: [] for risk_id in risk_ids}
-    for row in (await session.exec(statement)).all():
-        found[row.risk_id].append(row)
-    return found
+    return group_by((await session.exec(statement)).all(), key=lambda m: m.risk_id)
 
 
 async def overdue_mitigations(*, session: AsyncSession, as_of: date) -> list[Mitigation]:
@@ -509,7 +499,7 @@ async def materialise(
         description=data.description or risk.description,
         owner=data.owner or risk.owner,
         author=actor.subject,
-        identified_on=council_today(),
+        identified_on=clock.today(),
         severity=data.severity,
         priority=data.priority,
         due_on=data.due_on,
@@ -685,7 +675,4 @@ async def assessments_by_risk(
     statement = (
         select(Assessment).where(col(Assessment.risk_id).in_(risk_ids)).order_by(col(Assessment.id))
     )
-    found: dict[int, list[Assessment]] = {risk_id: [] for risk_id in risk_ids}
-    for row in (await session.exec(statement)).all():
-        found[row.risk_id].append(row)
-    return found
+    return group_by((await session.exec(statement)).all(), key=lambda a: a.risk_id)

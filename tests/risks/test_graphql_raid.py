@@ -122,7 +122,7 @@ async def test_programme_raid_in_one_query_per_register(
     first, second = body["data"]["_entities"]
     assert [r["code"] for r in first["raid"]["risks"]] == ["IRP-R01"]
     assert first["raid"]["risks"][0]["assessments"] == [{"residualScore": 12}]
-    assert first["raid"]["assumptions"] == [{"code": "A0", "status": "unvalidated"}]
+    assert first["raid"]["assumptions"] == [{"code": "A0", "status": "UNVALIDATED"}]
     assert first["raid"]["dependencies"] == second["raid"]["dependencies"] == [{"code": "D1"}]
     assert first["out"] == [{"code": "D1", "toProgramme": {"id": str(ids[1])}}]
     assert first["in"] == [] and second["in"] == [
@@ -130,7 +130,7 @@ async def test_programme_raid_in_one_query_per_register(
     ]
 
     only = """query($reps: [_Any!]!) { _entities(representations: $reps) {
-      ... on Programme { raid(kinds: [assumption]) { risks { code } assumptions { code } } } } }"""
+      ... on Programme { raid(kinds: [ASSUMPTION]) { risks { code } assumptions { code } } } } }"""
     body = await gql(risks_api, only, reps=reps[:1])
     assert body["data"]["_entities"][0]["raid"] == {"risks": [], "assumptions": [{"code": "A0"}]}
 
@@ -180,13 +180,13 @@ async def test_raid_mutations_keep_the_rest_rules(risks_api: httpx.AsyncClient) 
         EDITOR,
         id=risk["id"],
         v=2,
-        input={"issueCode": "IRP-I01", "severity": "high", "priority": "urgent"},
+        input={"issueCode": "IRP-I01", "severity": "HIGH", "priority": "URGENT"},
     )
     assert issue["data"]["materialiseRisk"] == {
         "code": "IRP-I01",
         "riskId": risk["id"] if isinstance(risk["id"], str) else str(risk["id"]),
-        "severity": "high",
-        "status": "open",
+        "severity": "HIGH",
+        "status": "OPEN",
     }
     bad_id = await gql(
         risks_api,
@@ -194,10 +194,19 @@ async def test_raid_mutations_keep_the_rest_rules(risks_api: httpx.AsyncClient) 
         EDITOR,
         id="x",
         v=1,
-        input={"issueCode": "I2", "severity": "high", "priority": "urgent"},
+        input={"issueCode": "I2", "severity": "HIGH", "priority": "URGENT"},
     )
     assert bad_id["errors"][0]["extensions"]["errors"][0]["field"] == "id"
-    heat = await gql(risks_api, "{ heatMap(score: inherent) { cells { count } unscored } }")
+    heat = await gql(risks_api, "{ heatMap(score: INHERENT) { cells { count } unscored } }")
     assert sum(c["count"] for c in heat["data"]["heatMap"]["cells"]) == 0  # materialised: not live
-    page = await gql(risks_api, "{ issues(limit: 0) { code } }")
+    page = await gql(risks_api, "{ issues(limit: 0) { items { code } } }")
     assert page["errors"][0]["extensions"]["errors"][0]["field"] == "limit"
+    listed = await gql(
+        risks_api,
+        "{ issues(status: OPEN, limit: 1) { items { code } totalCount pageInfo { hasNextPage } } }",
+    )
+    assert listed["data"]["issues"] == {
+        "items": [{"code": "IRP-I01"}],
+        "totalCount": 1,
+        "pageInfo": {"hasNextPage": False},
+    }

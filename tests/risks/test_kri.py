@@ -53,12 +53,12 @@ def live_kpis() -> Iterator[str]:
 
 @pytest.fixture
 def risks_follow(live_kpis: str) -> Iterator[str]:
-    original = app.state.common_settings
-    app.state.common_settings = original.model_copy(update={"kpis_url": live_kpis})
+    original = app.state.settings
+    app.state.settings = original.model_copy(update={"kpis_url": live_kpis})
     try:
         yield live_kpis
     finally:
-        app.state.common_settings = original
+        app.state.settings = original
 
 
 async def push(client: httpx.AsyncClient, code: str, period: str, value: float) -> None:

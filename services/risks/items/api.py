@@ -10,9 +10,9 @@ from sqlmodel import SQLModel
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
-from services.common.etag import set_etag
+from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep
-from services.risks.api_support import ExpectedVersion, Upstream
+from services.risks.api_support import Upstream
 from services.risks.items import service
 from services.risks.items.schemas import (
     AssumptionCreate,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from services.common.graphql import graphql_enum
 from services.risks import models
 from services.risks.vocabulary import (
     AssumptionStatus,
@@ -26,12 +27,12 @@ if TYPE_CHECKING:
 
 ProgrammeRef = Annotated["Programme", strawberry.lazy("services.risks.graphql")]
 
-AssumptionStatusEnum = strawberry.enum(AssumptionStatus, description="An assumption's state")
-IssueStatusEnum = strawberry.enum(IssueStatus, description="An issue's state")
-SeverityEnum = strawberry.enum(Severity, description="How bad an issue is")
-PriorityEnum = strawberry.enum(Priority, description="How soon an issue must be dealt with")
-DependencyStatusEnum = strawberry.enum(DependencyStatus, description="A dependency's state")
-RaidKindEnum = strawberry.enum(RaidKind, description="Which RAID register an item is in")
+AssumptionStatusEnum = graphql_enum(AssumptionStatus, description="An assumption's state")
+IssueStatusEnum = graphql_enum(IssueStatus, description="An issue's state")
+SeverityEnum = graphql_enum(Severity, description="How bad an issue is")
+PriorityEnum = graphql_enum(Priority, description="How soon an issue must be dealt with")
+DependencyStatusEnum = graphql_enum(DependencyStatus, description="A dependency's state")
+RaidKindEnum = graphql_enum(RaidKind, description="Which RAID register an item is in")
 
 
 def _programme(programme_id: int | None) -> Programme | None:

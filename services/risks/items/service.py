@@ -14,13 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.pagination import PageParams, order_by, paginate
+from services.common.pagination import PageParams, Window, order_by, paginate, window
+from services.common.updates import refuse_empty
 from services.risks import audit
 from services.risks.models import Assumption, Dependency, Issue
-from services.risks.service import check_programme, council_today
+from services.risks.service import check_programme
 from services.risks.vocabulary import DependencyStatus, IssueStatus, RaidKind
 
 Item = TypeVar("Item", Assumption, Issue, Dependency)
@@ -90,14 +92,11 @@ async def get_by_code(*, session: AsyncSession, kind: RaidKind, code: str) -> An
     return row
 
 
-async def list_items(
-    *,
-    session: AsyncSession,
-    kind: RaidKind,
-    page: PageParams,
-    programme_id: int | None = None,
-    status: str | None = None,
-) -> tuple[list[Any], int]:
+def listing(
+    *, kind: RaidKind, sort: str | None, programme_id: int | None, status: str | None
+) -> Any:
+    """The ordered SELECT of one register's list: REST pages it with a total, GraphQL with a
+    window (counted only when asked)."""
     model = MODELS[kind]
     statement = select(model)
     if programme_id is not None:
@@ -109,8 +108,31 @@ async def list_items(
             statement = statement.where(model.programme_id == programme_id)
     if status is not None:
         statement = statement.where(model.status == status)
-    statement = statement.order_by(*order_by(model, page.sort, SORTS, [model.code]))
+    return statement.order_by(*order_by(model, sort, SORTS, [model.code]))
+
+
+async def list_items(
+    *,
+    session: AsyncSession,
+    kind: RaidKind,
+    page: PageParams,
+    programme_id: int | None = None,
+    status: str | None = None,
+) -> tuple[list[Any], int]:
+    statement = listing(kind=kind, sort=page.sort, programme_id=programme_id, status=status)
     return await paginate(session, statement, page)
+
+
+async def window_items(
+    *,
+    session: AsyncSession,
+    kind: RaidKind,
+    page: PageParams,
+    programme_id: int | None = None,
+    status: str | None = None,
+) -> Window[Any]:
+    statement = listing(kind=kind, sort=page.sort, programme_id=programme_id, status=status)
+    return await window(session, statement, page)
 
 
 async def by_programme(
@@ -153,7 +175,7 @@ async def create(
     model = MODELS[kind]
     if (await session.exec(select(model.id).where(model.code == values["code"]))).first():
         raise Conflict(f"a {kind.value} with code {values['code']!r} exists", field="code")
-    values["identified_on"] = values.get("identified_on") or council_today()
+    values["identified_on"] = values.get("identified_on") or clock.today()
     values["author"] = values.get("author") or actor.subject
     row = model(**values)
     session.add(row)
@@ -177,9 +199,7 @@ async def update(
     programmes_url: str,
 ) -> Any:
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
-    for required in REQUIRED:
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty", field=required)
+    refuse_empty(changes, REQUIRED, why=f"every {kind.value} has one")
     row = await get(session=session, kind=kind, item_id=item_id)
     if kind is RaidKind.dependency:
         _check_dependency({**row.model_dump(), **changes})

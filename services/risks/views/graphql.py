@@ -10,8 +10,17 @@ import strawberry
 from strawberry.types import Info
 
 from services.common.errors import FieldError
-from services.common.graphql import Context, input_dict, validate
-from services.common.pagination import PageParams
+from services.common.graphql import (
+    Context,
+    Page,
+    graphql_enum,
+    input_dict,
+    optional_id,
+    page,
+    parse_id,
+    validate,
+)
+from services.common.pagination import Window
 from services.risks import models, service
 from services.risks.items import service as items
 from services.risks.items.graphql import (
@@ -35,8 +44,8 @@ if TYPE_CHECKING:
 
 Ctx = Info[Context, None]
 RiskRef = Annotated["Risk", strawberry.lazy("services.risks.graphql")]
-ScoreKindEnum = strawberry.enum(ScoreKind, description="inherent, current or target")
-MitigationStatusEnum = strawberry.enum(MitigationStatus, description="A mitigating action's state")
+ScoreKindEnum = graphql_enum(ScoreKind, description="inherent, current or target")
+MitigationStatusEnum = graphql_enum(MitigationStatus, description="A mitigating action's state")
 
 
 def _risk(row: models.Risk) -> Risk:
@@ -45,30 +54,13 @@ def _risk(row: models.Risk) -> Risk:
     return Risk.from_row(row)
 
 
-def _upstream(info: Ctx) -> dict[str, Any]:
+def upstream(info: Ctx) -> dict[str, Any]:
+    """The same outbound client and programmes URL the REST routes use."""
     request = info.context.request
     if request is None:  # the FastAPI GraphQL router always sets it
         raise RuntimeError("GraphQL context without its HTTP request")
     state = request.app.state
-    return {"http": state.http, "programmes_url": state.common_settings.programmes_url}
-
-
-def _int_id(value: strawberry.ID, field: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise FieldError(f"{value!r} is not an id", field=field) from None
-    if number < 1:
-        raise FieldError(f"{value!r} is not an id", field=field)
-    return number
-
-
-def _page(limit: int, offset: int) -> PageParams:
-    if not 1 <= limit <= 500:
-        raise FieldError("limit is 1..500", field="limit")
-    if offset < 0:
-        raise FieldError("offset cannot be negative", field="offset")
-    return PageParams(limit=limit, offset=offset, sort=None)
+    return {"http": state.http, "programmes_url": state.settings.programmes_url}
 
 
 @strawberry.type(description="A mitigating action on a risk")
@@ -205,9 +197,9 @@ class RaidQuery:
         ] = None,
         limit: Annotated[int, strawberry.argument(description="page size, 1..500")] = 100,
         offset: Annotated[int, strawberry.argument(description="rows to skip")] = 0,
-    ) -> list[Assumption]:
-        rows = await _list(info, RaidKind.assumption, programme_id, status, limit, offset)
-        return [Assumption.from_row(r) for r in rows]
+    ) -> Page[Assumption]:
+        found = await _list(info, RaidKind.assumption, programme_id, status, limit, offset)
+        return Page.of(found, Assumption.from_row)
 
     @strawberry.field(description="issues, by code")
     async def issues(
@@ -222,9 +214,9 @@ class RaidQuery:
         ] = None,
         limit: Annotated[int, strawberry.argument(description="page size, 1..500")] = 100,
         offset: Annotated[int, strawberry.argument(description="rows to skip")] = 0,
-    ) -> list[Issue]:
-        rows = await _list(info, RaidKind.issue, programme_id, status, limit, offset)
-        return [Issue.from_row(r) for r in rows]
+    ) -> Page[Issue]:
+        found = await _list(info, RaidKind.issue, programme_id, status, limit, offset)
+        return Page.of(found, Issue.from_row)
 
     @strawberry.field(description="dependencies, by code")
     async def dependencies(
@@ -240,9 +232,9 @@ class RaidQuery:
         ] = None,
         limit: Annotated[int, strawberry.argument(description="page size, 1..500")] = 100,
         offset: Annotated[int, strawberry.argument(description="rows to skip")] = 0,
-    ) -> list[Dependency]:
-        rows = await _list(info, RaidKind.dependency, programme_id, status, limit, offset)
-        return [Dependency.from_row(r) for r in rows]
+    ) -> Page[Dependency]:
+        found = await _list(info, RaidKind.dependency, programme_id, status, limit, offset)
+        return Page.of(found, Dependency.from_row)
 
     @strawberry.field(description="the matrix new assessments are scored on")
     async def current_matrix(self, info: Ctx) -> Matrix:
@@ -267,7 +259,9 @@ class RaidQuery:
                 session=session,
                 actor=info.context.principal,
                 kind=ScoreKind(score),
-                programme_id=None if programme_id is None else _int_id(programme_id, "programmeId"),
+                programme_id=None
+                if programme_id is None
+                else parse_id(programme_id, "programmeId"),
             )
         return HeatMap(
             score_kind=heat.score_kind,
@@ -315,17 +309,16 @@ async def _list(
     status: Any,
     limit: int,
     offset: int,
-) -> list[Any]:
-    page = _page(limit, offset)
+) -> Window[Any]:
+    params = page(limit, offset)
     async with info.context.reading() as session:
-        rows, _ = await items.list_items(
+        return await items.window_items(
             session=session,
             kind=kind,
-            page=page,
-            programme_id=None if programme_id is None else _int_id(programme_id, "programmeId"),
+            page=params,
+            programme_id=optional_id(programme_id, "programmeId"),
             status=None if status is None else status.value,
         )
-    return rows
 
 
 def _matrix(row: models.MatrixVersion) -> Matrix:
@@ -421,7 +414,7 @@ class DependencyInput:
 def _ids(values: dict[str, Any], *fields: str) -> dict[str, Any]:
     for field in fields:
         if values.get(field) is not None:
-            values[field] = _int_id(values[field], field)
+            values[field] = parse_id(values[field], field)
     return values
 
 
@@ -441,10 +434,10 @@ class RaidMutation:
             row = await service.reassess(
                 session=session,
                 actor=actor,
-                risk_id=_int_id(id, "id"),
+                risk_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
-                **_upstream(info),
+                **upstream(info),
             )
         return _risk(row)
 
@@ -459,7 +452,7 @@ class RaidMutation:
         data = validate(MitigationCreate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.add_mitigation(
-                session=session, actor=actor, risk_id=_int_id(risk_id, "riskId"), data=data
+                session=session, actor=actor, risk_id=parse_id(risk_id, "riskId"), data=data
             )
         return Mitigation.from_row(row)
 
@@ -477,7 +470,7 @@ class RaidMutation:
             _, issue = await service.materialise(
                 session=session,
                 actor=actor,
-                risk_id=_int_id(id, "id"),
+                risk_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )
@@ -498,10 +491,10 @@ class RaidMutation:
             row = await service.escalate(
                 session=session,
                 actor=actor,
-                risk_id=_int_id(id, "id"),
+                risk_id=parse_id(id, "id"),
                 reason=reason,
                 expected_version=version,
-                **_upstream(info),
+                **upstream(info),
             )
         return _risk(row)
 
@@ -513,7 +506,7 @@ class RaidMutation:
         data = validate(AssumptionCreate, _ids(input_dict(input), "programme_id"))
         async with info.context.transaction() as session:
             row = await items.create(
-                session=session, actor=actor, kind=RaidKind.assumption, data=data, **_upstream(info)
+                session=session, actor=actor, kind=RaidKind.assumption, data=data, **upstream(info)
             )
         return Assumption.from_row(row)
 
@@ -525,7 +518,7 @@ class RaidMutation:
         data = validate(IssueCreate, _ids(input_dict(input), "programme_id"))
         async with info.context.transaction() as session:
             row = await items.create(
-                session=session, actor=actor, kind=RaidKind.issue, data=data, **_upstream(info)
+                session=session, actor=actor, kind=RaidKind.issue, data=data, **upstream(info)
             )
         return Issue.from_row(row)
 
@@ -538,6 +531,6 @@ class RaidMutation:
         data = validate(DependencyCreate, values)
         async with info.context.transaction() as session:
             row = await items.create(
-                session=session, actor=actor, kind=RaidKind.dependency, data=data, **_upstream(info)
+                session=session, actor=actor, kind=RaidKind.dependency, data=data, **upstream(info)
             )
         return Dependency.from_row(row)
