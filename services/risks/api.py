@@ -11,7 +11,7 @@ from services.common.changes import changes_router
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep
-from services.risks import escalation, kri, service
+from services.risks import escalation, kri, links, service
 from services.risks.api_support import AsOf, KpisUpstream, Upstream
 from services.risks.items.api import router as items_router
 from services.risks.items.schemas import IssueRead
@@ -339,6 +339,29 @@ async def sync_kris(session: SessionDep, actor: Writer, upstream: KpisUpstream) 
     """Read the kpis change feed from where the last pass stopped and flag risks whose
     indicators fired. Safe to call on a schedule, or twice at once."""
     return await kri.sync(session=session, actor=actor, **upstream)
+
+
+# Links between items ------------------------------------------------------------------------
+
+
+@router.post(
+    "/raid/links",
+    response_model=links.RaidLink,
+    status_code=status.HTTP_201_CREATED,
+    tags=["links"],
+)
+async def link_items(data: links.LinkCreate, session: SessionDep, actor: Writer) -> links.RaidLink:
+    """Link two RAID items of any kinds; readable from either end."""
+    return await links.create(session=session, actor=actor, data=data)
+
+
+@router.get("/raid/{kind}/{item_id}/links", response_model=list[links.LinkRead], tags=["links"])
+async def item_links(
+    kind: RaidKind, item_id: int, session: SessionDep, _: Reader
+) -> list[links.LinkRead]:
+    """Every link from or to the item."""
+    rows = await links.of_item(session=session, kind=kind, item_id=item_id)
+    return [links.LinkRead.model_validate(r, from_attributes=True) for r in rows]
 
 
 router.include_router(matrices_router)

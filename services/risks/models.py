@@ -197,4 +197,24 @@ class FeedCursor(Base, table=True):
     cursor: int = 0
 
 
+class RaidLink(Base, table=True):
+    """A link between two RAID items of any kinds (a risk and the assumption it rests on, an
+    issue and the dependency that caused it); read from either end."""
+
+    __tablename__ = "raid_link"
+    __table_args__ = (
+        UniqueConstraint("from_kind", "from_id", "to_kind", "to_id"),
+        CheckConstraint("NOT (from_kind = to_kind AND from_id = to_id)", name="not_itself"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    from_kind: RaidKind = Field(sa_type=column_type(RaidKind, "from_kind"))  # type: ignore[call-overload]
+    from_id: int = Field(index=True)
+    to_kind: RaidKind = Field(sa_type=column_type(RaidKind, "to_kind"))  # type: ignore[call-overload]
+    to_id: int = Field(index=True)
+    note: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
 AuditEntry = audit_model(Base)

@@ -239,3 +239,42 @@ async def test_heat_map_top_risks_and_whats_new(risks_api: httpx.AsyncClient) ->
     titles = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}title")]
     assert any("IRP-R02" in t and "= 16" in t for t in titles)
     assert sum(1 for _ in root.iter("{http://www.w3.org/2000/svg}rect")) >= 75
+
+
+async def test_items_link_to_each_other_from_either_end(risks_api: httpx.AsyncClient) -> None:
+    risk = await make_risk(risks_api)
+    assumption = await post(
+        risks_api, "/assumptions", code="IRP-A01", title="EFS continues", owner="S151"
+    )
+    body = {"from_kind": "risk", "from_id": risk["id"], "to_kind": "assumption"}
+    linked = await risks_api.post(
+        "/raid/links", headers=EDITOR, json={**body, "to_id": assumption["id"], "note": "rests on"}
+    )
+    assert linked.status_code == 201, linked.text
+    for extra, status, field in [
+        ({"to_id": assumption["id"]}, 409, "to_id"),
+        ({"to_id": 999}, 422, "to_id"),
+        ({"to_kind": "risk", "to_id": risk["id"]}, 422, "to_id"),
+        ({"to_kind": "rumour", "to_id": 1}, 422, "to_kind"),
+    ]:
+        bad = await risks_api.post("/raid/links", headers=EDITOR, json={**body, **extra})
+        assert bad.status_code == status, (extra, bad.text)
+        assert bad.json()["errors"][0]["field"] == field
+    reverse = await risks_api.post(
+        "/raid/links",
+        headers=EDITOR,
+        json={
+            "from_kind": "assumption",
+            "from_id": assumption["id"],
+            "to_kind": "risk",
+            "to_id": risk["id"],
+        },
+    )
+    assert reverse.status_code == 409
+    from_assumption = await risks_api.get(
+        f"/raid/assumption/{assumption['id']}/links", headers=VIEWER
+    )
+    assert [(x["from_kind"], x["note"]) for x in from_assumption.json()] == [("risk", "rests on")]
+    from_risk = await risks_api.get(f"/raid/risk/{risk['id']}/links", headers=VIEWER)
+    assert len(from_risk.json()) == 1
+    assert (await risks_api.get("/raid/issue/1/links", headers=VIEWER)).status_code == 404
