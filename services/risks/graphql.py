@@ -72,6 +72,10 @@ async def _mitigations(
     return await service.mitigations_by_risk(session=session, risk_ids=ids)
 
 
+async def _load_issues(session: AsyncSession, ids: Sequence[int]) -> dict[int, Any]:
+    return await items.get_many(session=session, kind=RaidKind.issue, ids=ids)
+
+
 async def _assessments(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[models.Assessment]]:
@@ -153,6 +157,13 @@ class Risk:
         loader = info.context.loader("risk_mitigations", _mitigations)
         rows: list[models.Mitigation] = await loader.load(int(self.id)) or []
         return [Mitigation.from_row(r) for r in rows]
+
+    @strawberry.field(description="the issue it became, once Materialised")
+    async def issue(self, info: Ctx) -> Issue | None:
+        if self.issue_id is None:
+            return None
+        row = await info.context.loader("issue", _load_issues).load(int(self.issue_id))
+        return None if row is None else Issue.from_row(row)
 
     @strawberry.field(description="every assessment, oldest first; the last is the current one")
     async def assessments(self, info: Ctx) -> list[Assessment]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -91,11 +93,15 @@ async def of_risk(*, session: AsyncSession, risk_id: int) -> list[KeyRiskIndicat
 
 
 async def _cursor(session: AsyncSession) -> FeedCursor:
-    row = await session.get(FeedCursor, SOURCE, with_for_update=True)
-    if row is None:
-        row = FeedCursor(source=SOURCE, cursor=0)
-        session.add(row)
-        await session.flush()
+    """The stored cursor, its row locked for this pass: created first if missing, in a way two
+    first passes at once cannot both do (ON CONFLICT DO NOTHING)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.exec(
+        insert(FeedCursor).values(source=SOURCE, cursor=0).on_conflict_do_nothing()  # type: ignore[call-overload]
+    )
+    row = await session.get(FeedCursor, SOURCE, with_for_update=True, populate_existing=True)
+    assert row is not None  # inserted above, and never deleted
     return row
 
 

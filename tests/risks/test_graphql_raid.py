@@ -188,6 +188,15 @@ async def test_raid_mutations_keep_the_rest_rules(risks_api: httpx.AsyncClient) 
         "severity": "HIGH",
         "status": "OPEN",
     }
+    both_ways = await gql(
+        risks_api,
+        "query($id: ID!) { risk(id: $id) { status issue { code risk { code } } } }",
+        id=str(risk["id"]),
+    )
+    assert both_ways["data"]["risk"] == {
+        "status": "Materialised",
+        "issue": {"code": "IRP-I01", "risk": {"code": risk["code"]}},
+    }
     bad_id = await gql(
         risks_api,
         materialise,

@@ -23,9 +23,10 @@ from services.risks.vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from services.risks.graphql import Programme
+    from services.risks.graphql import Programme, Risk
 
 ProgrammeRef = Annotated["Programme", strawberry.lazy("services.risks.graphql")]
+RiskRef = Annotated["Risk", strawberry.lazy("services.risks.graphql")]
 
 AssumptionStatusEnum = graphql_enum(AssumptionStatus, description="An assumption's state")
 IssueStatusEnum = graphql_enum(IssueStatus, description="An issue's state")
@@ -103,6 +104,14 @@ class Issue:
     @strawberry.field(description="its programme; null for plan-wide")
     def programme(self) -> ProgrammeRef | None:
         return _programme(self.programme_id)
+
+    @strawberry.field(description="the risk it materialised from, if any")
+    async def risk(self, info: strawberry.Info) -> RiskRef | None:
+        from services.risks.graphql import Risk
+
+        if self.risk_id is None:
+            return None
+        return await Risk.resolve_reference(info, self.risk_id)
 
     @classmethod
     def from_row(cls, row: models.Issue) -> Issue:

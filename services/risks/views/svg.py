@@ -75,7 +75,7 @@ def heat_map(maps: list[HeatMap], *, title: str, subtitle: str, bands: list[dict
     )
 
 
-def _short(label: str, limit: int = 26) -> str:
+def _short(label: str, limit: int = 34) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
@@ -83,7 +83,7 @@ def dependency_map(graph: DependencyMap, *, title: str, subtitle: str) -> str:
     """Nodes on a circle (the whole plan, if present, in the middle); curved edges coloured by
     status, dashed where they form a cycle."""
     count = len(graph.nodes)
-    width = max(640, 200 + count * 70)
+    width = max(760, 240 + count * 80)
     height = width - 80
     cx, cy = width / 2, (height + 40) / 2
     radius = min(cx, cy - 40) - 110
