@@ -206,6 +206,21 @@ async def test_raid_mutations_keep_the_rest_rules(risks_api: httpx.AsyncClient) 
         input={"issueCode": "I2", "severity": "HIGH", "priority": "URGENT"},
     )
     assert bad_id["errors"][0]["extensions"]["errors"][0]["field"] == "id"
+    late = await gql(
+        risks_api,
+        """{ issuesPastDue(asOf: "2100-01-01") { code }
+             newRisks(since: "2000-01-01") { code } escalatedRisks(since: "2000-01-01") { code }
+             dependenciesAtRisk { code } overdueMitigations { id } }""",
+    )
+    assert late["data"] == {
+        "issuesPastDue": [],  # no due date: never past it
+        "newRisks": [{"code": risk["code"]}],
+        "escalatedRisks": [],
+        "dependenciesAtRisk": [],
+        "overdueMitigations": [],
+    }
+    far = await gql(risks_api, "{ dependenciesAtRisk(horizonDays: 400) { code } }")
+    assert far["errors"][0]["extensions"]["errors"][0]["field"] == "horizonDays"
     heat = await gql(risks_api, "{ heatMap(score: INHERENT) { cells { count } unscored } }")
     assert sum(c["count"] for c in heat["data"]["heatMap"]["cells"]) == 0  # materialised: not live
     page = await gql(risks_api, "{ issues(limit: 0) { items { code } } }")

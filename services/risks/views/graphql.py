@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from services.common import clock
 from services.common.errors import FieldError
 from services.common.graphql import (
     Context,
@@ -281,6 +282,69 @@ class RaidQuery:
         async with info.context.reading() as session:
             rows = await views.top_risks(session=session, limit=limit)
         return [_risk(r) for r in rows]
+
+    @strawberry.field(description="risks identified since a day (the last board, say)")
+    async def new_risks(
+        self,
+        info: Ctx,
+        since: Annotated[date, strawberry.argument(description="from this day")],
+    ) -> list[RiskRef]:
+        async with info.context.reading() as session:
+            new, _ = await views.new_and_escalated(session=session, since=since)
+        return [_risk(r) for r in new]
+
+    @strawberry.field(description="risks escalated since a day")
+    async def escalated_risks(
+        self,
+        info: Ctx,
+        since: Annotated[date, strawberry.argument(description="from this day")],
+    ) -> list[RiskRef]:
+        async with info.context.reading() as session:
+            _, escalated = await views.new_and_escalated(session=session, since=since)
+        return [_risk(r) for r in escalated]
+
+    @strawberry.field(description="open issues past their due date")
+    async def issues_past_due(
+        self,
+        info: Ctx,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="judge by this day; default: today")
+        ] = None,
+    ) -> list[Issue]:
+        async with info.context.reading() as session:
+            rows = await items.issues_past_due(session=session, as_of=as_of or clock.today())
+        return [Issue.from_row(r) for r in rows]
+
+    @strawberry.field(description="dependencies not met and at risk, broken or needed soon")
+    async def dependencies_at_risk(
+        self,
+        info: Ctx,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="judge by this day; default: today")
+        ] = None,
+        horizon_days: Annotated[
+            int, strawberry.argument(description="needed within this many days counts, 0..366")
+        ] = 30,
+    ) -> list[Dependency]:
+        if not 0 <= horizon_days <= 366:
+            raise FieldError("horizonDays is 0..366", field="horizonDays")
+        async with info.context.reading() as session:
+            rows = await items.dependencies_at_risk(
+                session=session, as_of=as_of or clock.today(), horizon_days=horizon_days
+            )
+        return [Dependency.from_row(r) for r in rows]
+
+    @strawberry.field(description="mitigating actions past their due date and not done")
+    async def overdue_mitigations(
+        self,
+        info: Ctx,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="judge by this day; default: today")
+        ] = None,
+    ) -> list[Mitigation]:
+        async with info.context.reading() as session:
+            rows = await service.overdue_mitigations(session=session, as_of=as_of or clock.today())
+        return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
     async def dependency_map(self, info: Ctx) -> DependencyMap:
