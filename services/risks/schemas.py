@@ -49,7 +49,9 @@ class RiskBase(SQLModel):
     its cause, event and effect, ``owner`` the risk owner, the inherent, residual (current) and
     target ratings its pre-mitigation, current and target assessments, ``proximity`` and
     ``review_on`` its proximity and next review, ``appetite`` the risk appetite, ``mitigation``
-    its response summary (actions are :class:`MitigationRead`)."""
+    its response summary (actions are :class:`MitigationRead`). The mapping is by meaning, to
+    the standard's Risk section headings; its attribute names were not checked against the
+    trial text here, so confirm them before an exchange relies on it."""
 
     code: str = Field(
         min_length=1, max_length=40, index=True, unique=True, description="e.g. IRP-R01"

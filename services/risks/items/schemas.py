@@ -6,6 +6,7 @@ Programme and project data standard an issue maps onto its Issue entity: ``code`
 reference, ``severity``/``priority`` its impact rating and priority, ``resolution`` its
 resolution, ``due_on`` its target resolution date, ``risk_id`` the risk it arose from.
 Assumptions and dependencies have no entity of their own there; they export as RAID rows.
+(Mapped by meaning; the standard's attribute names were not checked against its trial text.)
 """
 
 from __future__ import annotations
