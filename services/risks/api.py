@@ -13,6 +13,7 @@ from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep
 from services.risks import escalation, kri, links, service
 from services.risks.api_support import AsOf, KpisUpstream, Upstream
+from services.risks.items import service as items
 from services.risks.items.api import router as items_router
 from services.risks.items.schemas import IssueRead
 from services.risks.matrices.api import router as matrices_router
@@ -307,6 +308,62 @@ async def escalation_history(
 ) -> list[EscalationStepRead]:
     await service.get(session=session, risk_id=risk_id)
     rows = await escalation.history(session=session, kind=RaidKind.risk, item_id=risk_id)
+    return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/issues/{issue_id}/escalate", response_model=IssueRead, tags=["issues"])
+async def escalate_issue(
+    issue_id: int,
+    data: EscalateRiskRequest,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    upstream: Upstream,
+    response: Response,
+) -> IssueRead:
+    """Raise an open issue at its board in the programmes service, or one board up."""
+    issue = await items.escalate_issue(
+        session=session,
+        actor=actor,
+        issue_id=issue_id,
+        reason=data.reason,
+        expected_version=version,
+        **upstream,
+    )
+    set_etag(response, issue.version)
+    return IssueRead.model_validate(issue, from_attributes=True)
+
+
+@router.post("/issues/{issue_id}/deescalate", response_model=IssueRead, tags=["issues"])
+async def deescalate_issue(
+    issue_id: int,
+    data: DeescalateRequest,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    upstream: Upstream,
+    response: Response,
+) -> IssueRead:
+    issue = await items.deescalate_issue(
+        session=session,
+        actor=actor,
+        issue_id=issue_id,
+        reason=data.reason,
+        expected_version=version,
+        **upstream,
+    )
+    set_etag(response, issue.version)
+    return IssueRead.model_validate(issue, from_attributes=True)
+
+
+@router.get(
+    "/issues/{issue_id}/escalations", response_model=list[EscalationStepRead], tags=["issues"]
+)
+async def issue_escalation_history(
+    issue_id: int, session: SessionDep, _: Reader
+) -> list[EscalationStepRead]:
+    await items.get(session=session, kind=RaidKind.issue, item_id=issue_id)
+    rows = await escalation.history(session=session, kind=RaidKind.issue, item_id=issue_id)
     return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
 
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import update_versioned
 from services.common.errors import (
     Conflict,
     DomainError,
@@ -176,3 +177,87 @@ async def history(*, session: AsyncSession, kind: RaidKind, item_id: int) -> lis
         .order_by(col(EscalationStep.id))
     )
     return list((await session.exec(statement)).all())
+
+
+async def escalate_item(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    kind: RaidKind,
+    row: Any,
+    reason: str,
+    http: httpx.AsyncClient,
+    programmes_url: str,
+) -> None:
+    """Raise the item at its board, or move its open escalation one board up; the step joins
+    the item's history and the item keeps the escalation's id."""
+    if row.escalation_id is None:
+        found = await raise_at_board(
+            http=http,
+            programmes_url=programmes_url,
+            token=actor.token,
+            kind=kind,
+            item_ref=row.code,
+            title=f"{kind.value.capitalize()} {row.code}: {row.title}",
+            reason=reason,
+            programme_id=row.programme_id,
+        )
+        action = EscalationAction.escalated
+    else:
+        found = await move_up(
+            http=http,
+            programmes_url=programmes_url,
+            token=actor.token,
+            escalation_id=row.escalation_id,
+            note=reason,
+        )
+        action = EscalationAction.moved_up
+    await record_step(
+        session=session,
+        actor=actor,
+        kind=kind,
+        item_id=row.id,
+        action=action,
+        escalation=found,
+        reason=reason,
+    )
+    if row.escalation_id != found["id"]:
+        before = audit.snapshot(row)
+        await update_versioned(
+            session, row, {"escalation_id": found["id"]}, expected_version=row.version
+        )
+        await audit.record(session, actor, "update", row, before)
+
+
+async def deescalate_item(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    kind: RaidKind,
+    row: Any,
+    reason: str,
+    http: httpx.AsyncClient,
+    programmes_url: str,
+) -> None:
+    """Close the item's escalation in the programmes service: the board no longer needs it."""
+    if row.escalation_id is None:
+        raise Conflict(f"{kind.value} {row.code} is not escalated", field="escalation_id")
+    found = await close(
+        http=http,
+        programmes_url=programmes_url,
+        token=actor.token,
+        escalation_id=row.escalation_id,
+        note=reason,
+    )
+    await record_step(
+        session=session,
+        actor=actor,
+        kind=kind,
+        item_id=row.id,
+        action=EscalationAction.de_escalated,
+        escalation=found,
+        reason=reason,
+    )
+    before = audit.snapshot(row)
+    await update_versioned(session, row, {"escalation_id": None}, expected_version=row.version)
+    await audit.record(session, actor, "update", row, before)

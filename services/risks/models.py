@@ -121,6 +121,7 @@ class Issue(Base, IssueBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     risk_id: int | None = Field(default=None, foreign_key="risk.id", index=True)
+    escalation_id: int | None = Field(default=None, description="in the programmes service")
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -47,7 +47,6 @@ from services.risks.schemas import (
 from services.risks.vocabulary import (
     LIVE_RISK,
     OPEN_MITIGATION,
-    EscalationAction,
     IssueStatus,
     MitigationStatus,
     RaidKind,
@@ -565,42 +564,15 @@ async def _escalate(
     http: httpx.AsyncClient,
     programmes_url: str,
 ) -> Risk:
-    if risk.escalation_id is None:
-        found = await escalation.raise_at_board(
-            http=http,
-            programmes_url=programmes_url,
-            token=actor.token,
-            kind=RaidKind.risk,
-            item_ref=risk.code,
-            title=f"Risk {risk.code}: {risk.title}",
-            reason=reason,
-            programme_id=risk.programme_id,
-        )
-        action = EscalationAction.escalated
-    else:
-        found = await escalation.move_up(
-            http=http,
-            programmes_url=programmes_url,
-            token=actor.token,
-            escalation_id=risk.escalation_id,
-            note=reason,
-        )
-        action = EscalationAction.moved_up
-    await escalation.record_step(
+    await escalation.escalate_item(
         session=session,
         actor=actor,
         kind=RaidKind.risk,
-        item_id=risk.id,  # type: ignore[arg-type]
-        action=action,
-        escalation=found,
+        row=risk,
         reason=reason,
+        http=http,
+        programmes_url=programmes_url,
     )
-    if risk.escalation_id != found["id"]:
-        before = audit.snapshot(risk)
-        await update_versioned(
-            session, risk, {"escalation_id": found["id"]}, expected_version=risk.version
-        )
-        await _audit(session, actor, "update", risk, before)
     return risk
 
 
@@ -646,25 +618,15 @@ async def deescalate(
             f"risk {risk_id} is at version {risk.version}, not {expected_version}",
             field="If-Match",
         )
-    found = await escalation.close(
-        http=http,
-        programmes_url=programmes_url,
-        token=actor.token,
-        escalation_id=risk.escalation_id,
-        note=reason,
-    )
-    await escalation.record_step(
+    await escalation.deescalate_item(
         session=session,
         actor=actor,
         kind=RaidKind.risk,
-        item_id=risk_id,
-        action=EscalationAction.de_escalated,
-        escalation=found,
+        row=risk,
         reason=reason,
+        http=http,
+        programmes_url=programmes_url,
     )
-    before = audit.snapshot(risk)
-    await update_versioned(session, risk, {"escalation_id": None}, expected_version=risk.version)
-    await _audit(session, actor, "update", risk, before)
     return risk
 
 

@@ -148,3 +148,44 @@ async def test_programmes_down_escalation_fails_cleanly(
     assert await changes(risks_api) == before
     history = (await risks_api.get(f"/risks/{risk['id']}/assessments", headers=VIEWER)).json()
     assert len(history) == 1
+
+
+async def test_an_open_issue_is_escalated_and_deescalated(
+    risks_api: httpx.AsyncClient, live_programmes: str
+) -> None:
+    chain = boards(live_programmes)
+    created = await risks_api.post(
+        "/issues",
+        headers=EDITOR,
+        json={
+            "code": "IRP-I20",
+            "title": "Equal pay liability estimate rises",
+            "owner": "Director of Finance",
+            "severity": "Critical",
+            "priority": "Urgent",
+        },
+    )
+    assert created.status_code == 201, created.text
+    url = f"/issues/{created.json()['id']}"
+    up = await risks_api.post(
+        f"{url}/escalate", headers={**EDITOR, "If-Match": '"1"'}, json={"reason": "TIB decision"}
+    )
+    assert up.status_code == 200, up.text
+    there = await escalation(live_programmes, up.json()["escalation_id"])
+    assert (there["kind"], there["item_ref"], there["board_id"]) == (
+        "issue",
+        "IRP-I20",
+        chain["TIB"]["id"],
+    )
+    stale = await risks_api.post(
+        f"{url}/deescalate", headers={**EDITOR, "If-Match": '"1"'}, json={"reason": "x"}
+    )
+    assert stale.status_code == 412
+    down = await risks_api.post(
+        f"{url}/deescalate",
+        headers={**EDITOR, "If-Match": f'"{up.json()["version"]}"'},
+        json={"reason": "resolved at TIB"},
+    )
+    assert down.status_code == 200 and down.json()["escalation_id"] is None
+    steps = (await risks_api.get(f"{url}/escalations", headers=VIEWER)).json()
+    assert [s["action"] for s in steps] == ["escalated", "de-escalated"]

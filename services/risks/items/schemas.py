@@ -109,6 +109,9 @@ class IssueUpdate(RegisterUpdate):
 
 class IssueRead(IssueBase, RegisterRead):
     risk_id: int | None = Field(description="the risk it came from, if it materialised from one")
+    escalation_id: int | None = Field(
+        default=None, description="its open escalation in the programmes service, if escalated"
+    )
 
 
 # Dependency --------------------------------------------------------------------------------

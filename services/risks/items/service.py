@@ -17,10 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
-from services.common.errors import Conflict, FieldError, NotFound
+from services.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
 from services.common.pagination import PageParams, Window, order_by, paginate, window
 from services.common.updates import refuse_empty
-from services.risks import audit
+from services.risks import audit, escalation
 from services.risks.models import Assumption, Dependency, Issue
 from services.risks.service import check_programme
 from services.risks.vocabulary import DependencyStatus, IssueStatus, RaidKind
@@ -279,3 +279,65 @@ async def cycle_through(*, session: AsyncSession, dependency: Dependency) -> lis
         if dependency.code in cycle:
             return cycle
     return None
+
+
+# Escalating an issue -----------------------------------------------------------------------
+
+
+async def escalate_issue(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    issue_id: int,
+    reason: str,
+    expected_version: int,
+    http: httpx.AsyncClient,
+    programmes_url: str,
+) -> Issue:
+    """Raise an open issue at its board, or one board up if it is already escalated."""
+    issue: Issue = await get(session=session, kind=RaidKind.issue, item_id=issue_id)
+    _check_version(issue, expected_version)
+    if IssueStatus(issue.status) is not IssueStatus.open:
+        raise Conflict(f"issue {issue.code} is not open", field="status")
+    await escalation.escalate_item(
+        session=session,
+        actor=actor,
+        kind=RaidKind.issue,
+        row=issue,
+        reason=reason,
+        http=http,
+        programmes_url=programmes_url,
+    )
+    return issue
+
+
+async def deescalate_issue(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    issue_id: int,
+    reason: str,
+    expected_version: int,
+    http: httpx.AsyncClient,
+    programmes_url: str,
+) -> Issue:
+    issue: Issue = await get(session=session, kind=RaidKind.issue, item_id=issue_id)
+    _check_version(issue, expected_version)
+    await escalation.deescalate_item(
+        session=session,
+        actor=actor,
+        kind=RaidKind.issue,
+        row=issue,
+        reason=reason,
+        http=http,
+        programmes_url=programmes_url,
+    )
+    return issue
+
+
+def _check_version(row: Any, expected_version: int) -> None:
+    if row.version != expected_version:
+        raise PreconditionFailed(
+            f"{row.__tablename__} {row.id} is at version {row.version}, not {expected_version}",
+            field="If-Match",
+        )
