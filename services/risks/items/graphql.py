@@ -98,6 +98,9 @@ class Issue:
     risk_id: strawberry.ID | None = strawberry.field(
         description="the risk it materialised from, if any"
     )
+    escalation_id: strawberry.ID | None = strawberry.field(
+        description="its open escalation in the programmes service"
+    )
     version: int = strawberry.field(description="send it back to change the issue")
     programme_id: strawberry.Private[int | None]
 
@@ -129,6 +132,9 @@ class Issue:
             due_on=row.due_on,
             status=IssueStatus(row.status),
             risk_id=None if row.risk_id is None else strawberry.ID(str(row.risk_id)),
+            escalation_id=None
+            if row.escalation_id is None
+            else strawberry.ID(str(row.escalation_id)),
             version=row.version,
             programme_id=row.programme_id,
         )
