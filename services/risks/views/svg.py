@@ -94,12 +94,13 @@ def dependency_map(graph: DependencyMap, *, title: str, subtitle: str) -> str:
         positions[node.id] = (cx + radius * math.cos(angle), cy + radius * math.sin(angle))
     for node in graph.nodes:
         positions.setdefault(node.id, (cx, cy))
+    widths = {n.id: 18 + 6.2 * len(_short(n.label)) for n in graph.nodes}
     fills = {"programme": "#e3f2fd", "other": "#fff8e1", "plan": "#ede7f6"}
     nodes = [
         {
             "x": positions[n.id][0],
             "y": positions[n.id][1],
-            "w": 18 + 6.2 * len(_short(n.label)),
+            "w": widths[n.id],
             "short": _short(n.label),
             "label": n.label,
             "fill": fills.get(n.kind, "#eeeeee"),
@@ -122,7 +123,11 @@ def dependency_map(graph: DependencyMap, *, title: str, subtitle: str) -> str:
         if edge.source == edge.target:
             qx, qy = (x1 + x2) / 2, y1 - 60
         reach = math.hypot(x2 - qx, y2 - qy) or 1.0
-        stop = 0 if edge.source == edge.target else 20
+        # Stop where the curve enters the target's box (plus a gap), so the arrowhead shows.
+        half_width = widths[edge.target] / 2
+        ux, uy = abs(x2 - qx) / reach, abs(y2 - qy) / reach
+        into_box = min(half_width / ux if ux else math.inf, 16 / uy if uy else math.inf)
+        stop = 0 if edge.source == edge.target else into_box + 3
         tx, ty = x2 - (x2 - qx) / reach * stop, y2 - (y2 - qy) / reach * stop
         edges.append(
             {
