@@ -7,7 +7,7 @@ from services.programmes.actions.graphql import ActionsMutation, ActionsQuery
 from services.programmes.governance.graphql import GovernanceMutation, GovernanceQuery
 from services.programmes.highlights.graphql import HighlightsMutation, HighlightsQuery
 from services.programmes.milestones.graphql import MilestonesMutation, MilestonesQuery
-from services.programmes.plan.graphql import PlanMutation, PlanQuery, Programme
+from services.programmes.plan.graphql import Outcome, PlanMutation, PlanQuery, Programme
 from services.programmes.savings.graphql import SavingsMutation, SavingsQuery
 
 Query = merge_types(
@@ -26,4 +26,4 @@ Mutation = merge_types(
     ),
 )
 
-schema = federated_schema(query=Query, mutation=Mutation, types=[Programme])
+schema = federated_schema(query=Query, mutation=Mutation, types=[Programme, Outcome])

@@ -1,0 +1,261 @@
+"""The 2018 governance plan beside the 2015 and 2024 plans: extracted from its seed text, loaded
+with its own RAG scale, its hierarchy walkable through REST and GraphQL."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from services.stack import ROOT
+from tests.conftest import ADMIN, EDITOR, RAG_SCALE, VIEWER
+from tests.programmes.loader.test_loader import changes, load
+
+SEEDS = ROOT / "services/programmes/seed_data"
+PLAN_2018 = json.loads((SEEDS / "gov_2018.json").read_text())
+PLAN_2015 = json.loads((SEEDS / "ap_2015.json").read_text())
+PLAN_2024 = json.loads((SEEDS / "irp_2024.json").read_text())
+
+
+def test_the_extractor_is_re_runnable_byte_for_byte(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SEEDS / "extract_2018.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "7 items" in done.stdout
+    assert (tmp_path / "gov_2018.json").read_bytes() == (SEEDS / "gov_2018.json").read_bytes()
+
+
+def test_the_extraction_keeps_what_the_text_says_and_reports_the_rest() -> None:
+    actions = {a["number"]: a for p in PLAN_2018["programmes"] for a in p["actions"]}
+    assert set(actions) == {"1.line50", "1.line56", "1.10", "2.1", "6.1", "6.5", "7.3"}
+    comms = actions["7.3"]
+    assert comms["improvement_aim"] == "Effective Communications and Marketing"
+    assert comms["timescale"] == "August 2018"
+    assert comms["responsible"] == "Assistant Director Communications; Chief Operating Officer"
+    assert comms["current_status"].startswith("Communications functions in process")
+    assert comms["required_action"].startswith("Finalise Communications and Marketing strategy")
+    assert actions["2.1"]["improvement_aim"] == "Tackling defensiveness"
+    # Rows whose number fell off the page are placed by the line-keyed fixes, and say so.
+    assert actions["1.line56"]["alignment"] == "manual"
+    assert actions["1.line56"]["measures"] == "Reduced paper arrangements in place (September 2018)"
+    # No item's RAG survives in the text: reported, not guessed.
+    assert all(a["rag"] is None for a in actions.values())
+    reasons = [u["reason"] for u in PLAN_2018["unparsed"]]
+    assert any(r.startswith("item 7.3: no RAG status") for r in reasons)
+    assert any(r.startswith("theme 5: no page of it") for r in reasons)
+    themes = {a["code"]: a for a in PLAN_2018["aims"]}
+    assert set(themes) == {"T1", "T2", "T3", "T4", "T6", "T7"}
+    assert themes["T4"]["outcomes"] == [
+        "Effective corporate and financial framework to ensure strategic focus, transparency "
+        "and governance."
+    ]
+    scale = PLAN_2018["portfolio"]["rag_scale"]
+    assert [(g["code"], g["meaning"], g["common"]) for g in scale] == [
+        ("Green", "complete / evaluated", "Green"),
+        ("Amber", "on track", "Green"),
+        ("Red", "off track", "Red"),
+    ]
+
+
+async def test_three_plans_load_side_by_side_each_with_its_rag(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    await load(programmes_api, "/imports/plan", PLAN_2024)
+    await load(programmes_api, "/imports/plan", PLAN_2015)
+    report = await load(programmes_api, "/imports/plan", PLAN_2018)
+    assert report["created"]["programmes"] == 6
+    assert report["created"]["actions"] == 7
+    assert report["created"]["outcome links"] == 5
+    assert any(u["reason"].startswith("theme 5") for u in report["unparsed"])
+    portfolios = {
+        p["code"]: p for p in (await programmes_api.get("/portfolios", headers=VIEWER)).json()
+    }
+    assert set(portfolios) == {"IRP-2024", "OIAP-2015", "CGIP-2018"}
+    amber = {p: [g for g in portfolios[p]["rag_scale"] if g["code"] == "Amber"] for p in portfolios}
+    # The same word, three meanings: each plan's definition travels with it.
+    assert amber["CGIP-2018"][0]["meaning"] == "on track"
+    assert amber["CGIP-2018"][0]["common"] == "Green"
+    assert amber["IRP-2024"][0]["dca"] == "Amber" and amber["IRP-2024"][0]["common"] == "Amber"
+    assert amber["OIAP-2015"] == []
+    again = await load(programmes_api, "/imports/plan", PLAN_2018)
+    assert again["created"] == {}
+
+
+async def test_a_plan_without_a_rag_scale_or_with_a_rag_off_its_scale_is_refused(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    before = await changes(programmes_api)
+    bare = copy.deepcopy(PLAN_2018)
+    del bare["portfolio"]["rag_scale"]
+    response = await programmes_api.post("/imports/plan", headers=ADMIN, json=bare)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "portfolio.rag_scale" in response.text
+
+    off_scale = copy.deepcopy(PLAN_2018)
+    off_scale["programmes"][6 - 1]["actions"][0]["rag"] = "Amber/Green"
+    response = await programmes_api.post("/imports/plan", headers=ADMIN, json=off_scale)
+    assert response.status_code == 422, response.text
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields == ["programmes[5].actions[0].rag"]
+    assert "Green, Amber, Red" in response.text
+    assert await changes(programmes_api) == before
+    assert (await programmes_api.get("/portfolios", headers=VIEWER)).json() == []
+
+    rated = copy.deepcopy(PLAN_2018)
+    rated["programmes"][5]["actions"][0]["rag"] = "amber"
+    await load(programmes_api, "/imports/plan", rated)
+    comms = (await programmes_api.get("/programmes/by-code/CGIP-7", headers=VIEWER)).json()
+    listed = await programmes_api.get(
+        "/actions", headers=VIEWER, params={"programme_id": comms["id"], "limit": 5}
+    )
+    items = [a for a in listed.json()["items"] if a["number"] == "7.3"]
+    # The plan's Amber means on track: that is the status the item carries.
+    assert items and items[0]["status"] == "On track"
+
+
+async def test_a_portfolio_without_a_rag_scale_is_refused(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    for body, field in [
+        ({"code": "X", "name": "X"}, "rag_scale"),
+        ({"code": "X", "name": "X", "rag_scale": []}, "rag_scale"),
+        (
+            {"code": "X", "name": "X", "rag_scale": [{**RAG_SCALE[0], "colour": "green"}]},
+            "rag_scale.0.colour",
+        ),
+        (
+            {"code": "X", "name": "X", "rag_scale": [{**RAG_SCALE[0], "common": "Purple"}]},
+            "rag_scale.0.common",
+        ),
+        ({"code": "X", "name": "X", "rag_scale": [RAG_SCALE[0], RAG_SCALE[0]]}, "rag_scale"),
+    ]:
+        response = await programmes_api.post("/portfolios", headers=EDITOR, json=body)
+        assert response.status_code == 422, response.text
+        assert field in [e["field"] for e in response.json()["errors"]], response.text
+    assert await changes(programmes_api) == 0
+
+
+async def test_outcomes_are_records_that_programmes_serve(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    await load(programmes_api, "/imports/plan", PLAN_2015)
+    await load(programmes_api, "/imports/plan", PLAN_2024)
+    ap1 = (await programmes_api.get("/programmes/by-code/AP-1", headers=VIEWER)).json()
+    outcomes = (
+        await programmes_api.get("/outcomes", headers=VIEWER, params={"aim_id": ap1["aim_id"]})
+    ).json()
+    assert [o["text"] for o in outcomes] == PLAN_2015["aims"][0]["outcomes"]
+    assert all(o["programme_ids"] == [ap1["id"]] for o in outcomes)
+
+    irp = (await programmes_api.get("/programmes/by-code/IRP-01", headers=VIEWER)).json()
+    aim_1 = (
+        await programmes_api.get("/outcomes", headers=VIEWER, params={"aim_id": irp["aim_id"]})
+    ).json()
+    path = f"/programmes/{irp['id']}/outcomes"
+    # Another plan's outcome, a missing one, a stale version: refused, naming what is wrong.
+    wrong = await programmes_api.put(
+        path,
+        headers={**EDITOR, "If-Match": f'"{irp["version"]}"'},
+        json={"outcome_ids": [aim_1[0]["id"], outcomes[0]["id"]]},
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "outcome_ids[1]"
+    missing = await programmes_api.put(
+        path,
+        headers={**EDITOR, "If-Match": f'"{irp["version"]}"'},
+        json={"outcome_ids": [2**31 - 1]},
+    )
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "outcome_ids[0]"
+    served = await programmes_api.put(
+        path,
+        headers={**EDITOR, "If-Match": f'"{irp["version"]}"'},
+        json={"outcome_ids": [aim_1[0]["id"], aim_1[3]["id"]]},
+    )
+    assert served.status_code == 200, served.text
+    stale = await programmes_api.put(
+        path,
+        headers={**EDITOR, "If-Match": f'"{irp["version"]}"'},
+        json={"outcome_ids": [aim_1[1]["id"]]},
+    )
+    assert stale.status_code == 412
+    after = (
+        await programmes_api.get("/outcomes", headers=VIEWER, params={"aim_id": irp["aim_id"]})
+    ).json()
+    assert [o["programme_ids"] for o in after][:4] == [[irp["id"]], [], [], [irp["id"]]]
+    feed = (await programmes_api.get("/changes", headers=VIEWER, params={"limit": 1000})).json()
+    audited = [
+        c
+        for c in feed["changes"]
+        if c.get("entity") == "programme" and c.get("entity_id") in (irp["id"], str(irp["id"]))
+    ]
+    assert audited, "serving outcomes is audited on the programme"
+
+
+QUERY = """
+{
+  portfolios {
+    code
+    ragScale { code meaning common dca }
+    aims {
+      code
+      outcomes { id text programmes { code } }
+      programmes { code outcomes { text } portfolio { code ragScale { code } } }
+    }
+  }
+}
+"""
+
+
+async def test_graphql_walks_the_whole_plan(programmes_api: httpx.AsyncClient) -> None:
+    for plan in (PLAN_2024, PLAN_2015, PLAN_2018):
+        await load(programmes_api, "/imports/plan", plan)
+    response = await programmes_api.post("/graphql", headers=VIEWER, json={"query": QUERY})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    plans = {p["code"]: p for p in body["data"]["portfolios"]}
+    gov = plans["CGIP-2018"]
+    assert [g["code"] for g in gov["ragScale"]] == ["Green", "Amber", "Red"]
+    t7 = next(a for a in gov["aims"] if a["code"] == "T7")
+    assert t7["outcomes"] == [] and [p["code"] for p in t7["programmes"]] == ["CGIP-7"]
+    t4 = next(a for a in gov["aims"] if a["code"] == "T4")
+    assert t4["outcomes"][0]["programmes"] == [{"code": "CGIP-4"}]
+    programme = t4["programmes"][0]
+    assert programme["outcomes"] == [{"text": t4["outcomes"][0]["text"]}]
+    assert programme["portfolio"]["code"] == "CGIP-2018"
+    ap1 = next(a for a in plans["OIAP-2015"]["aims"] if a["code"] == "AP1")
+    assert len(ap1["outcomes"]) == 4
+    assert [g["dca"] for g in plans["IRP-2024"]["ragScale"]] == [
+        "Green",
+        "Amber/Green",
+        "Amber",
+        "Amber/Red",
+        "Red",
+    ]
+
+    one = await programmes_api.post(
+        "/graphql",
+        headers=VIEWER,
+        json={
+            "query": "query($id: ID!) { outcome(id: $id) { text aim { code } } }",
+            "variables": {"id": t4["outcomes"][0]["id"]},
+        },
+    )
+    assert one.json()["data"]["outcome"]["aim"]["code"] == "T4"
+    for bad in ("abc", "-1", "99999999999"):
+        nothing = await programmes_api.post(
+            "/graphql",
+            headers=VIEWER,
+            json={
+                "query": "query($id: ID!) { outcome(id: $id) { text } }",
+                "variables": {"id": bad},
+            },
+        )
+        assert nothing.status_code == 200 and nothing.json()["data"]["outcome"] is None
