@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -24,6 +25,7 @@ from services.programmes.plan.schemas import (
     ProgrammeRead,
     ProgrammeUpdate,
     ServedOutcomes,
+    TimescaleRead,
     WorkstreamCreate,
     WorkstreamRead,
 )
@@ -287,3 +289,23 @@ async def set_served_outcomes(
     programme = await service.get(session=session, programme_id=programme_id)
     set_etag(response, programme.version)
     return ServedOutcomes(outcome_ids=ids)
+
+
+@router.get("/timescales/read", response_model=TimescaleRead, tags=["timescales"])
+async def read_timescale(
+    session: SessionDep,
+    _: Reader,
+    text: Annotated[str, Query(max_length=200, description='as written, e.g. "Every 6 weeks"')],
+    as_of: Annotated[date, Query(description="the day to tell the next occurrence from")],
+    portfolio: Annotated[
+        str | None, Query(max_length=40, description="the plan's code: anchors 'Year 2', 'Q1'")
+    ] = None,
+    since: Annotated[
+        date | None, Query(description="when a recurrence began; default the plan's start")
+    ] = None,
+) -> TimescaleRead:
+    """How the CPMO reads a timescale: its window, or its recurrence and next due date, or
+    unknown with the reason. A recurrence in a unit no plan counts in is refused."""
+    return await service.read_timescale(
+        session=session, text=text, as_of=as_of, portfolio_code=portfolio, since=since
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import field_validator
@@ -229,3 +229,20 @@ class WorkstreamRead(WorkstreamBase):
     programme_id: int
     position: int
     version: int
+
+
+# Timescales --------------------------------------------------------------------------------
+
+
+class TimescaleRead(SQLModel):
+    """A timescale as a plan writes it, read: a window, a recurrence, or unknown with why."""
+
+    text: str
+    precision: str = Field(description="day, month, quarter, season, year, recurring, ...")
+    start: date | None = None
+    end: date | None = None
+    every: int | None = Field(default=None, description="a recurrence's interval, e.g. 6")
+    unit: str | None = Field(default=None, description="a recurrence's unit: week, month, year")
+    since: date | None = Field(default=None, description="what the recurrence is counted from")
+    next_due: date | None = Field(default=None, description="its next occurrence as of the day")
+    reason: str | None = Field(default=None, description="why no window could be read")

@@ -4,6 +4,7 @@ the caller's transaction commits."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -14,6 +15,7 @@ from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.pagination import PageParams, order_by, paginate
+from services.programmes import timescales
 from services.programmes.base import record
 from services.programmes.governance.models import Board
 from services.programmes.plan.models import (
@@ -38,6 +40,7 @@ from services.programmes.plan.schemas import (
     ProgrammeUpdate,
     RagGradeRead,
     RoleHeld,
+    TimescaleRead,
     WorkstreamCreate,
 )
 
@@ -567,3 +570,51 @@ async def set_served_outcomes(
         after={**(audit.snapshot(programme) or {}), "outcome_ids": sorted(outcome_ids)},
     )
     return sorted(outcome_ids)
+
+
+# Timescales --------------------------------------------------------------------------------
+
+
+async def read_timescale(
+    *,
+    session: AsyncSession,
+    text: str,
+    as_of: date,
+    portfolio_code: str | None = None,
+    since: date | None = None,
+) -> TimescaleRead:
+    """Read a timescale in its plan's terms ("Year 2" counts from the plan's first financial
+    year) and, for a recurrence, when it is next due as of ``as_of``, counted from ``since``
+    (default: the plan's start)."""
+    if not text.strip() or len(text) > 200 or not text.isprintable():
+        raise FieldError("a timescale is 1 to 200 printable characters", field="text")
+    fy = None
+    if portfolio_code is not None:
+        portfolio = (
+            await session.exec(select(Portfolio).where(Portfolio.code == portfolio_code))
+        ).first()
+        if portfolio is None:
+            raise NotFound(f"no portfolio {portfolio_code!r}", field="portfolio")
+        fy = portfolio.financial_year_start
+    try:
+        timescales.recurrence(text)
+    except timescales.UnknownRecurrenceUnit as error:
+        raise FieldError(str(error), field="text") from error
+    read = timescales.parse(text, financial_year_start=fy)
+    anchor = since or (date(fy, 4, 1) if fy is not None else None)
+    if read.every is not None and anchor is None:
+        raise FieldError(
+            "a recurrence is counted from a day: give since, or a portfolio with a first year",
+            field="since",
+        )
+    return TimescaleRead(
+        text=read.text,
+        precision=read.precision.value,
+        start=read.start,
+        end=read.end,
+        every=read.every,
+        unit=read.unit.value if read.unit else None,
+        since=anchor if read.every is not None else None,
+        next_due=read.next_due(as_of, since=anchor) if anchor is not None else None,
+        reason=read.reason,
+    )

@@ -259,3 +259,42 @@ async def test_graphql_walks_the_whole_plan(programmes_api: httpx.AsyncClient) -
             },
         )
         assert nothing.status_code == 200 and nothing.json()["data"]["outcome"] is None
+
+
+async def test_a_timescale_is_read_in_its_plans_terms(programmes_api: httpx.AsyncClient) -> None:
+    await load(programmes_api, "/imports/plan", PLAN_2024)
+
+    async def read(**params: str) -> httpx.Response:
+        return await programmes_api.get("/timescales/read", headers=VIEWER, params=params)
+
+    years = (await read(text="Year 2 & 3", as_of="2025-01-01", portfolio="IRP-2024")).json()
+    assert (years["start"], years["end"], years["precision"]) == (
+        "2025-04-01",
+        "2027-03-31",
+        "year",
+    )
+    # Counted from the plan's start (1 April 2024) unless told when it began.
+    weekly = (await read(text="Every 6 weeks", as_of="2024-05-14", portfolio="IRP-2024")).json()
+    assert (weekly["every"], weekly["unit"], weekly["since"], weekly["next_due"]) == (
+        6,
+        "week",
+        "2024-04-01",
+        "2024-06-24",
+    )
+    begun = (await read(text="6 monthly", as_of="2025-01-10", since="2024-09-01")).json()
+    assert begun["next_due"] == "2025-03-01"
+    unknown = (await read(text="TBC", as_of="2025-01-01")).json()
+    assert unknown["precision"] == "unknown" and unknown["reason"]
+
+    for params, field in [
+        ({"text": "every 3 blorps", "as_of": "2025-01-01"}, "text"),
+        ({"text": "Monthly", "as_of": "2025-01-01"}, "since"),
+        ({"text": "May\x002024", "as_of": "2025-01-01"}, "text"),
+        ({"text": "x" * 201, "as_of": "2025-01-01"}, "text"),
+        ({"text": "Monthly", "as_of": "2025-02-30", "since": "2024-01-01"}, "as_of"),
+    ]:
+        refused = await read(**params)
+        assert refused.status_code == 422, (params, refused.text)
+        assert field in [e["field"] for e in refused.json()["errors"]], refused.text
+    missing = await read(text="Year 2", as_of="2025-01-01", portfolio="NOPE")
+    assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "portfolio"
