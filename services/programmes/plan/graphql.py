@@ -35,6 +35,9 @@ Ctx = Info[Context, None]
 CommonRagEnum = strawberry.enum(
     CommonRag, description="the common scale every plan is read on for the board"
 )
+# GraphQL enum values are upper case names (GREEN), as the schema's other enums.
+for _value in CommonRagEnum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.name = CommonRag(_value.value).name.upper()
 
 
 @strawberry.type(description="one grade of a portfolio's own RAG scale")
