@@ -7,7 +7,8 @@ from strawberry.types import Info
 
 from services.common.graphql import Context
 from services.programmes.comparison import service
-from services.programmes.plan.graphql import CommonRagEnum, RagGrade
+from services.programmes.plan.graphql import RagGrade
+from services.programmes.plan.schemas import CommonRag
 
 
 @strawberry.type(description="an item of a plan rated on its own scale and on the common one")
@@ -17,7 +18,7 @@ class RatedItem:
     title: str
     rated: str | None = strawberry.field(description="the grade as the plan writes it")
     rated_from: str | None = strawberry.field(description="what the rating was read from")
-    common: CommonRagEnum | None = strawberry.field(  # type: ignore[valid-type]
+    common: CommonRag | None = strawberry.field(
         description="the same rating on the common Red/Amber/Green scale"
     )
     mapped: str = strawberry.field(description="how the plan's grade was mapped, in words")

@@ -9,7 +9,14 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, input_dict, optional_id, validate
+from services.common.graphql import (
+    Context,
+    graphql_enum,
+    input_dict,
+    optional_id,
+    parse_id,
+    validate,
+)
 from services.common.pagination import PageParams
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
@@ -32,12 +39,7 @@ from services.programmes.savings.graphql import SavingsInitiative, savings_for
 Ctx = Info[Context, None]
 
 
-CommonRagEnum = strawberry.enum(
-    CommonRag, description="the common scale every plan is read on for the board"
-)
-# GraphQL enum values are upper case names (GREEN), as the schema's other enums.
-for _value in CommonRagEnum.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    _value.name = CommonRag(_value.value).name.upper()
+graphql_enum(CommonRag, description="the common scale every plan is read on for the board")
 
 
 @strawberry.type(description="one grade of a portfolio's own RAG scale")
@@ -45,7 +47,7 @@ class RagGrade:
     code: str = strawberry.field(description="as the plan writes it, e.g. Amber")
     colour: str = strawberry.field(description="how it is drawn, e.g. #ffbf47")
     meaning: str = strawberry.field(description="what the plan says it means")
-    common: CommonRagEnum = strawberry.field(  # type: ignore[valid-type]
+    common: CommonRag = strawberry.field(
         description="the grade on the common Red/Amber/Green scale"
     )
     dca: str | None = strawberry.field(description="its point on the five-point DCA, if any")
@@ -97,10 +99,7 @@ class Outcome:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Outcome | None:
-        # An id that is no outcome's (not a number, out of range) finds nothing.
-        if not str(id).isdigit() or not 0 < int(id) < 2**31:
-            return None
-        return await info.context.loader("outcome", _load_outcomes).load(int(id))
+        return await info.context.loader("outcome", _load_outcomes).load(parse_id(id))
 
 
 def _outcome(row: models.Outcome) -> Outcome:
