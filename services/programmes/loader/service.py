@@ -40,7 +40,12 @@ from services.programmes.milestones import service as milestones
 from services.programmes.milestones.schemas import KeyActivityCreate, Status
 from services.programmes.plan import service as plan
 from services.programmes.plan.models import Aim, Portfolio, Programme
-from services.programmes.plan.schemas import AimCreate, PersonCreate, PortfolioCreate
+from services.programmes.plan.schemas import (
+    AimCreate,
+    PersonCreate,
+    PortfolioCreate,
+    RagGradeCreate,
+)
 
 # Texts that say on purpose that there is no date yet: recorded as such, not "unparsed".
 DELIBERATELY_OPEN = {"tbc", "tbd", "ongoing", "n/a"}
@@ -100,6 +105,7 @@ async def load_plan(
         load.created["portfolios"] += 1
     else:
         load.unchanged["portfolios"] += 1
+        await _keep_rag_scale(load, portfolio, meta.rag_scale)
     assert portfolio.id is not None
 
     aims: dict[str, Aim] = {
@@ -216,6 +222,30 @@ async def load_plan(
             load.created["actions"] += 1
 
     return load.report(portfolio.code, document.unparsed)
+
+
+async def _keep_rag_scale(load: Load, portfolio: Portfolio, grades: list[RagGradeCreate]) -> None:
+    """A portfolio loaded before carries the document's scale if it only had the default."""
+    assert portfolio.id is not None
+    stored = (await plan.rag_scales(session=load.session, portfolio_ids=[portfolio.id]))[
+        portfolio.id
+    ]
+    if [RagGradeCreate.model_validate(g.model_dump(exclude={"position"})) for g in stored] == [
+        RagGradeCreate.model_validate(g.model_dump()) for g in grades
+    ]:
+        return
+    if await plan.replace_default_rag_scale(
+        session=load.session, actor=load.actor, portfolio=portfolio, grades=grades
+    ):
+        load.created["RAG scales"] += 1
+        return
+    load.unparsed.append(
+        Unparsed(
+            where=f"{portfolio.code} RAG scale",
+            text=", ".join(g.code for g in grades),
+            reason="differs from the scale the portfolio carries; the stored one is kept",
+        )
+    )
 
 
 async def _serve_outcomes(

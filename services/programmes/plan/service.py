@@ -38,6 +38,7 @@ from services.programmes.plan.schemas import (
     ProgrammeCreate,
     ProgrammeRead,
     ProgrammeUpdate,
+    RagGradeCreate,
     RagGradeRead,
     RoleHeld,
     TimescaleRead,
@@ -441,6 +442,44 @@ async def rag_scales(
     for row in rows:
         found[row.portfolio_id].append(RagGradeRead.model_validate(row, from_attributes=True))
     return found
+
+
+# What the migration that introduced scales gave portfolios that had none (see its COMMON).
+MIGRATION_DEFAULT = "(common scale: the plan defined none)"
+
+
+async def replace_default_rag_scale(
+    *, session: AsyncSession, actor: Principal, portfolio: Portfolio, grades: list[RagGradeCreate]
+) -> bool:
+    """Give a portfolio its plan's own scale in place of the common one the migration gave it;
+    a scale someone chose is never replaced. True if replaced."""
+    assert portfolio.id is not None
+    rows = (await session.exec(select(RagGrade).where(RagGrade.portfolio_id == portfolio.id))).all()
+    if not rows or not all(r.meaning.endswith(MIGRATION_DEFAULT) for r in rows):
+        return False
+    before = [
+        RagGradeRead.model_validate(r, from_attributes=True).model_dump(mode="json") for r in rows
+    ]
+    for row in rows:
+        await session.delete(row)
+    await session.flush()
+    for position, grade in enumerate(grades, start=1):
+        session.add(
+            RagGrade.model_validate(
+                {**grade.model_dump(), "portfolio_id": portfolio.id, "position": position}
+            )
+        )
+    await session.flush()
+    snapshot = audit.snapshot(portfolio) or {}
+    await record(
+        session,
+        actor,
+        "update",
+        portfolio,
+        {**snapshot, "rag_scale": before},
+        after={**snapshot, "rag_scale": [g.model_dump(mode="json") for g in grades]},
+    )
+    return True
 
 
 def portfolio_read(portfolio: Portfolio, scale: list[RagGradeRead]) -> PortfolioRead:

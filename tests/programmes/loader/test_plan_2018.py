@@ -262,3 +262,35 @@ async def test_graphql_walks_the_whole_plan(programmes_api: httpx.AsyncClient) -
         )
         error = refused.json()["errors"][0]["extensions"]
         assert error["status"] == 422 and error["errors"][0]["field"] == "id"
+
+
+async def test_a_portfolio_loaded_before_scales_gets_its_plans_own(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    # As the migration left a portfolio that had no scale: the common one, saying so.
+    marker = "(common scale: the plan defined none)"
+    default = [{**g, "meaning": f"{g['meaning']} {marker}"} for g in RAG_SCALE]
+    for code, scale in (("CGIP-2018", default), ("IRP-2024", RAG_SCALE)):
+        created = await programmes_api.post(
+            "/portfolios",
+            headers=ADMIN,
+            json={"code": code, "name": code, "financial_year_start": 2018, "rag_scale": scale},
+        )
+        assert created.status_code == 201, created.text
+    report = await load(programmes_api, "/imports/plan", PLAN_2018)
+    assert report["created"]["RAG scales"] == 1
+    portfolios = {
+        p["code"]: p for p in (await programmes_api.get("/portfolios", headers=VIEWER)).json()
+    }
+    assert [g["meaning"] for g in portfolios["CGIP-2018"]["rag_scale"]] == [
+        "complete / evaluated",
+        "on track",
+        "off track",
+    ]
+    # A scale someone chose is kept, and the difference reported.
+    kept = await load(programmes_api, "/imports/plan", PLAN_2024)
+    assert "RAG scales" not in kept["created"]
+    assert any(u["where"] == "IRP-2024 RAG scale" for u in kept["unparsed"])
+    again = await load(programmes_api, "/imports/plan", PLAN_2018)
+    assert "RAG scales" not in again["created"]
+    assert not any(u["where"].endswith("RAG scale") for u in again["unparsed"])
