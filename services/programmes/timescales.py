@@ -51,7 +51,6 @@ class Timescale:
             return None
         if as_of <= since:
             return since
-        step = 0
         if self.unit == Unit.week:
             days = 7 * self.every
             step = -(-(as_of - since).days // days)
@@ -64,7 +63,11 @@ class Timescale:
         return due
 
 
-class UnknownRecurrenceUnit(ValueError):
+class BadRecurrence(ValueError):
+    """A text that reads as a recurrence but cannot be one."""
+
+
+class UnknownRecurrenceUnit(BadRecurrence):
     """A text that reads as a recurrence ("every 3 ...") in a unit no plan uses."""
 
     def __init__(self, text: str, unit: str) -> None:
@@ -110,11 +113,14 @@ ADVERB = re.compile(r"\b(" + "|".join(sorted(ADVERBS, key=len, reverse=True)) + 
 
 def recurrence(text: str) -> tuple[int, Unit] | None:
     """The interval and unit of a recurring timescale, None if it does not recur; raises
-    UnknownRecurrenceUnit for "every N <something that is not a unit>"."""
+    UnknownRecurrenceUnit for "every N <something that is not a unit>", BadRecurrence for an
+    interval of 0."""
     low = " ".join(text.lower().replace("\u2013", "-").split())
     m = EVERY.search(low)
     if m:
         count = 2 if m[1] == "other" else int(m[1] or 1)
+        if count == 0:
+            raise BadRecurrence(f"{text!r}: a recurrence cannot be every 0 of anything")
         word = m[2]
         if word in UNITS:
             unit = UNITS[word]
@@ -123,6 +129,8 @@ def recurrence(text: str) -> tuple[int, Unit] | None:
             return ADVERBS[word]
         raise UnknownRecurrenceUnit(text, word)
     m = N_ADVERB.search(low)
+    if m and int(m[1]) == 0:
+        raise BadRecurrence(f"{text!r}: a recurrence cannot be every 0 of anything")
     if m:
         return int(m[1]), {"weekly": Unit.week, "monthly": Unit.month, "yearly": Unit.year}[m[2]]
     m = ADVERB.search(low)
@@ -235,7 +243,7 @@ def parse(text: str, *, financial_year_start: int | None = None) -> Timescale:
         return Timescale(original, None, None, Precision.ongoing)
     try:
         recurs = recurrence(low)
-    except UnknownRecurrenceUnit as error:
+    except BadRecurrence as error:
         return _unknown(original, str(error))
     if recurs is not None:
         return Timescale(original, None, None, Precision.recurring, every=recurs[0], unit=recurs[1])

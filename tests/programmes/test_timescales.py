@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from services.programmes.timescales import (
+    BadRecurrence,
     Precision,
     Unit,
     UnknownRecurrenceUnit,
@@ -205,6 +206,9 @@ def test_a_recurrence_in_an_unknown_unit_is_named_not_guessed() -> None:
     assert error.value.unit == "fortnights"
     assert "fortnights" in (parse("every 3 fortnights").reason or "")
     assert recurrence("March 2024") is None
+    with pytest.raises(BadRecurrence):
+        recurrence("every 0 weeks")
+    assert parse("0 monthly").precision == Precision.unknown
 
 
 @pytest.mark.parametrize(

@@ -635,9 +635,13 @@ async def read_timescale(
         if portfolio is None:
             raise NotFound(f"no portfolio {portfolio_code!r}", field="portfolio")
         fy = portfolio.financial_year_start
+    for name, day in (("as_of", as_of), ("since", since)):
+        # The plans' years (as a portfolio's first year): keeps every next date a real date.
+        if day is not None and not 1990 <= day.year <= 2100:
+            raise FieldError(f"{name} must fall in 1990 to 2100", field=name)
     try:
         timescales.recurrence(text)
-    except timescales.UnknownRecurrenceUnit as error:
+    except timescales.BadRecurrence as error:
         raise FieldError(str(error), field="text") from error
     read = timescales.parse(text, financial_year_start=fy)
     anchor = since or (date(fy, 4, 1) if fy is not None else None)

@@ -294,3 +294,118 @@ async def test_a_portfolio_loaded_before_scales_gets_its_plans_own(
     again = await load(programmes_api, "/imports/plan", PLAN_2018)
     assert "RAG scales" not in again["created"]
     assert not any(u["where"].endswith("RAG scale") for u in again["unparsed"])
+
+
+async def test_a_timescale_is_read_in_its_plans_terms(programmes_api: httpx.AsyncClient) -> None:
+    await load(programmes_api, "/imports/plan", PLAN_2024)
+
+    async def read(**params: str) -> httpx.Response:
+        return await programmes_api.get("/timescales/read", headers=VIEWER, params=params)
+
+    years = (await read(text="Year 2 & 3", as_of="2025-01-01", portfolio="IRP-2024")).json()
+    assert (years["start"], years["end"], years["precision"]) == (
+        "2025-04-01",
+        "2027-03-31",
+        "year",
+    )
+    # Counted from the plan's start (1 April 2024) unless told when it began.
+    weekly = (await read(text="Every 6 weeks", as_of="2024-05-14", portfolio="IRP-2024")).json()
+    assert (weekly["every"], weekly["unit"], weekly["since"], weekly["next_due"]) == (
+        6,
+        "week",
+        "2024-04-01",
+        "2024-06-24",
+    )
+    begun = (await read(text="6 monthly", as_of="2025-01-10", since="2024-09-01")).json()
+    assert begun["next_due"] == "2025-03-01"
+    unknown = (await read(text="TBC", as_of="2025-01-01")).json()
+    assert unknown["precision"] == "unknown" and unknown["reason"]
+
+    for params, field in [
+        ({"text": "every 3 blorps", "as_of": "2025-01-01"}, "text"),
+        ({"text": "every 0 weeks", "as_of": "2025-01-01", "since": "2024-01-01"}, "text"),
+        ({"text": "0 monthly", "as_of": "2025-01-01", "since": "2024-01-01"}, "text"),
+        ({"text": "every 99 years", "as_of": "9999-12-30", "since": "2024-01-01"}, "as_of"),
+        ({"text": "Monthly", "as_of": "2025-01-01", "since": "0001-01-01"}, "since"),
+        ({"text": "Monthly", "as_of": "2025-01-01"}, "since"),
+        ({"text": "May\x002024", "as_of": "2025-01-01"}, "text"),
+        ({"text": "x" * 201, "as_of": "2025-01-01"}, "text"),
+        ({"text": "Monthly", "as_of": "2025-02-30", "since": "2024-01-01"}, "as_of"),
+    ]:
+        refused = await read(**params)
+        assert refused.status_code == 422, (params, refused.text)
+        assert field in [e["field"] for e in refused.json()["errors"]], refused.text
+    missing = await read(text="Year 2", as_of="2025-01-01", portfolio="NOPE")
+    assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "portfolio"
+
+
+REPORT_2015 = json.loads((SEEDS / "ap_2015_highlight_2015-04.json").read_text())
+
+
+async def test_the_three_plans_compare_on_one_common_scale(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    rated = copy.deepcopy(PLAN_2018)
+    comms = next(p for p in rated["programmes"] if p["code"] == "CGIP-7")
+    comms["actions"][0]["rag"] = "Amber"  # demo: the text carries no RAG for 7.3
+    for document in (PLAN_2024, PLAN_2015, rated):
+        await load(programmes_api, "/imports/plan", document)
+    await load(programmes_api, "/imports/highlight-reports", REPORT_2015)
+    irp = (await programmes_api.get("/programmes/by-code/IRP-01", headers=VIEWER)).json()
+    dca = await programmes_api.post(
+        f"/programmes/{irp['id']}/dca",
+        headers=EDITOR,
+        json={"dca": "Amber/Red", "reason": "demo: savings at risk", "assessed_on": "2024-07-01"},
+    )
+    assert dca.status_code == 201, dca.text
+
+    response = await programmes_api.get("/portfolios/comparison", headers=VIEWER)
+    assert response.status_code == 200, response.text
+    plans = {p["portfolio"]: p for p in response.json()["plans"]}
+    assert set(plans) == {"IRP-2024", "OIAP-2015", "CGIP-2018"}
+
+    def item(plan: str, code: str) -> dict:
+        return next(i for i in plans[plan]["items"] if i["code"] == code)
+
+    # The 2018 plan's Amber is "on track": Green on the common scale, and it says so.
+    action = item("CGIP-2018", "CGIP-7 7.3")
+    assert (action["rated"], action["common"]) == ("Amber", "Green")
+    assert "on track" in action["mapped"] and "CGIP-2018" in action["mapped"]
+    assert item("CGIP-2018", "CGIP-2 2.1")["common"] is None
+    # The 2024 plan's Amber/Red DCA is Red for the board.
+    assert (item("IRP-2024", "IRP-01")["rated"], item("IRP-2024", "IRP-01")["common"]) == (
+        "Amber/Red",
+        "Red",
+    )
+    # The 2015 report's confidence, read through that plan's scale.
+    report_confidences = {
+        r["programme_code"]: {i["confidence"] for i in r["items"] if i["confidence"]}
+        for r in REPORT_2015["reports"]
+    }
+    rated_2015 = [i for i in plans["OIAP-2015"]["items"] if i["rated"]]
+    assert rated_2015 and all("confidence" in i["rated_from"] for i in rated_2015)
+    assert {i["code"] for i in rated_2015} <= set(report_confidences)
+    for plan in plans.values():
+        assert sum(plan["counts"].values()) == len(plan["items"])
+    assert plans["CGIP-2018"]["counts"]["Green"] == 1
+
+    only = await programmes_api.get(
+        "/portfolios/comparison", headers=VIEWER, params={"portfolio": "CGIP-2018"}
+    )
+    assert [p["portfolio"] for p in only.json()["plans"]] == ["CGIP-2018"]
+    graph = await programmes_api.post(
+        "/graphql",
+        headers=VIEWER,
+        json={
+            "query": '{ planComparison(portfolioCodes: ["CGIP-2018"]) { portfolioCode '
+            "counts { grade items } items { code rated common mapped } } }"
+        },
+    )
+    body = graph.json()
+    assert "errors" not in body, body
+    [gov] = body["data"]["planComparison"]
+    assert {"code": "CGIP-7 7.3", "rated": "Amber", "common": "GREEN"} == {
+        k: v
+        for k, v in next(i for i in gov["items"] if i["code"] == "CGIP-7 7.3").items()
+        if k != "mapped"
+    }
