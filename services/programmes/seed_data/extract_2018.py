@@ -28,8 +28,9 @@ parts of most pages.  The parser
 
 Rows whose number fell off the page are not numbered by guessing: the ones whose cells line up
 paragraph by paragraph are given by ``ROW_FIXES`` (keyed by source line, with the reason) and
-numbered ``<theme>.line<N>`` after the line they start on; every other fragment goes to the
-``unparsed`` list with its lines and why.  Re-running gives byte-identical output.
+numbered ``<theme>.line<N>`` after the line they start on; a line the cell rule would give to
+the wrong column is moved by ``CELL_FIXES``; every other fragment goes to the ``unparsed`` list
+with its lines and why.  Re-running gives byte-identical output.
 """
 
 from __future__ import annotations
