@@ -32,6 +32,7 @@ from services.programmes.plan.schemas import (
     ProgrammeCreate,
     ProgrammeUpdate,
     RagGradeRead,
+    ServedOutcomes,
     WorkstreamCreate,
 )
 from services.programmes.savings.graphql import SavingsInitiative, savings_for
@@ -568,4 +569,24 @@ class PlanMutation:
                 data=data,
                 expected_version=version,
             )
+        return Programme.from_row(row)
+
+    @strawberry.mutation(
+        description="say which of its plan's outcomes a programme serves (replacing the list); "
+        "version is the programme's, as you last read it"
+    )
+    async def set_served_outcomes(
+        self, info: Ctx, programme_id: strawberry.ID, version: int, outcome_ids: list[strawberry.ID]
+    ) -> Programme:
+        ids = [parse_id(o, f"outcomeIds[{n}]") for n, o in enumerate(outcome_ids)]
+        data = validate(ServedOutcomes, {"outcome_ids": ids})
+        async with info.context.transaction() as session:
+            await service.set_served_outcomes(
+                session=session,
+                actor=info.context.writer(),
+                programme_id=parse_id(programme_id, "programmeId"),
+                outcome_ids=data.outcome_ids,
+                expected_version=version,
+            )
+            row = await service.get(session=session, programme_id=parse_id(programme_id))
         return Programme.from_row(row)

@@ -409,3 +409,43 @@ async def test_the_three_plans_compare_on_one_common_scale(
         for k, v in next(i for i in gov["items"] if i["code"] == "CGIP-7 7.3").items()
         if k != "mapped"
     }
+
+
+SERVE = """mutation($id: ID!, $version: Int!, $outcomes: [ID!]!) {
+  setServedOutcomes(programmeId: $id, version: $version, outcomeIds: $outcomes) {
+    code version outcomes { text }
+  }
+}"""
+
+
+async def test_graphql_says_which_outcomes_a_programme_serves(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    await load(programmes_api, "/imports/plan", PLAN_2018)
+    gov = (await programmes_api.get("/programmes/by-code/CGIP-1", headers=VIEWER)).json()
+    [outcome] = (
+        await programmes_api.get("/outcomes", headers=VIEWER, params={"aim_id": gov["aim_id"]})
+    ).json()
+
+    async def serve(version: int, outcomes: list[str]) -> dict:
+        response = await programmes_api.post(
+            "/graphql",
+            headers=EDITOR,
+            json={
+                "query": SERVE,
+                "variables": {"id": str(gov["id"]), "version": version, "outcomes": outcomes},
+            },
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    cleared = await serve(gov["version"], [])
+    assert cleared["data"]["setServedOutcomes"]["outcomes"] == []
+    version = cleared["data"]["setServedOutcomes"]["version"]
+    assert version == gov["version"] + 1
+    stale = await serve(gov["version"], [str(outcome["id"])])
+    assert stale["errors"][0]["extensions"]["status"] == 412
+    bad = await serve(version, ["x"])
+    assert bad["errors"][0]["extensions"]["errors"][0]["field"] == "outcomeIds[0]"
+    served = await serve(version, [str(outcome["id"])])
+    assert served["data"]["setServedOutcomes"]["outcomes"] == [{"text": outcome["text"]}]
