@@ -449,3 +449,14 @@ async def test_graphql_says_which_outcomes_a_programme_serves(
     assert bad["errors"][0]["extensions"]["errors"][0]["field"] == "outcomeIds[0]"
     served = await serve(version, [str(outcome["id"])])
     assert served["data"]["setServedOutcomes"]["outcomes"] == [{"text": outcome["text"]}]
+
+
+async def test_a_programme_serving_an_outcome_its_aim_lacks_is_refused(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    wrong = copy.deepcopy(PLAN_2018)
+    wrong["programmes"][0]["outcomes"] = [1, 9]
+    response = await programmes_api.post("/imports/plan", headers=ADMIN, json=wrong)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["programmes[0].outcomes[1]"]
+    assert await changes(programmes_api) == 0
