@@ -172,7 +172,7 @@ def parse(lines: list[str]) -> dict[str, Any]:
         if item is not None:
             for column, cell in zip(COLUMNS, cells, strict=False):
                 item[column] = _join(cell) or None
-            for extra in cells[len(COLUMNS) :]:
+            for extra in (c for c in cells[len(COLUMNS) :] if _join(c)):
                 unparsed.append(
                     {
                         "source": PLAN_FILE,
