@@ -404,6 +404,19 @@ class Portfolio:
         return found or []
 
 
+@strawberry.type(description="a timescale as a plan writes it, read")
+class Timescale:
+    text: str
+    precision: str = strawberry.field(description="day, month, quarter, season, year, ...")
+    start: date | None
+    end: date | None
+    every: int | None = strawberry.field(description="a recurrence's interval, e.g. 6")
+    unit: str | None = strawberry.field(description="a recurrence's unit: week, month, year")
+    since: date | None = strawberry.field(description="what the recurrence is counted from")
+    next_due: date | None = strawberry.field(description="its next occurrence as of the day")
+    reason: str | None = strawberry.field(description="why no window could be read")
+
+
 @strawberry.type
 class PlanQuery:
     @strawberry.field
@@ -415,6 +428,28 @@ class PlanQuery:
     @strawberry.field(description="one outcome of a plan, by id")
     async def outcome(self, info: Ctx, id: strawberry.ID) -> Outcome | None:
         return await Outcome.resolve_reference(info, id)
+
+    @strawberry.field(
+        description="how the CPMO reads a timescale: its window, or its recurrence and next due "
+        "date as of a day, or unknown with the reason"
+    )
+    async def timescale(
+        self,
+        info: Ctx,
+        text: str,
+        as_of: date,
+        portfolio_code: str | None = None,
+        since: date | None = None,
+    ) -> Timescale:
+        async with info.context.reading() as session:
+            read = await service.read_timescale(
+                session=session,
+                text=text,
+                as_of=as_of,
+                portfolio_code=portfolio_code,
+                since=since,
+            )
+        return Timescale(**read.model_dump())
 
     @strawberry.field
     async def programmes(

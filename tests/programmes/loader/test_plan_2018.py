@@ -460,3 +460,27 @@ async def test_a_programme_serving_an_outcome_its_aim_lacks_is_refused(
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["programmes[0].outcomes[1]"]
     assert await changes(programmes_api) == 0
+
+
+async def test_graphql_reads_a_timescale_too(programmes_api: httpx.AsyncClient) -> None:
+    await load(programmes_api, "/imports/plan", PLAN_2024)
+    query = """query($text: String!, $asOf: Date!, $plan: String) {
+      timescale(text: $text, asOf: $asOf, portfolioCode: $plan) {
+        precision start end every unit since nextDue reason } }"""
+
+    async def read(text: str, plan: str | None = "IRP-2024") -> dict:
+        response = await programmes_api.post(
+            "/graphql",
+            headers=VIEWER,
+            json={"query": query, "variables": {"text": text, "asOf": "2024-05-14", "plan": plan}},
+        )
+        return response.json()
+
+    weekly = (await read("Every 6 weeks"))["data"]["timescale"]
+    assert (weekly["every"], weekly["unit"], weekly["nextDue"]) == (6, "week", "2024-06-24")
+    years = (await read("Year 2 & 3"))["data"]["timescale"]
+    assert (years["start"], years["end"]) == ("2025-04-01", "2027-03-31")
+    refused = await read("every 3 blorps")
+    assert refused["errors"][0]["extensions"]["errors"][0]["field"] == "text"
+    unanchored = await read("Monthly", plan=None)
+    assert unanchored["errors"][0]["extensions"]["errors"][0]["field"] == "since"
