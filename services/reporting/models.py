@@ -31,6 +31,12 @@ class Pack(Base, PackBase, table=True):
     # Signing off the pack locks the period's highlight reports in the programmes service.
     signed_off_by: str | None = Field(default=None, max_length=200)
     signed_off_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # draft -> reviewed -> signed_off; a signed pack never changes again.
+    status: str = Field(default="draft", max_length=20, index=True)
+    reviewed_by: str | None = Field(default=None, max_length=200)
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # A correction of a signed pack names the pack it supersedes.
+    supersedes_id: int | None = Field(default=None, foreign_key="pack.id", unique=True)
     version: int = 1
 
 
