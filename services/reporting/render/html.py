@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,17 @@ TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def gbp(value: str | None) -> str:
+    """Pounds with thousands separated; pence only where there are any."""
+    if value is None:
+        return ""
+    amount = Decimal(value)
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+TEMPLATES.filters["gbp"] = gbp
 
 
 def render(content: dict[str, Any], links: Links) -> str:
