@@ -191,7 +191,7 @@ def data() -> dict[str, Any]:
     }
 
 
-SMART = {
+SMART: dict[str, Any] = {
     "as_of": "2024-07-31",
     "checked": {"key_activity": 188},
     "counts": {"no owner": 1},

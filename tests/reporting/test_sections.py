@@ -143,7 +143,7 @@ def test_only_the_packs_programmes_and_this_board_and_month() -> None:
 def test_a_section_that_could_not_be_read_is_named() -> None:
     data = demo_pack.data()
     data["savingsInitiatives"] = None
-    errors = [
+    errors: list[dict[str, Any]] = [
         {"message": "down", "path": ["savingsInitiatives"]},
         {"message": "down", "path": ["programmes", 3, "risks"]},
         {"message": "assurance/smart unreadable", "path": ["assurance"]},
