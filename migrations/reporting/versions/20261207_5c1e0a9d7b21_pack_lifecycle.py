@@ -34,9 +34,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("supersedes_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_pack_status"), ["status"], unique=False)
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_pack_supersedes_id"), ["supersedes_id"]
-        )
+        batch_op.create_unique_constraint(batch_op.f("uq_pack_supersedes_id"), ["supersedes_id"])
         batch_op.create_foreign_key(
             batch_op.f("fk_pack_supersedes_id_pack"), "pack", ["supersedes_id"], ["id"]
         )
