@@ -14,6 +14,7 @@ import pypdf
 import pytest
 
 from services import demo
+from services.reporting import cli as reporting_cli
 from services.stack import SERVICES, Stack, components
 from tests.conftest import SERVICES as ALL
 from tests.conftest import auth, db_url, free_port, recreate, token
@@ -52,7 +53,9 @@ CROSSING = """query($code: String!) {
 }"""
 
 
-def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]]) -> None:
+def test_push_read_through_gateway_and_pack(
+    stack: tuple[Stack, dict[str, int]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     running, ports = stack
     admin = token(["admin"], "e2e-admin")
     created = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
@@ -161,6 +164,22 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
         params={"against": pack.json()["id"]},
     ).json()
     assert changed["dca_moves"] == [] and changed["new_risks"] == []
+    # `cpmo pack` composes a month and writes its files, step by step.
+    said: list[str] = []
+    out = tmp_path_factory.mktemp("pack")
+    done = reporting_cli.run(
+        url=url(ports, "reporting"),
+        token=token(["editor"], "e2e-cli"),
+        period="2024-07",
+        portfolio_code="IRP-2024",
+        out=out,
+        progress=said.append,
+    )
+    assert done == 0, said
+    assert [line.split(" ")[0] for line in said if line.startswith("[")] == [
+        "[1/4]", "[2/4]", "[3/4]", "[4/4]",
+    ]  # fmt: skip
+    assert sorted(p.suffix for p in out.iterdir()) == [".html", ".pdf", ".xlsx"]
     # Packs are reachable through the gateway too, with their lifecycle state.
     listed = httpx.post(
         url(ports, "gateway", "/graphql"),
