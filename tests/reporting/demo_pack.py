@@ -143,7 +143,27 @@ def data() -> dict[str, Any]:
                     }
                     for k in range(1, 3)
                 ],
-                "kpis": [],
+                "kpis": [
+                    {
+                        "id": str(n),
+                        "code": f"KPI-{n:02d}",
+                        "name": f"Demo measure of {p['name']}",
+                        "unit": "%",
+                        "target": 90.0,
+                        "tolerance": 5.0,
+                        "higherIsBetter": True,
+                        "latest": {
+                            "id": str(1000 + n),
+                            "period": PERIOD,
+                            "value": 80.0 + _pick(p["code"] + "kpi", 15),
+                            "revision": 1,
+                            "colour": ("Red", "Amber", "Green")[_pick(p["code"] + "kpi", 3)],
+                            "direction": ("Improving", "Worsening", "Steady")[_pick(p["code"], 3)],
+                        },
+                    }
+                ]
+                if n % 3 == 1
+                else [],
             }
         )
         for k, part in enumerate((Decimal("0.6"), Decimal("0.4")), start=1):

@@ -3,6 +3,7 @@ compare; bad input is a specific 4xx and writes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from services.reporting.models import Pack
 from services.reporting.periods import council_today
 from services.reporting.sections.pack import compose
 from services.reporting.service import canonical_sha256, render_html
+from services.stack import ROOT
 from tests.conftest import ADMIN, EDITOR, VIEWER, common_settings_override
 from tests.reporting import demo_pack
 
@@ -171,3 +173,18 @@ async def test_diff_and_formats(reporting_api: httpx.AsyncClient) -> None:
     as_json = await reporting_api.get(f"/packs/{second}.json", headers=VIEWER)
     assert as_json.json()["content_sha256"] == canonical_sha256(july)
     assert (await reporting_api.get(f"/packs/{first}.pdf")).status_code == 401
+
+
+def test_the_readme_names_only_pack_paths_the_service_serves() -> None:
+    from services.reporting.main import app
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("Compose the board's assurance pack") : text.index("## The plan")]
+
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]*\}|\b\d+\b", "{}", path.split("?")[0])
+
+    documented = {shape(p) for p in re.findall(r"(?:8104|`)(/packs[^`\s]*)", section)}
+    served = {shape(p) for p in app.openapi()["paths"]}
+    assert {"/packs/{}.pdf", "/packs/{}/review", "/packs/{}/diff"} <= documented
+    assert documented <= served, sorted(documented - served)
