@@ -5,11 +5,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
+from services.common import clock
 from services.common.errors import FieldError
-
-COUNCIL_TIME = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,10 @@ class Period:
         return day is not None and self.first.isoformat() <= day <= self.last.isoformat()
 
 
-def council_today() -> date:
-    from datetime import datetime
-
-    return datetime.now(COUNCIL_TIME).date()
-
-
 def reportable(code: str, *, today: date | None = None) -> Period:
     """A month that has begun: a pack for a month still to come would report nothing real."""
     period = Period.parse(code)
-    today = today or council_today()
+    today = today or clock.today()
     if period.first > today:
         raise FieldError(
             f"{code} has not begun (today is {today.isoformat()}): a pack reports a month "

@@ -21,13 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal, Role, issue_token
 from services.common.db import utcnow
 from services.common.errors import DomainError
 from services.common.settings import CommonSettings
 from services.reporting import service
 from services.reporting.models import ScheduledRun
-from services.reporting.periods import COUNCIL_TIME, Period
+from services.reporting.periods import Period
 from services.reporting.schemas import PackCreate
 from services.reporting.settings import ReportingSettings
 
@@ -38,7 +39,7 @@ SUBJECT = "reporting-scheduler"
 def due_period(cron: str, now: datetime) -> Period:
     """The month whose draft the latest fire time at or before ``now`` is for: the month
     before the fire time (council time)."""
-    fired = croniter(cron, now.astimezone(COUNCIL_TIME)).get_prev(datetime)
+    fired = croniter(cron, now.astimezone(clock.COUNCIL_TIMEZONE)).get_prev(datetime)
     return Period(fired.year, fired.month).previous()
 
 
@@ -93,7 +94,7 @@ async def generate(
         roles=frozenset({Role.editor}),
         token=issue_token(common, subject=SUBJECT, roles=[Role.editor.value]),
     )
-    progress(f"{period}: composing through {common.gateway_url}")
+    progress(f"{period}: composing through {settings.gateway_url}")
     async with AsyncSession(engine, expire_on_commit=False) as session:
         try:
             pack = await service.create(
@@ -101,7 +102,7 @@ async def generate(
                 actor=actor,
                 data=PackCreate(period=period, portfolio_code=settings.schedule_portfolio_code),
                 http=http,
-                settings=common,
+                settings=settings,
                 top_risks=settings.top_risks,
             )
             await session.flush()

@@ -19,7 +19,6 @@ from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
 from services.common.errors import DomainError, NotFound, UpstreamUnavailable
 from services.common.http import bearer
-from services.common.settings import CommonSettings
 from services.reporting import diff, lifecycle, sources
 from services.reporting.models import AuditEntry, Pack
 from services.reporting.periods import Period, reportable
@@ -29,6 +28,7 @@ from services.reporting.render import xlsx as xlsx_render
 from services.reporting.render.links import Links
 from services.reporting.schemas import PackCreate, PackStatus
 from services.reporting.sections.pack import compose
+from services.reporting.settings import ReportingSettings, get_settings
 
 __all__ = ["canonical_sha256", "compose", "period_window", "render_html"]
 
@@ -39,7 +39,7 @@ def period_window(period: str) -> tuple[date, date]:
 
 
 def render_html(content: dict[str, Any], links: Links | None = None) -> str:
-    return html.render(content, links or Links.from_settings(CommonSettings()))
+    return html.render(content, links or Links.from_settings(get_settings()))
 
 
 def canonical_sha256(content: dict[str, Any]) -> str:
@@ -53,7 +53,7 @@ async def create(
     actor: Principal,
     data: PackCreate,
     http: httpx.AsyncClient,
-    settings: CommonSettings,
+    settings: ReportingSettings,
     top_risks: int,
 ) -> Pack:
     """Compose a draft: everything is checked and read before anything is written."""

@@ -4,7 +4,7 @@ from croniter import croniter
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import ServiceSettings
+from services.common.settings import ServiceSettings, peer_url
 
 
 class ReportingSettings(ServiceSettings):
@@ -12,6 +12,12 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     port: int = 8104
+    # The pack is composed from the whole graph; signing it off locks the programmes' period.
+    gateway_url: str = peer_url("CPMO_GATEWAY_URL", "http://127.0.0.1:4000/graphql")
+    programmes_url: str = peer_url("CPMO_PROGRAMMES_URL", "http://127.0.0.1:8101")
+    # Where the pack's links point: every figure links to its record's API resource.
+    risks_url: str = peer_url("CPMO_RISKS_URL", "http://127.0.0.1:8102")
+    kpis_url: str = peer_url("CPMO_KPIS_URL", "http://127.0.0.1:8103")
     # How many risks each programme summary shows, highest residual score first.
     top_risks: int = 3
     # Cron expression, council time, for the monthly draft of the month before, e.g.

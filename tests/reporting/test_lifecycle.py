@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import clock
 from services.reporting.models import Pack
-from services.reporting.periods import council_today
 from services.reporting.sections.pack import compose
 from services.reporting.service import canonical_sha256, render_html
 from services.stack import ROOT
-from tests.conftest import ADMIN, EDITOR, VIEWER, common_settings_override
+from tests.conftest import ADMIN, EDITOR, VIEWER, settings_override
 from tests.reporting import demo_pack
 
 GATEWAY_DOWN = {"gateway_url": "http://127.0.0.1:9/graphql"}
@@ -47,9 +47,9 @@ async def changes(api: httpx.AsyncClient) -> list[dict[str, Any]]:
 async def test_a_month_to_come_is_refused_before_anything_is_read(
     reporting_api: httpx.AsyncClient,
 ) -> None:
-    today = council_today()
+    today = clock.today()
     ahead = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    with common_settings_override(reporting_api, **GATEWAY_DOWN):
+    with settings_override(reporting_api, **GATEWAY_DOWN):
         future = await reporting_api.post(
             "/packs", headers=EDITOR, json={"period": ahead.strftime("%Y-%m")}
         )
@@ -119,7 +119,7 @@ async def test_a_correction_supersedes_a_signed_pack(
     draft = await store(reporting_api, "2024-02")
     signed = await store(reporting_api, "2024-02", status="reviewed")
     assert (await reporting_api.post(f"/packs/{signed}/sign-off", headers=ADMIN)).status_code == 200
-    with common_settings_override(reporting_api, **GATEWAY_DOWN):
+    with settings_override(reporting_api, **GATEWAY_DOWN):
         for supersedes, period, status, field in (
             (draft, "2024-02", 409, "supersedes_id"),
             (signed, "2024-01", 422, "supersedes_id"),
@@ -135,7 +135,7 @@ async def test_a_correction_supersedes_a_signed_pack(
     correction = await store(reporting_api, "2024-02", status="reviewed", supersedes_id=signed)
     fixed = await reporting_api.post(f"/packs/{correction}/sign-off", headers=ADMIN)
     assert fixed.status_code == 200, fixed.text
-    with common_settings_override(reporting_api, **GATEWAY_DOWN):
+    with settings_override(reporting_api, **GATEWAY_DOWN):
         taken = await reporting_api.post(
             "/packs",
             headers=EDITOR,

@@ -76,10 +76,14 @@ async def test_a_run_that_cannot_reach_the_gateway_writes_no_pack(
     reporting_api: httpx.AsyncClient,
 ) -> None:
     app = reporting_api._transport.app  # type: ignore[attr-defined]
-    common = app.state.common_settings.model_copy(
-        update={"gateway_url": "http://127.0.0.1:9/graphql"}
+    common = app.state.common_settings
+    settings = app.state.settings.model_copy(
+        update={
+            "gateway_url": "http://127.0.0.1:9/graphql",
+            "schedule": "0 6 3 * *",
+            "schedule_portfolio_code": "IRP-2024",
+        }
     )
-    settings = ReportingSettings(schedule="0 6 3 * *", schedule_portfolio_code="IRP-2024")
     said: list[str] = []
     for attempt in range(2):
         with pytest.raises(UpstreamUnavailable) as failed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.settings import CommonSettings
+from services.reporting.settings import ReportingSettings
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class Links:
     kpis: str
 
     @classmethod
-    def from_settings(cls, settings: CommonSettings) -> Links:
+    def from_settings(cls, settings: ReportingSettings) -> Links:
         return cls(settings.programmes_url, settings.risks_url, settings.kpis_url)
 
     def programme(self, id: str) -> str:
