@@ -5,12 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from graphql import build_schema, parse, validate
+
 from services.reporting.diff import diff
 from services.reporting.periods import Period
 from services.reporting.sections.common import dca_change
 from services.reporting.sections.pack import compose
 from services.reporting.sections.programmes import milestones
 from services.reporting.service import canonical_sha256
+from services.reporting.sources import PACK_QUERY
+from services.stack import GATEWAY_DIR
 from tests.reporting import demo_pack
 
 
@@ -177,3 +181,10 @@ def test_diff_names_dca_moves_and_new_risks() -> None:
     assert [r["risk_id"] for r in changed["new_risks"]] == ["999"]
     assert changed["programmes_added"] == changed["programmes_removed"] == []
     assert diff(before, before)["dca_moves"] == []
+
+
+def test_the_pack_query_is_valid_against_the_supergraph() -> None:
+    """The one query a pack sends stays valid as the subgraphs change (e.g. list shapes)."""
+    schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    errors = validate(schema, parse(PACK_QUERY))
+    assert not errors, [e.message for e in errors]
