@@ -10,7 +10,7 @@ from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_api import make_portfolio, make_programme
 
 # From the council's April 2015 highlight report (Action Plan 1, Roles & Responsibilities).
-APRIL_2015 = {
+APRIL_2015: dict[str, Any] = {
     "period": "2015-04",
     "dca": "Amber/Green",
     "dca_reason": "Head of OD appointed; member development waits for the election",

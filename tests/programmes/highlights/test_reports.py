@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 
@@ -94,7 +95,7 @@ async def test_rejected_submissions_name_the_field_and_write_nothing(
 ) -> None:
     (programme,) = await programmes(programmes_api)
     before = len(await changes(programmes_api))
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"dca": "Purple"}, "dca"),
         ({"dca": "Amber/Amber"}, "dca"),
         ({"confidence": "Very"}, "confidence"),
@@ -374,7 +375,7 @@ async def test_reports_across_programmes(programmes_api: httpx.AsyncClient) -> N
         json={"confidence": "Low"},
     )
 
-    async def search(**params: object) -> dict:
+    async def search(**params: Any) -> dict:
         response = await programmes_api.get("/highlight-reports", headers=VIEWER, params=params)
         assert response.status_code == 200, response.text
         return response.json()

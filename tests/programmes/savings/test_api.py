@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -229,7 +230,7 @@ async def test_list_filters_sorts_and_pages(programmes_api: httpx.AsyncClient) -
         forecast="10.00",
     )
 
-    async def codes(**params: object) -> list[str]:
+    async def codes(**params: Any) -> list[str]:
         response = await programmes_api.get("/savings", headers=VIEWER, params=params)
         assert response.status_code == 200, response.text
         return [i["code"] for i in response.json()["items"]]
@@ -343,13 +344,13 @@ async def _totals_setup(api: httpx.AsyncClient) -> dict:
     return setup
 
 
-async def totals(api: httpx.AsyncClient, **params: object) -> dict:
+async def totals(api: httpx.AsyncClient, **params: Any) -> dict:
     response = await api.get("/savings/totals", headers=VIEWER, params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-GRAND = {
+GRAND: dict[str, Any] = {
     "target": "149800000.00",
     "forecast": "150000000.26",
     "delivered": "12345678.91",
