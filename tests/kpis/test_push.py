@@ -7,7 +7,8 @@ import asyncio
 import httpx
 
 from tests.conftest import ADMIN, EDITOR, VIEWER, auth
-from tests.kpis.helpers import changes, make_kpi, measurements, push
+from tests.kpis.helpers import make_kpi, measurements, push
+from tests.support import changes
 
 FINANCE = auth("machine", "finance-system", kpis=["KPI-01"])
 

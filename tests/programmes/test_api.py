@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.support import changes
 
 
 async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024") -> dict:
@@ -44,10 +45,6 @@ async def make_programme(
     response = await api.post("/programmes", headers=EDITOR, json=body)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def changes(api: httpx.AsyncClient) -> list[dict]:
-    return (await api.get("/changes", headers=VIEWER)).json()["changes"]
 
 
 async def test_create_read_and_audit(programmes_api: httpx.AsyncClient) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy import event
 from services.risks.graphql import schema
 from services.risks.main import app
 from tests.conftest import EDITOR, VIEWER, free_port, live_programme
-from tests.risks.factories import changes, make_risk, total
+from tests.risks.factories import make_risk, total
+from tests.support import changes
 
 
 async def gql(

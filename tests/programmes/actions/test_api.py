@@ -12,13 +12,13 @@ from tests.programmes.milestones.graphql_harness import run, status_of
 from tests.programmes.milestones.helpers import (
     action,
     add_action,
-    changes,
     first_error,
     if_match,
     make_portfolio,
     make_programme,
     milestone,
 )
+from tests.support import changes
 
 
 async def test_create_parses_the_timescale_and_keeps_its_text(

@@ -10,11 +10,11 @@ import httpx
 from tests.conftest import ADMIN, EDITOR, VIEWER
 from tests.programmes.governance.helpers import (
     chain,
-    changes,
     make_board,
     programme,
     raise_escalation,
 )
+from tests.support import changes
 
 
 async def test_escalation_climbs_to_tib_then_irb_then_409(

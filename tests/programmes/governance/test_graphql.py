@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import event
 
-from tests.programmes.governance.helpers import changes, programme
+from tests.programmes.governance.helpers import programme
 from tests.programmes.savings.helpers import gql
+from tests.support import changes
 
 BOARD = """mutation($input: BoardCreateInput!) { createBoard(input: $input) { id code kind } }"""
 

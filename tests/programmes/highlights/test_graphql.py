@@ -22,7 +22,8 @@ from services.programmes.highlights.graphql import (
 )
 from services.programmes.plan.graphql import PlanQuery, Programme
 from tests.conftest import ADMIN, EDITOR, VIEWER
-from tests.programmes.highlights.helpers import APRIL_2015, changes, programmes, submitted
+from tests.programmes.highlights.helpers import APRIL_2015, programmes, submitted
+from tests.support import changes
 
 REPORT_FIELDS = """id programmeId period revision current superseded supersedesId supersededById
   locked dca dcaRag dcaReason highlights confidence decisionsNeeded revisionReason author

@@ -11,12 +11,12 @@ import httpx
 from tests.conftest import ADMIN, EDITOR, VIEWER
 from tests.programmes.highlights.helpers import (
     APRIL_2015,
-    changes,
     errors_field,
     programmes,
     submit,
     submitted,
 )
+from tests.support import changes
 
 
 async def test_submit_keeps_every_part_of_the_report(programmes_api: httpx.AsyncClient) -> None:

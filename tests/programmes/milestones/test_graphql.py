@@ -12,7 +12,8 @@ from services.common.auth import Role
 from services.programmes.milestones import service
 from tests.conftest import VIEWER
 from tests.programmes.milestones.graphql_harness import run, status_of
-from tests.programmes.milestones.helpers import changes, make_programme, make_workstream, milestone
+from tests.programmes.milestones.helpers import make_programme, make_workstream, milestone
+from tests.support import changes
 
 FIELDS = """id programmeId workstreamId title startText endText startDate endDate startPrecision
 endPrecision forecastDate actualDate status percentComplete owner version dueDate slippageDays

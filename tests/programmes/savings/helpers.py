@@ -20,7 +20,7 @@ from services.programmes.savings.graphql import (
     SavingsInitiative,
     savings_for,
 )
-from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.conftest import ADMIN, EDITOR
 from tests.programmes.test_api import make_portfolio, make_programme
 
 
@@ -76,10 +76,6 @@ async def make_initiative(
     )
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def changes(api: httpx.AsyncClient) -> list[dict]:
-    return (await api.get("/changes", headers=VIEWER, params={"limit": 1000})).json()["changes"]
 
 
 # GraphQL: the service's own root types merged with ours, as the lead will wire them -----------

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from tests.conftest import EDITOR, VIEWER
-from tests.programmes.savings.helpers import changes, initiative, make_initiative, plan
+from tests.programmes.savings.helpers import initiative, make_initiative, plan
+from tests.support import changes
 
 
 async def test_create_read_and_audit(programmes_api: httpx.AsyncClient) -> None:

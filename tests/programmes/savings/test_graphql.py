@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import event
 
-from tests.programmes.savings.helpers import changes, gql, make_initiative, plan
+from tests.programmes.savings.helpers import gql, make_initiative, plan
+from tests.support import changes
 
 CREATE = """mutation($input: SavingsInitiativeCreateInput!) {
   createSavingsInitiative(input: $input) {

@@ -1,0 +1,37 @@
+"""Run a GraphQL operation through a service's real ``/graphql`` endpoint: its whole schema (the
+real ``Programme`` type, not a stand-in), its authentication and its error mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.conftest import VIEWER
+
+
+async def gql(
+    api: httpx.AsyncClient, query: str, headers: dict[str, str] = VIEWER, **variables: Any
+) -> dict[str, Any]:
+    """The response body (``data`` and perhaps ``errors``); GraphQL answers errors with 200."""
+    response = await api.post(
+        "/graphql", headers=headers, json={"query": query, "variables": variables}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def problems(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each error's message with its extensions (status, field ...), in the order given."""
+    return [
+        {"message": error["message"], **error.get("extensions", {})}
+        for error in body.get("errors") or []
+    ]
+
+
+def status_of(body: dict[str, Any]) -> int:
+    """The HTTP status the first error carries (the service's error hierarchy sets it)."""
+    found = problems(body)
+    assert found, body
+    return int(found[0]["status"])
