@@ -53,9 +53,7 @@ async def test_sign_off_locks_the_period(
     second = await reporting_api.post(f"/packs/{twin}/sign-off", headers=ADMIN)
     assert second.status_code == 409
     feed = await changes(reporting_api)
-    assert [(c["action"], c["after"]["signed_off_by"]) for c in feed] == [
-        ("update", "test-admin")
-    ]
+    assert [(c["action"], c["after"]["signed_off_by"]) for c in feed] == [("update", "test-admin")]
 
 
 async def test_incomplete_or_unreachable_writes_nothing(

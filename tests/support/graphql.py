@@ -35,3 +35,22 @@ def status_of(body: dict[str, Any]) -> int:
     found = problems(body)
     assert found, body
     return int(found[0]["status"])
+
+
+def data_and_problems(body: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+    """``data`` and ``problems(body)``, for tests that look at both."""
+    return body.get("data"), problems(body)
+
+
+def entities(type_name: str, selection: str) -> str:
+    """A query for many entities at once, as the gateway asks a subgraph for them: pass the
+    representations as ``refs`` (see ``refs``). It reaches the real federated type, so per-row
+    fields are checked with the DataLoaders the gateway will use."""
+    return (
+        "query($refs: [_Any!]!) { _entities(representations: $refs) "
+        f"{{ ... on {type_name} {selection} }} }}"
+    )
+
+
+def refs(type_name: str, ids: list[Any]) -> list[dict[str, str]]:
+    return [{"__typename": type_name, "id": str(i)} for i in ids]
