@@ -3,10 +3,13 @@ real ``Programme`` type, not a stand-in), its authentication and its error mappi
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
+from graphql import GraphQLSchema, build_schema, parse, validate
 
+from services.stack import GATEWAY_DIR
 from tests.conftest import VIEWER
 
 
@@ -54,3 +57,15 @@ def entities(type_name: str, selection: str) -> str:
 
 def refs(type_name: str, ids: list[Any]) -> list[dict[str, str]]:
     return [{"__typename": type_name, "id": str(i)} for i in ids]
+
+
+@functools.cache
+def supergraph() -> GraphQLSchema:
+    """The composed graph the gateway serves (``gateway/supergraph.graphql``, kept current by
+    ``./cpmo sdl`` and a test), to validate the queries the project itself sends through it."""
+    return build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+
+
+def invalid_against_supergraph(query: str) -> list[str]:
+    """Why ``query`` would be refused by the gateway's schema: nothing when it is valid."""
+    return [error.message for error in validate(supergraph(), parse(query))]
