@@ -12,6 +12,7 @@ import pytest
 
 from services.common.auth import decode_token
 from services.common.settings import DEVELOPMENT_SECRET, CommonSettings
+from services.kpis.permissions import kpi_codes
 from services.stack import ROOT, taken_ports
 from tests.conftest import free_port
 
@@ -38,7 +39,7 @@ def test_token_prints_a_token_the_services_accept() -> None:
     result = run("token", "--role", "machine", "--kpis", "KPI-01,KPI-02", "--subject", "ledger")
     assert result.returncode == 0, result.stderr
     principal = decode_token(result.stdout.strip(), CommonSettings())
-    assert principal.subject == "ledger" and principal.kpi_codes == {"KPI-01", "KPI-02"}
+    assert principal.subject == "ledger" and kpi_codes(principal) == {"KPI-01", "KPI-02"}
 
 
 def cpmo(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from services.reporting.service import (
     period_window,
     render_html,
 )
-from tests.conftest import EDITOR, VIEWER, common_settings_override
+from tests.conftest import EDITOR, VIEWER, settings_override
 from tests.support import changes
 from tests.support.graphql import invalid_against_supergraph
 
@@ -132,7 +132,7 @@ def test_period_window() -> None:
 
 
 async def test_gateway_down_is_503_and_writes_nothing(reporting_api: httpx.AsyncClient) -> None:
-    with common_settings_override(reporting_api, gateway_url="http://127.0.0.1:9/graphql"):
+    with settings_override(reporting_api, gateway_url="http://127.0.0.1:9/graphql"):
         response = await reporting_api.post("/packs", headers=EDITOR, json={"period": "2024-07"})
     assert response.status_code == 503
     assert response.json()["errors"][0]["field"] == "gateway"
