@@ -9,14 +9,21 @@ from typing import Any
 
 import httpx
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @contextmanager
-def statements(api: httpx.AsyncClient, table: str | None = None) -> Iterator[list[str]]:
-    """The SELECTs the app behind ``api`` runs in the block, those reading ``table`` if given.
+def statements(
+    source: httpx.AsyncClient | AsyncEngine, table: str | None = None
+) -> Iterator[list[str]]:
+    """The SELECTs run in the block by the app behind a test client (or by an engine), those
+    reading ``table`` if given.
 
     ``FROM table`` is matched as a whole word, so ``risk`` does not count ``risk_score``."""
-    engine = api._transport.app.state.engine.sync_engine  # type: ignore[attr-defined]
+    if isinstance(source, AsyncEngine):
+        engine = source.sync_engine
+    else:
+        engine = source._transport.app.state.engine.sync_engine  # type: ignore[attr-defined]
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
