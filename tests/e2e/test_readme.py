@@ -4,6 +4,7 @@ alone); then a second `./cpmo up`, which must refuse the taken ports without tou
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ import pytest
 
 from services.stack import DEFAULT_PORTS, ROOT
 from tests.conftest import free_port
+from tests.support.graphql import invalid_against_supergraph
 
 pytestmark = pytest.mark.e2e
 
@@ -140,3 +142,13 @@ def test_a_second_up_refuses_the_taken_ports_and_leaves_the_first_alone(
         assert f"port {port} ({name}) is already in use" in result.stderr
         assert f"set {name.upper()}_PORT to another port" in result.stderr
     assert "Loading demo data" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_the_graphql_examples_are_valid_against_the_supergraph() -> None:
+    """Quick, before any process starts: each query the README sends the gateway is valid."""
+    queries = [json.loads(body)["query"] for body in re.findall(r"-d '(\{\"query\".*?)'", README)]
+    assert queries, "no GraphQL example found in the README"
+    for query in queries:
+        assert invalid_against_supergraph(query) == [], query
+    # The check has teeth: the README's first example once selected `sao` without a selection.
+    assert invalid_against_supergraph(queries[0].replace("sao { name }", "sao"))
