@@ -2,7 +2,8 @@
 
 Two requests sent with ``asyncio.gather`` may still run one after the other (the first finishing
 before the second starts), and then a test of the concurrent path passes without exercising it.
-``rendezvous`` wraps ``AsyncSession.exec`` so that the first statement each request runs that
+``rendezvous`` wraps ``AsyncSession.exec`` and ``AsyncSession.get`` (seen as
+``SELECT ... FROM <table> WHERE id = ...``) so that the first read each request runs that
 matches ``reads`` (for example its read of the rows it is about to change) returns only once
 every party has run it too: all have read, none has written, so each write meets the others'.
 If the parties never meet, the waiting request fails and the test says they did not race."""
@@ -44,9 +45,10 @@ def rendezvous(
     meeting = Rendezvous(parties)
     original = AsyncSession.exec
 
-    async def exec_then_wait(self: AsyncSession, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        result = await original(self, statement, *args, **kwargs)
-        if meeting.arrived < parties and reads(str(statement)):
+    original_get = AsyncSession.get
+
+    async def wait(sql: str) -> None:
+        if meeting.arrived < parties and reads(sql):
             meeting.arrived += 1
             try:
                 await asyncio.wait_for(meeting.barrier.wait(), timeout)
@@ -55,8 +57,18 @@ def rendezvous(
                     f"only {meeting.arrived} of {parties} requests reached the read: they did "
                     "not run concurrently"
                 ) from None
+
+    async def exec_then_wait(self: AsyncSession, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        result = await original(self, statement, *args, **kwargs)
+        await wait(str(statement))
+        return result
+
+    async def get_then_wait(self: AsyncSession, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        result = await original_get(self, entity, ident, **kwargs)
+        await wait(f"SELECT ... FROM {entity.__tablename__} WHERE id = {ident!r}")
         return result
 
     monkeypatch.setattr(AsyncSession, "exec", exec_then_wait)
+    monkeypatch.setattr(AsyncSession, "get", get_then_wait)
     yield meeting
     assert meeting.met, f"{meeting.arrived} of {parties} requests met: they did not race"
