@@ -7,14 +7,16 @@ import asyncio
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.conftest import ADMIN, EDITOR, RAG_SCALE, VIEWER
 from tests.support import changes
 from tests.support.race import rendezvous
 
 
 async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024") -> dict:
     response = await api.post(
-        "/portfolios", headers=ADMIN, json={"code": code, "name": "Improvement and Recovery Plan"}
+        "/portfolios",
+        headers=ADMIN,
+        json={"code": code, "name": "Improvement and Recovery Plan", "rag_scale": RAG_SCALE},
     )
     assert response.status_code == 201, response.text
     return response.json()
