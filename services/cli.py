@@ -1,10 +1,7 @@
 """``cpmo``: run the whole system, load demo data, mint tokens, keep the supergraph current.
 
-cpmo up            migrate, start all five components on SQLite, load demo data; Ctrl-C stops
-cpmo seed          load the demo plan into running services (idempotent)
-cpmo token         print a bearer token (development secret or CPMO_JWT_SECRET)
-cpmo sdl           write gateway/subgraphs/*.graphql from the services' schemas
-cpmo pack PERIOD   compose a month's assurance pack; write its HTML, PDF and workbook
+Run it as ./cpmo, which installs what is missing first. ./cpmo <command> --help describes one
+command and starts nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +23,15 @@ from services.common.auth import Role, issue_token
 from services.common.settings import CommonSettings
 from services.kpis import permissions
 from services.reporting import cli as reporting_cli
-from services.stack import DEFAULT_PORTS, GATEWAY_DIR, SERVICES, Stack, components
+from services.stack import (
+    DEFAULT_PORTS,
+    GATEWAY_DIR,
+    SERVICES,
+    Stack,
+    components,
+    port_setting,
+    taken_ports,
+)
 
 
 def _ports() -> dict[str, int]:
@@ -35,6 +40,18 @@ def _ports() -> dict[str, int]:
         ports[name] = int(os.environ.get(f"{name.upper()}_PORT", ports[name]))
     ports["gateway"] = int(os.environ.get("GATEWAY_PORT", ports["gateway"]))
     return ports
+
+
+def refuse_taken_ports(ports: dict[str, int]) -> bool:
+    """Say which ports are taken and how to move each; True when ``up`` must not start."""
+    taken = taken_ports(ports)
+    for name, port in taken.items():
+        print(
+            f"cpmo up: port {port} ({name}) is already in use, perhaps by another CPMO stack;"
+            f" stop it, or set {port_setting(name)} to another port",
+            file=sys.stderr,
+        )
+    return bool(taken)
 
 
 def subgraph_sdl(service: str) -> str:
@@ -116,6 +133,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
 def cmd_up(_: argparse.Namespace) -> int:
     settings = CommonSettings()  # refuses a default secret outside development mode
     ports = _ports()
+    # Before anything starts: another stack would answer our readiness probes and get re-seeded.
+    if refuse_taken_ports(ports):
+        return 2
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(
@@ -152,14 +172,34 @@ def cmd_up(_: argparse.Namespace) -> int:
         stack.stop()
 
 
+def cmd_test(_: argparse.Namespace) -> int:
+    print("cpmo: run the tests with ./cpmo test (it installs and runs the gates first)")
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="cpmo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="run everything with demo data until Ctrl-C").set_defaults(
-        func=cmd_up
+    up = sub.add_parser(
+        "up",
+        help="install, migrate, run all five components on SQLite with demo data until Ctrl-C",
+        description="Migrate, start the four services and the gateway on SQLite under"
+        " CPMO_DATA_DIR, load the demo plan, print a development admin token; Ctrl-C stops"
+        " everything. Refuses to start when a port it needs is taken (ports move with"
+        " PROGRAMMES_PORT, RISKS_PORT, KPIS_PORT, REPORTING_PORT, GATEWAY_PORT).",
     )
+    up.set_defaults(func=cmd_up)
+    test = sub.add_parser(
+        "test",
+        help="quality gates (ruff check, ruff format --check, mypy), then pytest",
+        description="./cpmo test [pytest arguments]: run ruff check, ruff format --check and mypy"
+        " over services and tests, stopping at the first gate with a finding (it prints the"
+        " command that reproduces it), then pytest on PostgreSQL (CPMO_TEST_PG; a local server"
+        " is started if it is down). Example: ./cpmo test tests/risks -q -x",
+    )
+    test.set_defaults(func=cmd_test)
     sub.add_parser("seed", help="load the demo plan into running services").set_defaults(
         func=cmd_seed
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,28 @@ DEFAULT_PORTS = {
     "reporting": 8104,
     "gateway": 4000,
 }
+
+
+def port_setting(name: str) -> str:
+    """The variable that moves ``name``'s port (``PROGRAMMES_PORT``, ``GATEWAY_PORT``)."""
+    return f"{name.upper()}_PORT"
+
+
+def taken_ports(ports: dict[str, int], host: str = "127.0.0.1") -> dict[str, int]:
+    """The components whose port something else already listens on.
+
+    Checked by binding, as the component would: a readiness probe cannot tell our process from
+    another stack's answering on the same port."""
+    taken = {}
+    for name, port in ports.items():
+        with socket.socket() as probe:
+            # As uvicorn and Node do, so a port left in TIME_WAIT by a stopped stack counts as free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                taken[name] = port
+    return taken
 
 
 @dataclass

@@ -52,9 +52,7 @@ def test_rejects_expired_wrong_secret_and_unsigned() -> None:
     other = settings(jwt_secret="another-secret-that-is-long-enough-987654321")
     with pytest.raises(Unauthorized):
         decode_token(issue_token(other, subject="x", roles=["admin"]), s)
-    unsigned = jwt.encode(
-        {"sub": "x", "roles": ["admin"], "exp": 9999999999}, None, algorithm="none"
-    )
+    unsigned = jwt.encode({"sub": "x", "roles": ["admin"], "exp": 9999999999}, "", algorithm="none")
     with pytest.raises(Unauthorized):
         decode_token(unsigned, s)
 

@@ -52,12 +52,6 @@ async def push(
     )
 
 
-async def changes(api: httpx.AsyncClient) -> list[dict[str, Any]]:
-    response = await api.get("/changes", headers=VIEWER)
-    assert response.status_code == 200, response.text
-    return response.json()["changes"]
-
-
 async def measurements(api: httpx.AsyncClient, code: str) -> list[dict[str, Any]]:
     response = await api.get(f"/kpis/{code}/measurements", headers=VIEWER)
     assert response.status_code == 200, response.text

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import ADMIN, EDITOR, VIEWER, auth
-from tests.kpis.helpers import changes, kpi_body, make_kpi, push
+from tests.kpis.helpers import kpi_body, make_kpi, push
+from tests.support import changes
 
 
 async def test_create_read_list_and_audit(kpis_api: httpx.AsyncClient) -> None:

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from services.kpis.graphql import schema
-from tests.conftest import VIEWER
 from tests.kpis.helpers import make_kpi, push
-
-
-async def gql(
-    api: httpx.AsyncClient,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    headers: dict[str, str] = VIEWER,
-) -> dict[str, Any]:
-    response = await api.post(
-        "/graphql", headers=headers, json={"query": query, "variables": variables or {}}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.support.graphql import gql
 
 
 def test_sdl_declares_the_programme_extension() -> None:
@@ -57,7 +42,7 @@ async def test_programme_kpis_through_entities(kpis_api: httpx.AsyncClient) -> N
         {"__typename": "Programme", "id": "4", "portfolioCode": "IRP-2015", "aimCode": "AIM-1"},
         {"__typename": "Programme", "id": "5", "portfolioCode": "IRP-2099", "aimCode": "AIM-1"},
     ]
-    body = await gql(kpis_api, query, {"reps": reps})
+    body = await gql(kpis_api, query, reps=reps)
     assert "errors" not in body, body
     entities = body["data"]["_entities"]
     assert entities[0] == {
@@ -88,7 +73,7 @@ async def test_programme_kpis_through_entities(kpis_api: httpx.AsyncClient) -> N
     assert entities[4]["kpis"] == []
 
     # Without the required fields the subgraph cannot tell: null, not a guess.
-    unknown = await gql(kpis_api, query, {"reps": [{"__typename": "Programme", "id": "9"}]})
+    unknown = await gql(kpis_api, query, reps=[{"__typename": "Programme", "id": "9"}])
     assert unknown["data"]["_entities"][0]["kpis"] is None
 
 
@@ -112,7 +97,7 @@ async def test_kpi_queries_latest_and_measurements(kpis_api: httpx.AsyncClient) 
       kpis(portfolioCode: "IRP-2024", aimCode: "AIM-2") { code latest { value colour direction } }
       missing: kpi(code: "KPI-99") { code }
     }"""
-    data = (await gql(kpis_api, query, {"code": "KPI-01"}))["data"]
+    data = (await gql(kpis_api, query, code="KPI-01"))["data"]
     got = data["kpi"]
     assert (got["code"], got["frequency"], got["target"], got["aimCode"]) == (
         "KPI-01",
@@ -154,7 +139,7 @@ async def test_kpi_queries_latest_and_measurements(kpis_api: httpx.AsyncClient) 
     entities = await gql(
         kpis_api,
         "query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Kpi { code } } }",
-        {"reps": [{"__typename": "Kpi", "id": str(kpi["id"])}]},
+        reps=[{"__typename": "Kpi", "id": str(kpi["id"])}],
     )
     assert entities["data"]["_entities"] == [{"code": "KPI-01"}]
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from tests.conftest import ADMIN, EDITOR, VIEWER, auth
-from tests.kpis.helpers import changes, make_kpi, measurements, push
+from tests.kpis.helpers import make_kpi, measurements, push
+from tests.support import changes
+from tests.support.race import rendezvous
 
 FINANCE = auth("machine", "finance-system", kpis=["KPI-01"])
 
@@ -195,11 +198,20 @@ async def test_period_format_follows_the_frequency(kpis_api: httpx.AsyncClient) 
     assert len(await measurements(kpis_api, "KPI-01")) == 1
 
 
-async def test_concurrent_identical_pushes_land_once(kpis_api: httpx.AsyncClient) -> None:
+def push_read(sql: str) -> bool:
+    """The push's one read (its key's earlier push and the period's current revision)."""
+    return "FROM measurement" in sql and "idempotency_key" in sql
+
+
+async def test_concurrent_identical_pushes_land_once(
+    kpis_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_kpi(kpis_api)
-    responses = await asyncio.gather(
-        *(push(kpis_api, "KPI-01", "2024-07", 91.5, key="same-key") for _ in range(2))
-    )
+    # Both read before either writes: the loser's insert fails and its retry finds the winner's.
+    with rendezvous(monkeypatch, push_read):
+        responses = await asyncio.gather(
+            *(push(kpis_api, "KPI-01", "2024-07", 91.5, key="same-key") for _ in range(2))
+        )
     assert sorted(r.status_code for r in responses) == [200, 201]
     assert responses[0].json() == responses[1].json()
     replayed = next(r for r in responses if r.status_code == 200)
@@ -208,15 +220,20 @@ async def test_concurrent_identical_pushes_land_once(kpis_api: httpx.AsyncClient
     assert [c["entity"] for c in await changes(kpis_api)].count("measurement") == 1
 
 
-async def test_concurrent_pushes_with_different_keys(kpis_api: httpx.AsyncClient) -> None:
+async def test_concurrent_pushes_with_different_keys(
+    kpis_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_kpi(kpis_api)
-    # The same value under two keys: one record, the other push answers it.
-    same = await asyncio.gather(*(push(kpis_api, "KPI-01", "2024-07", 91.5) for _ in range(3)))
+    # The same value under three keys, all read before any writes: one record, the others
+    # (whose inserts lose the race for revision 1) retry and answer it.
+    with rendezvous(monkeypatch, push_read, parties=3):
+        same = await asyncio.gather(*(push(kpis_api, "KPI-01", "2024-07", 91.5) for _ in range(3)))
     assert sorted(r.status_code for r in same) == [200, 200, 201]
     assert len({r.json()["id"] for r in same}) == 1
     # Different values at once: each lands as its own revision, none lost, none doubled.
     values = [70.0, 71.0, 72.0]
-    racing = await asyncio.gather(*(push(kpis_api, "KPI-01", "2024-08", v) for v in values))
+    with rendezvous(monkeypatch, push_read, parties=3):
+        racing = await asyncio.gather(*(push(kpis_api, "KPI-01", "2024-08", v) for v in values))
     assert [r.status_code for r in racing] == [201, 201, 201]
     listed = await measurements(kpis_api, "KPI-01")
     august = [m for m in listed if m["period"] == "2024-08"]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 
 from tests.conftest import ADMIN, EDITOR, RAG_SCALE, VIEWER
+from tests.support import changes
+from tests.support.race import rendezvous
 
 
 async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024") -> dict:
@@ -46,10 +51,6 @@ async def make_programme(
     response = await api.post("/programmes", headers=EDITOR, json=body)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def changes(api: httpx.AsyncClient) -> list[dict]:
-    return (await api.get("/changes", headers=VIEWER)).json()["changes"]
 
 
 async def test_create_read_and_audit(programmes_api: httpx.AsyncClient) -> None:
@@ -156,6 +157,31 @@ async def test_optimistic_concurrency(programmes_api: httpx.AsyncClient) -> None
     feed = await changes(programmes_api)
     assert feed[-1]["action"] == "update"
     assert feed[-1]["before"]["rdl_id"] is None and feed[-1]["after"]["rdl_id"] == a_lead
+
+
+async def test_racing_writers_from_one_version_one_wins(
+    programmes_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both have read version 1 (and checked the people they name) before either writes: the
+    version check in the UPDATE itself lets one win; the other gets 412, and nothing is lost."""
+    portfolio = await make_portfolio(programmes_api)
+    programme = await make_programme(programmes_api, portfolio["id"])
+    url = f"/programmes/{programme['id']}"
+    leads = [(await make_person(programmes_api, name))["id"] for name in ("A. Lead", "B. Lead")]
+
+    async def name_rdl(person_id: int) -> httpx.Response:
+        return await programmes_api.patch(
+            url, headers={**EDITOR, "If-Match": '"1"'}, json={"rdl_id": person_id}
+        )
+
+    with rendezvous(monkeypatch, lambda sql: "FROM person" in sql):
+        racing = await asyncio.gather(*(name_rdl(p) for p in leads))
+    assert sorted(r.status_code for r in racing) == [200, 412], [r.text for r in racing]
+    winner = next(r for r in racing if r.status_code == 200).json()
+    now = (await programmes_api.get(url, headers=VIEWER)).json()
+    assert now["version"] == 2 and now["rdl"]["id"] == winner["rdl"]["id"]
+    updates = [c for c in await changes(programmes_api) if c["action"] == "update"]
+    assert len(updates) == 1
 
 
 async def test_key_activities_keep_text_and_parse_dates(programmes_api: httpx.AsyncClient) -> None:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import httpx
 
-from services.reporting.service import canonical_sha256, compose, period_window, render_html
+from services.reporting.service import (
+    PACK_QUERY,
+    canonical_sha256,
+    compose,
+    period_window,
+    render_html,
+)
 from tests.conftest import EDITOR, VIEWER, settings_override
+from tests.support import changes
+from tests.support.graphql import invalid_against_supergraph
 
 DATA = {
     "programmes": [
@@ -129,7 +137,7 @@ async def test_gateway_down_is_503_and_writes_nothing(reporting_api: httpx.Async
     assert response.status_code == 503
     assert response.json()["errors"][0]["field"] == "gateway"
     assert (await reporting_api.get("/packs", headers=VIEWER)).json() == []
-    assert (await reporting_api.get("/changes", headers=VIEWER)).json()["changes"] == []
+    assert await changes(reporting_api) == []
 
 
 async def test_pack_input_is_checked(reporting_api: httpx.AsyncClient) -> None:
@@ -139,3 +147,11 @@ async def test_pack_input_is_checked(reporting_api: httpx.AsyncClient) -> None:
     assert viewer.status_code == 403
     missing = await reporting_api.get("/packs/999", headers=VIEWER)
     assert missing.status_code == 404
+
+
+def test_the_pack_query_is_valid_against_the_supergraph() -> None:
+    """The pack asks the gateway one query: a field renamed in a subgraph must fail here, not
+    on the night the board's pack is composed."""
+    assert invalid_against_supergraph(PACK_QUERY) == []
+    # And the check has teeth: a field the graph does not have is refused.
+    assert invalid_against_supergraph(PACK_QUERY.replace("leadMember", "leadMembr", 1))

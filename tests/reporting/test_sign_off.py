@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.reporting.models import Pack
 from services.reporting.service import canonical_sha256
 from tests.conftest import ADMIN, EDITOR, VIEWER, settings_override
+from tests.support import changes
 
 
 async def stored_pack(
@@ -54,10 +55,8 @@ async def test_sign_off_locks_the_period(
     twin = await stored_pack(reporting_api, "2024-05")
     second = await reporting_api.post(f"/packs/{twin}/sign-off", headers=ADMIN)
     assert second.status_code == 409 and "supersedes_id" in second.json()["detail"]
-    changes = (await reporting_api.get("/changes", headers=VIEWER)).json()["changes"]
-    assert [(c["action"], c["after"]["signed_off_by"]) for c in changes] == [
-        ("update", "test-admin")
-    ]
+    feed = await changes(reporting_api)
+    assert [(c["action"], c["after"]["signed_off_by"]) for c in feed] == [("update", "test-admin")]
     assert (await reporting_api.get(f"/packs/{pack_id}", headers=VIEWER)).json()[
         "status"
     ] == "signed_off"
@@ -75,4 +74,4 @@ async def test_incomplete_or_unreachable_writes_nothing(
     assert down.status_code == 503
     got = (await reporting_api.get(f"/packs/{pack_id}", headers=VIEWER)).json()
     assert got["signed_off_at"] is None
-    assert (await reporting_api.get("/changes", headers=VIEWER)).json()["changes"] == []
+    assert await changes(reporting_api) == []

@@ -31,11 +31,5 @@ async def make_risk(api: httpx.AsyncClient, code: str = "IRP-R01", **fields: Any
     return response.json()
 
 
-async def changes(api: httpx.AsyncClient) -> list[dict[str, Any]]:
-    response = await api.get("/changes", headers=VIEWER)
-    assert response.status_code == 200, response.text
-    return response.json()["changes"]
-
-
 async def total(api: httpx.AsyncClient) -> int:
     return (await api.get("/risks", headers=VIEWER)).json()["total"]

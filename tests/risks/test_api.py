@@ -13,7 +13,8 @@ import pytest
 
 from services.risks.main import app
 from tests.conftest import ADMIN, EDITOR, VIEWER, auth, free_port, live_programme
-from tests.risks.factories import changes, make_risk, risk_body, total
+from tests.risks.factories import make_risk, risk_body, total
+from tests.support import changes
 
 
 async def test_create_read_and_audit(risks_api: httpx.AsyncClient, live_programmes: str) -> None:

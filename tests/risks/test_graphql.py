@@ -3,44 +3,17 @@ Risk.programme stub, and mutations with the REST rules and errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
 from services.risks.graphql import schema
 from services.risks.main import app
 from tests.conftest import EDITOR, VIEWER, free_port, live_programme
-from tests.risks.factories import changes, make_risk, total
-
-
-async def gql(
-    api: httpx.AsyncClient, query: str, headers: dict[str, str] = VIEWER, **variables: Any
-) -> dict[str, Any]:
-    response = await api.post(
-        "/graphql", headers=headers, json={"query": query, "variables": variables}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-@contextmanager
-def risk_selects() -> Iterator[list[str]]:
-    """The SELECTs on the risk table the app runs while the block is open."""
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM risk" in statement:
-            seen.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.risks.factories import make_risk, total
+from tests.support import changes
+from tests.support.graphql import gql
+from tests.support.statements import statements
 
 
 def test_sdl_is_a_federation_2_subgraph() -> None:
@@ -83,7 +56,7 @@ async def test_programme_risks_through_entities_in_one_query(
       }
     }"""
     reps = [{"__typename": "Programme", "id": str(i)} for i in ids]
-    with risk_selects() as selects:
+    with statements(risks_api, "risk") as selects:
         body = await gql(risks_api, query, reps=reps)
     assert "errors" not in body, body
     assert len(selects) == 1, selects  # three programmes, one query
@@ -102,7 +75,7 @@ async def test_programme_risks_through_entities_in_one_query(
         ... on Programme { top: risks(top: 1) { code } open: risks(status: "Open") { code } }
       }
     }"""
-    with risk_selects() as selects:
+    with statements(risks_api, "risk") as selects:
         body = await gql(risks_api, filtered, reps=reps)
     assert "errors" not in body, body
     assert len(selects) == 2  # one per distinct status filter, never one per programme

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import EDITOR, VIEWER
+from tests.conftest import EDITOR
 from tests.programmes.test_api import make_portfolio, make_programme
 
 
@@ -67,7 +67,3 @@ async def raise_escalation(api: httpx.AsyncClient, **fields: Any) -> dict:
     response = await api.post("/escalations", headers=EDITOR, json=body)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def changes(api: httpx.AsyncClient) -> list[dict]:
-    return (await api.get("/changes", headers=VIEWER, params={"limit": 1000})).json()["changes"]

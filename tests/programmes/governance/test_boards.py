@@ -9,7 +9,8 @@ from services.common.db import Transaction
 from services.programmes.governance.schemas import BoardKind
 from services.programmes.governance.service import create_default_boards, default_boards
 from tests.conftest import EDITOR, VIEWER
-from tests.programmes.governance.helpers import chain, changes
+from tests.programmes.governance.helpers import chain
+from tests.support import changes
 
 
 def test_default_boards_are_the_plans_and_load_in_order() -> None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import httpx
 
 from tests.conftest import ADMIN, EDITOR, VIEWER
 from tests.programmes.governance.helpers import (
     chain,
-    changes,
     make_board,
     programme,
     raise_escalation,
 )
+from tests.support import changes
 
 
 async def test_escalation_climbs_to_tib_then_irb_then_409(
@@ -166,7 +167,7 @@ async def test_list_filters(programmes_api: httpx.AsyncClient) -> None:
     )
     await programmes_api.post(f"/escalations/{first['id']}/escalate", headers=EDITOR)
 
-    async def ids(**params: object) -> list[int]:
+    async def ids(**params: Any) -> list[int]:
         response = await programmes_api.get("/escalations", headers=VIEWER, params=params)
         assert response.status_code == 200, response.text
         return [e["id"] for e in response.json()["items"]]

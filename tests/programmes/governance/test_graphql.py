@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import event
 
-from tests.programmes.governance.helpers import changes, programme
-from tests.programmes.savings.helpers import gql
+from tests.conftest import EDITOR, VIEWER
+from tests.programmes.governance.helpers import programme
+from tests.programmes.test_api import make_programme
+from tests.support import changes
+from tests.support.graphql import data_and_problems, entities, gql, refs
+from tests.support.statements import statements
 
 BOARD = """mutation($input: BoardCreateInput!) { createBoard(input: $input) { id code kind } }"""
 
 
 async def board(api: httpx.AsyncClient, **fields: object) -> dict:
-    data, errors = await gql(api, BOARD, role="editor", input=fields)
+    data, errors = data_and_problems(await gql(api, BOARD, headers=EDITOR, input=fields))
     assert errors == [], errors
     return data["createBoard"]  # type: ignore[index]
 
@@ -37,18 +40,20 @@ async def test_escalate_decide_and_resolve_through_graphql(
         escalatesToBoardId=tib["id"],
     )
     send = await programme(programmes_api)
-    data, errors = await gql(
-        programmes_api,
-        """mutation($input: EscalationCreateInput!) {
+    data, errors = data_and_problems(
+        await gql(
+            programmes_api,
+            """mutation($input: EscalationCreateInput!) {
           raiseEscalation(input: $input) { id status board { code escalatesTo { code } } }
         }""",
-        role="editor",
-        input={
-            "kind": "programme_exception",
-            "programmeId": str(send["id"]),
-            "title": "Tolerance forecast to break",
-            "reason": "Needs the TIB",
-        },
+            headers=EDITOR,
+            input={
+                "kind": "programme_exception",
+                "programmeId": str(send["id"]),
+                "title": "Tolerance forecast to break",
+                "reason": "Needs the TIB",
+            },
+        )
     )
     assert errors == []
     raised = data["raiseEscalation"]  # type: ignore[index]
@@ -56,15 +61,19 @@ async def test_escalate_decide_and_resolve_through_graphql(
 
     escalate = """mutation($id: ID!) { escalate(id: $id, note: "up") {
       version board { code } moves { note fromBoard { code } toBoard { code } } } }"""
-    data, errors = await gql(programmes_api, escalate, role="editor", id=raised["id"])
+    data, errors = data_and_problems(
+        await gql(programmes_api, escalate, headers=EDITOR, id=raised["id"])
+    )
     assert errors == []
     assert data["escalate"]["board"] == {"code": "TIB"}  # type: ignore[index]
-    data, errors = await gql(programmes_api, escalate, role="editor", id=raised["id"])
+    data, errors = data_and_problems(
+        await gql(programmes_api, escalate, headers=EDITOR, id=raised["id"])
+    )
     assert data["escalate"]["moves"] == [  # type: ignore[index]
         {"note": "up", "fromBoard": {"code": "DB-CF"}, "toBoard": {"code": "TIB"}},
         {"note": "up", "fromBoard": {"code": "TIB"}, "toBoard": {"code": "IRB"}},
     ]
-    _, top = await gql(programmes_api, escalate, role="editor", id=raised["id"])
+    _, top = data_and_problems(await gql(programmes_api, escalate, headers=EDITOR, id=raised["id"]))
     assert top[0]["status"] == 409 and top[0]["errors"][0]["field"] == "board_id"
 
     record = """mutation($board: ID!, $input: BoardDecisionInput!) {
@@ -76,12 +85,12 @@ async def test_escalate_decide_and_resolve_through_graphql(
         "decidedBy": "Improvement and Recovery Board",
         "escalationId": raised["id"],
     }
-    _, denied = await gql(
-        programmes_api, record, role="viewer", board=irb["id"], input=decision_input
+    _, denied = data_and_problems(
+        await gql(programmes_api, record, headers=VIEWER, board=irb["id"], input=decision_input)
     )
     assert denied[0]["status"] == 403
-    data, errors = await gql(
-        programmes_api, record, role="editor", board=irb["id"], input=decision_input
+    data, errors = data_and_problems(
+        await gql(programmes_api, record, headers=EDITOR, board=irb["id"], input=decision_input)
     )
     assert errors == []
     decision = data["recordBoardDecision"]  # type: ignore[index]
@@ -90,17 +99,26 @@ async def test_escalate_decide_and_resolve_through_graphql(
     resolve = """mutation($id: ID!, $v: Int!, $input: EscalationUpdateInput!) {
       updateEscalation(id: $id, version: $v, input: $input) {
         status resolutionDecision { decision } } }"""
-    _, missing = await gql(
-        programmes_api, resolve, role="editor", id=raised["id"], v=3, input={"status": "resolved"}
+    _, missing = data_and_problems(
+        await gql(
+            programmes_api,
+            resolve,
+            headers=EDITOR,
+            id=raised["id"],
+            v=3,
+            input={"status": "resolved"},
+        )
     )
     assert missing[0]["errors"][0]["field"] == "resolution_decision_id"
-    data, errors = await gql(
-        programmes_api,
-        resolve,
-        role="editor",
-        id=raised["id"],
-        v=3,
-        input={"status": "resolved", "resolutionDecisionId": decision["id"]},
+    data, errors = data_and_problems(
+        await gql(
+            programmes_api,
+            resolve,
+            headers=EDITOR,
+            id=raised["id"],
+            v=3,
+            input={"status": "resolved", "resolutionDecisionId": decision["id"]},
+        )
     )
     assert errors == []
     assert data["updateEscalation"] == {  # type: ignore[index]
@@ -108,15 +126,17 @@ async def test_escalate_decide_and_resolve_through_graphql(
         "resolutionDecision": {"decision": "Commissioners agreed the recovery plan"},
     }
 
-    data, errors = await gql(
-        programmes_api,
-        """query($board: ID!) {
+    data, errors = data_and_problems(
+        await gql(
+            programmes_api,
+            """query($board: ID!) {
           boards(kind: "TIB") { code escalatesTo { name } }
           boardDecisions(boardId: $board) { decision escalationId }
           escalations(status: "resolved") { id board { code } }
           board(id: $board) { decisions { decidedBy } }
         }""",
-        board=irb["id"],
+            board=irb["id"],
+        )
     )
     assert errors == []
     assert data == {
@@ -133,22 +153,33 @@ async def test_bad_input_names_the_field_and_writes_nothing(
     programmes_api: httpx.AsyncClient,
 ) -> None:
     before = await changes(programmes_api)
-    _, errors = await gql(
-        programmes_api, BOARD, role="editor", input={"code": "X", "name": "x", "kind": "Cabinet"}
+    _, errors = data_and_problems(
+        await gql(
+            programmes_api,
+            BOARD,
+            headers=EDITOR,
+            input={"code": "X", "name": "x", "kind": "Cabinet"},
+        )
     )
     assert errors[0]["status"] == 422 and errors[0]["errors"][0]["field"] == "kind"
-    _, errors = await gql(
-        programmes_api,
-        BOARD,
-        role="editor",
-        input={"code": "X", "name": "x", "kind": "Directorate Board"},
+    _, errors = data_and_problems(
+        await gql(
+            programmes_api,
+            BOARD,
+            headers=EDITOR,
+            input={"code": "X", "name": "x", "kind": "Directorate Board"},
+        )
     )
     assert errors[0]["errors"][0]["field"] == "directorate"
-    _, errors = await gql(
-        programmes_api, BOARD, role="viewer", input={"code": "X", "name": "x", "kind": "TIB"}
+    _, errors = data_and_problems(
+        await gql(
+            programmes_api, BOARD, headers=VIEWER, input={"code": "X", "name": "x", "kind": "TIB"}
+        )
     )
     assert errors[0]["status"] == 403
-    _, errors = await gql(programmes_api, '{ escalations(status: "pending") { id } }')
+    _, errors = data_and_problems(
+        await gql(programmes_api, '{ escalations(status: "pending") { id } }')
+    )
     assert errors[0]["errors"][0]["field"] == "status"
     assert await changes(programmes_api) == before
 
@@ -164,39 +195,34 @@ async def test_escalations_for_loads_every_programme_in_one_query(
         """mutation($input: EscalationCreateInput!) { raiseEscalation(input: $input) { id } }"""
     )
     for kind, ref in (("risk", "RISK-1"), ("issue", "ISSUE-7")):
-        _, errors = await gql(
-            programmes_api,
-            raise_,
-            role="editor",
-            input={
-                "kind": kind,
-                "itemRef": ref,
-                "programmeId": str(send["id"]),
-                "boardId": tib["id"],
-                "title": ref,
-                "reason": "r",
-            },
+        _, errors = data_and_problems(
+            await gql(
+                programmes_api,
+                raise_,
+                headers=EDITOR,
+                input={
+                    "kind": kind,
+                    "itemRef": ref,
+                    "programmeId": str(send["id"]),
+                    "boardId": tib["id"],
+                    "title": ref,
+                    "reason": "r",
+                },
+            )
         )
         assert errors == []
-    engine = programmes_api._transport.app.state.engine  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if "FROM escalation " in statement or statement.rstrip().endswith("FROM escalation"):
-            statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        data, errors = await gql(
-            programmes_api,
-            """query($ids: [ID!]!) { programmeRollups(ids: $ids) {
-              escalations { kind itemRef board { code } } } }""",
-            ids=[str(send["id"]), "999"],
+    quiet = await make_programme(programmes_api, send["portfolio_id"], "IRP-10")
+    # The real Programme type, reached as the gateway reaches it: many programmes in one request.
+    with statements(programmes_api, "escalation") as selects:
+        data, errors = data_and_problems(
+            await gql(
+                programmes_api,
+                entities("Programme", "{ escalations { kind itemRef board { code } } }"),
+                refs=refs("Programme", [send["id"], quiet["id"]]),
+            )
         )
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert errors == []
-    assert data["programmeRollups"] == [  # type: ignore[index]
+    assert data["_entities"] == [
         {
             "escalations": [
                 {"kind": "risk", "itemRef": "RISK-1", "board": {"code": "TIB"}},
@@ -205,4 +231,4 @@ async def test_escalations_for_loads_every_programme_in_one_query(
         },
         {"escalations": []},
     ]
-    assert len(statements) == 1
+    assert len(selects) == 1

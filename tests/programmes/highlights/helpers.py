@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import EDITOR, VIEWER
+from tests.conftest import EDITOR
 from tests.programmes.test_api import make_portfolio, make_programme
 
 # From the council's April 2015 highlight report (Action Plan 1, Roles & Responsibilities).
-APRIL_2015 = {
+APRIL_2015: dict[str, Any] = {
     "period": "2015-04",
     "dca": "Amber/Green",
     "dca_reason": "Head of OD appointed; member development waits for the election",
@@ -62,12 +62,6 @@ async def submitted(api: httpx.AsyncClient, programme_id: int, **fields: Any) ->
     response = await submit(api, programme_id, **fields)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def changes(api: httpx.AsyncClient) -> list[dict[str, Any]]:
-    response = await api.get("/changes", headers=VIEWER, params={"limit": 1000})
-    assert response.status_code == 200, response.text
-    return response.json()["changes"]
 
 
 def errors_field(response: httpx.Response) -> str:

@@ -10,7 +10,8 @@ import httpx
 from services.programmes.highlights.schemas import DCA
 from services.programmes.highlights.service import council_today
 from tests.conftest import ADMIN, EDITOR, VIEWER
-from tests.programmes.highlights.helpers import changes, errors_field, programmes, submitted
+from tests.programmes.highlights.helpers import errors_field, programmes, submitted
+from tests.support import changes
 
 
 def test_five_points_map_to_three() -> None:

@@ -7,22 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import strawberry
-from sqlalchemy import event
-from strawberry.tools import merge_types
-from strawberry.types import Info
 
-from services.common.auth import Principal, Role
-from services.common.graphql import Context, federated_schema
-from services.programmes.highlights.graphql import (
-    DcaAssessment,
-    HighlightsMutation,
-    HighlightsQuery,
-    dca_history_for,
-)
-from services.programmes.plan.graphql import PlanQuery, Programme
 from tests.conftest import ADMIN, EDITOR, VIEWER
-from tests.programmes.highlights.helpers import APRIL_2015, changes, programmes, submitted
+from tests.programmes.highlights.helpers import APRIL_2015, programmes, submitted
+from tests.support import changes
+from tests.support.graphql import entities, gql, problems, refs, status_of
+from tests.support.statements import statements
 
 REPORT_FIELDS = """id programmeId period revision current superseded supersedesId supersededById
   locked dca dcaRag dcaReason highlights confidence decisionsNeeded revisionReason author
@@ -49,21 +39,6 @@ def graphql_input(report: dict[str, Any]) -> dict[str, Any]:
     return {names.get(k, k): v for k, v in report.items()}
 
 
-async def gql(
-    api: httpx.AsyncClient, query: str, headers: dict[str, str] = EDITOR, **variables: Any
-) -> dict[str, Any]:
-    response = await api.post(
-        "/graphql", headers=headers, json={"query": query, "variables": variables}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def status_of(body: dict[str, Any]) -> int:
-    assert body.get("errors"), body
-    return int(body["errors"][0]["extensions"]["status"])
-
-
 def field_of(body: dict[str, Any]) -> str:
     return str(body["errors"][0]["extensions"]["errors"][0]["field"])
 
@@ -78,14 +53,20 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     )
     assert status_of(denied) == 403
     off_scale = await gql(
-        programmes_api, SUBMIT, programme=pid, input={**graphql_input(APRIL_2015), "dca": "Blue"}
+        programmes_api,
+        SUBMIT,
+        EDITOR,
+        programme=pid,
+        input={**graphql_input(APRIL_2015), "dca": "Blue"},
     )
     assert status_of(off_scale) == 422 and field_of(off_scale) == "dca"
-    unknown = await gql(programmes_api, SUBMIT, programme="999", input=graphql_input(APRIL_2015))
+    unknown = await gql(
+        programmes_api, SUBMIT, EDITOR, programme="999", input=graphql_input(APRIL_2015)
+    )
     assert status_of(unknown) == 404 and field_of(unknown) == "programme_id"
     assert len(await changes(programmes_api)) == before
 
-    body = await gql(programmes_api, SUBMIT, programme=pid, input=graphql_input(APRIL_2015))
+    body = await gql(programmes_api, SUBMIT, EDITOR, programme=pid, input=graphql_input(APRIL_2015))
     report = body["data"]["submitHighlightReport"]
     assert report["programmeId"] == pid and report["period"] == "2015-04"
     assert (report["dca"], report["dcaRag"], report["confidence"]) == (
@@ -107,16 +88,20 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
         "whenEnd": "2015-06-30",
         "whenPrecision": "quarter",
     }
-    duplicate = await gql(programmes_api, SUBMIT, programme=pid, input=graphql_input(APRIL_2015))
+    duplicate = await gql(
+        programmes_api, SUBMIT, EDITOR, programme=pid, input=graphql_input(APRIL_2015)
+    )
     assert status_of(duplicate) == 409 and field_of(duplicate) == "period"
 
     # Open period: revise edits in place; a stale version is 412.
     edited = await gql(
-        programmes_api, REVISE, id=report["id"], version=1, input={"confidence": "High"}
+        programmes_api, REVISE, EDITOR, id=report["id"], version=1, input={"confidence": "High"}
     )
     assert edited["data"]["reviseHighlightReport"]["version"] == 2
     assert edited["data"]["reviseHighlightReport"]["revision"] == 1
-    stale = await gql(programmes_api, REVISE, id=report["id"], version=1, input={"dca": "Red"})
+    stale = await gql(
+        programmes_api, REVISE, EDITOR, id=report["id"], version=1, input={"dca": "Red"}
+    )
     assert status_of(stale) == 412 and field_of(stale) == "If-Match"
     viewer = await gql(programmes_api, REVISE, VIEWER, id=report["id"], version=2, input={})
     assert status_of(viewer) == 403
@@ -138,6 +123,7 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     revised = await gql(
         programmes_api,
         REVISE,
+        EDITOR,
         id=report["id"],
         version=2,
         input={
@@ -159,6 +145,7 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     recorded = await gql(
         programmes_api,
         RECORD,
+        EDITOR,
         programme=pid,
         input={"dca": "amber/red", "reason": "Gateway review", "assessedOn": "2024-03-15"},
     )
@@ -169,7 +156,9 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
         "2024-03-15",
     )
     assert assessment["author"] == "test-editor" and assessment["highlightReportId"] is None
-    off = await gql(programmes_api, RECORD, programme=pid, input={"dca": "Purple", "reason": "x"})
+    off = await gql(
+        programmes_api, RECORD, EDITOR, programme=pid, input={"dca": "Purple", "reason": "x"}
+    )
     assert status_of(off) == 422 and field_of(off) == "dca"
 
     # The Programme fields the reporting service reads.
@@ -202,38 +191,6 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     assert status_of(wrong) == 422 and field_of(wrong) == "upToPeriod"
 
 
-# Through a schema with HighlightsQuery merged in, as the root schema will have it ------------
-
-
-@strawberry.type
-class DcaHistoryQuery:
-    """Stands in for the Programme.dcaHistory field the root schema will carry."""
-
-    @strawberry.field
-    async def dca_history(
-        self, info: Info[Context, None], programme_id: strawberry.ID
-    ) -> list[DcaAssessment]:
-        return await dca_history_for(info, int(programme_id))
-
-
-SCHEMA = federated_schema(
-    query=merge_types("Query", (PlanQuery, HighlightsQuery, DcaHistoryQuery)),
-    mutation=merge_types("Mutation", (HighlightsMutation,)),
-    types=[Programme],
-)
-
-
-def context(api: httpx.AsyncClient, *roles: Role) -> Context:
-    engine = api._transport.app.state.engine  # type: ignore[attr-defined]
-    principal = Principal(subject="test-reader", roles=frozenset(roles or (Role.viewer,)))
-    return Context(principal=principal, engine=engine)
-
-
-async def execute(api: httpx.AsyncClient, query: str, **variables: Any) -> Any:
-    result = await SCHEMA.execute(query, variable_values=variables, context_value=context(api))
-    return result
-
-
 async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
     first, second, _ = await programmes(programmes_api, 3)
     a = await submitted(programmes_api, first["id"], period="2024-06", confidence="High")
@@ -247,7 +204,7 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
     )
     assert revised.status_code == 200
 
-    result = await execute(
+    result = await gql(
         programmes_api,
         """query($programme: ID, $a: ID!) {
           all: highlightReports { id period programmeId revision }
@@ -264,8 +221,8 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
         programme=str(first["id"]),
         a=str(a["id"]),
     )
-    assert result.errors is None, result.errors
-    data = result.data
+    assert "errors" not in result, result
+    data = result["data"]
     assert [(r["period"], r["programmeId"], r["revision"]) for r in data["all"]] == [
         ("2024-07", str(first["id"]), 1),
         ("2024-07", str(second["id"]), 1),
@@ -299,10 +256,10 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
         ('{ reportingPeriods(status: "closed") { period } }', 422, "status"),
         (f'{{ highlightReport(id: "{a["id"]}", revision: 5) {{ id }} }}', 404, "revision"),
     ):
-        failed = await execute(programmes_api, query)
-        assert failed.errors, query
-        assert failed.errors[0].extensions["status"] == status, query
-        assert failed.errors[0].extensions["errors"][0]["field"] == field, query
+        failed = problems(await gql(programmes_api, query))
+        assert failed, query
+        assert failed[0]["status"] == status, query
+        assert failed[0]["errors"][0]["field"] == field, query
 
 
 async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) -> None:
@@ -321,14 +278,15 @@ async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) 
         json={"dca": "Amber/Red", "reason": "Gateway review", "assessed_on": "2020-01-31"},
     )
 
-    history = await execute(
+    history = await gql(
         programmes_api,
-        """query($id: ID!) { dcaHistory(programmeId: $id) {
-             dca dcaRag reason author assessedOn highlightReportId } }""",
-        id=str(listed[0]["id"]),
+        entities(
+            "Programme", "{ dcaHistory { dca dcaRag reason author assessedOn highlightReportId } }"
+        ),
+        refs=refs("Programme", [listed[0]["id"]]),
     )
-    assert history.errors is None, history.errors
-    rows = history.data["dcaHistory"]
+    assert "errors" not in history, history
+    rows = history["data"]["_entities"][0]["dcaHistory"]
     assert [r["dca"] for r in rows] == ["Amber", "Green", "Amber/Red"]  # newest first
     assert rows[-1] == {
         "dca": "Amber/Red",
@@ -339,36 +297,31 @@ async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) 
         "highlightReportId": None,
     }
     assert rows[0]["highlightReportId"] is not None
-    unknown = await execute(programmes_api, '{ dcaHistory(programmeId: "999") { dca } }')
-    assert unknown.errors is None and unknown.data["dcaHistory"] == []
+    unknown = await gql(
+        programmes_api,
+        entities("Programme", "{ dcaHistory { dca } }"),
+        refs=refs("Programme", [999]),
+    )
+    assert "errors" not in unknown and unknown["data"]["_entities"] == [None]
 
     # Per-programme fields load in one batch for all programmes: as many queries for three
     # programmes as for one.
-    engine = programmes_api._transport.app.state.engine  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
     query = """query($limit: Int!) { programmes(limit: $limit) {
          highlightReports { id revisions { id } }
          latestHighlightReport { dca locked }
          earlier: latestHighlightReport(upToPeriod: "2024-06") { dca } } }"""
     counts = []
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        for limit in (1, 3):
-            statements.clear()
-            batched = await execute(programmes_api, query, limit=limit)
-            assert batched.errors is None, batched.errors
-            counts.append(len(statements))
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
-    assert counts[0] == counts[1], statements
-    assert [p["latestHighlightReport"]["dca"] for p in batched.data["programmes"]] == [
+    for limit in (1, 3):
+        with statements(programmes_api) as selects:
+            batched = await gql(programmes_api, query, limit=limit)
+        assert "errors" not in batched, batched
+        counts.append(len(selects))
+    assert counts[0] == counts[1], selects
+    batched = batched["data"]
+    assert [p["latestHighlightReport"]["dca"] for p in batched["programmes"]] == [
         "Amber",
         "Red",
         "Amber/Green",
     ]
-    assert [p["earlier"]["dca"] for p in batched.data["programmes"]] == ["Green"] * 3
-    assert all(len(p["highlightReports"]) == 2 for p in batched.data["programmes"])
+    assert [p["earlier"]["dca"] for p in batched["programmes"]] == ["Green"] * 3
+    assert all(len(p["highlightReports"]) == 2 for p in batched["programmes"])

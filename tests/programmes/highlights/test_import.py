@@ -18,13 +18,13 @@ from services.programmes.highlights.service import import_highlight_report
 from tests.conftest import ADMIN, EDITOR, VIEWER
 from tests.programmes.highlights.helpers import (
     APRIL_2015,
-    changes,
     errors_field,
     programmes,
     submit,
     submitted,
 )
 from tests.programmes.highlights.test_graphql import SUBMIT, gql, graphql_input
+from tests.support import changes
 
 LOADER = Principal(subject="loader-2015", roles=frozenset({Role.admin}))
 STEPS = [NextStep.model_validate(step) for step in APRIL_2015["next_steps"]]

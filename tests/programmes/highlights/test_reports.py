@@ -4,18 +4,21 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import ADMIN, EDITOR, VIEWER
 from tests.programmes.highlights.helpers import (
     APRIL_2015,
-    changes,
     errors_field,
     programmes,
     submit,
     submitted,
 )
+from tests.support import changes
+from tests.support.race import rendezvous
 
 
 async def test_submit_keeps_every_part_of_the_report(programmes_api: httpx.AsyncClient) -> None:
@@ -94,7 +97,7 @@ async def test_rejected_submissions_name_the_field_and_write_nothing(
 ) -> None:
     (programme,) = await programmes(programmes_api)
     before = len(await changes(programmes_api))
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"dca": "Purple"}, "dca"),
         ({"dca": "Amber/Amber"}, "dca"),
         ({"confidence": "Very"}, "confidence"),
@@ -374,7 +377,7 @@ async def test_reports_across_programmes(programmes_api: httpx.AsyncClient) -> N
         json={"confidence": "Low"},
     )
 
-    async def search(**params: object) -> dict:
+    async def search(**params: Any) -> dict:
         response = await programmes_api.get("/highlight-reports", headers=VIEWER, params=params)
         assert response.status_code == 200, response.text
         return response.json()
@@ -421,11 +424,22 @@ async def test_reports_across_programmes(programmes_api: httpx.AsyncClient) -> N
     assert anonymous.status_code == 401
 
 
+def reads_reports(sql: str) -> bool:
+    return "FROM highlight_report" in sql
+
+
+def reads_period(sql: str) -> bool:
+    return "FROM reporting_period" in sql
+
+
 async def test_concurrent_writers_get_409_and_412_not_500(
-    programmes_api: httpx.AsyncClient,
+    programmes_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (programme,) = await programmes(programmes_api)
-    twice = await asyncio.gather(*(submit(programmes_api, programme["id"]) for _ in range(2)))
+    # Both have looked for an existing report (and found none) before either writes: the
+    # loser's insert meets the unique constraint, and that is a 409, not a 500.
+    with rendezvous(monkeypatch, reads_reports):
+        twice = await asyncio.gather(*(submit(programmes_api, programme["id"]) for _ in range(2)))
     assert sorted(r.status_code for r in twice) == [201, 409], [r.text for r in twice]
     assert errors_field(next(r for r in twice if r.status_code == 409)) == "period"
     report = next(r for r in twice if r.status_code == 201).json()
@@ -436,7 +450,9 @@ async def test_concurrent_writers_get_409_and_412_not_500(
             url, headers={**EDITOR, "If-Match": '"1"'}, json={"highlights": text}
         )
 
-    open_edits = await asyncio.gather(edit("one"), edit("two"))
+    # Both have read the report before either takes the row lock to change it.
+    with rendezvous(monkeypatch, reads_period):
+        open_edits = await asyncio.gather(edit("one"), edit("two"))
     assert sorted(r.status_code for r in open_edits) == [200, 412], [r.text for r in open_edits]
 
     assert (
@@ -448,7 +464,8 @@ async def test_concurrent_writers_get_409_and_412_not_500(
             url, headers={**EDITOR, "If-Match": '"2"'}, json={"highlights": text}
         )
 
-    revisions = await asyncio.gather(revise("three"), revise("four"))
+    with rendezvous(monkeypatch, reads_period):
+        revisions = await asyncio.gather(revise("three"), revise("four"))
     assert sorted(r.status_code for r in revisions) == [200, 412], [r.text for r in revisions]
     listed = (await programmes_api.get(f"{url}/revisions", headers=VIEWER)).json()
     assert [r["revision"] for r in listed] == [1, 2]

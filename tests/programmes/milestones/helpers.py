@@ -114,12 +114,6 @@ async def action(api: httpx.AsyncClient, programme_id: int, **fields: Any) -> di
     return response.json()
 
 
-async def changes(api: httpx.AsyncClient) -> list[dict[str, Any]]:
-    response = await api.get("/changes", headers=VIEWER, params={"limit": 1000})
-    assert response.status_code == 200, response.text
-    return response.json()["changes"]
-
-
 def first_error(response: httpx.Response) -> dict[str, Any]:
     assert response.headers["content-type"] == "application/problem+json", response.text
     return dict(response.json()["errors"][0])

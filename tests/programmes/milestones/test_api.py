@@ -9,13 +9,13 @@ import httpx
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.milestones.helpers import (
     add_milestone,
-    changes,
     first_error,
     if_match,
     make_programme,
     make_workstream,
     milestone,
 )
+from tests.support import changes
 
 
 async def test_create_carries_progress_and_derived_fields(

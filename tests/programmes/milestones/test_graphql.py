@@ -8,11 +8,11 @@ from datetime import date
 import httpx
 import pytest
 
-from services.common.auth import Role
 from services.programmes.milestones import service
-from tests.conftest import VIEWER
-from tests.programmes.milestones.graphql_harness import run, status_of
-from tests.programmes.milestones.helpers import changes, make_programme, make_workstream, milestone
+from tests.conftest import EDITOR, VIEWER
+from tests.programmes.milestones.helpers import make_programme, make_workstream, milestone
+from tests.support import changes
+from tests.support.graphql import entities, gql, problems, refs, status_of
 
 FIELDS = """id programmeId workstreamId title startText endText startDate endDate startPrecision
 endPrecision forecastDate actualDate status percentComplete owner version dueDate slippageDays
@@ -36,6 +36,7 @@ async def test_key_activities_for_batches_and_carries_progress(
         owner="Head of Finance",
     )
     await milestone(programmes_api, two, title="Asset register", end_text="Jun 2025")
+    three = await make_programme(programmes_api, "IRP-03", name="Nothing planned yet")
     calls: list[list[int]] = []
     original = service.key_activities_by_programme
 
@@ -44,15 +45,16 @@ async def test_key_activities_for_batches_and_carries_progress(
         return await original(**kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(service, "key_activities_by_programme", counting)
-    result = await run(
+    # The real Programme type, reached as the gateway reaches it: many programmes in one request.
+    result = await gql(
         programmes_api,
-        f"query($ids: [Int!]!) {{ programmes(ids: $ids) {{ id keyActivities {{ {FIELDS} }} }} }}",
-        {"ids": [one, two, 999]},
-        role=Role.viewer,
+        entities("Programme", f"{{ id keyActivities {{ {FIELDS} }} }}"),
+        VIEWER,
+        refs=refs("Programme", [one, two, three]),
     )
-    assert result.errors is None, result.errors
-    assert calls == [[one, two, 999]]  # one query for every programme
-    first, second, none = result.data["programmes"]
+    assert "errors" not in result, result
+    assert calls == [[one, two, three]]  # one query for every programme
+    first, second, none = result["data"]["_entities"]
     activity = first["keyActivities"][0]
     assert activity["workstreamId"] == str(stream)
     assert (activity["status"], activity["percentComplete"], activity["owner"]) == (
@@ -69,13 +71,14 @@ async def test_key_activities_for_batches_and_carries_progress(
     assert [a["title"] for a in second["keyActivities"]] == ["Asset register"]
     assert none["keyActivities"] == []
 
-    windowed = await run(
+    windowed = await gql(
         programmes_api,
-        """query($ids: [Int!]!) { programmes(ids: $ids) {
-             keyActivities(dueFrom: "2025-06-01", dueTo: "2025-06-30") { title } } }""",
-        {"ids": [one, two]},
+        entities(
+            "Programme", '{ keyActivities(dueFrom: "2025-06-01", dueTo: "2025-06-30") { title } }'
+        ),
+        refs=refs("Programme", [one, two]),
     )
-    assert [p["keyActivities"] for p in windowed.data["programmes"]] == [
+    assert [p["keyActivities"] for p in windowed["data"]["_entities"]] == [
         [],
         [{"title": "Asset register"}],
     ]
@@ -85,59 +88,61 @@ async def test_milestones_query_filters(programmes_api: httpx.AsyncClient, today
     programme = await make_programme(programmes_api)
     await milestone(programmes_api, programme, title="Late one", end_text="Dec 2024")
     await milestone(programmes_api, programme, title="Future one", end_text="Dec 2025")
-    result = await run(
+    result = await gql(
         programmes_api,
         "{ overdue: milestones(overdue: true) { title overdue } all: milestones { title } }",
-        role=Role.viewer,
+        VIEWER,
     )
-    assert result.data["overdue"] == [{"title": "Late one", "overdue": True}]
-    assert len(result.data["all"]) == 2
-    bad = await run(programmes_api, '{ milestones(status: "Purple") { id } }')
+    assert result["data"]["overdue"] == [{"title": "Late one", "overdue": True}]
+    assert len(result["data"]["all"]) == 2
+    bad = await gql(programmes_api, '{ milestones(status: "Purple") { id } }')
     assert status_of(bad) == 422
 
 
 async def test_create_and_update_milestone(programmes_api: httpx.AsyncClient, today: date) -> None:
     programme = await make_programme(programmes_api)
-    created = await run(
+    created = await gql(
         programmes_api,
         """mutation($p: ID!) { createMilestone(programmeId: $p,
              input: {title: "Budget set", startText: "Apr-24", endText: "Feb 2025",
                      status: "In progress", percentComplete: 30}) { id version status } }""",
-        {"p": str(programme)},
+        EDITOR,
+        p=str(programme),
     )
-    assert created.errors is None, created.errors
-    milestone_id = created.data["createMilestone"]["id"]
-    assert created.data["createMilestone"]["status"] == "In progress"
+    assert "errors" not in created, created
+    milestone_id = created["data"]["createMilestone"]["id"]
+    assert created["data"]["createMilestone"]["status"] == "In progress"
     update = """mutation($id: ID!, $v: Int!) { updateMilestone(id: $id, version: $v,
                   input: {status: "Completed"}) { version status percentComplete actualDate } }"""
-    denied = await run(programmes_api, update, {"id": milestone_id, "v": 1}, role=Role.viewer)
+    denied = await gql(programmes_api, update, VIEWER, id=milestone_id, v=1)
     assert status_of(denied) == 403
-    done = await run(programmes_api, update, {"id": milestone_id, "v": 1})
-    assert done.data["updateMilestone"] == {
+    done = await gql(programmes_api, update, EDITOR, id=milestone_id, v=1)
+    assert done["data"]["updateMilestone"] == {
         "version": 2,
         "status": "Completed",
         "percentComplete": 100,
         "actualDate": today.isoformat(),
     }
-    stale = await run(programmes_api, update, {"id": milestone_id, "v": 1})
+    stale = await gql(programmes_api, update, EDITOR, id=milestone_id, v=1)
     assert status_of(stale) == 412
-    bad = await run(
+    bad = await gql(
         programmes_api,
         """mutation($id: ID!) { updateMilestone(id: $id, version: 2,
              input: {percentComplete: 101}) { id } }""",
-        {"id": milestone_id},
+        EDITOR,
+        id=milestone_id,
     )
     assert status_of(bad) == 422
-    assert bad.errors[0].extensions["errors"][0]["field"] == "percent_complete"
+    assert problems(bad)[0]["errors"][0]["field"] == "percent_complete"
     feed = [c for c in await changes(programmes_api) if c["entity"] == "key_activity"]
     assert [(c["action"], c["actor"]) for c in feed] == [
         ("create", "test-editor"),
         ("update", "test-editor"),
     ]
-    single = await run(
-        programmes_api, "query($id: ID!) { milestone(id: $id) { version } }", {"id": milestone_id}
+    single = await gql(
+        programmes_api, "query($id: ID!) { milestone(id: $id) { version } }", id=milestone_id
     )
-    assert single.data["milestone"] == {"version": 2}
+    assert single["data"]["milestone"] == {"version": 2}
 
 
 async def test_the_served_graph_shows_the_new_fields(

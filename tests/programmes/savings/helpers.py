@@ -5,22 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import strawberry
-from strawberry.tools import merge_types
-from strawberry.types import Info
 
-from services.common.auth import Principal, Role
-from services.common.graphql import Context, federated_schema
-from services.programmes import graphql as root
-from services.programmes.governance.graphql import (
-    Escalation,
-    escalations_for,
-)
-from services.programmes.savings.graphql import (
-    SavingsInitiative,
-    savings_for,
-)
-from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.conftest import ADMIN, EDITOR
 from tests.programmes.test_api import make_portfolio, make_programme
 
 
@@ -76,60 +62,3 @@ async def make_initiative(
     )
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def changes(api: httpx.AsyncClient) -> list[dict]:
-    return (await api.get("/changes", headers=VIEWER, params={"limit": 1000})).json()["changes"]
-
-
-# GraphQL: the service's own root types merged with ours, as the lead will wire them -----------
-
-
-@strawberry.type
-class ProgrammeRollup:
-    """Stands in for the Programme entity's ``savings`` and ``escalations`` fields."""
-
-    id: strawberry.ID
-
-    @strawberry.field
-    async def savings(self, info: Info[Context, None]) -> list[SavingsInitiative]:
-        return await savings_for(info, int(self.id))
-
-    @strawberry.field
-    async def escalations(self, info: Info[Context, None]) -> list[Escalation]:
-        return await escalations_for(info, int(self.id))
-
-
-@strawberry.type
-class WiringQuery:
-    @strawberry.field
-    def programme_rollups(self, ids: list[strawberry.ID]) -> list[ProgrammeRollup]:
-        return [ProgrammeRollup(id=i) for i in ids]
-
-
-# The service's own schema (savings and governance are wired into it), plus a root field that
-# reaches Programme.savings / .escalations for many programmes at once.
-SCHEMA = federated_schema(
-    query=merge_types("Query", (root.Query, WiringQuery)),
-    mutation=root.Mutation,
-    types=[root.Programme],
-)
-
-PRINCIPALS = {
-    "editor": Principal(subject="test-editor", roles=frozenset({Role.editor})),
-    "viewer": Principal(subject="test-viewer", roles=frozenset({Role.viewer})),
-}
-
-
-async def gql(
-    api: httpx.AsyncClient, query: str, role: str = "viewer", **variables: Any
-) -> tuple[dict | None, list[dict]]:
-    """Run ``query`` on the merged schema against the app's engine: (data, errors' extensions)."""
-    engine = api._transport.app.state.engine  # type: ignore[attr-defined]
-    result = await SCHEMA.execute(
-        query,
-        variable_values=variables,
-        context_value=Context(principal=PRINCIPALS[role], engine=engine),
-    )
-    errors = [{"message": e.message, **(e.extensions or {})} for e in result.errors or []]
-    return result.data, errors

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import EDITOR, VIEWER
-from tests.programmes.savings.helpers import changes, initiative, make_initiative, plan
+from tests.programmes.savings.helpers import initiative, make_initiative, plan
+from tests.support import changes
 
 
 async def test_create_read_and_audit(programmes_api: httpx.AsyncClient) -> None:
@@ -229,7 +231,7 @@ async def test_list_filters_sorts_and_pages(programmes_api: httpx.AsyncClient) -
         forecast="10.00",
     )
 
-    async def codes(**params: object) -> list[str]:
+    async def codes(**params: Any) -> list[str]:
         response = await programmes_api.get("/savings", headers=VIEWER, params=params)
         assert response.status_code == 200, response.text
         return [i["code"] for i in response.json()["items"]]
@@ -343,13 +345,13 @@ async def _totals_setup(api: httpx.AsyncClient) -> dict:
     return setup
 
 
-async def totals(api: httpx.AsyncClient, **params: object) -> dict:
+async def totals(api: httpx.AsyncClient, **params: Any) -> dict:
     response = await api.get("/savings/totals", headers=VIEWER, params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-GRAND = {
+GRAND: dict[str, Any] = {
     "target": "149800000.00",
     "forecast": "150000000.26",
     "delivered": "12345678.91",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import event
 
-from tests.programmes.savings.helpers import changes, gql, make_initiative, plan
+from tests.conftest import EDITOR, VIEWER
+from tests.programmes.savings.helpers import make_initiative, plan
+from tests.support import changes
+from tests.support.graphql import data_and_problems, entities, gql, refs
+from tests.support.statements import statements
 
 CREATE = """mutation($input: SavingsInitiativeCreateInput!) {
   createSavingsInitiative(input: $input) {
@@ -21,19 +24,21 @@ UPDATE = """mutation($id: ID!, $v: Int!, $input: SavingsInitiativeUpdateInput!) 
 async def test_create_update_and_query(programmes_api: httpx.AsyncClient) -> None:
     setup = await plan(programmes_api)
     children = setup["programmes"]["children"]
-    data, errors = await gql(
-        programmes_api,
-        CREATE,
-        role="editor",
-        input={
-            "programmeId": str(children["id"]),
-            "code": "CF-002",
-            "title": "Headcount reductions in Children and Families",
-            "financialYear": "2024/25",
-            "target": "1200000.00",
-            "forecast": "1000000",
-            "delivered": None,
-        },
+    data, errors = data_and_problems(
+        await gql(
+            programmes_api,
+            CREATE,
+            headers=EDITOR,
+            input={
+                "programmeId": str(children["id"]),
+                "code": "CF-002",
+                "title": "Headcount reductions in Children and Families",
+                "financialYear": "2024/25",
+                "target": "1200000.00",
+                "forecast": "1000000",
+                "delivered": None,
+            },
+        )
     )
     assert errors == []
     created = data["createSavingsInitiative"]  # type: ignore[index]
@@ -50,12 +55,21 @@ async def test_create_update_and_query(programmes_api: httpx.AsyncClient) -> Non
         "Children and Families",
     )
 
-    data, errors = await gql(
-        programmes_api, UPDATE, role="editor", id=created["id"], v=1, input={"delivered": "5.5"}
+    data, errors = data_and_problems(
+        await gql(
+            programmes_api,
+            UPDATE,
+            headers=EDITOR,
+            id=created["id"],
+            v=1,
+            input={"delivered": "5.5"},
+        )
     )
     assert errors == [] and data["updateSavingsInitiative"] == {"delivered": "5.50", "version": 2}  # type: ignore[index]
-    _, stale = await gql(
-        programmes_api, UPDATE, role="editor", id=created["id"], v=1, input={"delivered": "6"}
+    _, stale = data_and_problems(
+        await gql(
+            programmes_api, UPDATE, headers=EDITOR, id=created["id"], v=1, input={"delivered": "6"}
+        )
     )
     assert stale[0]["status"] == 412
 
@@ -63,15 +77,21 @@ async def test_create_update_and_query(programmes_api: httpx.AsyncClient) -> Non
       savingsInitiatives(financialYear: $fy, rag: $rag) { code rag programmeId }
       savingsInitiative(id: $id) { title delivered }
     }"""
-    data, errors = await gql(programmes_api, query, fy="2024/25", rag="Red", id=created["id"])
+    data, errors = data_and_problems(
+        await gql(programmes_api, query, fy="2024/25", rag="Red", id=created["id"])
+    )
     assert errors == []
     assert data["savingsInitiatives"] == [  # type: ignore[index]
         {"code": "CF-002", "rag": "Red", "programmeId": str(children["id"])}
     ]
     assert data["savingsInitiative"]["delivered"] == "5.50"  # type: ignore[index]
-    _, bad = await gql(programmes_api, query, fy="2024/26", rag=None, id=created["id"])
+    _, bad = data_and_problems(
+        await gql(programmes_api, query, fy="2024/26", rag=None, id=created["id"])
+    )
     assert bad[0]["status"] == 422 and bad[0]["errors"][0]["field"] == "financial_year"
-    _, bad_rag = await gql(programmes_api, query, fy=None, rag="Purple", id=created["id"])
+    _, bad_rag = data_and_problems(
+        await gql(programmes_api, query, fy=None, rag="Purple", id=created["id"])
+    )
     assert bad_rag[0]["errors"][0]["field"] == "rag"
 
 
@@ -88,7 +108,7 @@ async def test_mutations_check_role_and_input_and_write_nothing(
         "forecast": "10",
     }
     before = await changes(programmes_api)
-    _, denied = await gql(programmes_api, CREATE, role="viewer", input=good)
+    _, denied = data_and_problems(await gql(programmes_api, CREATE, headers=VIEWER, input=good))
     assert denied[0]["status"] == 403
     for field, value, named in (
         ("target", "-1", "target"),
@@ -96,7 +116,9 @@ async def test_mutations_check_role_and_input_and_write_nothing(
         ("financialYear", "2024/2025", "financial_year"),
         ("programmeId", "999", "programme_id"),
     ):
-        _, errors = await gql(programmes_api, CREATE, role="editor", input={**good, field: value})
+        _, errors = data_and_problems(
+            await gql(programmes_api, CREATE, headers=EDITOR, input={**good, field: value})
+        )
         assert errors[0]["status"] == 422, (field, errors)
         assert errors[0]["errors"][0]["field"] == named
     assert await changes(programmes_api) == before
@@ -114,7 +136,7 @@ async def test_totals(programmes_api: httpx.AsyncClient) -> None:
         groupBy groups { label aimId target gap count green } total { target forecast count }
       }
     }"""
-    data, errors = await gql(programmes_api, query, by="aim")
+    data, errors = data_and_problems(await gql(programmes_api, query, by="aim"))
     assert errors == []
     totals = data["savingsTotals"]  # type: ignore[index]
     assert totals["groupBy"] == "aim"
@@ -123,7 +145,7 @@ async def test_totals(programmes_api: httpx.AsyncClient) -> None:
         ("AIM-3 A Council Delivering Good Services", "0.20", 1),
     ]
     assert totals["total"] == {"target": "0.30", "forecast": "0.30", "count": 2}
-    _, bad = await gql(programmes_api, query, by="colour")
+    _, bad = data_and_problems(await gql(programmes_api, query, by="colour"))
     assert bad[0]["errors"][0]["field"] == "group_by"
 
 
@@ -135,27 +157,20 @@ async def test_savings_for_loads_every_programme_in_one_query(
     await make_initiative(programmes_api, p["savings"]["id"], "S-2", financial_year="2023/24")
     await make_initiative(programmes_api, p["savings"]["id"], "S-1")
     await make_initiative(programmes_api, p["children"]["id"], "C-1")
-    engine = programmes_api._transport.app.state.engine  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if "FROM savings_initiative" in statement:
-            statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        ids = [str(p["savings"]["id"]), str(p["children"]["id"]), str(p["loose"]["id"])]
-        data, errors = await gql(
-            programmes_api,
-            "query($ids: [ID!]!) { programmeRollups(ids: $ids) { id savings { code } } }",
-            ids=ids,
+    ids = [p["savings"]["id"], p["children"]["id"], p["loose"]["id"]]
+    # The real Programme type, reached as the gateway reaches it: many programmes in one request.
+    with statements(programmes_api, "savings_initiative") as selects:
+        data, errors = data_and_problems(
+            await gql(
+                programmes_api,
+                entities("Programme", "{ id savings { code } }"),
+                refs=refs("Programme", ids),
+            )
         )
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert errors == []
-    assert [[s["code"] for s in r["savings"]] for r in data["programmeRollups"]] == [  # type: ignore[index]
+    assert [[s["code"] for s in r["savings"]] for r in data["_entities"]] == [
         ["S-1", "S-2"],  # newest financial year first
         ["C-1"],
         [],
     ]
-    assert len(statements) == 1
+    assert len(selects) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pydantic
 import pytest
@@ -24,7 +25,7 @@ DUE = date(2024, 9, 30)
 def judge(
     target: str, forecast: str, delivered: str = "0.00", due: date | None = DUE, as_of: date = DUE
 ) -> tuple[RAG, str | None]:
-    facts = {
+    facts: dict[str, Any] = {
         "target": Decimal(target),
         "forecast": Decimal(forecast),
         "delivered": Decimal(delivered),

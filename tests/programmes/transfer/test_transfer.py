@@ -14,11 +14,11 @@ from openpyxl import Workbook, load_workbook
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.milestones.helpers import (
     action,
-    changes,
     make_programme,
     make_workstream,
     milestone,
 )
+from tests.support import changes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
