@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 
 from services.reporting.service import (
-    PACK_QUERY,
     canonical_sha256,
     compose,
     period_window,
     render_html,
 )
+from services.reporting.sources import PACK_QUERY
 from tests.conftest import EDITOR, VIEWER, settings_override
 from tests.support import changes
 from tests.support.graphql import invalid_against_supergraph

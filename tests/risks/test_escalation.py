@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 
 from tests.conftest import ADMIN, EDITOR, VIEWER
-from tests.risks.factories import changes, make_risk
+from tests.risks.factories import make_risk
 from tests.risks.test_api import programmes_down  # noqa: F401  (fixture)
+from tests.support import changes
 
 
 async def escalation(base: str, escalation_id: int) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 
 from tests.conftest import EDITOR, VIEWER
-from tests.risks.factories import changes, make_risk, risk_body
+from tests.risks.factories import make_risk, risk_body
+from tests.support import changes
 
 
 def matrix_body(**fields: Any) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 
 from tests.conftest import EDITOR, VIEWER, live_programme
-from tests.risks.factories import changes, make_risk
+from tests.risks.factories import make_risk
+from tests.support import changes
 
 ARTEFACTS = Path("/tmp/cpmo-risks-artefacts")
 

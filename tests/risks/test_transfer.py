@@ -9,7 +9,8 @@ import io
 import httpx
 
 from tests.conftest import EDITOR, VIEWER
-from tests.risks.factories import changes, make_risk
+from tests.risks.factories import make_risk
+from tests.support import changes
 
 
 async def upload(
