@@ -20,6 +20,7 @@ from strawberry.fastapi import BaseContext
 from services.common.auth import READERS, WRITERS, Principal, Role, authenticate_request
 from services.common.db import Transaction
 from services.common.errors import DomainError, FieldError, Forbidden
+from services.common.graphql_limits import limit_extensions
 from services.common.pagination import PageParams
 
 FEDERATION_VERSION = "2.9"
@@ -163,6 +164,6 @@ class _Schema(strawberry.federation.Schema):
 def federated_schema(**kwargs: Any) -> strawberry.federation.Schema:
     return _Schema(
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        extensions=[DomainErrors],
+        extensions=[DomainErrors, *limit_extensions()],
         **kwargs,
     )

@@ -1,0 +1,141 @@
+"""How a service faces the outside: which documents it shows (none to strangers in
+production), the security headers on every answer, and how large a request body may be."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.errors import PROBLEM_JSON, DomainError
+from services.common.settings import Mode
+
+
+class PostureSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPMO_", extra="ignore")
+
+    # /docs, /openapi.json and GraphiQL: None means on except in production.
+    expose_docs: bool | None = None
+    # Request bodies: JSON routes, and the plan and spreadsheet imports (their own limit).
+    max_body_bytes: int = 1_000_000
+    max_import_bytes: int = 20_000_000
+
+    def docs_on(self, mode: Mode) -> bool:
+        return self.expose_docs if self.expose_docs is not None else mode != Mode.production
+
+    def body_limit(self, path: str) -> int:
+        return self.max_import_bytes if "/import" in path else self.max_body_bytes
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload-too-large"
+    title = "Request body too large"
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+# GraphiQL and /docs load scripts and styles; everything else is data and needs nothing.
+STRICT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, *, strict_csp: bool) -> None:
+        self.app = app
+        self.strict_csp = strict_csp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = [*SECURITY_HEADERS, *([STRICT_CSP] if self.strict_csp else [])]
+                headers.extend(h for h in extra if h[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimitMiddleware:
+    """Refuse a body over the route's limit with 413 problem+json: at once when Content-Length
+    says so, or as soon as a streamed body passes the limit (nothing is stored either way)."""
+
+    def __init__(self, app: ASGIApp, *, settings: PostureSettings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.settings.body_limit(scope.get("path", ""))
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, send, limit)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise too_large(limit)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+        body = json.dumps(too_large(limit).to_problem(instance=scope.get("path"))).encode()
+        headers: list[Any] = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is over this route's limit of {limit} bytes")
+
+
+def install_safety_net(app: Any, service: str) -> None:
+    """Last-resort handlers: whatever escapes the domain's checks is still problem+json and
+    never carries SQL, parameters or a stack. A value the database refuses as data (an integer
+    past its column, a NUL in text) is the caller's 422; anything else is our 500."""
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import DataError
+
+    from services.common.errors import FieldError, problem_response
+
+    log = logging.getLogger("cpmo.unexpected")
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return problem_response(FieldError(UNSTORABLE), request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        error = DomainError(f"internal error in {service}")
+        error.status, error.code, error.title = 500, "internal", "Internal error"
+        return problem_response(error, request)
+
+
+UNSTORABLE = "a value is outside what can be stored (too large, or a character not allowed)"
