@@ -69,8 +69,8 @@ class SecurityHeadersMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse a body over the route's limit with 413 problem+json: at once when Content-Length
-    says so, or as soon as a streamed body passes the limit (nothing is stored either way)."""
+    """Refuse a body over the route's limit with 413 problem+json before any handler runs: at
+    once when Content-Length says so, else as soon as the streamed body passes the limit."""
 
     def __init__(self, app: ASGIApp, *, settings: PostureSettings) -> None:
         self.app = app
@@ -85,18 +85,23 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, send, limit)
             return
+        # Read the body here (the handler would read it whole anyway) and hand it on in one.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise too_large(limit)
-            return message
-
-        await self.app(scope, counting_receive, send)
+            if message["type"] != "http.request":
+                await self.app(scope, _replay(message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > limit:
+                await self._refuse(scope, send, limit)
+                return
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay(whole, receive), send)
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, limit: int) -> None:
@@ -108,6 +113,19 @@ class BodyLimitMiddleware:
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return first
+        return await receive()
+
+    return replay
 
 
 def too_large(limit: int) -> PayloadTooLarge:
