@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.fastapi import GraphQLRouter
 
@@ -16,6 +16,7 @@ from services.common.db import create_engine
 from services.common.errors import install_error_handlers
 from services.common.graphql import get_context
 from services.common.http import client
+from services.common.inputs import check_inputs
 from services.common.logging import RequestIdMiddleware, configure_logging
 from services.common.metrics import MetricsMiddleware
 from services.common.metrics import router as metrics_router
@@ -61,6 +62,7 @@ def create_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(check_inputs)],
         # In production no document describes the API to strangers unless a setting says so.
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,

@@ -149,4 +149,5 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http-error"
         )
         error.title = str(exc.detail)
+        error.headers = dict(exc.headers or {})  # 405 carries Allow
         return problem_response(error, request)

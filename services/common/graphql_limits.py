@@ -24,7 +24,6 @@ from graphql import (
     ValidationRule,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.exc import DataError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -36,7 +35,7 @@ from strawberry.extensions import (
 
 from services.common.errors import DomainError
 from services.common.logging import request_id_var
-from services.common.posture import UNSTORABLE
+from services.common.posture import UNSTORABLE, unstorable
 from services.common.settings import CommonSettings, Mode
 
 log = logging.getLogger("cpmo.graphql")
@@ -148,7 +147,7 @@ class MaskUnexpectedErrors(SchemaExtension):
                 if isinstance(original, DomainError) and original.code == "upstream-unavailable"
                 else f"internal error in {service}"
             )
-            if isinstance(original, DataError):
+            if unstorable(original):
                 status, code, message = 422, "invalid-field", UNSTORABLE
             masked.append(
                 GraphQLError(

@@ -8,10 +8,13 @@ import logging
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import PROBLEM_JSON, DomainError
 from services.common.settings import Mode
+
+log = logging.getLogger("cpmo.unexpected")
 
 
 class PostureSettings(BaseSettings):
@@ -132,28 +135,43 @@ def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"the request body is over this route's limit of {limit} bytes")
 
 
+def unstorable(exc: BaseException) -> bool:
+    """The database refused a value as data: an integer past its column, a NUL in text, a
+    date out of range (SQLSTATE class 22, or asyncpg's own check of a query argument)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if isinstance(exc, DataError):
+        return True
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    sqlstate = str(getattr(cause, "sqlstate", "") or getattr(exc.orig, "sqlstate", "") or "")
+    return sqlstate.startswith("22") or type(cause).__name__ == "DataError"
+
+
 def install_safety_net(app: Any, service: str) -> None:
     """Last-resort handlers: whatever escapes the domain's checks is still problem+json and
-    never carries SQL, parameters or a stack. A value the database refuses as data (an integer
-    past its column, a NUL in text) is the caller's 422; anything else is our 500."""
+    never carries SQL, parameters or a stack. A value the database refuses as data is the
+    caller's 422; anything else is our 500, logged with its traceback."""
     from fastapi import Request
     from fastapi.responses import JSONResponse
-    from sqlalchemy.exc import DataError
 
     from services.common.errors import FieldError, problem_response
 
-    log = logging.getLogger("cpmo.unexpected")
-
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
-        log.warning("database refused a value: %s", type(exc.orig).__name__)
-        return problem_response(FieldError(UNSTORABLE), request)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    def internal(request: Request) -> JSONResponse:
         error = DomainError(f"internal error in {service}")
         error.status, error.code, error.title = 500, "internal", "Internal error"
         return problem_response(error, request)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if unstorable(exc):
+            log.warning("database refused a value: %s", type(exc.orig).__name__)
+            return problem_response(FieldError(UNSTORABLE), request)
+        log.error("database error", exc_info=exc)
+        return internal(request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return internal(request)
 
 
 UNSTORABLE = "a value is outside what can be stored (too large, or a character not allowed)"
