@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from services.common.logging import request_id_var
 
@@ -122,6 +123,19 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+    return ", ".join(
+        method
+        for method in methods
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -149,5 +163,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http-error"
         )
         error.title = str(exc.detail)
-        error.headers = dict(exc.headers or {})  # 405 carries Allow
+        error.headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            error.headers["Allow"] = _allowed_methods(request)
         return problem_response(error, request)
