@@ -97,6 +97,15 @@ async def gather(
     return data, body.get("errors") or []
 
 
+def _section(error: dict[str, Any]) -> str:
+    """The pack section an error blanked: the field under ``programmes`` (the gateway's path
+    may or may not carry the list index), else the service the gateway named."""
+    fields = [part for part in error.get("path") or [] if isinstance(part, str)]
+    if len(fields) > 1:
+        return fields[1]
+    return str((error.get("extensions") or {}).get("service") or "query")
+
+
 def compose(
     *,
     period: str,
@@ -160,9 +169,7 @@ def compose(
                 else [_scorecard_row(k) for k in sorted(kpis, key=lambda k: k["code"])],
             }
         )
-    unavailable = sorted(
-        {".".join(str(part) for part in e.get("path", [])[2:3]) or "query" for e in errors}
-    )
+    unavailable = sorted({_section(e) for e in errors})
     return {
         "title": f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}",
         "period": period,

@@ -96,6 +96,17 @@ def test_compose_orders_traces_and_flags() -> None:
     assert content["unavailable_sections"] == ["risks"]
 
 
+def test_sections_are_named_with_or_without_a_list_index() -> None:
+    # Hive Gateway reports a subgraph outage under the field, without the programme's index.
+    errors = [
+        {"message": "risks unavailable", "path": ["programmes", "risks"]},
+        {"message": "kpis unavailable", "path": ["programmes", 1, "kpis", 0, "latest"]},
+        {"message": "x", "extensions": {"service": "programmes"}},
+    ]
+    content = compose(period="2024-07", data=DATA, errors=errors)
+    assert content["unavailable_sections"] == ["kpis", "programmes", "risks"]
+
+
 def test_same_inputs_same_pack() -> None:
     first = compose(period="2024-07", data=DATA, errors=[])
     reordered = {"programmes": list(reversed(DATA["programmes"]))}
