@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { defineConfig } from '@graphql-hive/gateway';
+import { Logger, type LogLevel, type LogWriter } from '@graphql-hive/logger';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 
@@ -92,7 +93,52 @@ function subgraphOf(error: unknown): string | undefined {
   return undefined;
 }
 
+// One JSON object a line, like the services'; the request id rides on each line of a request.
+// Bounded: a subrequest's body is never logged, a line is cut at 4 KB, and past 20 error lines
+// in a second the rest are counted and summarised, so one abusive query cannot flood the log.
+const MAX_LINE = 4096;
+const ERRORS_PER_SECOND = 20;
+class BoundedJsonWriter implements LogWriter {
+  #second = 0;
+  #errors = 0;
+  #suppressed = 0;
+  write(level: LogLevel, attrs: Record<string, unknown> | null | undefined, msg?: string | null) {
+    const now = Math.floor(Date.now() / 1000);
+    if (now !== this.#second) {
+      if (this.#suppressed) {
+        this.#emit('warn', { suppressed: this.#suppressed }, 'error lines suppressed');
+      }
+      this.#second = now;
+      this.#errors = 0;
+      this.#suppressed = 0;
+    }
+    if (level === 'error' && ++this.#errors > ERRORS_PER_SECOND) {
+      this.#suppressed++;
+      return;
+    }
+    this.#emit(level, attrs, msg);
+  }
+  #emit(level: LogLevel, attrs: Record<string, unknown> | null | undefined, msg?: string | null) {
+    let line = JSON.stringify({
+      ...attrs,
+      level,
+      ...(msg ? { msg } : {}),
+      timestamp: new Date().toISOString(),
+    });
+    if (line.length > MAX_LINE) {
+      line = JSON.stringify({ level, msg, truncated: line.slice(0, MAX_LINE) });
+    }
+    process.stdout.write(line + '\n');
+  }
+}
+
 export const gatewayConfig = defineConfig({
+  logging: new Logger({
+    level: (env.LOG_LEVEL?.trim().toLowerCase() as LogLevel) || 'info',
+    writers: [new BoundedJsonWriter()],
+    redact: { paths: ['extensions.request', 'extensions.response', 'request'], remove: true },
+  }),
+
   supergraph: './supergraph.graphql',
 
   // NB: the CLI's --port/--host flags and the generic PORT/HOST env vars

@@ -137,7 +137,13 @@ class MaskUnexpectedErrors(SchemaExtension):
         masked: list[GraphQLError] = []
         for error in errors:
             original = error.original_error
-            if original is None or (isinstance(original, DomainError) and original.status < 500):
+            # No path: the request itself was refused (syntax, limits, variables): no internals.
+            if (
+                original is None
+                or error.path is None
+                or isinstance(original, GraphQLError)
+                or (isinstance(original, DomainError) and original.status < 500)
+            ):
                 masked.append(error)
                 continue
             status = original.status if isinstance(original, DomainError) else 500
