@@ -129,7 +129,8 @@ def choice(kind: type[E], value: str | None, field: str) -> E | None:
 async def get_context(request: Request) -> Context:
     # Raising here answers 401/403 as problem+json before any GraphQL runs.
     principal = authenticate_request(request)
-    if not principal.has_any((*READERS, Role.machine)):
+    # A machine client may only push its KPIs over REST; the graph holds people and risks.
+    if not principal.has_any(READERS):
         raise Forbidden("no role allows reading this graph", field="roles")
     return Context(principal=principal, engine=request.app.state.engine)
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.common.errors import install_error_handlers
 from services.common.posture import install_safety_net
-from tests.conftest import ADMIN, VIEWER
+from tests.conftest import ADMIN, VIEWER, auth
 
 PROBLEM = "application/problem+json"
 
@@ -88,6 +88,15 @@ async def test_a_database_refusal_in_graphql_shows_no_sql(
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "invalid-field"
     assert error["extensions"]["service"] == "programmes"
+
+
+async def test_a_machine_token_cannot_read_the_graph(programmes_api: httpx.AsyncClient) -> None:
+    machine = auth("machine", "finance-ledger", kpis=["KPI-01"])
+    response = await programmes_api.post(
+        "/graphql", headers=machine, json={"query": "{ people { name email } }"}
+    )
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == PROBLEM
 
 
 def _app_that_fails() -> FastAPI:
