@@ -56,7 +56,7 @@ const limits = {
   depth: intFromEnv('CPMO_GRAPHQL_MAX_DEPTH', 8),
   aliases: intFromEnv('CPMO_GRAPHQL_MAX_ALIASES', 30),
   tokens: intFromEnv('CPMO_GRAPHQL_MAX_TOKENS', 2000),
-  cost: intFromEnv('CPMO_GRAPHQL_MAX_COST', 5000),
+  cost: intFromEnv('CPMO_GRAPHQL_MAX_COST', 1000),
 };
 const introspectionSetting = env.CPMO_GRAPHQL_INTROSPECTION?.trim().toLowerCase();
 const introspectionOn =

@@ -51,7 +51,7 @@ class GraphQLLimits(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     # GraphQL Armor's cost model (object 2, scalar 1, x1.5 a level), as at the gateway.
-    max_cost: int = 5000
+    max_cost: int = 1000
     # None: on except in production. Subgraphs only ever answer authenticated callers.
     introspection: bool | None = None
 

@@ -41,8 +41,6 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     env = {
         "CPMO_MODE": "production",
-        # Low enough that the COSTLY query is refused by cost alone (aliases 20 < 30).
-        "CPMO_GRAPHQL_MAX_COST": "1000",
         "CPMO_MAX_BODY_BYTES": "100000",
     }
     for service in ALL:
