@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from services.reporting.service import canonical_sha256, compose, period_window, render_html
-from tests.conftest import EDITOR, VIEWER, common_settings_override
+from tests.conftest import EDITOR, VIEWER, settings_override
 
 DATA = {
     "programmes": [
@@ -98,7 +98,7 @@ def test_compose_orders_traces_and_flags() -> None:
 
 def test_sections_are_named_with_or_without_a_list_index() -> None:
     # Hive Gateway reports a subgraph outage under the field, without the programme's index.
-    errors = [
+    errors: list[dict[str, Any]] = [
         {"message": "risks unavailable", "path": ["programmes", "risks"]},
         {"message": "kpis unavailable", "path": ["programmes", 1, "kpis", 0, "latest"]},
         {"message": "x", "extensions": {"service": "programmes"}},
@@ -135,7 +135,7 @@ def test_period_window() -> None:
 
 
 async def test_gateway_down_is_503_and_writes_nothing(reporting_api: httpx.AsyncClient) -> None:
-    with common_settings_override(reporting_api, gateway_url="http://127.0.0.1:9/graphql"):
+    with settings_override(reporting_api, gateway_url="http://127.0.0.1:9/graphql"):
         response = await reporting_api.post("/packs", headers=EDITOR, json={"period": "2024-07"})
     assert response.status_code == 503
     assert response.json()["errors"][0]["field"] == "gateway"
