@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from services.reporting.service import canonical_sha256, compose, period_window, render_html
