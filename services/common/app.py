@@ -21,6 +21,7 @@ from services.common.logging import RequestIdMiddleware, configure_logging
 from services.common.metrics import MetricsMiddleware
 from services.common.metrics import router as metrics_router
 from services.common.posture import (
+    PROBLEM_RESPONSES,
     BodyLimitMiddleware,
     PostureSettings,
     SecurityHeadersMiddleware,
@@ -76,9 +77,9 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     install_safety_net(app, settings.service_name)
-    app.include_router(health.router)
+    app.include_router(health.router, responses=PROBLEM_RESPONSES)
     app.include_router(metrics_router)
-    app.include_router(router)
+    app.include_router(router, responses=PROBLEM_RESPONSES)
     app.include_router(
         GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql" if docs else None),
         prefix="/graphql",

@@ -175,3 +175,44 @@ def install_safety_net(app: Any, service: str) -> None:
 
 
 UNSTORABLE = "a value is outside what can be stored (too large, or a character not allowed)"
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "code": {"type": ["string", "null"]},
+                },
+            },
+        },
+    },
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+
+
+# What every route may answer besides its success, as its OpenAPI document says.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: _problem("a field's value is not acceptable; `errors` names each field"),
+    "4XX": _problem(
+        "refused: 401 no or bad token, 403 wrong role, 404 not found, 409 conflict, "
+        "412 stale If-Match, 413 body too large, 428 If-Match required"
+    ),
+    "5XX": _problem("internal error, or a service this one depends on is unavailable (503)"),
+}

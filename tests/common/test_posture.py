@@ -124,3 +124,16 @@ async def test_anything_unexpected_is_a_500_problem_without_sql(path: str) -> No
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["detail"] == "internal error in demo-service"
     assert "SELECT" not in response.text
+
+
+@pytest.mark.parametrize("service", ["programmes", "risks", "kpis", "reporting"])
+def test_every_route_documents_its_problems(service: str) -> None:
+    app = __import__(f"services.{service}.main", fromlist=["app"]).app
+    undocumented = [
+        f"{method.upper()} {path} {status}"
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+        for status in ("422", "4XX", "5XX")
+        if PROBLEM not in operation["responses"].get(status, {}).get("content", {})
+    ]
+    assert not undocumented, undocumented
