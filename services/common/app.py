@@ -25,6 +25,7 @@ from services.common.posture import (
     BodyLimitMiddleware,
     PostureSettings,
     SecurityHeadersMiddleware,
+    TimeBudgetMiddleware,
     install_safety_net,
 )
 from services.common.settings import CommonSettings, ServiceSettings
@@ -71,6 +72,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.common_settings = common
+    app.add_middleware(TimeBudgetMiddleware, seconds=posture.request_budget_seconds)
     app.add_middleware(BodyLimitMiddleware, settings=posture)
     app.add_middleware(SecurityHeadersMiddleware, strict_csp=not docs)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)

@@ -3,6 +3,7 @@ production), the security headers on every answer, and how large a request body 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -25,6 +26,9 @@ class PostureSettings(BaseSettings):
     # Request bodies: JSON routes, and the plan and spreadsheet imports (their own limit).
     max_body_bytes: int = 1_000_000
     max_import_bytes: int = 20_000_000
+    # A request still running after this is stopped (its transaction rolls back) and answered
+    # 503, so one costly call cannot hold a worker and the database indefinitely.
+    request_budget_seconds: float = 60.0
 
     def docs_on(self, mode: Mode) -> bool:
         return self.expose_docs if self.expose_docs is not None else mode != Mode.production
@@ -71,6 +75,38 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class OverBudget(DomainError):
+    status = 503
+    code = "over-time-budget"
+    title = "The request ran out of time"
+
+
+class TimeBudgetMiddleware:
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.seconds):
+                await self.app(scope, receive, tracking_send)
+        except TimeoutError:
+            log.warning("stopped after the %ss budget: %s", self.seconds, scope.get("path"))
+            if not started:
+                error = OverBudget(f"stopped after this service's {self.seconds:g}s time budget")
+                await _send_problem(scope, send, error)
+
+
 class BodyLimitMiddleware:
     """Refuse a body over the route's limit with 413 problem+json before any handler runs: at
     once when Content-Length says so, else as soon as the streamed body passes the limit."""
@@ -108,14 +144,18 @@ class BodyLimitMiddleware:
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-        body = json.dumps(too_large(limit).to_problem(instance=scope.get("path"))).encode()
-        headers: list[Any] = [
-            (b"content-type", PROBLEM_JSON.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _send_problem(scope, send, too_large(limit), close=True)
+
+
+async def _send_problem(scope: Scope, send: Send, error: DomainError, close: bool = False) -> None:
+    body = json.dumps(error.to_problem(instance=scope.get("path"))).encode()
+    headers: list[Any] = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *([(b"connection", b"close")] if close else []),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replay(first: Message, receive: Receive) -> Receive:

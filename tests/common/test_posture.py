@@ -3,6 +3,7 @@ unexpected happens anyway: problem+json, never SQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
 
 from services.common.errors import install_error_handlers
-from services.common.posture import install_safety_net
+from services.common.posture import TimeBudgetMiddleware, install_safety_net
 from tests.conftest import ADMIN, VIEWER, auth
 
 PROBLEM = "application/problem+json"
@@ -137,3 +138,22 @@ def test_every_route_documents_its_problems(service: str) -> None:
         if PROBLEM not in operation["responses"].get(status, {}).get("content", {})
     ]
     assert not undocumented, undocumented
+
+
+async def test_a_request_over_its_time_budget_is_stopped_and_answered() -> None:
+    finished = asyncio.Event()
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow() -> None:
+        await asyncio.sleep(30)
+        finished.set()
+
+    budgeted = TimeBudgetMiddleware(app, seconds=0.2)
+    transport = httpx.ASGITransport(app=budgeted)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/slow")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith("/over-time-budget")
+    assert not finished.is_set()
