@@ -59,6 +59,7 @@ class GraphQLLimits(BaseSettings):
         return self.introspection if self.introspection is not None else mode != Mode.production
 
 
+SUGGESTION = " Did you mean"
 OBJECT_COST = 2
 SCALAR_COST = 1
 DEPTH_COST_FACTOR = 1.5
@@ -127,6 +128,9 @@ class MaskUnexpectedErrors(SchemaExtension):
     message; anything else becomes "internal error in <service>" with the request id, so a
     database error's SQL and parameters stay in the log."""
 
+    def __init__(self, hide_suggestions: bool = False) -> None:
+        self.hide_suggestions = hide_suggestions
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
@@ -136,6 +140,9 @@ class MaskUnexpectedErrors(SchemaExtension):
         service = _service_name(self.execution_context.context)
         masked: list[GraphQLError] = []
         for error in errors:
+            if self.hide_suggestions and SUGGESTION in error.message:
+                # "Did you mean ...?" would spell the schema out to whoever guesses at it.
+                error.message = error.message.split(SUGGESTION)[0]
             original = error.original_error
             # No path: the request itself was refused (syntax, limits, variables): no internals.
             if (
@@ -187,7 +194,7 @@ def limit_extensions(
         partial(QueryDepthLimiter, max_depth=limits.max_depth + 1),
         partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
         partial(AddValidationRules, [cost_rule]),
-        MaskUnexpectedErrors,
+        partial(MaskUnexpectedErrors, hide_suggestions=not limits.introspection_on(mode)),
     ]
     if not limits.introspection_on(mode):
         found.append(DisableIntrospection)

@@ -11,8 +11,8 @@ from graphql import build_schema, parse, validate
 from services.stack import GATEWAY_DIR, ROOT
 
 
-def bench_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_stack", ROOT / "bench" / "bench_stack.py")
+def bench_module(name: str = "bench_stack"):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -24,3 +24,12 @@ def test_bench_query_is_valid_against_the_supergraph(name: str) -> None:
     schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
     errors = validate(schema, parse(getattr(bench_module(), name)))
     assert not errors, [e.message for e in errors]
+
+
+def test_fault_suite_queries_are_valid_against_the_supergraph() -> None:
+    """The ordinary query must be valid, and the abuse queries refused by limits, not typos."""
+    faults = bench_module("faults")
+    schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    for query in (faults.ORDINARY, *faults.ABUSE.values()):
+        errors = validate(schema, parse(query))
+        assert not errors, [e.message for e in errors]

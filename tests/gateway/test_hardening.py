@@ -169,6 +169,14 @@ def test_security_headers_and_metrics(production: tuple[Stack, dict[str, int]]) 
     assert gateway.status_code == 200 and "# TYPE" in gateway.text
 
 
+def test_no_field_suggestions_in_production(production: tuple[Stack, dict[str, int]]) -> None:
+    _, ports = production
+    for where, url in endpoints(ports).items():
+        body, _ = ask(url, "{ programe { code } }")
+        messages = " ".join(e["message"] for e in body["errors"])
+        assert "programe" in messages and "Did you mean" not in messages, (where, messages)
+
+
 def test_a_service_that_is_down_is_named(production: tuple[Stack, dict[str, int]]) -> None:
     running, ports = production
     base = f"http://127.0.0.1:{ports['programmes']}"
