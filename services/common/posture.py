@@ -8,6 +8,7 @@ import json
 import logging
 from typing import Any
 
+import pydantic
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -208,6 +209,17 @@ def install_safety_net(app: Any, service: str) -> None:
             return problem_response(FieldError(UNSTORABLE), request)
         log.error("database error", exc_info=exc)
         return internal(request)
+
+    @app.exception_handler(pydantic.ValidationError)
+    async def _model(request: Request, exc: pydantic.ValidationError) -> JSONResponse:
+        # A domain model built from the request inside a service (a plan loader's aim, say):
+        # the caller's values, refused by the same rules REST applies at the door.
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "code": e["type"]}
+            for e in exc.errors()
+        ]
+        first = errors[0]["field"] if errors else "body"
+        return problem_response(FieldError(f"invalid value for '{first}'", errors=errors), request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -44,6 +44,16 @@ async def test_out_of_range_input_is_a_422_naming_the_field(
     assert (await programmes_api.get("/people", headers=ADMIN)).json()["items"] == []
 
 
+async def test_a_plan_with_an_empty_aim_is_a_422(programmes_api: httpx.AsyncClient) -> None:
+    """Found by schemathesis: the loader built the aim itself and its ValidationError was a 500."""
+    plan = {"portfolio": {"code": "P0", "name": "P"}, "aims": [{"code": "", "name": ""}]}
+    response = await programmes_api.post("/imports/plan", headers=ADMIN, json=plan)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert {e["field"] for e in response.json()["errors"]} >= {"code", "name"}
+    assert (await programmes_api.get("/portfolios", headers=ADMIN)).json() == []
+
+
 async def test_free_text_keeps_tabs_and_newlines(programmes_api: httpx.AsyncClient) -> None:
     response = await programmes_api.post(
         "/portfolios", headers=ADMIN, json={"code": "TXT-1", "name": "line one\n\tline two\r\n"}
