@@ -145,7 +145,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "field": _field_name(e.get("loc", ())),
+                # Malformed JSON's location is a character offset, not a field.
+                "field": "body" if e.get("type") == "json_invalid" else _field_name(e["loc"]),
                 "message": e.get("msg", ""),
                 "code": e.get("type"),
             }

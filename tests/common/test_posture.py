@@ -54,6 +54,16 @@ async def test_a_plan_with_an_empty_aim_is_a_422(programmes_api: httpx.AsyncClie
     assert (await programmes_api.get("/portfolios", headers=ADMIN)).json() == []
 
 
+async def test_malformed_json_names_the_body(programmes_api: httpx.AsyncClient) -> None:
+    response = await programmes_api.post(
+        "/portfolios",
+        headers={**ADMIN, "content-type": "application/json"},
+        content=b'{"code": "X", "name": }',
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
+
+
 async def test_free_text_keeps_tabs_and_newlines(programmes_api: httpx.AsyncClient) -> None:
     response = await programmes_api.post(
         "/portfolios", headers=ADMIN, json={"code": "TXT-1", "name": "line one\n\tline two\r\n"}
