@@ -47,7 +47,9 @@ def check_value(field: str, name: str, value: Any) -> None:
         return
     if CONTROL.search(value):
         raise FieldError("must not contain NUL or control characters", field=field)
-    if _is_code(name) and value and not CODE.fullmatch(value):
+    # Codes that name a record in its URL (a path, or the new record's own top-level code,
+    # which becomes its Location); codes nested in a document may be labels ("Amber/Green").
+    if _is_code(name) and field == name and value and not CODE.fullmatch(value):
         raise FieldError(
             "a code is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             field=field,

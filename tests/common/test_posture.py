@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.common.errors import install_error_handlers
 from services.common.posture import TimeBudgetMiddleware, install_safety_net
-from tests.conftest import ADMIN, VIEWER, auth
+from tests.conftest import ADMIN, RAG_SCALE, VIEWER, auth
 
 PROBLEM = "application/problem+json"
 
@@ -46,7 +46,10 @@ async def test_out_of_range_input_is_a_422_naming_the_field(
 
 async def test_a_plan_with_an_empty_aim_is_a_422(programmes_api: httpx.AsyncClient) -> None:
     """Found by schemathesis: the loader built the aim itself and its ValidationError was a 500."""
-    plan = {"portfolio": {"code": "P0", "name": "P"}, "aims": [{"code": "", "name": ""}]}
+    plan = {
+        "portfolio": {"code": "P0", "name": "P", "rag_scale": RAG_SCALE},
+        "aims": [{"code": "", "name": ""}],
+    }
     response = await programmes_api.post("/imports/plan", headers=ADMIN, json=plan)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -66,7 +69,9 @@ async def test_malformed_json_names_the_body(programmes_api: httpx.AsyncClient) 
 
 async def test_free_text_keeps_tabs_and_newlines(programmes_api: httpx.AsyncClient) -> None:
     response = await programmes_api.post(
-        "/portfolios", headers=ADMIN, json={"code": "TXT-1", "name": "line one\n\tline two\r\n"}
+        "/portfolios",
+        headers=ADMIN,
+        json={"code": "TXT-1", "name": "line one\n\tline two\r\n", "rag_scale": RAG_SCALE},
     )
     assert response.status_code == 201, response.text
 

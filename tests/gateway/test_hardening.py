@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from services.stack import SERVICES, Stack, components
+from tests.conftest import RAG_SCALE, auth, db_url, free_port, recreate
 from tests.conftest import SERVICES as ALL
-from tests.conftest import auth, db_url, free_port, recreate
 
 pytestmark = pytest.mark.e2e
 
@@ -180,7 +180,11 @@ def test_no_field_suggestions_in_production(production: tuple[Stack, dict[str, i
 def test_a_service_that_is_down_is_named(production: tuple[Stack, dict[str, int]]) -> None:
     running, ports = production
     base = f"http://127.0.0.1:{ports['programmes']}"
-    portfolio = httpx.post(f"{base}/portfolios", headers=ADMIN, json={"code": "D", "name": "D"})
+    portfolio = httpx.post(
+        f"{base}/portfolios",
+        headers=ADMIN,
+        json={"code": "D", "name": "D", "rag_scale": RAG_SCALE},
+    )
     person = httpx.post(f"{base}/people", headers=ADMIN, json={"name": "Down Test SAO"}).json()
     created = httpx.post(
         f"{base}/programmes",
