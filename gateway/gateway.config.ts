@@ -2,7 +2,12 @@
 // Loaded by `hive-gateway supergraph` from the current directory (no build step:
 // the CLI transpiles .ts config files itself).
 import { randomUUID } from 'node:crypto';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { defineConfig } from '@graphql-hive/gateway';
+import { Logger, type LogLevel, type LogWriter } from '@graphql-hive/logger';
+import { GraphQLError } from 'graphql';
+import jwt from 'jsonwebtoken';
 
 const env = process.env;
 
@@ -34,9 +39,106 @@ function portFromEnv(name: string, fallback: number): number {
 }
 
 const REQUEST_ID_HEADER = 'x-request-id';
-const isProduction = env.NODE_ENV === 'production';
+const isProduction = env.CPMO_MODE === 'production' || env.NODE_ENV === 'production';
+
+// The same CPMO_GRAPHQL_* limits the subgraphs enforce (services/common/graphql_limits.py),
+// with the same defaults, so a query is refused here before any subgraph sees it.
+function intFromEnv(name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  }
+  return value;
+}
+const limits = {
+  depth: intFromEnv('CPMO_GRAPHQL_MAX_DEPTH', 8),
+  aliases: intFromEnv('CPMO_GRAPHQL_MAX_ALIASES', 30),
+  tokens: intFromEnv('CPMO_GRAPHQL_MAX_TOKENS', 2000),
+  cost: intFromEnv('CPMO_GRAPHQL_MAX_COST', 1000),
+};
+const introspectionSetting = env.CPMO_GRAPHQL_INTROSPECTION?.trim().toLowerCase();
+const introspectionOn =
+  introspectionSetting === undefined || introspectionSetting === ''
+    ? !isProduction
+    : ['1', 'true', 'yes', 'on'].includes(introspectionSetting);
+
+// In production, introspection turned on is still only for a caller with a valid HS256 token
+// (the services' own secret); with an OIDC issuer (CPMO_JWKS_URL) it stays off here.
+function verifiedCaller(authorization: string | null): boolean {
+  const secret = env.CPMO_JWT_SECRET;
+  if (!authorization?.startsWith('Bearer ') || !secret || env.CPMO_JWKS_URL) return false;
+  try {
+    jwt.verify(authorization.slice('Bearer '.length), secret, {
+      algorithms: ['HS256'],
+      issuer: env.CPMO_JWT_ISSUER || undefined,
+      audience: env.CPMO_JWT_AUDIENCE || undefined,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// A failing subgraph is named ("risks unavailable"), never its stack or SQL: the caller and
+// the pack can then say which section is missing.
+function subgraphOf(error: unknown): string | undefined {
+  let current: any = error;
+  for (let i = 0; current && i < 5; i++) {
+    const name = current.extensions?.subgraphName ?? current.extensions?.serviceName;
+    if (typeof name === 'string') return name;
+    current = current.originalError ?? current.cause;
+  }
+  return undefined;
+}
+
+// One JSON object a line, like the services'; the request id rides on each line of a request.
+// Bounded: a subrequest's body is never logged, a line is cut at 4 KB, and past 20 error lines
+// in a second the rest are counted and summarised, so one abusive query cannot flood the log.
+const MAX_LINE = 4096;
+const ERRORS_PER_SECOND = 20;
+class BoundedJsonWriter implements LogWriter {
+  #second = 0;
+  #errors = 0;
+  #suppressed = 0;
+  write(level: LogLevel, attrs: Record<string, unknown> | null | undefined, msg?: string | null) {
+    const now = Math.floor(Date.now() / 1000);
+    if (now !== this.#second) {
+      if (this.#suppressed) {
+        this.#emit('warn', { suppressed: this.#suppressed }, 'error lines suppressed');
+      }
+      this.#second = now;
+      this.#errors = 0;
+      this.#suppressed = 0;
+    }
+    if (level === 'error' && ++this.#errors > ERRORS_PER_SECOND) {
+      this.#suppressed++;
+      return;
+    }
+    this.#emit(level, attrs, msg);
+  }
+  #emit(level: LogLevel, attrs: Record<string, unknown> | null | undefined, msg?: string | null) {
+    let line = JSON.stringify({
+      ...attrs,
+      level,
+      ...(msg ? { msg } : {}),
+      timestamp: new Date().toISOString(),
+    });
+    if (line.length > MAX_LINE) {
+      line = JSON.stringify({ level, msg, truncated: line.slice(0, MAX_LINE) });
+    }
+    process.stdout.write(line + '\n');
+  }
+}
 
 export const gatewayConfig = defineConfig({
+  logging: new Logger({
+    level: (env.LOG_LEVEL?.trim().toLowerCase() as LogLevel) || 'info',
+    writers: [new BoundedJsonWriter()],
+    redact: { paths: ['extensions.request', 'extensions.response', 'request'], remove: true },
+  }),
+
   supergraph: './supergraph.graphql',
 
   // NB: the CLI's --port/--host flags and the generic PORT/HOST env vars
@@ -63,7 +165,41 @@ export const gatewayConfig = defineConfig({
     generateRequestId: () => randomUUID(),
   },
 
-  // Landing page + GraphiQL (Hive Laboratory) on /graphql, except with NODE_ENV=production.
+  // Landing page + GraphiQL (Hive Laboratory) on /graphql, except in production.
   graphiql: !isProduction,
   landingPage: !isProduction,
+
+  // Abuse refused before planning: depth, tokens and field suggestions (GraphQL Armor,
+  // built in), aliases and cost (the Armor plugins); each error names its limit.
+  maxDepth: limits.depth,
+  maxTokens: limits.tokens,
+  blockFieldSuggestions: isProduction,
+  plugins: () => [
+    maxAliasesPlugin({ n: limits.aliases }),
+    costLimitPlugin({ maxCost: limits.cost }),
+  ],
+  disableIntrospection: {
+    disableIf: ({ context }) =>
+      !introspectionOn ||
+      (isProduction && !verifiedCaller((context as any)?.request?.headers?.get('authorization'))),
+  },
+
+  maskedErrors: {
+    maskError(error, message) {
+      const service = subgraphOf(error);
+      const original = error instanceof GraphQLError ? error : undefined;
+      if (original && !original.originalError && !service) return original;
+      return new GraphQLError(service ? `${service} unavailable` : message, {
+        nodes: original?.nodes,
+        path: original?.path,
+        extensions: {
+          code: service ? 'SUBGRAPH_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR',
+          ...(service ? { service } : {}),
+        },
+      });
+    },
+  },
+
+  // Prometheus metrics on /metrics: requests, subgraph fetches, timings.
+  prometheus: { endpoint: '/metrics' },
 });

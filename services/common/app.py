@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.fastapi import GraphQLRouter
 
@@ -16,7 +16,18 @@ from services.common.db import create_engine
 from services.common.errors import install_error_handlers
 from services.common.graphql import get_context
 from services.common.http import client
+from services.common.inputs import check_inputs
 from services.common.logging import RequestIdMiddleware, configure_logging
+from services.common.metrics import MetricsMiddleware
+from services.common.metrics import router as metrics_router
+from services.common.posture import (
+    PROBLEM_RESPONSES,
+    BodyLimitMiddleware,
+    PostureSettings,
+    SecurityHeadersMiddleware,
+    TimeBudgetMiddleware,
+    install_safety_net,
+)
 from services.common.settings import CommonSettings, ServiceSettings
 
 
@@ -46,15 +57,33 @@ def create_app(
             await app.state.http.aclose()
             await app.state.engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    posture = PostureSettings()
+    docs = posture.docs_on(common.mode)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(check_inputs)],
+        # In production no document describes the API to strangers unless a setting says so.
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.common_settings = common
+    app.add_middleware(TimeBudgetMiddleware, seconds=posture.request_budget_seconds)
+    app.add_middleware(BodyLimitMiddleware, settings=posture)
+    app.add_middleware(SecurityHeadersMiddleware, strict_csp=not docs)
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(router)
+    install_safety_net(app, settings.service_name)
+    app.include_router(health.router, responses=PROBLEM_RESPONSES)
+    app.include_router(metrics_router)
+    app.include_router(router, responses=PROBLEM_RESPONSES)
     app.include_router(
-        GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql"),
+        GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql" if docs else None),
         prefix="/graphql",
         include_in_schema=False,
     )

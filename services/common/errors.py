@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from services.common.logging import request_id_var
 
@@ -122,6 +123,19 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+    return ", ".join(
+        method
+        for method in methods
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -131,7 +145,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "field": _field_name(e.get("loc", ())),
+                # Malformed JSON's location is a character offset, not a field.
+                "field": "body" if e.get("type") == "json_invalid" else _field_name(e["loc"]),
                 "message": e.get("msg", ""),
                 "code": e.get("type"),
             }
@@ -149,4 +164,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http-error"
         )
         error.title = str(exc.detail)
+        error.headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            error.headers["Allow"] = _allowed_methods(request)
         return problem_response(error, request)

@@ -30,6 +30,7 @@ from strawberry.fastapi import BaseContext
 from services.common.auth import READERS, WRITERS, Principal, Role, authenticate_request
 from services.common.db import Transaction
 from services.common.errors import DomainError, FieldError, Forbidden
+from services.common.graphql_limits import limit_extensions
 from services.common.pagination import MAX_LIMIT, MAX_OFFSET, PageParams, Window
 
 FEDERATION_VERSION = "2.9"
@@ -213,7 +214,8 @@ def choice(kind: type[E], value: str | None, field: str) -> E | None:
 async def get_context(request: Request) -> Context:
     # Raising here answers 401/403 as problem+json before any GraphQL runs.
     principal = authenticate_request(request)
-    if not principal.has_any((*READERS, Role.machine)):
+    # A machine client may only push its KPIs over REST; the graph holds people and risks.
+    if not principal.has_any(READERS):
         raise Forbidden("no role allows reading this graph", field="roles")
     return Context(principal=principal, engine=request.app.state.engine)
 
@@ -248,6 +250,6 @@ class _Schema(strawberry.federation.Schema):
 def federated_schema(**kwargs: Any) -> strawberry.federation.Schema:
     return _Schema(
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        extensions=[DomainErrors],
+        extensions=[DomainErrors, *limit_extensions()],
         **kwargs,
     )

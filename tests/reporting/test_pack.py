@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from services.reporting.service import (
@@ -102,6 +104,17 @@ def test_compose_orders_traces_and_flags() -> None:
     assert job["kpi_scorecard"][0]["latest"]["measurement_id"] == "40"
     assert job["key_activities_due"][0]["key_activity_id"] == "11"
     assert content["unavailable_sections"] == ["risks"]
+
+
+def test_sections_are_named_with_or_without_a_list_index() -> None:
+    # Hive Gateway reports a subgraph outage under the field, without the programme's index.
+    errors: list[dict[str, Any]] = [
+        {"message": "risks unavailable", "path": ["programmes", "risks"]},
+        {"message": "kpis unavailable", "path": ["programmes", 1, "kpis", 0, "latest"]},
+        {"message": "x", "extensions": {"service": "programmes"}},
+    ]
+    content = compose(period="2024-07", data=DATA, errors=errors)
+    assert content["unavailable_sections"] == ["kpis", "programmes", "risks"]
 
 
 def test_same_inputs_same_pack() -> None:

@@ -206,3 +206,5 @@ def downgrade() -> None:
 
     op.drop_table("audit_entry")
     # ### end Alembic commands ###
+    # The tables are gone, but PostgreSQL keeps their enum type: drop it, so up again works.
+    sa.Enum(name="dca").drop(op.get_bind(), checkfirst=True)

@@ -59,9 +59,12 @@ def compose(
 
 
 def _section(error: dict[str, Any]) -> str:
-    """The part of the pack an error blanked: a programme's field (risks, kpis), or a top-level
-    read (savingsInitiatives, boards, assurance)."""
-    path = [str(part) for part in error.get("path") or []]
-    if len(path) >= 3:
-        return path[2]
-    return path[0] if path else "query"
+    """The part of the pack an error blanked: a programme's field (risks, kpis; the gateway's path
+    may or may not carry the list index), a top-level read (savingsInitiatives, boards,
+    assurance), else the service the gateway named."""
+    fields = [part for part in error.get("path") or [] if isinstance(part, str)]
+    if len(fields) > 1:
+        return fields[1]
+    if fields and fields[0] != "programmes":
+        return fields[0]
+    return str((error.get("extensions") or {}).get("service") or "query")

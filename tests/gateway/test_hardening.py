@@ -1,0 +1,207 @@
+"""The stack in production mode, as real processes on PostgreSQL, tried as an attacker would:
+abusive queries refused in milliseconds at the gateway and at each subgraph called directly,
+the services still healthy after; no schema to strangers; a service that is down is named."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.stack import SERVICES, Stack, components
+from tests.conftest import RAG_SCALE, auth, db_url, free_port, recreate
+from tests.conftest import SERVICES as ALL
+
+pytestmark = pytest.mark.e2e
+
+VIEWER = auth("viewer", "hardening-viewer")
+ADMIN = auth("admin", "hardening-admin")
+
+DEEP = "{ programmes { " + "risks { programme { " * 25 + "code" + " } }" * 25 + " } }"
+ALIASES = "{ " + " ".join(f"a{i}: programmes(limit: 1) {{ code }}" for i in range(100)) + " }"
+TOKENS = "{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }"
+# Within the depth, alias and token limits, but wide: refused by cost alone (about 1,250).
+COSTLY = (
+    "{ programmes { code "
+    + " ".join(
+        f"r{i}: risks {{ code title owner programme {{ code name purpose directorate "
+        "risks { code title } } }"
+        for i in range(28)
+    )
+    + " } }"
+)
+INTROSPECTION = "{ __schema { queryType { name } types { name } } }"
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dict[str, int]]]:
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    env = {
+        "CPMO_MODE": "production",
+        "CPMO_MAX_BODY_BYTES": "100000",
+    }
+    for service in ALL:
+        url = db_url(service, "_hardening")
+        recreate(url)
+        env[f"{service.upper()}_DATABASE_URL"] = url
+        env[f"{service.upper()}_MIGRATE_ON_START"] = "true"
+    logs = tmp_path_factory.mktemp("hardening-logs")
+    running = Stack(components(ports=ports, log_dir=Path(logs), env=env))
+    running.start(timeout=120)
+    try:
+        yield running, ports
+    finally:
+        running.stop()
+
+
+def endpoints(ports: dict[str, int]) -> dict[str, str]:
+    found = {"gateway": f"http://127.0.0.1:{ports['gateway']}/graphql"}
+    for name in SERVICES:
+        found[name] = f"http://127.0.0.1:{ports[name]}/graphql"
+    return found
+
+
+def ask(url: str, query: str, headers: dict[str, str] = VIEWER) -> tuple[dict, float]:
+    started = time.perf_counter()
+    response = httpx.post(url, json={"query": query}, headers=headers, timeout=30)
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (200, 400), response.text
+    return response.json(), elapsed
+
+
+@pytest.mark.parametrize(
+    ("query", "limit_named"),
+    [(DEEP, "depth"), (ALIASES, "aliases"), (TOKENS, "token"), (COSTLY, "cost limit")],
+    ids=["depth", "aliases", "tokens", "cost"],
+)
+def test_abuse_is_refused_everywhere_in_milliseconds(
+    production: tuple[Stack, dict[str, int]], query: str, limit_named: str
+) -> None:
+    running, ports = production
+    for where, url in endpoints(ports).items():
+        body, elapsed = ask(url, query)
+        assert not body.get("data"), (where, body)
+        messages = " | ".join(e["message"] for e in body["errors"]).lower()
+        assert limit_named in messages, (where, messages)
+        # Refused before any resolver runs: well under a second even on a busy machine.
+        assert elapsed < 2.0, (where, elapsed)
+    for name in SERVICES:
+        assert running[name].ready(), f"{name} stopped answering after the abuse"
+
+
+def test_ordinary_queries_pass_the_limits(production: tuple[Stack, dict[str, int]]) -> None:
+    _, ports = production
+    from services.reporting.service import PACK_QUERY
+
+    response = httpx.post(
+        endpoints(ports)["gateway"],
+        headers=VIEWER,
+        json={
+            "query": PACK_QUERY,
+            "variables": {
+                "portfolioCode": None,
+                "upToPeriod": "2024-07",
+                "dueFrom": "2024-07-01",
+                "dueTo": "2024-07-31",
+                "topRisks": 5,
+            },
+        },
+    )
+    assert response.json() == {"data": {"programmes": []}}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer forged"}, VIEWER])
+def test_no_schema_to_anyone_in_production(
+    production: tuple[Stack, dict[str, int]], headers: dict[str, str]
+) -> None:
+    _, ports = production
+    response = httpx.post(
+        endpoints(ports)["gateway"], headers=headers, json={"query": INTROSPECTION}
+    )
+    body = response.json()
+    assert not body.get("data") and "introspection" in body["errors"][0]["message"]
+    for name in SERVICES:
+        base = f"http://127.0.0.1:{ports[name]}"
+        for path in ("/docs", "/openapi.json", "/redoc"):
+            assert httpx.get(base + path).status_code == 404, (name, path)
+        assert httpx.get(f"{base}/graphql", headers=VIEWER).status_code != 200, name
+        direct = httpx.post(f"{base}/graphql", headers=headers, json={"query": INTROSPECTION})
+        if headers is VIEWER:
+            assert "introspection" in direct.json()["errors"][0]["message"], name
+        else:
+            assert direct.status_code == 401, (name, direct.text)
+
+
+def test_bodies_over_the_limit_are_refused_and_nothing_is_stored(
+    production: tuple[Stack, dict[str, int]],
+) -> None:
+    _, ports = production
+    base = f"http://127.0.0.1:{ports['programmes']}"
+    response = httpx.post(
+        f"{base}/portfolios", headers=ADMIN, json={"code": "HUGE", "name": "x" * 200_000}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/payload-too-large")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert httpx.get(f"{base}/portfolios", headers=ADMIN).json() == []
+
+
+def test_security_headers_and_metrics(production: tuple[Stack, dict[str, int]]) -> None:
+    _, ports = production
+    base = f"http://127.0.0.1:{ports['risks']}"
+    response = httpx.get(f"{base}/healthz")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    for name in SERVICES:
+        httpx.get(f"http://127.0.0.1:{ports[name]}/healthz")
+        metrics = httpx.get(f"http://127.0.0.1:{ports[name]}/metrics").text
+        series = (
+            f'cpmo_http_requests_total{{method="GET",route="/healthz",service="{name}",'
+            'status="200"}'
+        )
+        assert series in metrics, name
+        assert f'cpmo_db_pool_connections_in_use{{service="{name}"}}' in metrics, name
+    gateway = httpx.get(f"http://127.0.0.1:{ports['gateway']}/metrics")
+    assert gateway.status_code == 200 and "# TYPE" in gateway.text
+
+
+def test_no_field_suggestions_in_production(production: tuple[Stack, dict[str, int]]) -> None:
+    _, ports = production
+    for where, url in endpoints(ports).items():
+        body, _ = ask(url, "{ programe { code } }")
+        messages = " ".join(e["message"] for e in body["errors"])
+        assert "programe" in messages and "Did you mean" not in messages, (where, messages)
+
+
+def test_a_service_that_is_down_is_named(production: tuple[Stack, dict[str, int]]) -> None:
+    running, ports = production
+    base = f"http://127.0.0.1:{ports['programmes']}"
+    portfolio = httpx.post(
+        f"{base}/portfolios",
+        headers=ADMIN,
+        json={"code": "D", "name": "D", "rag_scale": RAG_SCALE},
+    )
+    person = httpx.post(f"{base}/people", headers=ADMIN, json={"name": "Down Test SAO"}).json()
+    created = httpx.post(
+        f"{base}/programmes",
+        headers=ADMIN,
+        json={
+            "portfolio_id": portfolio.json()["id"],
+            "code": "DOWN-1",
+            "name": "Down",
+            "sao_id": person["id"],
+            "lead_member_id": person["id"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    running["risks"].stop()
+    body, _ = ask(endpoints(ports)["gateway"], "{ programmes { code risks { code } } }")
+    assert body["data"] == {"programmes": [{"code": "DOWN-1", "risks": None}]}
+    (error,) = body["errors"]
+    assert error["message"] == "risks unavailable"
+    assert error["extensions"]["service"] == "risks"
+    assert "ECONNREFUSED" not in str(body) and "representations" not in str(body)
