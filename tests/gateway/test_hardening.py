@@ -77,24 +77,22 @@ def ask(url: str, query: str, headers: dict[str, str] = VIEWER) -> tuple[dict, f
     [(DEEP, "depth"), (ALIASES, "aliases"), (TOKENS, "token"), (COSTLY, "cost limit")],
     ids=["depth", "aliases", "tokens", "cost"],
 )
-def test_abuse_is_refused_everywhere_in_milliseconds(
+def test_abuse_is_refused_everywhere(
     production: tuple[Stack, dict[str, int]], query: str, limit_named: str
 ) -> None:
     running, ports = production
     for where, url in endpoints(ports).items():
-        body, elapsed = ask(url, query)
+        body, _ = ask(url, query)  # how fast: bench/faults.py, as ratios
         assert not body.get("data"), (where, body)
         messages = " | ".join(e["message"] for e in body["errors"]).lower()
         assert limit_named in messages, (where, messages)
-        # Refused before any resolver runs: well under a second even on a busy machine.
-        assert elapsed < 2.0, (where, elapsed)
     for name in SERVICES:
         assert running[name].ready(), f"{name} stopped answering after the abuse"
 
 
 def test_ordinary_queries_pass_the_limits(production: tuple[Stack, dict[str, int]]) -> None:
     _, ports = production
-    from services.reporting.service import PACK_QUERY
+    from services.reporting.sources import PACK_QUERY
 
     response = httpx.post(
         endpoints(ports)["gateway"],
