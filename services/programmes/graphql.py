@@ -4,15 +4,19 @@ from strawberry.tools import merge_types
 
 from services.common.graphql import federated_schema
 from services.programmes.actions.graphql import ActionsMutation, ActionsQuery
+from services.programmes.asof import history
 from services.programmes.governance.graphql import GovernanceMutation, GovernanceQuery
 from services.programmes.highlights.graphql import HighlightsMutation, HighlightsQuery
 from services.programmes.milestones.graphql import MilestonesMutation, MilestonesQuery
 from services.programmes.plan.graphql import PlanMutation, PlanQuery, Programme
 from services.programmes.savings.graphql import SavingsMutation, SavingsQuery
 
-Query = merge_types(
-    "Query",
-    (PlanQuery, MilestonesQuery, ActionsQuery, HighlightsQuery, SavingsQuery, GovernanceQuery),
+# Every root field takes asOf (services/common/asof.py).
+Query = history.queryable(
+    merge_types(
+        "Query",
+        (PlanQuery, MilestonesQuery, ActionsQuery, HighlightsQuery, SavingsQuery, GovernanceQuery),
+    )
 )
 Mutation = merge_types(
     "Mutation",

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.common.auth import Reader
-from services.common.db import SessionDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.assurance import service
 from services.programmes.assurance.schemas import ConfidenceCheck, SmartReport
 from services.programmes.milestones.service import council_today
@@ -22,7 +22,7 @@ AsOf = Annotated[
 
 @router.get("/assurance/smart", response_model=SmartReport)
 async def smart(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     portfolio_id: int | None = None,
     programme_id: int | None = None,
@@ -42,7 +42,7 @@ async def smart(
 
 @router.get("/assurance/confidence", response_model=list[ConfidenceCheck])
 async def confidence(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     portfolio_id: int | None = None,
     programme_id: int | None = None,

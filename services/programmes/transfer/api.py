@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.milestones.api import Today
 from services.programmes.plan import service as plan
 from services.programmes.transfer import service, tabular
@@ -94,7 +95,7 @@ async def _export_actions(
     description=f"A programme's actions as CSV. {ACTIONS_DOC}",
 )
 async def export_programme_actions_csv(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_actions(session, today, Format.csv, programme_id)
 
@@ -107,7 +108,7 @@ async def export_programme_actions_csv(
     description=f"A programme's actions as an XLSX workbook. {ACTIONS_DOC}",
 )
 async def export_programme_actions_xlsx(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_actions(session, today, Format.xlsx, programme_id)
 
@@ -120,7 +121,7 @@ async def export_programme_actions_xlsx(
     description=f"Actions of every programme, or of one. {ACTIONS_DOC}",
 )
 async def export_actions(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     today: Today,
     format: Format = Format.csv,
@@ -172,7 +173,7 @@ async def _export_milestones(
     description=f"A programme's milestones (key activities) as CSV. {MILESTONES_DOC}",
 )
 async def export_programme_milestones_csv(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_milestones(session, today, Format.csv, programme_id)
 
@@ -185,7 +186,7 @@ async def export_programme_milestones_csv(
     description=f"A programme's milestones (key activities) as XLSX. {MILESTONES_DOC}",
 )
 async def export_programme_milestones_xlsx(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_milestones(session, today, Format.xlsx, programme_id)
 
@@ -198,7 +199,7 @@ async def export_programme_milestones_xlsx(
     description=f"Milestones of every programme, or of one. {MILESTONES_DOC}",
 )
 async def export_milestones(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     today: Today,
     format: Format = Format.csv,
