@@ -37,10 +37,11 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import partial
 from typing import Annotated, Any
 
+import strawberry
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import (
@@ -115,7 +116,7 @@ class History:
         """A session reading live state, or the state at ``cut`` (read-only)."""
         session = AsyncSession(engine, expire_on_commit=False)
         if cut is not None:
-            session.sync_session.info[_CUT] = (self, cut.position)
+            session.sync_session.info[_CUT] = (self, cut)
         return session
 
     async def current(self, session: AsyncSession) -> Cut:
@@ -264,8 +265,50 @@ class History:
     def queryable(self, query: type) -> type:
         """Give every root field of ``query`` an ``asOf`` argument (see :class:`AsOfArgument`)."""
         for strawberry_field in query.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-            strawberry_field.extensions.append(AsOfArgument(self))
+            if not any(isinstance(e, AsOfArgument) for e in strawberry_field.extensions):
+                strawberry_field.extensions.append(AsOfArgument(self))
         return query
+
+    def cut_query(self, name: str) -> type:
+        """A query type with one root field ``name(at: String): Cut!``: the service's current
+        cut, or the last one committed at or before ``at``. Named per service (programmesCut,
+        risksCut) so that through the gateway a query can pass one cut per service."""
+        history = self
+
+        async def resolve(info: strawberry.Info, at: str | None = None) -> CutType:
+            async with history.session(info.context.engine, None) as session:
+                if at is None:
+                    cut = await history.current(session)
+                else:
+                    instant = parse_instant(at.strip(), field="at")
+                    if instant > utcnow():
+                        raise FieldError(f"{at} is in the future", field="at")
+                    cut = await history.at_time(
+                        session, instant, field="at", origin=await history._origin(session)
+                    )
+            return CutType(position=str(cut.position), at=cut.at, origin=str(cut.origin))
+
+        field = strawberry.field(
+            resolver=resolve,
+            name=name,
+            description="this service's change-feed position now (or at an instant): pass it "
+            "as asOf to read every root field as of it",
+        )
+        return strawberry.type(type(f"{name[0].upper()}{name[1:]}Query", (), {name: field}))
+
+
+def cut_of(session: AsyncSession) -> Cut | None:
+    """The cut ``session`` reads at, or None when it reads live."""
+    found = session.sync_session.info.get(_CUT)
+    return None if found is None else found[1]
+
+
+def day_of(session: AsyncSession, timezone: tzinfo) -> date | None:
+    """The day "today" is at the session's cut (overdue flags, SMART checks), or None live."""
+    cut = cut_of(session)
+    if cut is None:
+        return None
+    return (cut.at or utcnow()).astimezone(timezone).date()
 
 
 def set_cut_headers(headers: Any, cut: Cut) -> None:
@@ -284,6 +327,15 @@ def parse_instant(raw: str, *, field: str) -> datetime:
     if instant.tzinfo is None:
         raise FieldError(f"{raw!r} has no UTC offset; say Z or +00:00", field=field)
     return instant.astimezone(UTC)
+
+
+@strawberry.federation.type(name="Cut", shareable=True)
+class CutType:
+    """A position of a service's change feed (decimal, as asOf takes it)."""
+
+    position: str
+    at: datetime | None
+    origin: str = strawberry.field(description="the position this service's history begins at")
 
 
 class AsOfArgument(FieldExtension):
@@ -506,8 +558,8 @@ def _before_commit(session: Session) -> None:
 def _after_begin(session: Session, _transaction: Any, connection: Connection) -> None:
     cut = session.info.get(_CUT)
     if cut is not None:
-        history, position = cut
-        history.views(connection, position)
+        history, at = cut
+        history.views(connection, at.position)
 
 
 def _forget(session: Session, *_: Any) -> None:

@@ -144,7 +144,6 @@ async def update_versioned(
     return row
 
 
-
 class Transaction:
     """The same commit-or-rollback rule outside FastAPI's dependencies (GraphQL mutations,
     loaders, CLI): ``async with Transaction(engine) as session: ...``."""

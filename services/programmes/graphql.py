@@ -11,12 +11,25 @@ from services.programmes.milestones.graphql import MilestonesMutation, Milestone
 from services.programmes.plan.graphql import PlanMutation, PlanQuery, Programme
 from services.programmes.savings.graphql import SavingsMutation, SavingsQuery
 
-# Every root field takes asOf (services/common/asof.py).
-Query = history.queryable(
-    merge_types(
-        "Query",
-        (PlanQuery, MilestonesQuery, ActionsQuery, HighlightsQuery, SavingsQuery, GovernanceQuery),
-    )
+# Every root field takes asOf; programmesCut says which cut to pass (services/common/asof.py).
+Query = merge_types(
+    "Query",
+    (
+        history.queryable(
+            merge_types(
+                "ReadQuery",
+                (
+                    PlanQuery,
+                    MilestonesQuery,
+                    ActionsQuery,
+                    HighlightsQuery,
+                    SavingsQuery,
+                    GovernanceQuery,
+                ),
+            )
+        ),
+        history.cut_query("programmesCut"),
+    ),
 )
 Mutation = merge_types(
     "Mutation",

@@ -106,28 +106,30 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
     then = str((await cut(api))["position"])
     await rename(api, programme, "Renamed later")
 
-    query = """query($asOf: String) {
-        programme(id: %s, asOf: $asOf) { name sao { name } }
+    query = """query($id: ID!, $asOf: String) {
+        programme(id: $id, asOf: $asOf) { name sao { name } }
         programmes(asOf: $asOf) { code name }
-    }""" % programme["id"]
+    }"""
+    variables = {"id": programme["id"], "asOf": then}
     response = await api.post(
-        "/graphql", headers=VIEWER, json={"query": query, "variables": {"asOf": then}}
+        "/graphql", headers=VIEWER, json={"query": query, "variables": variables}
     )
     body = response.json()
     assert "errors" not in body, body
     assert body["data"]["programme"]["name"] == programme["name"]
-    assert body["data"]["programmes"] == [
-        {"code": programme["code"], "name": programme["name"]}
-    ]
+    assert body["data"]["programmes"] == [{"code": programme["code"], "name": programme["name"]}]
     assert response.headers["cpmo-cut"] == then
-    live = await api.post("/graphql", headers=VIEWER, json={"query": query})
+    live = await api.post(
+        "/graphql", headers=VIEWER, json={"query": query, "variables": {"id": programme["id"]}}
+    )
     assert live.json()["data"]["programme"]["name"] == "Renamed later"
 
     mixed = await api.post(
         "/graphql",
         headers=VIEWER,
         json={
-            "query": "{ a: portfolios(asOf: \"%s\") { code } b: portfolios { code } }" % then
+            "query": "query($c: String) { a: portfolios(asOf: $c) { code } b: portfolios { code } }",
+            "variables": {"c": then},
         },
     )
     errors = mixed.json()["errors"]
@@ -138,3 +140,15 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
         "/graphql", headers=VIEWER, json={"query": '{ portfolios(asOf: "soon") { code } }'}
     )
     assert bad.json()["errors"][0]["extensions"]["errors"][0]["field"] == "asOf"
+
+
+async def test_programmes_cut_names_the_cut_to_pass(programmes_api: httpx.AsyncClient) -> None:
+    await make_portfolio(programmes_api)
+    rest = await cut(programmes_api)
+    response = await programmes_api.post(
+        "/graphql", headers=VIEWER, json={"query": "{ programmesCut { position origin } }"}
+    )
+    assert response.json()["data"]["programmesCut"] == {
+        "position": str(rest["position"]),
+        "origin": str(rest["origin"]),
+    }

@@ -6,18 +6,27 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import asof
 from services.common.auth import Reader
 from services.programmes.asof import ReadSessionDep
 from services.programmes.assurance import service
 from services.programmes.assurance.schemas import ConfidenceCheck, SmartReport
-from services.programmes.milestones.service import council_today
+from services.programmes.milestones.service import COUNCIL_TIMEZONE, council_today
 from services.programmes.plan import service as plan
 
 router = APIRouter(tags=["assurance"])
-AsOf = Annotated[
-    date | None, Query(description="judge overdue items as of this day (default today)")
+# ``as_of`` names a cut on every read (services/common/asof.py); the day judged defaults to
+# the cut's day, or today when reading live.
+Today = Annotated[
+    date | None,
+    Query(description="judge overdue items as of this day (default: the cut's day, or today)"),
 ]
+
+
+def judged_on(session: AsyncSession, today: date | None) -> date:
+    return today or asof.day_of(session, COUNCIL_TIMEZONE) or council_today()
 
 
 @router.get("/assurance/smart", response_model=SmartReport)
@@ -26,7 +35,7 @@ async def smart(
     _: Reader,
     portfolio_id: int | None = None,
     programme_id: int | None = None,
-    as_of: AsOf = None,
+    today: Today = None,
 ) -> SmartReport:
     """Plan items failing the panel's tests: no owner, no measure, no date or only TBC, an end
     before its start, an overdue item still reported On track."""
@@ -34,7 +43,7 @@ async def smart(
         await plan.get(session=session, programme_id=programme_id)
     return await service.smart(
         session=session,
-        today=as_of or council_today(),
+        today=judged_on(session, today),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )
@@ -47,7 +56,7 @@ async def confidence(
     portfolio_id: int | None = None,
     programme_id: int | None = None,
     watermelons_only: bool = False,
-    as_of: AsOf = None,
+    today: Today = None,
 ) -> list[ConfidenceCheck]:
     """Each programme's declared DCA beside a RAG computed from evidence (overdue and slipped
     milestones, late savings); `watermelon` where the declaration is greener than the evidence."""
@@ -55,7 +64,7 @@ async def confidence(
         await plan.get(session=session, programme_id=programme_id)
     checks = await service.confidence(
         session=session,
-        today=as_of or council_today(),
+        today=judged_on(session, today),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )
