@@ -128,7 +128,8 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
         "/graphql",
         headers=VIEWER,
         json={
-            "query": "query($c: String) { a: portfolios(asOf: $c) { code } b: portfolios { code } }",
+            "query": "query($c: String) { a: portfolios(asOf: $c) { code } "
+            "b: portfolios { code } }",
             "variables": {"c": then},
         },
     )
