@@ -27,7 +27,14 @@ class PackBase(SQLModel):
 
 
 class PackCreate(PackBase):
-    pass
+    programmes_cut: int | None = Field(
+        default=None,
+        ge=0,
+        le=10**18,
+        description="compose as of this programmes change-feed position (GET /cut); "
+        "default: its position now. The pack records the cut, so composing it again with the "
+        "same cut says the same",
+    )
 
 
 class PackSummary(PackBase):

@@ -19,16 +19,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
-from services.common.errors import Conflict, DomainError, NotFound, UpstreamUnavailable
+from services.common.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    NotFound,
+    UpstreamUnavailable,
+)
 from services.common.http import bearer
 from services.reporting.models import AuditEntry, Pack
 from services.reporting.schemas import PackCreate
 
 PACK_QUERY = """
 query AssurancePack(
-  $portfolioCode: String, $upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!
+  $portfolioCode: String, $upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!,
+  $programmesCut: String
 ) {
-  programmes(limit: 500, portfolioCode: $portfolioCode) {
+  programmes(limit: 500, portfolioCode: $portfolioCode, asOf: $programmesCut) {
     id code name directorate portfolioCode aimCode
     sao { id name } rdl { id name } leadMember { id name }
     aim { code name }
@@ -42,6 +49,10 @@ query AssurancePack(
   }
 }
 """
+
+# Which cut of each service the pack reads (services/common/asof.py): asked first, so every
+# figure in the pack comes from that one state, and composing again with it says the same.
+CUTS_QUERY = "query PackCuts { programmesCut { position } }"
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -64,9 +75,20 @@ async def gather(
     period: str,
     top_risks: int,
     portfolio_code: str | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One GraphQL query through the gateway; returns (data, errors). Partial data is kept:
-    a service that is down blanks its fields, not the pack."""
+    programmes_cut: int | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, int]]:
+    """Through the gateway, the cut to read (unless given), then one GraphQL query as of it;
+    returns (data, errors, cuts). Partial data is kept: a service that is down blanks its
+    fields, not the pack."""
+    if programmes_cut is None:
+        body, status = await _post(http, gateway_url, token, CUTS_QUERY, {})
+        found = (body.get("data") or {}).get("programmesCut")
+        if not found:
+            raise UpstreamUnavailable(
+                f"the gateway gave no programmes cut (HTTP {status})", field="gateway"
+            )
+        programmes_cut = int(found["position"])
+    cuts = {"programmes": programmes_cut}
     first, last = period_window(period)
     variables = {
         "portfolioCode": portfolio_code,
@@ -74,12 +96,28 @@ async def gather(
         "dueFrom": first.isoformat(),
         "dueTo": last.isoformat(),
         "topRisks": top_risks,
+        "programmesCut": str(programmes_cut),
     }
+    body, status = await _post(http, gateway_url, token, PACK_QUERY, variables)
+    data = body.get("data") or {}
+    if not data.get("programmes"):
+        errors = body.get("errors") or [{"message": f"HTTP {status}"}]
+        if (errors[0].get("extensions") or {}).get("status") == 422:
+            raise FieldError(
+                f"programmes refused the cut: {errors[0].get('message')}", field="programmes_cut"
+            )
+        raise UpstreamUnavailable(
+            f"the gateway returned no programmes: {errors[0].get('message')}", field="gateway"
+        )
+    return data, body.get("errors") or [], cuts
+
+
+async def _post(
+    http: httpx.AsyncClient, gateway_url: str, token: str, query: str, variables: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
     try:
         response = await http.post(
-            gateway_url,
-            json={"query": PACK_QUERY, "variables": variables},
-            headers=bearer(token),
+            gateway_url, json={"query": query, "variables": variables}, headers=bearer(token)
         )
     except httpx.HTTPError as exc:
         raise UpstreamUnavailable(f"the gateway did not answer: {exc}", field="gateway") from exc
@@ -87,14 +125,7 @@ async def gather(
         "content-type", ""
     ):
         raise UpstreamUnavailable(f"the gateway answered {response.status_code}", field="gateway")
-    body = response.json()
-    data = body.get("data") or {}
-    if not data.get("programmes"):
-        errors = body.get("errors") or [{"message": f"HTTP {response.status_code}"}]
-        raise UpstreamUnavailable(
-            f"the gateway returned no programmes: {errors[0].get('message')}", field="gateway"
-        )
-    return data, body.get("errors") or []
+    return response.json(), response.status_code
 
 
 def compose(
@@ -103,6 +134,7 @@ def compose(
     data: dict[str, Any],
     errors: Sequence[dict[str, Any]],
     portfolio_code: str | None = None,
+    cuts: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The pack's content: deterministic for the same inputs, every figure carrying the id
     of the record it came from."""
@@ -167,6 +199,8 @@ def compose(
         "title": f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}",
         "period": period,
         "portfolio_code": portfolio_code,
+        # The change-feed position of each service the pack was read at.
+        "cuts": dict(sorted((cuts or {}).items())),
         "programme_count": len(programmes),
         "unavailable_sections": unavailable,
         "programmes": programmes,
@@ -218,16 +252,21 @@ async def create(
     gateway_url: str,
     top_risks: int,
 ) -> Pack:
-    found, errors = await gather(
+    found, errors, cuts = await gather(
         http=http,
         gateway_url=gateway_url,
         token=actor.token,
         period=data.period,
         top_risks=top_risks,
         portfolio_code=data.portfolio_code,
+        programmes_cut=data.programmes_cut,
     )
     content = compose(
-        period=data.period, data=found, errors=errors, portfolio_code=data.portfolio_code
+        period=data.period,
+        data=found,
+        errors=errors,
+        portfolio_code=data.portfolio_code,
+        cuts=cuts,
     )
     pack = Pack(
         portfolio_code=data.portfolio_code,

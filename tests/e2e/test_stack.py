@@ -142,6 +142,42 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
         content, sort_keys=True
     )
 
+    # After a later change in programmes, the pack composed as of the first one's cut still
+    # says the same; composed live it picks the change up.
+    assert content["cuts"]["programmes"] > 0
+    programmes_url = url(ports, "programmes", f"/programmes/{irp01['programme_id']}")
+    current = httpx.get(programmes_url, headers=editor).json()
+    renamed = httpx.patch(
+        programmes_url,
+        headers={**editor, "If-Match": f'"{current["version"]}"'},
+        json={"name": "Renamed after the pack"},
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    def compose(**extra: object) -> dict:
+        response = httpx.post(
+            url(ports, "reporting", "/packs"),
+            headers=editor,
+            json={"period": "2024-07", "portfolio_code": "IRP-2024", **extra},
+            timeout=60,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    as_of_then = compose(programmes_cut=content["cuts"]["programmes"])
+    assert as_of_then["content_sha256"] == pack.json()["content_sha256"]
+    live = compose()
+    assert live["content_sha256"] != pack.json()["content_sha256"]
+    assert "Renamed after the pack" in json.dumps(live["content"])
+    beyond = httpx.post(
+        url(ports, "reporting", "/packs"),
+        headers=editor,
+        json={"period": "2024-07", "programmes_cut": live["content"]["cuts"]["programmes"] + 10},
+        timeout=60,
+    )
+    assert beyond.status_code == 422, beyond.text
+    assert beyond.json()["errors"][0]["field"] == "programmes_cut"
+
 
 def test_one_service_down_degrades_the_answer(stack: tuple[Stack, dict[str, int]]) -> None:
     running, ports = stack
