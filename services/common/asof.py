@@ -123,12 +123,23 @@ class History:
         origin = await self._origin(session)
         row = (
             await session.exec(  # type: ignore[call-overload]
-                select(self.audit.c.id, self.audit.c.at).order_by(self.audit.c.id.desc()).limit(1)
+                select(func.max(self.audit.c.id))
             )
         ).first()
-        if row is None:
-            return Cut(position=origin, at=None, origin=origin)
-        return Cut(position=row[0], at=row[1], origin=origin)
+        position = max(origin, int(row[0]) if row and row[0] is not None else 0)
+        return Cut(position=position, at=await self._committed(session, position), origin=origin)
+
+    async def _committed(self, session: AsyncSession, position: int) -> datetime | None:
+        """When the transaction that wrote ``position`` committed."""
+        row = (
+            await session.exec(  # type: ignore[call-overload]
+                select(self.commits.c.at)
+                .where(self.commits.c.position >= position)
+                .order_by(self.commits.c.position)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else row[0]
 
     async def resolve(self, session: AsyncSession, raw: str, *, field: str) -> Cut:
         """``raw`` (a position, or an ISO-8601 instant with offset) as a cut, or a FieldError."""
@@ -145,12 +156,8 @@ class History:
                     f"history begins at position {now.origin}; {position} is before it",
                     field=field,
                 )
-            at = (
-                await session.exec(  # type: ignore[call-overload]
-                    select(self.audit.c.at).where(self.audit.c.id == position)
-                )
-            ).first()
-            return Cut(position=position, at=at[0] if at else None, origin=now.origin)
+            at = await self._committed(session, position)
+            return Cut(position=position, at=at, origin=now.origin)
         instant = parse_instant(raw, field=field)
         if instant > utcnow():
             raise FieldError(f"{raw} is in the future", field=field)
