@@ -212,7 +212,7 @@ class History:
         self,
         request: Request,
         response: Response,
-        as_of: Annotated[
+        cut: Annotated[
             str | None,
             Query(
                 max_length=40,
@@ -221,18 +221,18 @@ class History:
             ),
         ] = None,
     ) -> AsyncIterator[AsyncSession]:
-        """The REST read dependency: live, or at ``?as_of=`` (naming the cut in a header).
+        """The REST read dependency: live, or as of ``?cut=`` (naming the cut in a header).
         Declare it once per service: ``Annotated[AsyncSession, Depends(history.read_session,
         scope="function")]``."""
         engine = request.app.state.engine
-        if as_of is None:
+        if cut is None:
             async with Transaction(engine) as session:
                 yield session
             return
         async with self.session(engine, None) as probe:
-            cut = await self.resolve(probe, as_of, field="as_of")
-        set_cut_headers(response.headers, cut)
-        async with self.session(engine, cut) as session:
+            at = await self.resolve(probe, cut, field="cut")
+        set_cut_headers(response.headers, at)
+        async with self.session(engine, at) as session:
             yield session
 
     def router(self) -> APIRouter:
@@ -270,8 +270,13 @@ class History:
     # -- GraphQL -----------------------------------------------------------------------------
 
     def queryable(self, query: type) -> type:
-        """Give every root field of ``query`` an ``asOf`` argument (see :class:`AsOfArgument`)."""
+        """Give every root field of ``query`` a ``cut`` argument (see :class:`AsOfArgument`)."""
         for strawberry_field in query.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            taken = {a.python_name for a in strawberry_field.arguments}
+            if "cut" in taken and not any(
+                isinstance(e, AsOfArgument) for e in strawberry_field.extensions
+            ):
+                raise TypeError(f"{strawberry_field.python_name} has an argument 'cut' already")
             if not any(isinstance(e, AsOfArgument) for e in strawberry_field.extensions):
                 strawberry_field.extensions.append(AsOfArgument(self))
         return query
@@ -299,7 +304,7 @@ class History:
             resolver=resolve,
             name=name,
             description="this service's change-feed position now (or at an instant): pass it "
-            "as asOf to read every root field as of it",
+            "as cut to read every root field as of it",
         )
         return strawberry.type(type(f"{name[0].upper()}{name[1:]}Query", (), {name: field}))
 
@@ -338,7 +343,7 @@ def parse_instant(raw: str, *, field: str) -> datetime:
 
 @strawberry.federation.type(name="Cut", shareable=True)
 class CutType:
-    """A position of a service's change feed (decimal, as asOf takes it)."""
+    """A position of a service's change feed (decimal, as the ``cut`` argument takes it)."""
 
     position: str
     at: datetime | None
@@ -346,8 +351,8 @@ class CutType:
 
 
 class AsOfArgument(FieldExtension):
-    """Adds ``asOf: String`` to a root query field. One operation reads one cut: every root
-    field naming ``asOf`` must name the same one, and none may read live beside it, because
+    """Adds ``cut: String`` to a root query field. One operation reads one cut: every root
+    field naming ``cut`` must name the same one, and none may read live beside it, because
     the operation's DataLoaders are shared by all its fields."""
 
     def __init__(self, history: History) -> None:
@@ -358,8 +363,8 @@ class AsOfArgument(FieldExtension):
 
         field.arguments.append(
             StrawberryArgument(
-                python_name="as_of",
-                graphql_name="asOf",
+                python_name="cut",
+                graphql_name="cut",
                 type_annotation=StrawberryAnnotation(StrawberryOptional(str)),
                 default=None,
                 description="read as of this change-feed position or ISO-8601 instant",
@@ -370,7 +375,7 @@ class AsOfArgument(FieldExtension):
         raise NotImplementedError("as-of reads are async")
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
-        raw = kwargs.pop("as_of", None)
+        raw = kwargs.pop("cut", None)
         await cut_for(info.context, self.history, raw)
         result = next_(source, info, **kwargs)
         if hasattr(result, "__await__"):
@@ -391,7 +396,7 @@ async def cut_for(context: Any, history: History, raw: str | None) -> None:
             cut = None
             if raw is not None:
                 async with history.session(context.engine, None) as session:
-                    cut = await history.resolve(session, raw, field="asOf")
+                    cut = await history.resolve(session, raw, field="cut")
                 context.cut_session = partial(history.session, context.engine, cut)
                 response = getattr(context, "response", None)
                 if response is not None:
@@ -403,9 +408,7 @@ async def cut_for(context: Any, history: History, raw: str | None) -> None:
             raise
         return
     if settled[0] != raw:
-        raise FieldError(
-            "every root field of one operation must read the same cut (asOf)", field="asOf"
-        )
+        raise FieldError("every root field of one operation must read the same cut", field="cut")
     await asyncio.shield(settled[1])
 
 

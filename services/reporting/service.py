@@ -35,7 +35,7 @@ query AssurancePack(
   $portfolioCode: String, $upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!,
   $programmesCut: String
 ) {
-  programmes(limit: 500, portfolioCode: $portfolioCode, asOf: $programmesCut) {
+  programmes(limit: 500, portfolioCode: $portfolioCode, cut: $programmesCut) {
     id code name directorate portfolioCode aimCode
     sao { id name } rdl { id name } leadMember { id name }
     aim { code name }

@@ -133,16 +133,16 @@ async def test_a_cut_by_time_and_one_out_of_range(engine: AsyncEngine) -> None:
     async with history.session(engine, None) as session:
         at_first = await history.current(session)
         assert at_first.at is not None
-        by_time = await history.resolve(session, at_first.at.isoformat(), field="as_of")
+        by_time = await history.resolve(session, at_first.at.isoformat(), field="cut")
     assert by_time.position == at_first.position
     await write(engine, "update", first, name="Second")
     async with history.session(engine, None) as session:
         with pytest.raises(asof.FieldError, match="after the current cut"):
-            await history.resolve(session, str(at_first.position + 5), field="as_of")
+            await history.resolve(session, str(at_first.position + 5), field="cut")
         with pytest.raises(asof.FieldError, match="UTC offset"):
-            await history.resolve(session, "2026-01-01T00:00:00", field="as_of")
+            await history.resolve(session, "2026-01-01T00:00:00", field="cut")
         with pytest.raises(asof.FieldError, match="history begins"):
-            await history.resolve(session, "2000-01-01T00:00:00Z", field="as_of")
+            await history.resolve(session, "2000-01-01T00:00:00Z", field="cut")
 
 
 async def test_a_cut_is_read_only(engine: AsyncEngine) -> None:

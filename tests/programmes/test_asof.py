@@ -47,7 +47,7 @@ async def test_a_read_as_of_a_cut_says_what_a_live_read_said_then(
     assert (await cut(api))["position"] > then["position"]
 
     for path, body in live_then.items():
-        past = await api.get(path, headers=VIEWER, params={"as_of": str(then["position"])})
+        past = await api.get(path, headers=VIEWER, params={"cut": str(then["position"])})
         assert past.status_code == 200, past.text
         assert past.content == body, path
         assert past.headers["cpmo-cut"] == str(then["position"])
@@ -68,9 +68,7 @@ async def test_a_cut_by_time_is_the_last_position_committed_by_then(
 
     by_time = await cut(api, at=instant)
     assert by_time["position"] == before_rename["position"]
-    past = await api.get(
-        f"/programmes/{programme['id']}", headers=VIEWER, params={"as_of": instant}
-    )
+    past = await api.get(f"/programmes/{programme['id']}", headers=VIEWER, params={"cut": instant})
     assert past.status_code == 200, past.text
     assert past.json()["name"] == programme["name"]
     assert past.headers["cpmo-cut"] == str(before_rename["position"])
@@ -90,9 +88,9 @@ async def test_bad_cuts_are_refused_naming_the_field(programmes_api: httpx.Async
         "-1",
         "9" * 30,
     ):
-        response = await api.get("/portfolios", headers=VIEWER, params={"as_of": bad})
+        response = await api.get("/portfolios", headers=VIEWER, params={"cut": bad})
         assert response.status_code == 422, (bad, response.text)
-        assert response.json()["errors"][0]["field"] == "as_of", response.text
+        assert response.json()["errors"][0]["field"] == "cut", response.text
     before_history = await api.get("/cut", headers=VIEWER, params={"at": "2000-01-01T00:00:00Z"})
     assert before_history.status_code == 422
     assert before_history.json()["errors"][0]["field"] == "at"
@@ -106,11 +104,11 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
     then = str((await cut(api))["position"])
     await rename(api, programme, "Renamed later")
 
-    query = """query($id: ID!, $asOf: String) {
-        programme(id: $id, asOf: $asOf) { name sao { name } }
-        programmes(asOf: $asOf) { code name }
+    query = """query($id: ID!, $cut: String) {
+        programme(id: $id, cut: $cut) { name sao { name } }
+        programmes(cut: $cut) { code name }
     }"""
-    variables = {"id": programme["id"], "asOf": then}
+    variables = {"id": programme["id"], "cut": then}
     response = await api.post(
         "/graphql", headers=VIEWER, json={"query": query, "variables": variables}
     )
@@ -128,19 +126,18 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
         "/graphql",
         headers=VIEWER,
         json={
-            "query": "query($c: String) { a: portfolios(asOf: $c) { code } "
-            "b: portfolios { code } }",
+            "query": "query($c: String) { a: portfolios(cut: $c) { code } b: portfolios { code } }",
             "variables": {"c": then},
         },
     )
     errors = mixed.json()["errors"]
     assert errors[0]["extensions"]["status"] == 422
-    assert errors[0]["extensions"]["errors"][0]["field"] == "asOf"
+    assert errors[0]["extensions"]["errors"][0]["field"] == "cut"
 
     bad = await api.post(
-        "/graphql", headers=VIEWER, json={"query": '{ portfolios(asOf: "soon") { code } }'}
+        "/graphql", headers=VIEWER, json={"query": '{ portfolios(cut: "soon") { code } }'}
     )
-    assert bad.json()["errors"][0]["extensions"]["errors"][0]["field"] == "asOf"
+    assert bad.json()["errors"][0]["extensions"]["errors"][0]["field"] == "cut"
 
 
 async def test_programmes_cut_names_the_cut_to_pass(programmes_api: httpx.AsyncClient) -> None:

@@ -126,6 +126,6 @@ async def test_a_read_as_of_a_cut_never_changes(
     for position, reads in world.seen:
         for path, body in reads.items():
             joiner = "&" if "?" in path else "?"
-            past = await programmes_api.get(f"{path}{joiner}as_of={position}", headers=VIEWER)
+            past = await programmes_api.get(f"{path}{joiner}cut={position}", headers=VIEWER)
             assert past.status_code == 200, (path, position, past.text)
             assert past.content == body, (path, position)

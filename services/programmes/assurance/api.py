@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import asof
 from services.common.auth import Reader
@@ -17,16 +16,10 @@ from services.programmes.milestones.service import COUNCIL_TIMEZONE, council_tod
 from services.programmes.plan import service as plan
 
 router = APIRouter(tags=["assurance"])
-# ``as_of`` names a cut on every read (services/common/asof.py); the day judged defaults to
-# the cut's day, or today when reading live.
-Today = Annotated[
+AsOf = Annotated[
     date | None,
     Query(description="judge overdue items as of this day (default: the cut's day, or today)"),
 ]
-
-
-def judged_on(session: AsyncSession, today: date | None) -> date:
-    return today or asof.day_of(session, COUNCIL_TIMEZONE) or council_today()
 
 
 @router.get("/assurance/smart", response_model=SmartReport)
@@ -35,7 +28,7 @@ async def smart(
     _: Reader,
     portfolio_id: int | None = None,
     programme_id: int | None = None,
-    today: Today = None,
+    as_of: AsOf = None,
 ) -> SmartReport:
     """Plan items failing the panel's tests: no owner, no measure, no date or only TBC, an end
     before its start, an overdue item still reported On track."""
@@ -43,7 +36,7 @@ async def smart(
         await plan.get(session=session, programme_id=programme_id)
     return await service.smart(
         session=session,
-        today=judged_on(session, today),
+        today=as_of or asof.day_of(session, COUNCIL_TIMEZONE) or council_today(),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )
@@ -56,7 +49,7 @@ async def confidence(
     portfolio_id: int | None = None,
     programme_id: int | None = None,
     watermelons_only: bool = False,
-    today: Today = None,
+    as_of: AsOf = None,
 ) -> list[ConfidenceCheck]:
     """Each programme's declared DCA beside a RAG computed from evidence (overdue and slipped
     milestones, late savings); `watermelon` where the declaration is greener than the evidence."""
@@ -64,7 +57,7 @@ async def confidence(
         await plan.get(session=session, programme_id=programme_id)
     checks = await service.confidence(
         session=session,
-        today=judged_on(session, today),
+        today=as_of or asof.day_of(session, COUNCIL_TIMEZONE) or council_today(),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )

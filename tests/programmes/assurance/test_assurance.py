@@ -51,7 +51,7 @@ async def programme_with_items(api: httpx.AsyncClient) -> dict:
 
 async def test_smart_lists_each_failing_item(programmes_api: httpx.AsyncClient) -> None:
     programme = await programme_with_items(programmes_api)
-    response = await programmes_api.get("/assurance/smart", headers=VIEWER, params={"today": AS_OF})
+    response = await programmes_api.get("/assurance/smart", headers=VIEWER, params={"as_of": AS_OF})
     report = response.json()
     found = {(f["ref"], f["test"]) for f in report["failures"]}
     assert ("Overdue but On track", "overdue but On track") in found
@@ -79,7 +79,7 @@ async def test_a_green_declaration_over_red_evidence_is_a_watermelon(
     )
     assert declared.status_code == 201, declared.text
     checks = (
-        await programmes_api.get("/assurance/confidence", headers=VIEWER, params={"today": AS_OF})
+        await programmes_api.get("/assurance/confidence", headers=VIEWER, params={"as_of": AS_OF})
     ).json()
     (check,) = checks
     assert check["declared_dca"] == "Green" and check["evidence_rag"] == "Red"
@@ -88,14 +88,14 @@ async def test_a_green_declaration_over_red_evidence_is_a_watermelon(
     assert "days overdue" in check["evidence"][0]["detail"]
     before_due = (
         await programmes_api.get(
-            "/assurance/confidence", headers=VIEWER, params={"today": "2024-06-01"}
+            "/assurance/confidence", headers=VIEWER, params={"as_of": "2024-06-01"}
         )
     ).json()
     assert before_due[0]["watermelon"] is False and before_due[0]["evidence"] == []
     only = await programmes_api.get(
         "/assurance/confidence",
         headers=VIEWER,
-        params={"today": "2024-06-01", "watermelons_only": "true"},
+        params={"as_of": "2024-06-01", "watermelons_only": "true"},
     )
     assert only.json() == []
     assert (await make_person(programmes_api, "Unused"))["roles"] == []
