@@ -460,7 +460,8 @@ def _history_table(live: Table, metadata: MetaData) -> Table:
         metadata,
         *columns,
         Column(FROM, _POSITION_TYPE, primary_key=True, autoincrement=False),
-        Column(TO, _POSITION_TYPE, nullable=True, index=True),
+        # No index of its own: planners took it for "open rows" and scanned them all.
+        Column(TO, _POSITION_TYPE, nullable=True),
     )
     # The live table's lookups (foreign keys, unique keys, indexes) stay fast in the past.
     seen: set[tuple[str, ...]] = set()

@@ -85,7 +85,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_action'))
     )
     with op.batch_alter_table('asof_action', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_action_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_action_programme_id', ['programme_id'], unique=False)
         batch_op.create_index('ix_asof_action_programme_id_number', ['programme_id', 'number'], unique=False)
         batch_op.create_index('ix_asof_action_status', ['status'], unique=False)
@@ -103,7 +102,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_aim'))
     )
     with op.batch_alter_table('asof_aim', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_aim_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_aim_portfolio_id', ['portfolio_id'], unique=False)
         batch_op.create_index('ix_asof_aim_portfolio_id_code', ['portfolio_id', 'code'], unique=False)
 
@@ -125,7 +123,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_board'))
     )
     with op.batch_alter_table('asof_board', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_board_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_board_code', ['code'], unique=False)
         batch_op.create_index('ix_asof_board_directorate', ['directorate'], unique=False)
         batch_op.create_index('ix_asof_board_escalates_to_board_id', ['escalates_to_board_id'], unique=False)
@@ -147,7 +144,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_board_decision'))
     )
     with op.batch_alter_table('asof_board_decision', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_board_decision_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_board_decision_board_id', ['board_id'], unique=False)
         batch_op.create_index('ix_asof_board_decision_decided_on', ['decided_on'], unique=False)
         batch_op.create_index('ix_asof_board_decision_escalation_id', ['escalation_id'], unique=False)
@@ -174,7 +170,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_dca_assessment'))
     )
     with op.batch_alter_table('asof_dca_assessment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_dca_assessment_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_dca_assessment_highlight_report_id', ['highlight_report_id'], unique=False)
         batch_op.create_index('ix_asof_dca_assessment_programme_id', ['programme_id'], unique=False)
 
@@ -198,7 +193,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_escalation'))
     )
     with op.batch_alter_table('asof_escalation', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_escalation_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_escalation_board_id', ['board_id'], unique=False)
         batch_op.create_index('ix_asof_escalation_programme_id', ['programme_id'], unique=False)
         batch_op.create_index('ix_asof_escalation_status', ['status'], unique=False)
@@ -216,7 +210,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_escalation_move'))
     )
     with op.batch_alter_table('asof_escalation_move', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_escalation_move_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_escalation_move_escalation_id', ['escalation_id'], unique=False)
 
     op.create_table('asof_highlight_report',
@@ -240,7 +233,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_highlight_report'))
     )
     with op.batch_alter_table('asof_highlight_report', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_highlight_report_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_highlight_report_period', ['period'], unique=False)
         batch_op.create_index('ix_asof_highlight_report_programme_id', ['programme_id'], unique=False)
         batch_op.create_index('ix_asof_highlight_report_programme_id_period_revision', ['programme_id', 'period', 'revision'], unique=False)
@@ -268,7 +260,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_key_activity'))
     )
     with op.batch_alter_table('asof_key_activity', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_key_activity_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_key_activity_end_date', ['end_date'], unique=False)
         batch_op.create_index('ix_asof_key_activity_forecast_date', ['forecast_date'], unique=False)
         batch_op.create_index('ix_asof_key_activity_programme_id', ['programme_id'], unique=False)
@@ -286,7 +277,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('asof_outcome', schema=None) as batch_op:
         batch_op.create_index('ix_asof_outcome_aim_id', ['aim_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_asof_outcome_asof_to'), ['asof_to'], unique=False)
 
     op.create_table('asof_person',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), autoincrement=False, nullable=False),
@@ -300,7 +290,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_person'))
     )
     with op.batch_alter_table('asof_person', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_person_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_person_name', ['name'], unique=False)
 
     op.create_table('asof_portfolio',
@@ -316,7 +305,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_portfolio'))
     )
     with op.batch_alter_table('asof_portfolio', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_portfolio_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_portfolio_code', ['code'], unique=False)
 
     op.create_table('asof_programme',
@@ -340,7 +328,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('asof_programme', schema=None) as batch_op:
         batch_op.create_index('ix_asof_programme_aim_id', ['aim_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_asof_programme_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_programme_board_id', ['board_id'], unique=False)
         batch_op.create_index('ix_asof_programme_code', ['code'], unique=False)
         batch_op.create_index('ix_asof_programme_directorate', ['directorate'], unique=False)
@@ -362,7 +349,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_reporting_period'))
     )
     with op.batch_alter_table('asof_reporting_period', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_reporting_period_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_reporting_period_period', ['period'], unique=False)
 
     op.create_table('asof_savings_initiative',
@@ -386,7 +372,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_savings_initiative'))
     )
     with op.batch_alter_table('asof_savings_initiative', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_savings_initiative_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_savings_initiative_code', ['code'], unique=False)
         batch_op.create_index('ix_asof_savings_initiative_directorate', ['directorate'], unique=False)
         batch_op.create_index('ix_asof_savings_initiative_financial_year', ['financial_year'], unique=False)
@@ -405,7 +390,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_workstream'))
     )
     with op.batch_alter_table('asof_workstream', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_asof_workstream_asof_to'), ['asof_to'], unique=False)
         batch_op.create_index('ix_asof_workstream_programme_id', ['programme_id'], unique=False)
         batch_op.create_index('ix_asof_workstream_programme_id_name', ['programme_id', 'name'], unique=False)
 
@@ -419,7 +403,6 @@ def downgrade() -> None:
     with op.batch_alter_table('asof_workstream', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_workstream_programme_id_name')
         batch_op.drop_index('ix_asof_workstream_programme_id')
-        batch_op.drop_index(batch_op.f('ix_asof_workstream_asof_to'))
 
     op.drop_table('asof_workstream')
     with op.batch_alter_table('asof_savings_initiative', schema=None) as batch_op:
@@ -427,12 +410,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_asof_savings_initiative_financial_year')
         batch_op.drop_index('ix_asof_savings_initiative_directorate')
         batch_op.drop_index('ix_asof_savings_initiative_code')
-        batch_op.drop_index(batch_op.f('ix_asof_savings_initiative_asof_to'))
 
     op.drop_table('asof_savings_initiative')
     with op.batch_alter_table('asof_reporting_period', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_reporting_period_period')
-        batch_op.drop_index(batch_op.f('ix_asof_reporting_period_asof_to'))
 
     op.drop_table('asof_reporting_period')
     with op.batch_alter_table('asof_programme', schema=None) as batch_op:
@@ -443,22 +424,18 @@ def downgrade() -> None:
         batch_op.drop_index('ix_asof_programme_directorate')
         batch_op.drop_index('ix_asof_programme_code')
         batch_op.drop_index('ix_asof_programme_board_id')
-        batch_op.drop_index(batch_op.f('ix_asof_programme_asof_to'))
         batch_op.drop_index('ix_asof_programme_aim_id')
 
     op.drop_table('asof_programme')
     with op.batch_alter_table('asof_portfolio', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_portfolio_code')
-        batch_op.drop_index(batch_op.f('ix_asof_portfolio_asof_to'))
 
     op.drop_table('asof_portfolio')
     with op.batch_alter_table('asof_person', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_person_name')
-        batch_op.drop_index(batch_op.f('ix_asof_person_asof_to'))
 
     op.drop_table('asof_person')
     with op.batch_alter_table('asof_outcome', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_asof_outcome_asof_to'))
         batch_op.drop_index('ix_asof_outcome_aim_id')
 
     op.drop_table('asof_outcome')
@@ -468,32 +445,27 @@ def downgrade() -> None:
         batch_op.drop_index('ix_asof_key_activity_programme_id')
         batch_op.drop_index('ix_asof_key_activity_forecast_date')
         batch_op.drop_index('ix_asof_key_activity_end_date')
-        batch_op.drop_index(batch_op.f('ix_asof_key_activity_asof_to'))
 
     op.drop_table('asof_key_activity')
     with op.batch_alter_table('asof_highlight_report', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_highlight_report_programme_id_period_revision')
         batch_op.drop_index('ix_asof_highlight_report_programme_id')
         batch_op.drop_index('ix_asof_highlight_report_period')
-        batch_op.drop_index(batch_op.f('ix_asof_highlight_report_asof_to'))
 
     op.drop_table('asof_highlight_report')
     with op.batch_alter_table('asof_escalation_move', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_escalation_move_escalation_id')
-        batch_op.drop_index(batch_op.f('ix_asof_escalation_move_asof_to'))
 
     op.drop_table('asof_escalation_move')
     with op.batch_alter_table('asof_escalation', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_escalation_status')
         batch_op.drop_index('ix_asof_escalation_programme_id')
         batch_op.drop_index('ix_asof_escalation_board_id')
-        batch_op.drop_index(batch_op.f('ix_asof_escalation_asof_to'))
 
     op.drop_table('asof_escalation')
     with op.batch_alter_table('asof_dca_assessment', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_dca_assessment_programme_id')
         batch_op.drop_index('ix_asof_dca_assessment_highlight_report_id')
-        batch_op.drop_index(batch_op.f('ix_asof_dca_assessment_asof_to'))
 
     op.drop_table('asof_dca_assessment')
     with op.batch_alter_table('asof_commit', schema=None) as batch_op:
@@ -504,7 +476,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_asof_board_decision_escalation_id')
         batch_op.drop_index('ix_asof_board_decision_decided_on')
         batch_op.drop_index('ix_asof_board_decision_board_id')
-        batch_op.drop_index(batch_op.f('ix_asof_board_decision_asof_to'))
 
     op.drop_table('asof_board_decision')
     with op.batch_alter_table('asof_board', schema=None) as batch_op:
@@ -513,13 +484,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_asof_board_escalates_to_board_id')
         batch_op.drop_index('ix_asof_board_directorate')
         batch_op.drop_index('ix_asof_board_code')
-        batch_op.drop_index(batch_op.f('ix_asof_board_asof_to'))
 
     op.drop_table('asof_board')
     with op.batch_alter_table('asof_aim', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_aim_portfolio_id_code')
         batch_op.drop_index('ix_asof_aim_portfolio_id')
-        batch_op.drop_index(batch_op.f('ix_asof_aim_asof_to'))
 
     op.drop_table('asof_aim')
     with op.batch_alter_table('asof_action', schema=None) as batch_op:
@@ -527,7 +496,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_asof_action_status')
         batch_op.drop_index('ix_asof_action_programme_id_number')
         batch_op.drop_index('ix_asof_action_programme_id')
-        batch_op.drop_index(batch_op.f('ix_asof_action_asof_to'))
 
     op.drop_table('asof_action')
     # ### end Alembic commands ###
