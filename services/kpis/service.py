@@ -19,6 +19,7 @@ from services.common.errors import Conflict, FieldError, Forbidden, NotFound
 from services.common.pagination import PageParams, order_by, paginate
 from services.kpis import periods
 from services.kpis.models import AuditEntry, Kpi, Measurement
+from services.kpis.permissions import may_push_kpi
 from services.kpis.schemas import (
     Colour,
     Direction,
@@ -301,7 +302,7 @@ async def push_measurement(
     writes nothing (unchanged). (c) A different value is a new revision beside the original
     (restated). (d) The first value of a period is revision 1 (created).
     """
-    if not actor.may_push_kpi(code):
+    if not may_push_kpi(actor, code):
         raise Forbidden(f"{actor.subject} may not push values for {code}", field="code")
     key = check_idempotency_key(idempotency_key)
     kpi = await get_by_code(session=session, code=code)

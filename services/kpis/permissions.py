@@ -1,0 +1,28 @@
+"""Who may push a KPI's values: writers any, a machine client only the KPIs its token grants
+(the ``kpis`` claim, a list of KPI codes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from services.common.auth import WRITERS, Principal, Role
+
+CLAIM = "kpis"
+
+
+def grants(codes: Iterable[str]) -> dict[str, Any]:
+    """The token claims granting a machine client the KPIs ``codes``."""
+    return {CLAIM: list(codes)}
+
+
+def kpi_codes(principal: Principal) -> frozenset[str]:
+    """The KPI codes ``principal``'s token grants."""
+    granted = principal.claims.get(CLAIM) or []
+    return frozenset(str(c) for c in granted) if isinstance(granted, list) else frozenset()
+
+
+def may_push_kpi(principal: Principal, code: str) -> bool:
+    if principal.has_any(WRITERS):
+        return True
+    return Role.machine in principal.roles and code in kpi_codes(principal)
