@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 
 from services.common import asof, audit
 from services.common.db import Transaction, create_engine, new_registry, utcnow
@@ -66,6 +66,7 @@ async def write(engine: AsyncEngine, action: str, plan: Plan | None, **change: A
             plan = Plan(**change)
             session.add(plan)
             await session.flush()
+            assert plan.id is not None
             session.add(Step(plan_id=plan.id, text=f"first step of {plan.name}"))
         else:
             plan = await session.get(Plan, plan.id)
@@ -80,6 +81,7 @@ async def write(engine: AsyncEngine, action: str, plan: Plan | None, **change: A
                 for key, value in change.items():
                     setattr(plan, key, value)
                 plan.version += 1
+                assert plan.id is not None
                 session.add(Step(plan_id=plan.id, text=f"step for {change}"))
         await audit.record(
             session,
@@ -96,8 +98,8 @@ async def write(engine: AsyncEngine, action: str, plan: Plan | None, **change: A
 
 async def state(engine: AsyncEngine, cut: asof.Cut | None = None) -> dict[str, Any]:
     async with history.session(engine, cut) as session:
-        plans = (await session.exec(select(Plan).order_by(Plan.id))).all()
-        steps = (await session.exec(select(Step).order_by(Step.id))).all()
+        plans = (await session.exec(select(Plan).order_by(col(Plan.id)))).all()
+        steps = (await session.exec(select(Step).order_by(col(Step.id)))).all()
         return {
             "plans": [p.model_dump() for p in plans],
             "steps": [s.model_dump() for s in steps],
@@ -167,6 +169,7 @@ async def test_a_write_in_flight_is_wholly_in_or_wholly_out(engine: AsyncEngine)
             row = await session.get(Plan, plan.id)
             assert row is not None
             row.name, row.version = "During", row.version + 1
+            assert plan.id is not None
             session.add(Step(plan_id=plan.id, text="in flight"))
             await audit.record(
                 session,
