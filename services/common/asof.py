@@ -60,6 +60,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import FieldExtension
@@ -198,13 +199,24 @@ class History:
         return int(row[0]) if row and row[0] is not None else 0
 
     def views(self, connection: Connection, position: int) -> None:
+        statements = []
         for name, (live, history) in self.tables.items():
             columns = ", ".join(f'"{c.name}"' for c in live.columns)
-            connection.exec_driver_sql(
+            statements.append(
                 f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} FROM "{history.name}" '
                 f'WHERE "{FROM}" <= {int(position)} '
                 f'AND ("{TO}" IS NULL OR "{TO}" > {int(position)})'
             )
+        if connection.dialect.name != "postgresql":
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+            return
+        # One round trip as a script (asyncpg's simple protocol) instead of one prepared
+        # statement each: about 4x cheaper. The driver's transaction must be open first, or
+        # the views would outlive it on a pooled connection.
+        connection.exec_driver_sql("SELECT 1")
+        driver = connection.connection.driver_connection
+        await_only(driver.execute(";\n".join(statements)))  # type: ignore[union-attr]
 
     # -- FastAPI -----------------------------------------------------------------------------
 

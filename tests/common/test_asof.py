@@ -128,6 +128,8 @@ async def test_change_and_delete_then_read_the_old_state(engine: AsyncEngine) ->
     assert await state(engine, cut) == then
     assert await state(engine, await current(engine)) == now
     assert await state(engine, empty) == {"plans": [], "steps": []}
+    # The cut's views went with its transaction: the same pooled connections read live again.
+    assert await state(engine) == now
 
 
 async def test_a_cut_by_time_and_one_out_of_range(engine: AsyncEngine) -> None:
