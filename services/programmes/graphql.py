@@ -5,13 +5,14 @@ from strawberry.tools import merge_types
 from services.common.graphql import federated_schema
 from services.programmes.actions.graphql import ActionsMutation, ActionsQuery
 from services.programmes.asof import history
+from services.programmes.comparison.graphql import ComparisonQuery
 from services.programmes.governance.graphql import GovernanceMutation, GovernanceQuery
 from services.programmes.highlights.graphql import HighlightsMutation, HighlightsQuery
 from services.programmes.milestones.graphql import MilestonesMutation, MilestonesQuery
-from services.programmes.plan.graphql import PlanMutation, PlanQuery, Programme
+from services.programmes.plan.graphql import Outcome, PlanMutation, PlanQuery, Programme
 from services.programmes.savings.graphql import SavingsMutation, SavingsQuery
 
-# Every root field takes asOf; programmesCut says which cut to pass (services/common/asof.py).
+# Every root field takes cut; programmesCut says which cut to pass (services/common/asof.py).
 Query = merge_types(
     "Query",
     (
@@ -25,6 +26,7 @@ Query = merge_types(
                     HighlightsQuery,
                     SavingsQuery,
                     GovernanceQuery,
+                    ComparisonQuery,
                 ),
             )
         ),
@@ -43,4 +45,4 @@ Mutation = merge_types(
     ),
 )
 
-schema = federated_schema(query=Query, mutation=Mutation, types=[Programme])
+schema = federated_schema(query=Query, mutation=Mutation, types=[Programme, Outcome])

@@ -4,8 +4,8 @@ Existing rows are copied in as of the current change-feed position, which become
 service's history begins (the first asof_commit row): no cut before it can be read.
 
 Revision ID: 81e7d7148fbd
-Revises: 7279d8c280de
-Create Date: 2026-12-07 20:29:38.270341
+Revises: b2018a9e5c31
+Create Date: 2026-12-07 21:44:16.680010
 
 """
 from datetime import UTC, datetime
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision: str = '81e7d7148fbd'
-down_revision: Union[str, Sequence[str], None] = '7279d8c280de'
+down_revision: Union[str, Sequence[str], None] = 'b2018a9e5c31'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -27,9 +27,24 @@ depends_on: Union[str, Sequence[str], None] = None
 DCA_NAMES = ("green", "amber_green", "amber", "amber_red", "red")
 # The tables versioned at this revision (a later table gets its history in its own revision).
 TABLES = (
-    "action", "aim", "board", "board_decision", "dca_assessment", "escalation",
-    "escalation_move", "highlight_report", "key_activity", "outcome", "person", "portfolio",
-    "programme", "reporting_period", "savings_initiative", "workstream",
+    "action",
+    "aim",
+    "board",
+    "board_decision",
+    "dca_assessment",
+    "escalation",
+    "escalation_move",
+    "highlight_report",
+    "key_activity",
+    "outcome",
+    "person",
+    "portfolio",
+    "programme",
+    "programme_outcome",
+    "rag_grade",
+    "reporting_period",
+    "savings_initiative",
+    "workstream",
 )
 
 
@@ -45,9 +60,7 @@ def _backfill() -> None:
     bind = op.get_bind()
     position = bind.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM audit_entry")).scalar_one()
     for table in TABLES:
-        columns = [
-            c["name"] for c in sa.inspect(bind).get_columns(table)
-        ]
+        columns = [c["name"] for c in sa.inspect(bind).get_columns(table)]
         names = ", ".join(f'"{c}"' for c in columns)
         bind.execute(
             sa.text(
@@ -336,6 +349,34 @@ def upgrade() -> None:
         batch_op.create_index('ix_asof_programme_rdl_id', ['rdl_id'], unique=False)
         batch_op.create_index('ix_asof_programme_sao_id', ['sao_id'], unique=False)
 
+    op.create_table('asof_programme_outcome',
+    sa.Column('programme_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('outcome_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('asof_from', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('asof_to', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.PrimaryKeyConstraint('programme_id', 'outcome_id', 'asof_from', name=op.f('pk_asof_programme_outcome'))
+    )
+    with op.batch_alter_table('asof_programme_outcome', schema=None) as batch_op:
+        batch_op.create_index('ix_asof_programme_outcome_outcome_id', ['outcome_id'], unique=False)
+
+    op.create_table('asof_rag_grade',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), autoincrement=False, nullable=False),
+    sa.Column('colour', sqlmodel.sql.sqltypes.AutoString(length=7), autoincrement=False, nullable=False),
+    sa.Column('meaning', sqlmodel.sql.sqltypes.AutoString(length=300), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('portfolio_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('position', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('common', sqlmodel.sql.sqltypes.AutoString(length=5), autoincrement=False, nullable=False),
+    sa.Column('dca', sqlmodel.sql.sqltypes.AutoString(length=11), autoincrement=False, nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), autoincrement=False, nullable=True),
+    sa.Column('asof_from', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('asof_to', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.PrimaryKeyConstraint('id', 'asof_from', name=op.f('pk_asof_rag_grade'))
+    )
+    with op.batch_alter_table('asof_rag_grade', schema=None) as batch_op:
+        batch_op.create_index('ix_asof_rag_grade_portfolio_id', ['portfolio_id'], unique=False)
+        batch_op.create_index('ix_asof_rag_grade_portfolio_id_code', ['portfolio_id', 'code'], unique=False)
+
     op.create_table('asof_reporting_period',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=7), autoincrement=False, nullable=False),
@@ -416,6 +457,15 @@ def downgrade() -> None:
         batch_op.drop_index('ix_asof_reporting_period_period')
 
     op.drop_table('asof_reporting_period')
+    with op.batch_alter_table('asof_rag_grade', schema=None) as batch_op:
+        batch_op.drop_index('ix_asof_rag_grade_portfolio_id_code')
+        batch_op.drop_index('ix_asof_rag_grade_portfolio_id')
+
+    op.drop_table('asof_rag_grade')
+    with op.batch_alter_table('asof_programme_outcome', schema=None) as batch_op:
+        batch_op.drop_index('ix_asof_programme_outcome_outcome_id')
+
+    op.drop_table('asof_programme_outcome')
     with op.batch_alter_table('asof_programme', schema=None) as batch_op:
         batch_op.drop_index('ix_asof_programme_sao_id')
         batch_op.drop_index('ix_asof_programme_rdl_id')
