@@ -49,6 +49,8 @@ class Context(BaseContext):
         self.principal = principal
         self.engine = engine
         self.loaders: dict[str, DataLoader[Any, Any]] = {}
+        # Set when the operation reads at a cut (services/common/asof.py).
+        self.cut_session: Callable[[], AsyncSession] | None = None
 
     def require(self, roles: tuple[Role, ...]) -> Principal:
         if not self.principal.has_any(roles):
@@ -63,6 +65,8 @@ class Context(BaseContext):
     def reading(self) -> AsyncSession:
         """A session of its own for each read: resolvers run concurrently and one AsyncSession
         must not be used by two coroutines at once."""
+        if self.cut_session is not None:
+            return self.cut_session()
         return AsyncSession(self.engine, expire_on_commit=False)
 
     def transaction(self) -> Transaction:

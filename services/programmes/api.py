@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from services.common.changes import changes_router
 from services.programmes.actions.api import router as actions
+from services.programmes.asof import history
 from services.programmes.assurance.api import router as assurance
 from services.programmes.base import AuditEntry
 from services.programmes.comparison.api import router as comparison
@@ -30,3 +31,4 @@ for domain in (
 ):
     router.include_router(domain)
 router.include_router(changes_router(AuditEntry))
+router.include_router(history.router())

@@ -13,6 +13,7 @@ from services.common.etag import expected_version, set_etag
 from services.common.pagination import Page, PageDep
 from services.programmes.actions import service
 from services.programmes.actions.schemas import ActionCreate, ActionRead, ActionUpdate
+from services.programmes.asof import ReadSessionDep
 from services.programmes.milestones.api import Today
 from services.programmes.milestones.schemas import Status
 from services.programmes.plan import service as plan
@@ -46,7 +47,7 @@ async def create_action(
 
 @router.get("/programmes/{programme_id}/actions", response_model=list[ActionRead], tags=["actions"])
 async def list_programme_actions(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> list[ActionRead]:
     """A programme's actions in number order (1.2 before 1.10)."""
     await plan.get(session=session, programme_id=programme_id)
@@ -56,7 +57,7 @@ async def list_programme_actions(
 
 @router.get("/actions", response_model=Page[ActionRead], tags=["actions"])
 async def list_actions(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     today: Today,
@@ -94,7 +95,7 @@ async def list_actions(
 
 @router.get("/actions/{action_id:int}", response_model=ActionRead, tags=["actions"])
 async def get_action(
-    action_id: int, session: SessionDep, _: Reader, today: Today, response: Response
+    action_id: int, session: ReadSessionDep, _: Reader, today: Today, response: Response
 ) -> ActionRead:
     row = await service.get_action(session=session, action_id=action_id)
     set_etag(response, row.version)

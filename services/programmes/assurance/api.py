@@ -7,22 +7,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.common import asof
 from services.common.auth import Reader
-from services.common.db import SessionDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.assurance import service
 from services.programmes.assurance.schemas import ConfidenceCheck, SmartReport
-from services.programmes.milestones.service import council_today
+from services.programmes.milestones.service import COUNCIL_TIMEZONE, council_today
 from services.programmes.plan import service as plan
 
 router = APIRouter(tags=["assurance"])
 AsOf = Annotated[
-    date | None, Query(description="judge overdue items as of this day (default today)")
+    date | None,
+    Query(description="judge overdue items as of this day (default: the cut's day, or today)"),
 ]
 
 
 @router.get("/assurance/smart", response_model=SmartReport)
 async def smart(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     portfolio_id: int | None = None,
     programme_id: int | None = None,
@@ -34,7 +36,7 @@ async def smart(
         await plan.get(session=session, programme_id=programme_id)
     return await service.smart(
         session=session,
-        today=as_of or council_today(),
+        today=as_of or asof.day_of(session, COUNCIL_TIMEZONE) or council_today(),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )
@@ -42,7 +44,7 @@ async def smart(
 
 @router.get("/assurance/confidence", response_model=list[ConfidenceCheck])
 async def confidence(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     portfolio_id: int | None = None,
     programme_id: int | None = None,
@@ -55,7 +57,7 @@ async def confidence(
         await plan.get(session=session, programme_id=programme_id)
     checks = await service.confidence(
         session=session,
-        today=as_of or council_today(),
+        today=as_of or asof.day_of(session, COUNCIL_TIMEZONE) or council_today(),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )

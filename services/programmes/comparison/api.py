@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.common.auth import Reader
-from services.common.db import SessionDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.comparison import service
 from services.programmes.comparison.schemas import Comparison
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=["portfolios"])
 
 @router.get("/portfolios/comparison", response_model=Comparison)
 async def compare(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     portfolio: Annotated[
         list[str] | None, Query(max_length=20, description="codes of the plans; default all")

@@ -12,6 +12,7 @@ from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import expected_version, set_etag
 from services.common.pagination import Page, PageDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.governance import service
 from services.programmes.governance.models import Escalation
 from services.programmes.governance.schemas import (
@@ -73,7 +74,7 @@ async def escalation_reads(session: AsyncSession, rows: list[Escalation]) -> lis
 
 @router.get("/boards", response_model=list[BoardRead], tags=["boards"])
 async def list_boards(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     kind: BoardKind | None = None,
     directorate: Annotated[str | None, Query(description="exact, any case")] = None,
@@ -95,14 +96,16 @@ async def create_board(
 
 
 @router.get("/boards/{board_id}", response_model=BoardRead, tags=["boards"])
-async def get_board(board_id: int, session: SessionDep, _: Reader, response: Response) -> BoardRead:
+async def get_board(
+    board_id: int, session: ReadSessionDep, _: Reader, response: Response
+) -> BoardRead:
     board = await service.get_board(session=session, board_id=board_id)
     set_etag(response, board.version)
     return _board(board)
 
 
 @router.get("/boards/{board_id}/chain", response_model=list[BoardRead], tags=["boards"])
-async def board_chain(board_id: int, session: SessionDep, _: Reader) -> list[BoardRead]:
+async def board_chain(board_id: int, session: ReadSessionDep, _: Reader) -> list[BoardRead]:
     """The board and every board above it, in the order an escalation would climb."""
     return [_board(b) for b in await service.chain(session=session, board_id=board_id)]
 
@@ -129,7 +132,7 @@ async def update_board(
 @router.get("/boards/{board_id}/decisions", response_model=Page[BoardDecisionRead], tags=["boards"])
 async def list_decisions(
     board_id: int,
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     escalation_id: int | None = None,
@@ -166,7 +169,7 @@ async def record_decision(
 
 @router.get("/escalations", response_model=Page[EscalationRead], tags=["escalations"])
 async def list_escalations(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     status: EscalationStatus | None = None,
@@ -209,7 +212,7 @@ async def raise_escalation(
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationRead, tags=["escalations"])
 async def get_escalation(
-    escalation_id: int, session: SessionDep, _: Reader, response: Response
+    escalation_id: int, session: ReadSessionDep, _: Reader, response: Response
 ) -> EscalationRead:
     escalation = await service.get_escalation(session=session, escalation_id=escalation_id)
     set_etag(response, escalation.version)

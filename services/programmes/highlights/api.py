@@ -11,6 +11,7 @@ from services.common.auth import Admin, Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import expected_version, set_etag
 from services.common.pagination import Page, PageDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.highlights import service
 from services.programmes.highlights.schemas import (
     DcaAssessmentCreate,
@@ -40,7 +41,7 @@ def _location(response: Response, report: HighlightReportRead) -> None:
     tags=["highlight reports"],
 )
 async def list_highlight_reports(
-    programme_id: int, session: SessionDep, _: Reader
+    programme_id: int, session: ReadSessionDep, _: Reader
 ) -> list[HighlightReportRead]:
     """The programme's reports (current revisions), newest period first."""
     await plan.get(session=session, programme_id=programme_id)
@@ -75,7 +76,7 @@ async def submit_highlight_report(
     "/highlight-reports", response_model=Page[HighlightReportRead], tags=["highlight reports"]
 )
 async def search_highlight_reports(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     period: Annotated[str | None, Query(description="reporting month, YYYY-MM")] = None,
@@ -107,7 +108,7 @@ async def search_highlight_reports(
 )
 async def get_highlight_report(
     report_id: int,
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     response: Response,
     revision: Annotated[
@@ -153,7 +154,7 @@ async def update_highlight_report(
     tags=["highlight reports"],
 )
 async def list_revisions(
-    report_id: int, session: SessionDep, _: Reader
+    report_id: int, session: ReadSessionDep, _: Reader
 ) -> list[HighlightReportRead]:
     """Every revision of the report, oldest (as submitted) first."""
     rows = await service.revisions(session=session, report_id=report_id)
@@ -165,14 +166,14 @@ async def list_revisions(
 
 @router.get("/periods", response_model=list[ReportingPeriodRead], tags=["reporting periods"])
 async def list_periods(
-    session: SessionDep, _: Reader, status: PeriodStatus | None = None
+    session: ReadSessionDep, _: Reader, status: PeriodStatus | None = None
 ) -> list[ReportingPeriodRead]:
     rows = await service.list_periods(session=session, status=status)
     return [service.period_read(r) for r in rows]
 
 
 @router.get("/periods/{period}", response_model=ReportingPeriodRead, tags=["reporting periods"])
-async def get_period(period: str, session: SessionDep, _: Reader) -> ReportingPeriodRead:
+async def get_period(period: str, session: ReadSessionDep, _: Reader) -> ReportingPeriodRead:
     return service.period_read(await service.get_period(session=session, period=period))
 
 
@@ -199,7 +200,9 @@ async def sign_off_period(
     response_model=list[DcaAssessmentRead],
     tags=["delivery confidence"],
 )
-async def dca_history(programme_id: int, session: SessionDep, _: Reader) -> list[DcaAssessmentRead]:
+async def dca_history(
+    programme_id: int, session: ReadSessionDep, _: Reader
+) -> list[DcaAssessmentRead]:
     """The programme's DCA history, newest judgement first."""
     await plan.get(session=session, programme_id=programme_id)
     rows = await service.dca_history(session=session, programme_ids=[programme_id])

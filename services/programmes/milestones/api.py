@@ -11,6 +11,7 @@ from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import expected_version, set_etag
 from services.common.pagination import Page, PageDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.milestones import service
 from services.programmes.milestones.schemas import (
     KeyActivityCreate,
@@ -39,7 +40,7 @@ Today = Annotated[date, Depends(get_today)]
 )
 async def list_key_activities(
     programme_id: int,
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     today: Today,
     due_from: Annotated[date | None, Query(description="baseline end on or after")] = None,
@@ -78,7 +79,7 @@ async def add_key_activity(
 
 @router.get("/milestones", response_model=Page[KeyActivityRead], tags=["milestones"])
 async def list_milestones(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     today: Today,
@@ -124,7 +125,7 @@ async def list_milestones(
 
 @router.get("/milestones/{milestone_id:int}", response_model=KeyActivityRead, tags=["milestones"])
 async def get_milestone(
-    milestone_id: int, session: SessionDep, _: Reader, today: Today, response: Response
+    milestone_id: int, session: ReadSessionDep, _: Reader, today: Today, response: Response
 ) -> KeyActivityRead:
     row = await service.get_milestone(session=session, milestone_id=milestone_id)
     set_etag(response, row.version)

@@ -11,6 +11,7 @@ from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import expected_version, set_etag
 from services.common.pagination import Page, PageDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.plan import service
 from services.programmes.plan.schemas import (
     AimCreate,
@@ -35,7 +36,7 @@ ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 
 @router.get("/portfolios", response_model=list[PortfolioRead], tags=["portfolios"])
-async def list_portfolios(session: SessionDep, _: Reader) -> list[PortfolioRead]:
+async def list_portfolios(session: ReadSessionDep, _: Reader) -> list[PortfolioRead]:
     rows = await service.list_portfolios(session=session)
     scales = await service.rag_scales(session=session, portfolio_ids=[r.id for r in rows])  # type: ignore[misc]
     return [service.portfolio_read(r, scales[r.id]) for r in rows]  # type: ignore[index]
@@ -65,7 +66,7 @@ async def _aim_reads(session: SessionDep, aims: list) -> list[AimRead]:  # type:
 
 @router.get("/aims", response_model=list[AimRead], tags=["aims"])
 async def list_aims(
-    session: SessionDep, _: Reader, portfolio_id: int | None = None
+    session: ReadSessionDep, _: Reader, portfolio_id: int | None = None
 ) -> list[AimRead]:
     aims = list(await service.list_aims(session=session, portfolio_id=portfolio_id))
     return await _aim_reads(session, aims)
@@ -79,7 +80,7 @@ async def create_aim(data: AimCreate, session: SessionDep, actor: Writer) -> Aim
 
 @router.get("/programmes", response_model=Page[ProgrammeRead], tags=["programmes"])
 async def list_programmes(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     portfolio_id: int | None = None,
@@ -128,7 +129,7 @@ async def create_programme(
 
 @router.get("/programmes/by-code/{code}", response_model=ProgrammeRead, tags=["programmes"])
 async def get_programme_by_code(
-    code: str, session: SessionDep, _: Reader, response: Response
+    code: str, session: ReadSessionDep, _: Reader, response: Response
 ) -> ProgrammeRead:
     programme = await service.get_by_code(session=session, code=code)
     set_etag(response, programme.version)
@@ -137,7 +138,7 @@ async def get_programme_by_code(
 
 @router.get("/programmes/{programme_id}", response_model=ProgrammeRead, tags=["programmes"])
 async def get_programme(
-    programme_id: int, session: SessionDep, _: Reader, response: Response
+    programme_id: int, session: ReadSessionDep, _: Reader, response: Response
 ) -> ProgrammeRead:
     programme = await service.get(session=session, programme_id=programme_id)
     set_etag(response, programme.version)
@@ -162,7 +163,7 @@ async def update_programme(
 
 @router.get("/people", response_model=Page[PersonRead], tags=["people"])
 async def list_people(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     q: Annotated[str | None, Query(description="part of the name or post")] = None,
@@ -191,7 +192,7 @@ async def create_person(
 
 @router.get("/people/{person_id}", response_model=PersonRead, tags=["people"])
 async def get_person(
-    person_id: int, session: SessionDep, _: Reader, response: Response
+    person_id: int, session: ReadSessionDep, _: Reader, response: Response
 ) -> PersonRead:
     person = await service.get_person(session=session, person_id=person_id)
     set_etag(response, person.version)
@@ -220,7 +221,7 @@ async def update_person(
     tags=["workstreams"],
 )
 async def list_workstreams(
-    programme_id: int, session: SessionDep, _: Reader
+    programme_id: int, session: ReadSessionDep, _: Reader
 ) -> list[WorkstreamRead]:
     await service.get(session=session, programme_id=programme_id)
     rows = await service.list_workstreams(session=session, programme_ids=[programme_id])

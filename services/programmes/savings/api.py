@@ -16,6 +16,7 @@ from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import expected_version, set_etag
 from services.common.pagination import Page, PageDep
+from services.programmes.asof import ReadSessionDep
 from services.programmes.savings import service
 from services.programmes.savings.schemas import (
     RAG,
@@ -36,7 +37,7 @@ FinancialYear = Annotated[str | None, Query(description="e.g. 2024/25")]
 
 @router.get("/savings", response_model=Page[SavingsRead])
 async def list_savings(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     programme_id: int | None = None,
@@ -67,7 +68,7 @@ async def list_savings(
 
 @router.get("/savings/totals", response_model=SavingsTotals)
 async def savings_totals(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     group_by: GroupBy = GroupBy.programme,
     financial_year: FinancialYear = None,
@@ -97,7 +98,7 @@ async def create_savings(
 
 @router.get("/savings/{initiative_id}", response_model=SavingsRead)
 async def get_savings(
-    initiative_id: int, session: SessionDep, _: Reader, response: Response, as_of: AsOf = None
+    initiative_id: int, session: ReadSessionDep, _: Reader, response: Response, as_of: AsOf = None
 ) -> SavingsRead:
     row = await service.get(session=session, initiative_id=initiative_id)
     set_etag(response, row.version)

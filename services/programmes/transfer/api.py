@@ -12,6 +12,7 @@ from services.common import tabular
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.tabular import MEDIA_TYPES, Format, Sheet
+from services.programmes.asof import ReadSessionDep
 from services.programmes.milestones.api import Today
 from services.programmes.plan import service as plan
 from services.programmes.transfer import service
@@ -95,7 +96,7 @@ async def _export_actions(
     description=f"A programme's actions as CSV. {ACTIONS_DOC}",
 )
 async def export_programme_actions_csv(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_actions(session, today, Format.csv, programme_id)
 
@@ -108,7 +109,7 @@ async def export_programme_actions_csv(
     description=f"A programme's actions as an XLSX workbook. {ACTIONS_DOC}",
 )
 async def export_programme_actions_xlsx(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_actions(session, today, Format.xlsx, programme_id)
 
@@ -121,7 +122,7 @@ async def export_programme_actions_xlsx(
     description=f"Actions of every programme, or of one. {ACTIONS_DOC}",
 )
 async def export_actions(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     today: Today,
     format: Format = Format.csv,
@@ -173,7 +174,7 @@ async def _export_milestones(
     description=f"A programme's milestones (key activities) as CSV. {MILESTONES_DOC}",
 )
 async def export_programme_milestones_csv(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_milestones(session, today, Format.csv, programme_id)
 
@@ -186,7 +187,7 @@ async def export_programme_milestones_csv(
     description=f"A programme's milestones (key activities) as XLSX. {MILESTONES_DOC}",
 )
 async def export_programme_milestones_xlsx(
-    programme_id: int, session: SessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
 ) -> Response:
     return await _export_milestones(session, today, Format.xlsx, programme_id)
 
@@ -199,7 +200,7 @@ async def export_programme_milestones_xlsx(
     description=f"Milestones of every programme, or of one. {MILESTONES_DOC}",
 )
 async def export_milestones(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     today: Today,
     format: Format = Format.csv,

@@ -1,0 +1,594 @@
+"""As-of reads: any service answers for a past position of its change feed.
+
+A position is an audit id (the cursor of ``GET /changes``). "As of position N" means every change
+with position <= N and none after: an exact, clock-independent cut. A cut can also be asked for
+by time: the last position committed at or before an instant.
+
+Design, and why
+---------------
+Each registered table ``t`` gets a history table ``asof_t`` with the same columns plus
+``asof_from`` (the position that wrote the version) and ``asof_to`` (the position that replaced or
+deleted it; null while current). The versions are written by SQLAlchemy session hooks in the
+writer's own transaction, at the flush that writes the audit row, so a version and its audit row
+commit together or not at all. Audit writers are serialised until commit (see audit.py), so
+versions, like the feed, become visible in position order: a write in flight while a cut is taken
+is wholly in or wholly out.
+
+An as-of read opens a read-only transaction that first creates, for each registered table, a
+TEMPORARY view with the live table's name over its history filtered to the cut. PostgreSQL and
+SQLite both resolve unqualified names in the temporary schema first, so every existing query,
+service function and loader reads the past unchanged; the transaction always rolls back, which
+drops the views. This was chosen over rebuilding state from the audit log (a scan of every
+change ever made to the entity, and JSON back to typed rows) because a read at a position is an
+ordinary indexed query on typed rows: the history keeps the live table's indexes, so an indexed
+read or a scan costs about what the live one does (measured in bench/bench_asof.py).
+
+Rows touched through the ORM without an audit row of their own (e.g. outcomes written with their
+aim) are versioned at the position of the next audit row in the same transaction, or the last one
+before commit. A table written only by raw SQL without an audit row is not versioned: audit it.
+
+Adopting it in a service: see docs/asof.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from functools import partial
+from typing import Annotated, Any
+
+import strawberry
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    event,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.extensions import FieldExtension
+from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.field import StrawberryField
+
+from services.common.auth import Reader
+from services.common.db import Transaction, UTCDateTime, utcnow
+from services.common.errors import DomainError, FieldError
+
+log = logging.getLogger(__name__)
+
+FROM = "asof_from"
+TO = "asof_to"
+PREFIX = "asof_"
+COMMITS = "asof_commit"
+HEADER = "CPMO-Cut"
+HEADER_AT = "CPMO-Cut-At"
+
+_CUT = "asof.cut"  # session.info key: this session reads at a cut
+_PENDING = "asof.pending"  # session.info key: (table, pk) touched since the last audit row
+_LAST = "asof.last"  # session.info key: the last position written in this transaction
+_POSITION = re.compile(r"[0-9]{1,18}")
+_POSITION_TYPE = BigInteger().with_variant(Integer, "sqlite")
+
+
+class ReadOnly(DomainError):
+    status = 409
+    code = "read-only-cut"
+    title = "A cut is read-only"
+
+
+class Cut(BaseModel):
+    """A position of a service's change feed, and the time it was committed."""
+
+    position: int
+    at: datetime | None
+    origin: int
+
+
+@dataclass
+class History:
+    """One service's history: its live tables, their history tables, its audit table."""
+
+    metadata: MetaData
+    audit: Table
+    commits: Table
+    tables: dict[str, tuple[Table, Table]] = field(default_factory=dict)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def session(self, engine: AsyncEngine, cut: Cut | None) -> AsyncSession:
+        """A session reading live state, or the state at ``cut`` (read-only)."""
+        session = AsyncSession(engine, expire_on_commit=False)
+        if cut is not None:
+            session.sync_session.info[_CUT] = (self, cut)
+        return session
+
+    async def current(self, session: AsyncSession) -> Cut:
+        origin = await self._origin(session)
+        row = (
+            await session.exec(  # type: ignore[call-overload]
+                select(func.max(self.audit.c.id))
+            )
+        ).first()
+        position = max(origin, int(row[0]) if row and row[0] is not None else 0)
+        return Cut(position=position, at=await self._committed(session, position), origin=origin)
+
+    async def _committed(self, session: AsyncSession, position: int) -> datetime | None:
+        """When the transaction that wrote ``position`` committed."""
+        row = (
+            await session.exec(  # type: ignore[call-overload]
+                select(self.commits.c.at)
+                .where(self.commits.c.position >= position)
+                .order_by(self.commits.c.position)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else row[0]
+
+    async def resolve(self, session: AsyncSession, raw: str, *, field: str) -> Cut:
+        """``raw`` (a position, or an ISO-8601 instant with offset) as a cut, or a FieldError."""
+        raw = raw.strip()
+        now = await self.current(session)
+        if _POSITION.fullmatch(raw):
+            position = int(raw)
+            if position > now.position:
+                raise FieldError(
+                    f"position {position} is after the current cut {now.position}", field=field
+                )
+            if position < now.origin:
+                raise FieldError(
+                    f"history begins at position {now.origin}; {position} is before it",
+                    field=field,
+                )
+            at = await self._committed(session, position)
+            return Cut(position=position, at=at, origin=now.origin)
+        instant = parse_instant(raw, field=field)
+        if instant > utcnow():
+            raise FieldError(f"{raw} is in the future", field=field)
+        return await self.at_time(session, instant, field=field, origin=now.origin)
+
+    async def at_time(
+        self, session: AsyncSession, instant: datetime, *, field: str, origin: int
+    ) -> Cut:
+        """The last position committed at or before ``instant``."""
+        begun = (
+            await session.exec(  # type: ignore[call-overload]
+                select(func.min(self.commits.c.at))
+            )
+        ).first()
+        if begun and begun[0] is not None and instant < begun[0]:
+            raise FieldError(
+                f"history begins at {begun[0].isoformat()}; {instant.isoformat()} is before it",
+                field=field,
+            )
+        row = (
+            await session.exec(  # type: ignore[call-overload]
+                select(self.commits.c.position, self.commits.c.at)
+                .where(self.commits.c.at <= instant)
+                .order_by(self.commits.c.position.desc())
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return Cut(position=origin, at=None, origin=origin)
+        return Cut(position=row[0], at=row[1], origin=origin)
+
+    async def _origin(self, session: AsyncSession) -> int:
+        row = (
+            await session.exec(  # type: ignore[call-overload]
+                select(func.min(self.commits.c.position))
+            )
+        ).first()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def views(self, connection: Connection, position: int) -> None:
+        statements = []
+        for name, (live, history) in self.tables.items():
+            columns = ", ".join(f'"{c.name}"' for c in live.columns)
+            statements.append(
+                f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} FROM "{history.name}" '
+                f'WHERE "{FROM}" <= {int(position)} '
+                f'AND ("{TO}" IS NULL OR "{TO}" > {int(position)})'
+            )
+        if connection.dialect.name != "postgresql":
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+            return
+        # One round trip as a script (asyncpg's simple protocol) instead of one prepared
+        # statement each: about 4x cheaper. The driver's transaction must be open first, or
+        # the views would outlive it on a pooled connection.
+        connection.exec_driver_sql("SELECT 1")
+        driver = connection.connection.driver_connection
+        await_only(driver.execute(";\n".join(statements)))  # type: ignore[union-attr]
+
+    # -- FastAPI -----------------------------------------------------------------------------
+
+    async def read_session(
+        self,
+        request: Request,
+        response: Response,
+        cut: Annotated[
+            str | None,
+            Query(
+                max_length=40,
+                description="read as of this change-feed position, or the last position "
+                "committed at or before this ISO-8601 instant (with offset); see GET /cut",
+            ),
+        ] = None,
+    ) -> AsyncIterator[AsyncSession]:
+        """The REST read dependency: live, or as of ``?cut=`` (naming the cut in a header).
+        Declare it once per service: ``Annotated[AsyncSession, Depends(history.read_session,
+        scope="function")]``."""
+        engine = request.app.state.engine
+        if cut is None:
+            async with Transaction(engine) as session:
+                yield session
+            return
+        async with self.session(engine, None) as probe:
+            at = await self.resolve(probe, cut, field="cut")
+        set_cut_headers(response.headers, at)
+        async with self.session(engine, at) as session:
+            yield session
+
+    def router(self) -> APIRouter:
+        router = APIRouter(tags=["changes"])
+
+        @router.get("/cut", response_model=Cut)
+        async def get_cut(
+            request: Request,
+            response: Response,
+            _: Reader,
+            at: Annotated[
+                str | None,
+                Query(
+                    max_length=40,
+                    description="the last position committed at or before this ISO-8601 "
+                    "instant; omit for the current position",
+                ),
+            ] = None,
+        ) -> Cut:
+            async with self.session(request.app.state.engine, None) as session:
+                if at is None:
+                    cut = await self.current(session)
+                else:
+                    instant = parse_instant(at.strip(), field="at")
+                    if instant > utcnow():
+                        raise FieldError(f"{at} is in the future", field="at")
+                    cut = await self.at_time(
+                        session, instant, field="at", origin=await self._origin(session)
+                    )
+            set_cut_headers(response.headers, cut)
+            return cut
+
+        return router
+
+    # -- GraphQL -----------------------------------------------------------------------------
+
+    def queryable(self, query: type) -> type:
+        """Give every root field of ``query`` a ``cut`` argument (see :class:`AsOfArgument`)."""
+        for strawberry_field in query.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            taken = {a.python_name for a in strawberry_field.arguments}
+            if "cut" in taken and not any(
+                isinstance(e, AsOfArgument) for e in strawberry_field.extensions
+            ):
+                raise TypeError(f"{strawberry_field.python_name} has an argument 'cut' already")
+            if not any(isinstance(e, AsOfArgument) for e in strawberry_field.extensions):
+                strawberry_field.extensions.append(AsOfArgument(self))
+        return query
+
+    def cut_query(self, name: str) -> type:
+        """A query type with one root field ``name(at: String): Cut!``: the service's current
+        cut, or the last one committed at or before ``at``. Named per service (programmesCut,
+        risksCut) so that through the gateway a query can pass one cut per service."""
+        history = self
+
+        async def resolve(info: strawberry.Info, at: str | None = None) -> CutType:
+            async with history.session(info.context.engine, None) as session:
+                if at is None:
+                    cut = await history.current(session)
+                else:
+                    instant = parse_instant(at.strip(), field="at")
+                    if instant > utcnow():
+                        raise FieldError(f"{at} is in the future", field="at")
+                    cut = await history.at_time(
+                        session, instant, field="at", origin=await history._origin(session)
+                    )
+            return CutType(position=str(cut.position), at=cut.at, origin=str(cut.origin))
+
+        field = strawberry.field(
+            resolver=resolve,
+            name=name,
+            description="this service's change-feed position now (or at an instant): pass it "
+            "as cut to read every root field as of it",
+        )
+        return strawberry.type(type(f"{name[0].upper()}{name[1:]}Query", (), {name: field}))
+
+
+def cut_of(session: AsyncSession) -> Cut | None:
+    """The cut ``session`` reads at, or None when it reads live."""
+    found = session.sync_session.info.get(_CUT)
+    return None if found is None else found[1]
+
+
+def day_of(session: AsyncSession, timezone: tzinfo) -> date | None:
+    """The day "today" is at the session's cut (overdue flags, SMART checks), or None live."""
+    cut = cut_of(session)
+    if cut is None:
+        return None
+    return (cut.at or utcnow()).astimezone(timezone).date()
+
+
+def set_cut_headers(headers: Any, cut: Cut) -> None:
+    headers[HEADER] = str(cut.position)
+    if cut.at is not None:
+        headers[HEADER_AT] = cut.at.isoformat()
+
+
+def parse_instant(raw: str, *, field: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise FieldError(
+            f"{raw!r} is neither a change-feed position nor an ISO-8601 instant", field=field
+        ) from exc
+    if instant.tzinfo is None:
+        raise FieldError(f"{raw!r} has no UTC offset; say Z or +00:00", field=field)
+    return instant.astimezone(UTC)
+
+
+@strawberry.federation.type(name="Cut", shareable=True)
+class CutType:
+    """A position of a service's change feed (decimal, as the ``cut`` argument takes it)."""
+
+    position: str
+    at: datetime | None
+    origin: str = strawberry.field(description="the position this service's history begins at")
+
+
+class AsOfArgument(FieldExtension):
+    """Adds ``cut: String`` to a root query field. One operation reads one cut: every root
+    field naming ``cut`` must name the same one, and none may read live beside it, because
+    the operation's DataLoaders are shared by all its fields."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+
+    def apply(self, field: StrawberryField) -> None:
+        from strawberry.annotation import StrawberryAnnotation
+
+        field.arguments.append(
+            StrawberryArgument(
+                python_name="cut",
+                graphql_name="cut",
+                type_annotation=StrawberryAnnotation(StrawberryOptional(str)),
+                default=None,
+                description="read as of this change-feed position or ISO-8601 instant",
+            )
+        )
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("as-of reads are async")
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        raw = kwargs.pop("cut", None)
+        await cut_for(info.context, self.history, raw)
+        result = next_(source, info, **kwargs)
+        if hasattr(result, "__await__"):
+            result = await result
+        return result
+
+
+async def cut_for(context: Any, history: History, raw: str | None) -> None:
+    """Settle the operation's cut once; every later root field must ask for the same, and
+    waits for it, so no field reads before the cut is known."""
+    settled: tuple[str | None, asyncio.Future[Cut | None]] | None = getattr(
+        context, "as_of_settled", None
+    )
+    if settled is None:
+        future: asyncio.Future[Cut | None] = asyncio.get_running_loop().create_future()
+        context.as_of_settled = (raw, future)
+        try:
+            cut = None
+            if raw is not None:
+                async with history.session(context.engine, None) as session:
+                    cut = await history.resolve(session, raw, field="cut")
+                context.cut_session = partial(history.session, context.engine, cut)
+                response = getattr(context, "response", None)
+                if response is not None:
+                    set_cut_headers(response.headers, cut)
+            future.set_result(cut)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: each waiting field re-raises it
+            raise
+        return
+    if settled[0] != raw:
+        raise FieldError("every root field of one operation must read the same cut", field="cut")
+    await asyncio.shield(settled[1])
+
+
+# -- registering and writing -------------------------------------------------------------------
+
+_histories: dict[str, History] = {}  # live table key -> its service's history (per metadata)
+
+
+def register(
+    base: type[SQLModel], audit: type[SQLModel], *, exclude: Iterable[str] = ()
+) -> History:
+    """Give every table of ``base``'s metadata (but the audit table and ``exclude``) a history
+    table in the same metadata. Call after all the service's models are imported."""
+    metadata = base.metadata
+    audit_table: Table = audit.__table__  # type: ignore[attr-defined]
+    skipped = {audit_table.name, COMMITS, *exclude}
+    commits = metadata.tables.get(COMMITS)
+    if commits is None:
+        commits = Table(
+            COMMITS,
+            metadata,
+            Column("position", _POSITION_TYPE, primary_key=True, autoincrement=False),
+            Column("at", UTCDateTime(), nullable=False, index=True),
+        )
+    history = History(metadata=metadata, audit=audit_table, commits=commits)
+    for live in list(metadata.sorted_tables):
+        if live.name in skipped or live.name.startswith(PREFIX):
+            continue
+        history.tables[live.name] = (live, _history_table(live, metadata))
+        _histories[_key(live)] = history
+    _histories[_key(audit_table)] = history
+    return history
+
+
+def _key(table: Table) -> str:
+    return f"{id(table.metadata)}:{table.name}"
+
+
+def _history_table(live: Table, metadata: MetaData) -> Table:
+    name = PREFIX + live.name
+    if name in metadata.tables:
+        return metadata.tables[name]
+    columns = [
+        Column(c.name, c.type, nullable=c.nullable, primary_key=c.primary_key, autoincrement=False)
+        for c in live.columns
+    ]
+    history = Table(
+        name,
+        metadata,
+        *columns,
+        Column(FROM, _POSITION_TYPE, primary_key=True, autoincrement=False),
+        # No index of its own: planners took it for "open rows" and scanned them all.
+        Column(TO, _POSITION_TYPE, nullable=True),
+    )
+    # The live table's lookups (foreign keys, unique keys, indexes) stay fast in the past.
+    seen: set[tuple[str, ...]] = set()
+    keyed = [tuple(c.name for c in ix.columns) for ix in live.indexes]
+    keyed += [tuple(c.name for c in uq.columns) for uq in live.constraints if _unique(uq)]  # type: ignore[attr-defined]
+    for names in keyed:
+        if names and names not in seen and all(n in history.c for n in names):
+            seen.add(names)
+            Index(f"ix_{name}_{'_'.join(names)}"[:63], *(history.c[n] for n in names))
+    return history
+
+
+def _unique(constraint: Any) -> bool:
+    return type(constraint).__name__ == "UniqueConstraint"
+
+
+def _pk(live: Table, table: Table, values: Iterable[Any]) -> Any:
+    """``table``'s rows with the live primary key ``values`` (the history's key adds a position)."""
+    names = [c.name for c in live.primary_key.columns]
+    return and_(*(table.c[n] == v for n, v in zip(names, values, strict=True)))
+
+
+def _write_versions(session: Session, position: int) -> None:
+    pending: set[tuple[str, tuple[Any, ...]]] = session.info.pop(_PENDING, set())
+    connection = session.connection()
+    for key, pk in sorted(pending, key=repr):
+        history = _histories.get(key)
+        if history is None:
+            continue
+        live, past = history.tables[key.split(":", 1)[1]]
+        connection.execute(
+            past.update()
+            .where(_pk(live, past, pk), past.c[TO].is_(None), past.c[FROM] < position)
+            .values({TO: position})
+        )
+        # A second change to the row at the same position replaces that position's version.
+        connection.execute(past.delete().where(_pk(live, past, pk), past.c[FROM] == position))
+        names = [c.name for c in live.columns]
+        connection.execute(
+            past.insert().from_select(
+                [*names, FROM],
+                select(*live.columns, literal(position, _POSITION_TYPE)).where(_pk(live, live, pk)),
+            )
+        )
+    session.info[_LAST] = position
+
+
+def _touch(session: Session, obj: Any) -> None:
+    table = getattr(type(obj), "__table__", None)
+    if table is None or _key(table) not in _histories:
+        return
+    history = _histories[_key(table)]
+    if table is history.audit or table.name not in history.tables:
+        return
+    pk = tuple(getattr(obj, c.key) for c in table.primary_key.columns)
+    if any(v is None for v in pk):
+        return
+    session.info.setdefault(_PENDING, set()).add((_key(table), pk))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    if _CUT in session.info:
+        return
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        _touch(session, obj)
+    audits = [
+        o
+        for o in session.new
+        if (t := getattr(type(o), "__table__", None)) is not None
+        and _key(t) in _histories
+        and _histories[_key(t)].audit is t
+    ]
+    for entry in sorted(audits, key=lambda o: o.id):
+        history = _histories[_key(type(entry).__table__)]
+        live = history.tables.get(entry.entity)
+        if live is not None and len(live[0].primary_key.columns) == 1:
+            column = next(iter(live[0].primary_key.columns))
+            try:
+                value = column.type.python_type(entry.entity_id)
+            except (TypeError, ValueError, NotImplementedError):
+                value = entry.entity_id
+            session.info.setdefault(_PENDING, set()).add((_key(live[0]), (value,)))
+        session.info["asof.history"] = history
+        _write_versions(session, entry.id)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if _CUT in session.info:
+        raise ReadOnly("a read at a cut cannot write; read live to change anything")
+    session.flush()
+    last = session.info.get(_LAST)
+    if last is None:
+        if session.info.pop(_PENDING, None):
+            log.warning("unaudited change to a versioned table has no position; not versioned")
+        return
+    if session.info.get(_PENDING):
+        _write_versions(session, last)
+    history: History = session.info["asof.history"]
+    session.connection().execute(history.commits.insert().values(position=last, at=utcnow()))
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session: Session, _transaction: Any, connection: Connection) -> None:
+    cut = session.info.get(_CUT)
+    if cut is not None:
+        history, at = cut
+        history.views(connection, at.position)
+
+
+def _forget(session: Session, *_: Any) -> None:
+    for key in (_PENDING, _LAST, "asof.history"):
+        session.info.pop(key, None)
+
+
+event.listen(Session, "after_commit", _forget)
+event.listen(Session, "after_soft_rollback", _forget)
