@@ -36,7 +36,7 @@ query AssurancePack(
     keyActivities(dueFrom: $dueFrom, dueTo: $dueTo) { id title startText endText endDate }
     risks(top: $topRisks, status: "Open") { id code title owner residualScore inherentScore status }
     kpis {
-      id code name unit target tolerance higherIsBetter
+      id code name unit: unitLabel target tolerance higherIsBetter
       latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
     }
   }
