@@ -56,9 +56,16 @@ async def push(
 
 
 async def changes(api: httpx.AsyncClient, entity: str | None = None) -> list[dict[str, Any]]:
-    response = await api.get("/changes", headers=VIEWER, params={"limit": 1000})
-    assert response.status_code == 200, response.text
-    found = response.json()["changes"]
+    found: list[dict[str, Any]] = []
+    cursor, more = 0, True
+    while more:
+        response = await api.get(
+            "/changes", headers=VIEWER, params={"limit": 1000, "after": cursor}
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        found += page["changes"]
+        cursor, more = page["next_cursor"], page["has_more"]
     return [c for c in found if entity is None or c["entity"] == entity]
 
 

@@ -181,11 +181,9 @@ def test_assess_series_marks_current_revisions_and_compares_with_previous_period
         (1, True),
     ]
     by_id = {a.measurement.id: a for a in series}
-    assert (by_id[4].colour, by_id[4].direction, by_id[4].previous.id) == (
-        G,
-        Direction.worsening,
-        3,
-    )  # type: ignore[union-attr]
+    previous = by_id[4].previous
+    assert previous is not None
+    assert (by_id[4].colour, by_id[4].direction, previous.id) == (G, Direction.worsening, 3)
     assert (by_id[3].colour, by_id[3].direction) == (G, Direction.improving)
     assert (by_id[2].colour, by_id[2].direction) == (A, Direction.improving)
     assert (by_id[1].colour, by_id[1].direction, by_id[1].previous) == (R, None, None)
