@@ -6,9 +6,10 @@ Read routes under ``GET /kpis/...`` are stable: other services (risks) read a KP
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 
 from services.common.auth import Admin, Authenticated, Reader, Writer
 from services.common.changes import changes_router
@@ -17,6 +18,7 @@ from services.common.errors import FieldError
 from services.common.etag import expected_version, set_etag
 from services.common.pagination import Page, PageDep
 from services.kpis import insight, push, service, upload
+from services.kpis.chart import render
 from services.kpis.models import AuditEntry, Kpi, KpiTarget, PushClient
 from services.kpis.schemas import (
     BenchmarkView,
@@ -331,6 +333,26 @@ async def latest(
 async def series(code: str, session: SessionDep, _: Reader, as_of: AsOf = None) -> KpiSeries:
     """Current values oldest first with colour and direction, improving streak, XmR signals."""
     return await insight.series(session=session, code=code, as_of=as_of)
+
+
+@router.get(
+    "/kpis/{code}/chart.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+async def chart(
+    code: str,
+    fmt: Literal["png", "svg"],
+    session: SessionDep,
+    _: Reader,
+    as_of: AsOf = None,
+) -> Response:
+    """The series as a picture: coloured values, target band, XmR limits and signals."""
+    kpi = await service.get_by_code(session=session, code=code)
+    found = await insight.series(session=session, code=code, as_of=as_of)
+    # Drawing is CPU work: keep it off the event loop that serves pushes.
+    content = await run_in_threadpool(render, kpi, found, fmt)
+    return Response(content, media_type="image/png" if fmt == "png" else "image/svg+xml")
 
 
 @router.get("/kpis/{code}/benchmarks", response_model=list[BenchmarkView])

@@ -3,9 +3,10 @@
 Pure functions over values oldest first, so REST, GraphQL, composites and events agree.
 
 XmR (individuals and moving range) as Wheeler describes it: natural process limits at the mean
-plus or minus 2.66 times the mean moving range. Three rules, each labelled when it fires: a point
-beyond the limits; a run of 8 points on one side of the mean; a trend of 6 points each rising
-(or each falling). A chart needs at least ``MIN_POINTS`` points before its limits mean much.
+plus or minus 2.66 times the mean moving range, computed from a baseline of the first points.
+Three rules, each labelled when it fires: a point beyond the limits; a run of 8 points on one
+side of the mean; a trend of 6 points each rising (or each falling). A chart needs at least
+``MIN_POINTS`` points before its limits mean much.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from services.kpis.schemas import SignalRule
 
 MIN_POINTS = 10
+BASELINE = 12  # limits come from the first year of monthly points, then later ones are judged
 RUN_LENGTH = 8
 TREND_LENGTH = 6
 SCALING = 2.66  # 3 / d2, d2 = 1.128 for moving ranges of two
@@ -50,8 +52,11 @@ def improving_for(values: Sequence[float], *, higher_is_better: bool) -> int:
 
 
 def xmr_limits(values: Sequence[float]) -> Limits | None:
+    """Limits from the first ``BASELINE`` points: a change after them shows against them
+    instead of widening the limits that should reveal it."""
     if len(values) < MIN_POINTS:
         return None
+    values = values[:BASELINE]
     mean = sum(values) / len(values)
     ranges = [abs(b - a) for a, b in itertools.pairwise(values)]
     mr_mean = sum(ranges) / len(ranges)

@@ -203,3 +203,17 @@ async def test_colour_changes_and_breaches_are_change_feed_events(
     breach = kpi_events[1]
     assert breach["before"]["colour"] == "Green" and breach["after"]["breach"] is True
     assert (breach["after"]["target"], breach["after"]["tolerance"]) == (90, 5)
+
+
+async def test_a_kpi_chart_is_a_picture(kpis_api: httpx.AsyncClient) -> None:
+    await make_kpi(kpis_api, demo=True)
+    for month, value in enumerate([88, 91, 86, 93, 90, 92, 89, 94, 91, 90, 92, 70], start=1):
+        await push(kpis_api, "KPI-01", f"2025-{month:02d}", value)
+    png = await kpis_api.get("/kpis/KPI-01/chart.png", headers=VIEWER)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 10_000
+    svg = await kpis_api.get("/kpis/KPI-01/chart.svg", headers=VIEWER)
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert b"[demo data]" in svg.content
+    assert (await kpis_api.get("/kpis/KPI-01/chart.gif", headers=VIEWER)).status_code == 422
+    assert (await kpis_api.get("/kpis/KPI-99/chart.png", headers=VIEWER)).status_code == 404
