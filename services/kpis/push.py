@@ -2,8 +2,9 @@
 
 One path for both. A push is applied once per (client, idempotency key): the same key and body
 again answers what it made (replayed), the same key with another body is refused. A value equal
-to the period's current one writes nothing (unchanged); a different one is a new revision with a
-reason (restated). Every item is checked before anything is written, and a bulk push is
+to the period's current one writes nothing (unchanged); a different one is a new revision
+(restated), keeping the reason when one is given (a directorate's automated feed often has
+none). Every item is checked before anything is written, and a bulk push is
 all-or-nothing: one bad item among thousands refuses the whole body, naming every bad item by
 its index, so a directorate system can fix its file and resend it as it was (retrying the good
 items is safe: their keys replay).
@@ -290,15 +291,6 @@ async def _apply_once(
         latest = current.get((kpi.id, period.text))
         if latest is not None and latest.value == item.value:
             applied.append(Applied(item, latest, PushOutcome.unchanged))
-            continue
-        if latest is not None and not (item.reason or "").strip():
-            errors.append(
-                {
-                    "field": item.field("reason"),
-                    "message": f"{item.code} {period.text} is {latest.value:g} "
-                    f"(revision {latest.revision}); a restatement needs a reason",
-                }
-            )
             continue
         row = Measurement(
             kpi_id=kpi.id,  # type: ignore[arg-type]
