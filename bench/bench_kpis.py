@@ -32,7 +32,15 @@ sys.path.insert(0, str(ROOT))
 from services.common.auth import issue_token  # noqa: E402
 from services.common.settings import CommonSettings  # noqa: E402
 
-ANCHORS = Path(os.environ.get("BENCH_ANCHORS", ROOT.parent / "shared" / "bench-anchors"))
+# shared/ sits beside the repository (CI), or one level further up (a git worktree).
+ANCHORS = Path(
+    os.environ.get("BENCH_ANCHORS")
+    or next(
+        (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()),
+        ROOT.parent / "shared",
+    )
+    / "bench-anchors"
+)
 RESULTS = ROOT / "bench" / "results"  # git-ignored
 PORT = 18303
 CODES = 50

@@ -9,9 +9,19 @@ all-or-nothing: one bad item among thousands refuses the whole body, naming ever
 its index, so a directorate system can fix its file and resend it as it was (retrying the good
 items is safe: their keys replay).
 
-Each applied push writes its rows, their audit entries and any colour change event in the
-caller's transaction (see EVENTS in the KPI README note: ``kpi`` entity, ``colour-changed`` or
-``breached`` actions).
+Each applied push writes its rows, their audit entries and any status event in the caller's
+transaction, so the change feed (``GET /changes``) never shows a value without its event or
+the other way round. The event contract, for followers such as the risks service:
+
+- ``entity: "kpi"``, ``entity_id``: the KPI's code; ``action``: ``"breached"`` when the KPI's
+  current colour turns Red, ``"colour-changed"`` for any other change of it (including its
+  first colour). ``"create"``/``"update"`` on ``kpi`` are changes to the definition, not status.
+- ``after``: ``code``, ``period``, ``value``, ``revision``, ``colour`` (Blue/Green/Amber/Red),
+  ``target``, ``tolerance`` (the period's financial year's), ``breach`` (true when Red).
+- ``before``: ``period``, ``value``, ``revision``, ``colour`` of the status it replaced, or
+  null for a KPI's first value.
+- Only a push that changes the KPI's latest period's current value can raise one: restating an
+  earlier period does not change what the KPI shows now.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ import zipfile
 from typing import Any
 
 import pydantic
-from openpyxl import load_workbook
 
 from services.common.errors import FieldError
 from services.kpis.push import Item, check_idempotency_key
@@ -40,6 +39,8 @@ def _rows_csv(content: bytes) -> list[dict[str, Any]]:
 
 
 def _rows_xlsx(content: bytes) -> list[dict[str, Any]]:
+    from openpyxl import load_workbook  # on first use: the service stays small without uploads
+
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
