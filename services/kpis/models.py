@@ -38,7 +38,8 @@ class Measurement(Base, MeasurementBase, table=True):
         # A client's retry finds its first attempt; racing retries cannot both land.
         UniqueConstraint("pushed_by", "idempotency_key"),
         CheckConstraint("revision >= 1", name="revision_positive"),
-        Index("ix_measurement_kpi_id_period_end", "kpi_id", "period_end"),
+        # A KPI's latest value is one backward probe (period, then newest revision).
+        Index("ix_measurement_kpi_id_period_end_revision", "kpi_id", "period_end", "revision"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import insert, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -188,6 +188,70 @@ def _snapshot(row: Measurement) -> dict[str, Any]:
     return row.model_dump(mode="json")
 
 
+# Index probes, not scans: a period may gather many revisions and a KPI many periods, and a push
+# must cost the same on the millionth row as on the first. PostgreSQL walks the unique index
+# (kpi_id, period, revision) and ix_measurement_kpi_id_period_end_revision backwards, once per
+# key, via LATERAL; the embedded SQLite database (small by nature) reads the rows and picks.
+
+# Columns named in the model's order: .columns() below matches them by position.
+_TABLE = Measurement.__table__  # type: ignore[attr-defined]
+_COLUMNS = ", ".join(f"m.{c.name}" for c in _TABLE.columns)
+CURRENT_SQL = text(
+    f"SELECT {_COLUMNS} FROM unnest(CAST(:ids AS integer[]), CAST(:periods AS text[])) AS p(kpi_id, period)"
+    " CROSS JOIN LATERAL (SELECT * FROM measurement WHERE kpi_id = p.kpi_id"
+    " AND period = p.period ORDER BY revision DESC LIMIT 1) AS m"
+)
+LATEST_SQL = text(
+    f"SELECT {_COLUMNS} FROM unnest(CAST(:ids AS integer[])) AS k(kpi_id)"
+    " CROSS JOIN LATERAL (SELECT * FROM measurement WHERE kpi_id = k.kpi_id"
+    " ORDER BY period_end DESC, revision DESC LIMIT 1) AS m"
+)
+
+
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _current_revisions(
+    session: AsyncSession, pairs: set[tuple[int, str]]
+) -> dict[tuple[int | None, str], Measurement]:
+    """The newest revision of each (KPI, period)."""
+    if not pairs:
+        return {}
+    ordered = sorted(pairs)
+    if _on_postgresql(session):
+        bound = CURRENT_SQL.bindparams(
+            ids=[p[0] for p in ordered], periods=[p[1] for p in ordered]
+        ).columns(*Measurement.__table__.columns)  # type: ignore[attr-defined]
+        statement = select(Measurement).from_statement(bound)
+        probed = [r[0] for r in (await session.exec(statement)).all()]  # type: ignore[call-overload]
+        return {(r.kpi_id, r.period): r for r in probed}
+    found: dict[tuple[int | None, str], Measurement] = {}
+    rows = (
+        await session.exec(
+            select(Measurement).where(
+                tuple_(col(Measurement.kpi_id), col(Measurement.period)).in_(ordered)
+            )
+        )
+    ).all()
+    for row in rows:
+        pair = (row.kpi_id, row.period)
+        if pair not in found or row.revision > found[pair].revision:
+            found[pair] = row
+    return found
+
+
+async def _latest_per_kpi(session: AsyncSession, ids: Sequence[int]) -> dict[int, Measurement]:
+    """Each KPI's current value of its latest period: what its colour is now."""
+    if _on_postgresql(session):
+        bound = LATEST_SQL.bindparams(ids=list(ids)).columns(*Measurement.__table__.columns)  # type: ignore[attr-defined]
+        statement = select(Measurement).from_statement(bound)
+        rows = [r[0] for r in (await session.exec(statement)).all()]  # type: ignore[call-overload]
+        return {r.kpi_id: r for r in rows}
+    found = await insight.latest_values(session=session, kpi_ids=ids)
+    return {kpi_id: latest for kpi_id, (latest, _) in found.items()}
+
+
 def _status(row: Measurement, colour: Colour | None) -> dict[str, Any]:
     return {"period": row.period, "value": row.value, "revision": row.revision, "colour": colour}
 
@@ -197,12 +261,7 @@ async def _events(
 ) -> list[dict[str, Any]]:
     """A ``kpi`` event for each KPI whose current colour these rows change."""
     ids = sorted({row.kpi_id for row in new_rows})
-    before = {
-        kpi_id: latest
-        for kpi_id, (latest, _) in (
-            await insight.latest_values(session=session, kpi_ids=ids)
-        ).items()
-    }
+    before = await _latest_per_kpi(session, ids)
     standards = await service.standards_for(session=session, kpis=[kpis[i] for i in ids])
     events = []
     for kpi_id in ids:
@@ -267,18 +326,13 @@ async def _apply_once(
         found = (
             await session.exec(
                 select(Measurement).where(
-                    (col(Measurement.pushed_by) == actor.subject)
-                    & col(Measurement.idempotency_key).in_(keys)
-                    | tuple_(col(Measurement.kpi_id), col(Measurement.period)).in_(list(pairs))
+                    col(Measurement.pushed_by) == actor.subject,
+                    col(Measurement.idempotency_key).in_(keys),
                 )
             )
         ).all()
-        for row in found:
-            if row.pushed_by == actor.subject and row.idempotency_key in keys:
-                earlier[row.idempotency_key] = row
-            pair = (row.kpi_id, row.period)
-            if pair in pairs and (pair not in current or row.revision > current[pair].revision):
-                current[pair] = row
+        earlier = {row.idempotency_key: row for row in found}
+        current = await _current_revisions(session, pairs)  # type: ignore[arg-type]
 
     now = utcnow()
     applied: list[Applied] = []

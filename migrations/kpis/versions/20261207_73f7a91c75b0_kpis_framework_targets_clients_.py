@@ -9,18 +9,17 @@ Create Date: 2026-12-07 20:30:55.572410
 
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel.sql.sqltypes.AutoString)
-
+import sqlmodel
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "73f7a91c75b0"
-down_revision: Union[str, Sequence[str], None] = "c677a757db9f"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "c677a757db9f"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -98,6 +97,12 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("measurement", schema=None) as batch_op:
+        batch_op.drop_index("ix_measurement_kpi_id_period_end")
+        batch_op.create_index(
+            "ix_measurement_kpi_id_period_end_revision",
+            ["kpi_id", "period_end", "revision"],
+            unique=False,
+        )
         batch_op.add_column(
             sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True)
         )
@@ -122,6 +127,10 @@ def downgrade() -> None:
             existing_nullable=False,
         )
         batch_op.drop_column("reason")
+        batch_op.drop_index("ix_measurement_kpi_id_period_end_revision")
+        batch_op.create_index(
+            "ix_measurement_kpi_id_period_end", ["kpi_id", "period_end"], unique=False
+        )
 
     with op.batch_alter_table("kpi", schema=None) as batch_op:
         batch_op.drop_index("ix_kpi_programme_code")
