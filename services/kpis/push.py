@@ -197,7 +197,8 @@ def _snapshot(row: Measurement) -> dict[str, Any]:
 _TABLE = Measurement.__table__  # type: ignore[attr-defined]
 _COLUMNS = ", ".join(f"m.{c.name}" for c in _TABLE.columns)
 CURRENT_SQL = text(
-    f"SELECT {_COLUMNS} FROM unnest(CAST(:ids AS integer[]), CAST(:periods AS text[])) AS p(kpi_id, period)"
+    f"SELECT {_COLUMNS} FROM unnest(CAST(:ids AS integer[]), CAST(:periods AS text[]))"
+    " AS p(kpi_id, period)"
     " CROSS JOIN LATERAL (SELECT * FROM measurement WHERE kpi_id = p.kpi_id"
     " AND period = p.period ORDER BY revision DESC LIMIT 1) AS m"
 )
