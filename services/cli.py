@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from services import demo
 from services.common.auth import Role, issue_token
 from services.common.settings import CommonSettings
+from services.kpis import permissions
 from services.stack import DEFAULT_PORTS, GATEWAY_DIR, SERVICES, Stack, components
 
 
@@ -49,8 +50,8 @@ def cmd_sdl(_: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    kpis = args.kpis.split(",") if args.kpis else None
-    print(issue_token(CommonSettings(), subject=args.subject, roles=args.role, kpis=kpis))
+    extra = permissions.grants(args.kpis.split(",")) if args.kpis else None
+    print(issue_token(CommonSettings(), subject=args.subject, roles=args.role, grants=extra))
     return 0
 
 

@@ -52,6 +52,7 @@ for _service in SERVICES:
 from services.common import migrate  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.settings import CommonSettings, async_url  # noqa: E402
+from services.kpis import permissions  # noqa: E402
 from services.stack import Component, Stack  # noqa: E402
 
 _created: set[str] = set()
@@ -121,7 +122,8 @@ async def truncate(service: str) -> None:
 
 
 def token(roles: list[str], subject: str = "tester", kpis: list[str] | None = None) -> str:
-    return issue_token(CommonSettings(), subject=subject, roles=roles, kpis=kpis)
+    extra = None if kpis is None else permissions.grants(kpis)
+    return issue_token(CommonSettings(), subject=subject, roles=roles, grants=extra)
 
 
 def auth(
@@ -241,6 +243,18 @@ async def kpis_api() -> AsyncIterator[httpx.AsyncClient]:
 async def reporting_api() -> AsyncIterator[httpx.AsyncClient]:
     async with service_client("reporting") as client:
         yield client
+
+
+@contextmanager
+def settings_override(client: httpx.AsyncClient, **changes: Any) -> Iterator[None]:
+    """Swap fields of the app's own settings (e.g. where a peer is) for a block."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    original = app.state.settings
+    app.state.settings = original.model_copy(update=changes)
+    try:
+        yield
+    finally:
+        app.state.settings = original
 
 
 @contextmanager

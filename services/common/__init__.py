@@ -1,0 +1,18 @@
+"""Plumbing every service shares, and no domain (a test checks it names no service).
+
+One home for each job:
+
+- ``db``: engine, per-service base, ``SessionDep`` (commit or roll back per request),
+  ``DryRunSessionDep`` / ``Transaction(engine, dry_run=True)`` (run the writes, keep none),
+  ``update_versioned`` (optimistic locking);
+- ``etag``: ``ExpectedVersion`` (If-Match required) and ``OptionalVersion``;
+- ``audit``: ``audit_model(Base)`` and ``Recorder(AuditEntry)``, the one way to audit a write;
+- ``updates``: ``refuse_empty`` (a partial update cannot empty a required field);
+- ``clock``: the council's ``today()`` (UK date) and the ``Today`` dependency;
+- ``grouping``: ``group_by`` (rows by parent id, for batch lookups);
+- ``pagination``: REST ``Page``/``PageDep``, ``paginate``, ``window`` (GraphQL, no COUNT);
+- ``graphql``: ``page``, ``parse_id``/``optional_id``, ``graphql_enum``, ``Page[X]``,
+  ``Context.loader`` (DataLoaders), ``validate``;
+- ``auth``: tokens, roles, ``Principal.claims`` for a service's own grants;
+- ``settings``: ``CommonSettings``, ``ServiceSettings``, ``peer_url`` (where a peer is).
+"""

@@ -1,7 +1,16 @@
 """Every write records who, when, what, before and after, in the writer's own transaction.
 
-Each service declares its own ``AuditEntry`` table with :func:`audit_model` (its own metadata),
-and the change feed (``GET /changes``) reads it in id order.
+Each service declares its own ``AuditEntry`` table with :func:`audit_model` (its own metadata)
+and its one way to record with :class:`Recorder`::
+
+    AuditEntry = audit.audit_model(Base)
+    record = audit.Recorder(AuditEntry)
+    ...
+    before = audit.snapshot(row)
+    row.title = "..."
+    await record(session, actor, "update", row, before)
+
+The change feed (``GET /changes``) reads the table in id order.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from sqlalchemy import JSON, BigInteger, Column, Integer, insert, text
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common.auth import Principal
 from services.common.db import utc_column, utcnow
 from services.common.logging import request_id_var
 
@@ -101,6 +111,36 @@ async def record_many(
     ]
     connection = await session.connection()
     await connection.execute(insert(audit.__table__), rows)  # type: ignore[attr-defined]
+
+
+class Recorder:
+    """A service's audit call: ``await record(session, actor, action, row, before)`` records
+    ``row``'s change in the caller's transaction; ``after`` defaults to the row's state now
+    (nothing for a delete)."""
+
+    def __init__(self, table: type[SQLModel]) -> None:
+        self.table = table
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        actor: Principal,
+        action: str,
+        row: Any,
+        before: dict[str, Any] | None,
+        *,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        await record(
+            session,
+            self.table,
+            actor=actor.subject,
+            action=action,
+            entity=row.__tablename__,
+            entity_id=row.id,
+            before=before,
+            after=snapshot(row) if after is None and action != "delete" else after,
+        )
 
 
 class Change(BaseModel):

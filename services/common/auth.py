@@ -1,11 +1,13 @@
 """Bearer JWTs on every request: HS256 with a shared secret, or an OIDC issuer's JWKS.
 
-Claims: ``sub`` (who), ``roles`` (admin, editor, viewer, machine) and, for machine clients,
-``kpis``: the KPI codes the client may push values for.
+Claims: ``sub`` (who) and ``roles`` (admin, editor, viewer, machine). Any other claim (a
+service's own grants, e.g. what a machine client may push) stays in ``Principal.claims`` for
+that service to read: the rules of a domain live in its service, not here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -35,16 +37,12 @@ WRITERS = (Role.admin, Role.editor)
 class Principal:
     subject: str
     roles: frozenset[Role]
-    kpi_codes: frozenset[str] = field(default_factory=frozenset)
     token: str = ""
+    # Every claim of the token, for the service whose grants they are.
+    claims: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def has_any(self, roles: tuple[Role, ...]) -> bool:
         return bool(self.roles & set(roles))
-
-    def may_push_kpi(self, code: str) -> bool:
-        if self.has_any(WRITERS):
-            return True
-        return Role.machine in self.roles and code in self.kpi_codes
 
 
 @lru_cache(maxsize=4)
@@ -82,8 +80,8 @@ def decode_token(token: str, settings: CommonSettings) -> Principal:
     return Principal(
         subject=str(claims["sub"]),
         roles=roles,
-        kpi_codes=frozenset(str(c) for c in claims.get("kpis", [])),
         token=token,
+        claims=claims,
     )
 
 
@@ -92,14 +90,14 @@ def issue_token(
     *,
     subject: str,
     roles: list[str],
-    kpis: list[str] | None = None,
+    grants: Mapping[str, Any] | None = None,
     ttl: timedelta = timedelta(hours=12),
 ) -> str:
-    """Mint an HS256 token: development, tests and machine-client provisioning."""
+    """Mint an HS256 token: development, tests and machine-client provisioning. ``grants`` are
+    extra claims a service reads from ``Principal.claims``."""
     now = utcnow()
-    claims: dict[str, Any] = {"sub": subject, "roles": roles, "iat": now, "exp": now + ttl}
-    if kpis is not None:
-        claims["kpis"] = kpis
+    claims: dict[str, Any] = {**(grants or {}), "sub": subject, "roles": roles}
+    claims.update(iat=now, exp=now + ttl)
     if settings.jwt_issuer:
         claims["iss"] = settings.jwt_issuer
     if settings.jwt_audience:

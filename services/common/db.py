@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import DateTime, MetaData, event, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -102,11 +102,31 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_dry_run_session(
+    request: Request,
+    dry_run: Annotated[
+        bool, Query(description="check and report what would happen; write nothing")
+    ] = False,
+) -> AsyncIterator[AsyncSession]:
+    """The request's transaction, rolled back at the end when the caller asks ``dry_run``:
+    the service runs exactly as for real (and reports the same), nothing is kept."""
+    async with Transaction(request.app.state.engine, dry_run=dry_run) as session:
+        yield session
+
+
+def is_dry_run(session: AsyncSession) -> bool:
+    """Whether ``session``'s transaction will be rolled back (a service may say so)."""
+    return bool(session.info.get(DRY_RUN))
+
+
 # scope="function": commit before the response is sent, so a failed commit is reported
 # to the caller instead of being lost behind a 2xx already on the wire.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# The same, with a ``dry_run`` query parameter: take it instead of SessionDep on imports.
+DryRunSessionDep = Annotated[AsyncSession, Depends(get_dry_run_session, scope="function")]
 
 T = TypeVar("T", bound=SQLModel)
+DRY_RUN = "cpmo.dry_run"
 
 
 async def update_versioned(
@@ -144,20 +164,23 @@ async def update_versioned(
     return row
 
 
-
 class Transaction:
     """The same commit-or-rollback rule outside FastAPI's dependencies (GraphQL mutations,
-    loaders, CLI): ``async with Transaction(engine) as session: ...``."""
+    loaders, CLI): ``async with Transaction(engine) as session: ...``.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    ``dry_run=True`` rolls back even on success: a check that runs every write and keeps none.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, dry_run: bool = False) -> None:
         self.session = AsyncSession(engine, expire_on_commit=False)
+        self.session.info[DRY_RUN] = dry_run
 
     async def __aenter__(self) -> AsyncSession:
         return self.session
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            if exc_type is None:
+            if exc_type is None and not self.session.info.get(DRY_RUN):
                 try:
                     await self.session.commit()
                 except IntegrityError as error:

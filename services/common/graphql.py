@@ -1,12 +1,22 @@
 """What every subgraph shares: the request context, role checks, the reading of common
-arguments (pages, ids, enum choices), and errors that keep their problem+json shape (code,
-status, field) in the GraphQL ``extensions``."""
+arguments, and errors that keep their problem+json shape (code, status, field) in the GraphQL
+``extensions``.
+
+The argument layer, one way each:
+
+- paging: ``page(limit, offset)`` refuses out-of-range values naming the argument; services
+  return a ``pagination.Window`` and resolvers answer ``Page.of(window, convert)``;
+- ids: ``parse_id(value, "programmeId")`` / ``optional_id``: a bad id is a field error;
+- statuses and kinds: ``graphql_enum(DomainEnum, description=...)`` makes a GraphQL enum of
+  UPPER_SNAKE names; ``choice`` reads a free-text value into an enum where a String stays;
+- per-row lookups: ``info.context.loader(name, load)`` batches them into one query.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from enum import Enum
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 import pydantic
 import strawberry
@@ -20,12 +30,13 @@ from strawberry.fastapi import BaseContext
 from services.common.auth import READERS, WRITERS, Principal, Role, authenticate_request
 from services.common.db import Transaction
 from services.common.errors import DomainError, FieldError, Forbidden
-from services.common.pagination import PageParams
+from services.common.pagination import MAX_LIMIT, MAX_OFFSET, PageParams, Window
 
 FEDERATION_VERSION = "2.9"
 
 
 K = TypeVar("K")
+T = TypeVar("T")
 V = TypeVar("V")
 M = TypeVar("M", bound=pydantic.BaseModel)
 E = TypeVar("E", bound=Enum)
@@ -92,18 +103,92 @@ def input_dict(value: object) -> dict[str, Any]:
     return {k: v for k, v in vars(value).items() if v is not strawberry.UNSET}
 
 
+# ids are PostgreSQL INTEGER (int4) primary keys: anything larger cannot name a row.
+MAX_ID = 2**31 - 1
+
+
 def page(limit: int, offset: int, sort: str | None = None) -> PageParams:
-    """A list field's page: limit held to 1..500 and offset to 0 or more."""
-    return PageParams(limit=max(1, min(limit, 500)), offset=max(0, offset), sort=sort)
+    """A list field's page, or a FieldError naming ``limit`` or ``offset``: limit is
+    1..MAX_LIMIT and offset 0..MAX_OFFSET, the same policy REST's Query bounds enforce."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise FieldError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}", field="limit")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise FieldError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}", field="offset")
+    return PageParams(limit=limit, offset=offset, sort=sort)
 
 
-def optional_id(value: strawberry.ID | None) -> int | None:
-    """An optional ID argument as the int the services take; null (or empty) filters nothing."""
-    return int(value) if value else None
+def parse_id(value: strawberry.ID | str | int, field: str = "id") -> int:
+    """An ID argument as the int the services take, or a FieldError naming ``field`` (use the
+    argument's GraphQL name, e.g. ``programmeId``): never an unexpected error."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise FieldError(f"{field} {str(value)[:40]!r} is not an id", field=field)
+    return int(text)
+
+
+def optional_id(value: strawberry.ID | None, field: str = "id") -> int | None:
+    """An optional ID argument; null (or empty) filters nothing, anything else must parse."""
+    return parse_id(value, field) if value else None
 
 
 def id_or_none(value: int | None) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(str(value))
+
+
+def graphql_enum(kind: type[E], *, description: str, name: str | None = None) -> type[E]:
+    """Declare the domain enum ``kind`` as a GraphQL enum, its values UPPER_SNAKE names of its
+    members (``Status.not_started`` -> ``NOT_STARTED``), and return ``kind`` itself.
+
+    Annotate fields and arguments with ``kind``: inputs arrive as ``kind`` members, and a
+    resolver may return a member or its stored string value (``"Not started"``)::
+
+        Status = graphql_enum(schemas.Status, name="MilestoneStatus", description="...")
+    """
+    strawberry.enum(kind, name=name, description=description)
+    for value in kind.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.name = kind(value.value).name.upper()
+    return kind
+
+
+@strawberry.federation.type(shareable=True, description="where a page sits in its list")
+class PageInfo:
+    limit: int = strawberry.field(description="the most items a page holds, as asked")
+    offset: int = strawberry.field(description="how many items of the list come before it")
+    has_next_page: bool = strawberry.field(description="whether items follow this page")
+
+
+@strawberry.type(description="one page of a list: its items, where it sits, and its total")
+class Page(Generic[T]):
+    """Every root list field answers a ``Page[X]`` (GraphQL: ``XPage``). Build it with
+    :meth:`of` from a :class:`~services.common.pagination.Window`; the whole list is counted
+    only if the query selects ``totalCount``."""
+
+    items: list[T] = strawberry.field(description="the page's items, in the list's order")
+    page_info: PageInfo = strawberry.field(description="where this page sits in the list")
+    total: strawberry.Private[int | None]
+    count: strawberry.Private[Any]
+
+    @strawberry.field(description="how many items the whole list holds (counted when asked)")
+    async def total_count(self, info: strawberry.Info[Context, None]) -> int:
+        if self.total is None:
+            async with info.context.reading() as session:
+                self.total = int((await session.exec(self.count)).one())
+        return self.total
+
+    @classmethod
+    def of(cls, window: Window[Any], convert: Callable[[Any], T] | None = None) -> Page[T]:
+        """The page of ``window``, each row passed through ``convert`` (e.g. ``X.from_read``)."""
+        items = window.rows if convert is None else [convert(r) for r in window.rows]
+        return cls(
+            items=items,
+            page_info=PageInfo(
+                limit=window.params.limit,
+                offset=window.params.offset,
+                has_next_page=window.has_more,
+            ),
+            total=window.total,
+            count=window.count,
+        )
 
 
 @overload

@@ -1,7 +1,14 @@
-"""Limit/offset pages and whitelisted sorting for list endpoints."""
+"""Limit/offset pages and whitelisted sorting for list endpoints.
+
+One policy for REST and GraphQL: ``limit`` is 1..``MAX_LIMIT``, ``offset`` 0..``MAX_OFFSET``;
+anything else is refused naming the argument (REST by FastAPI's Query bounds, GraphQL by
+``services.common.graphql.page``), so no out-of-range value ever reaches the database.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -13,6 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.errors import FieldError
 
 T = TypeVar("T")
+U = TypeVar("U")
+
+MAX_LIMIT = 500
+# PostgreSQL takes a BIGINT offset; a page this deep is a mistake, not a request.
+MAX_OFFSET = 1_000_000
 
 
 class Page(BaseModel, Generic[T]):
@@ -29,8 +41,8 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     sort: Annotated[
         str | None, Query(description="field name, '-' prefix for descending; comma-separated")
     ] = None,
@@ -56,11 +68,59 @@ def order_by(model: Any, sort: str | None, allowed: set[str], default: list[Any]
     return [*clauses, model.id]
 
 
+def count_of(statement: Any) -> Any:
+    """``SELECT count(*)`` over what ``statement`` selects (its ORDER BY dropped)."""
+    return select(func.count()).select_from(statement.order_by(None).subquery())
+
+
 async def paginate(
     session: AsyncSession, statement: Any, params: PageParams
 ) -> tuple[list[Any], int]:
-    total = (
-        await session.exec(select(func.count()).select_from(statement.order_by(None).subquery()))
-    ).one()
+    """A REST page: its rows and the total (REST's ``Page`` always carries ``total``)."""
+    total = (await session.exec(count_of(statement))).one()
     rows = (await session.exec(statement.limit(params.limit).offset(params.offset))).all()
     return list(rows), int(total)
+
+
+@dataclass
+class Window(Generic[T]):
+    """One page of rows without counting them all: ``has_more`` comes from reading one row
+    past the page, and ``count`` is the statement that counts the whole list, run only by
+    whoever asks for the total (GraphQL's ``totalCount``)."""
+
+    rows: list[T]
+    params: PageParams
+    has_more: bool
+    count: Any = None
+    total: int | None = None
+
+    def map(self, convert: Callable[[T], U]) -> Window[U]:
+        """The same window with each row converted (e.g. ORM row to read model)."""
+        return Window(
+            rows=[convert(r) for r in self.rows],
+            params=self.params,
+            has_more=self.has_more,
+            count=self.count,
+            total=self.total,
+        )
+
+
+async def window(session: AsyncSession, statement: Any, params: PageParams) -> Window[Any]:
+    """A page of ``statement`` (already ordered) for GraphQL lists: no COUNT is run here."""
+    rows = list((await session.exec(statement.limit(params.limit + 1).offset(params.offset))).all())
+    return Window(
+        rows=rows[: params.limit],
+        params=params,
+        has_more=len(rows) > params.limit,
+        count=count_of(statement),
+    )
+
+
+def window_of(items: Sequence[T], params: PageParams) -> Window[T]:
+    """A page of a list already in memory (its total is known, so nothing is counted)."""
+    return Window(
+        rows=list(items[params.offset : params.offset + params.limit]),
+        params=params,
+        has_more=params.offset + params.limit < len(items),
+        total=len(items),
+    )

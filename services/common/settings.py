@@ -9,7 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import model_validator
+from typing import Any
+
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development only: anything else refuses to start with it (see CommonSettings.check_secret).
@@ -33,12 +35,6 @@ class CommonSettings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwks_url: str | None = None
-    # Where services find each other (cross-service validation, reporting).
-    gateway_url: str = "http://127.0.0.1:4000/graphql"
-    programmes_url: str = "http://127.0.0.1:8101"
-    risks_url: str = "http://127.0.0.1:8102"
-    kpis_url: str = "http://127.0.0.1:8103"
-    reporting_url: str = "http://127.0.0.1:8104"
     http_timeout_seconds: float = 10.0
 
     @model_validator(mode="after")
@@ -79,6 +75,13 @@ class ServiceSettings(BaseSettings):
         data_dir = self.common().data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{(data_dir / f'{self.service_name}.db').resolve()}"
+
+
+def peer_url(env: str, default: str) -> Any:
+    """A setting for where another component is, read from the shared name ``env`` (e.g.
+    ``CPMO_GATEWAY_URL``) rather than the service's prefix: every component that calls a peer
+    finds it under the same name. Each service declares only the peers it calls."""
+    return Field(default=default, validation_alias=AliasChoices(env))
 
 
 def async_url(url: str) -> str:

@@ -26,7 +26,7 @@ async def create_pack(
         actor=actor,
         data=data,
         http=request.app.state.http,
-        gateway_url=request.app.state.common_settings.gateway_url,
+        gateway_url=request.app.state.settings.gateway_url,
         top_risks=request.app.state.settings.top_risks,
     )
     response.headers["Location"] = f"/packs/{pack.id}"
@@ -77,7 +77,7 @@ async def sign_off_pack(
         actor=actor,
         pack_id=pack_id,
         http=request.app.state.http,
-        programmes_url=request.app.state.common_settings.programmes_url,
+        programmes_url=request.app.state.settings.programmes_url,
     )
     return PackSummary.model_validate(pack, from_attributes=True)
 

@@ -21,10 +21,10 @@ ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 def upstream(request: Request) -> dict[str, Any]:
     """The shared outbound client and where the programmes service is (read per request from
-    ``app.state.common_settings``, so it can be reconfigured without rebuilding the app)."""
+    ``app.state.settings``, so it can be reconfigured without rebuilding the app)."""
     return {
         "http": request.app.state.http,
-        "programmes_url": request.app.state.common_settings.programmes_url,
+        "programmes_url": request.app.state.settings.programmes_url,
     }
 
 

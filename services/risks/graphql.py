@@ -39,7 +39,7 @@ def _upstream(info: Ctx) -> dict[str, Any]:
     if request is None:  # the FastAPI GraphQL router always sets it
         raise RuntimeError("GraphQL context without its HTTP request")
     state = request.app.state
-    return {"http": state.http, "programmes_url": state.common_settings.programmes_url}
+    return {"http": state.http, "programmes_url": state.settings.programmes_url}
 
 
 async def _load_risks(session: AsyncSession, ids: Sequence[int]) -> dict[int, models.Risk]:

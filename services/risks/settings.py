@@ -2,7 +2,7 @@ from functools import lru_cache
 
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import ServiceSettings
+from services.common.settings import ServiceSettings, peer_url
 
 
 class RisksSettings(ServiceSettings):
@@ -10,6 +10,8 @@ class RisksSettings(ServiceSettings):
 
     service_name: str = "risks"
     port: int = 8102
+    # Risks name programmes; their ids are checked against the programmes service.
+    programmes_url: str = peer_url("CPMO_PROGRAMMES_URL", "http://127.0.0.1:8101")
 
 
 @lru_cache

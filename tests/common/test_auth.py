@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from services.common.auth import Role, decode_token, issue_token
 from services.common.errors import Unauthorized
 from services.common.settings import DEVELOPMENT_SECRET, CommonSettings, Mode
+from services.kpis.permissions import grants, may_push_kpi
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
 
@@ -27,18 +28,20 @@ def settings(**kwargs: object) -> CommonSettings:
 
 def test_round_trip_with_roles_and_kpi_grants() -> None:
     s = settings()
-    token = issue_token(s, subject="ledger-sync", roles=["machine"], kpis=["KPI-01", "KPI-07"])
+    token = issue_token(
+        s, subject="ledger-sync", roles=["machine"], grants=grants(["KPI-01", "KPI-07"])
+    )
     principal = decode_token(token, s)
     assert principal.subject == "ledger-sync"
     assert principal.roles == {Role.machine}
-    assert principal.may_push_kpi("KPI-07") and not principal.may_push_kpi("KPI-02")
+    assert may_push_kpi(principal, "KPI-07") and not may_push_kpi(principal, "KPI-02")
 
 
 def test_editors_may_push_any_kpi_viewers_none() -> None:
     s = settings()
     editor = decode_token(issue_token(s, subject="e", roles=["editor"]), s)
     viewer = decode_token(issue_token(s, subject="v", roles=["viewer"]), s)
-    assert editor.may_push_kpi("KPI-99") and not viewer.may_push_kpi("KPI-01")
+    assert may_push_kpi(editor, "KPI-99") and not may_push_kpi(viewer, "KPI-01")
 
 
 def test_rejects_expired_wrong_secret_and_unsigned() -> None:

@@ -8,6 +8,7 @@ import sys
 
 from services.common.auth import decode_token
 from services.common.settings import DEVELOPMENT_SECRET, CommonSettings
+from services.kpis.permissions import kpi_codes
 from services.stack import ROOT
 
 
@@ -33,4 +34,4 @@ def test_token_prints_a_token_the_services_accept() -> None:
     result = run("token", "--role", "machine", "--kpis", "KPI-01,KPI-02", "--subject", "ledger")
     assert result.returncode == 0, result.stderr
     principal = decode_token(result.stdout.strip(), CommonSettings())
-    assert principal.subject == "ledger" and principal.kpi_codes == {"KPI-01", "KPI-02"}
+    assert principal.subject == "ledger" and kpi_codes(principal) == {"KPI-01", "KPI-02"}

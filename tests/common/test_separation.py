@@ -47,3 +47,57 @@ def test_common_knows_no_domain() -> None:
     for path in (ROOT / "services" / "common").rglob("*.py"):
         bad = {m for m in _imports(path) if any(m.startswith(f"services.{s}") for s in SERVICES)}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def _words(path: Path) -> set[str]:
+    """The names and string literals of a module's code (not its comments and docstrings):
+    what it would act on."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    words: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            words.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.add(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            words.add(node.name)
+        elif isinstance(node, ast.arg):
+            words.add(node.arg)
+        elif isinstance(node, ast.alias):
+            words.add(node.asname or node.name)
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
+            words.add(node.value)
+    return words
+
+
+def test_common_names_no_service() -> None:
+    """Plumbing holds no service's URL, grant or rule: each service declares its own."""
+    names = {*SERVICES, *(s.rstrip("s") for s in SERVICES)}
+    for path in (ROOT / "services" / "common").rglob("*.py"):
+        bad = {
+            word
+            for word in _words(path)
+            if any(
+                name in part for part in word.lower().replace(".", "_").split("_") for name in names
+            )
+        }
+        assert not bad, f"{path.relative_to(ROOT)} names {sorted(bad)}"
+
+
+def test_the_check_finds_a_service_named_in_common(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""Talks of programmes."""\nkpis_url = "x"\ndef may_push_kpi(): ...\n')
+    assert {"kpis_url", "may_push_kpi"} <= _words(sample)
+    assert "Talks of programmes." not in _words(sample)

@@ -158,14 +158,22 @@ def test_settings_accept_the_compose_environment(
 ) -> None:
     """The service's env, read by its real settings classes: names, prefixes and values."""
     service = python_service(name)
-    settings_env(monkeypatch, environment(compose_service(name)))
+    env = environment(compose_service(name))
+    settings_env(monkeypatch, env)
     common = CommonSettings()
     assert common.mode == Mode.production
     assert common.jwt_secret == TEST_JWT_SECRET
-    assert common.gateway_url == f"http://{GATEWAY}:{gateway_port()}/graphql"
-    for other in python_services():
-        assert getattr(common, f"{other.name}_url") == f"http://{other.name}:{other.port}"
+    # Every component finds its peers under the same names; each service reads those it calls.
+    peers = {
+        "gateway": f"http://{GATEWAY}:{gateway_port()}/graphql",
+        **{other.name: f"http://{other.name}:{other.port}" for other in python_services()},
+    }
+    for peer, url in peers.items():
+        assert env[f"CPMO_{peer.upper()}_URL"] == url
     settings = service.settings_cls()
+    for peer, url in peers.items():
+        if f"{peer}_url" in type(settings).model_fields:
+            assert getattr(settings, f"{peer}_url") == url
     assert settings.port == service.port
     assert settings.host == "0.0.0.0"
     assert settings.database_url, f"{service.prefix}DATABASE_URL is not set"

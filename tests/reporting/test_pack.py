@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from services.reporting.service import canonical_sha256, compose, period_window, render_html
-from tests.conftest import EDITOR, VIEWER, common_settings_override
+from tests.conftest import EDITOR, VIEWER, settings_override
 
 DATA = {
     "programmes": [
@@ -124,7 +124,7 @@ def test_period_window() -> None:
 
 
 async def test_gateway_down_is_503_and_writes_nothing(reporting_api: httpx.AsyncClient) -> None:
-    with common_settings_override(reporting_api, gateway_url="http://127.0.0.1:9/graphql"):
+    with settings_override(reporting_api, gateway_url="http://127.0.0.1:9/graphql"):
         response = await reporting_api.post("/packs", headers=EDITOR, json={"period": "2024-07"})
     assert response.status_code == 503
     assert response.json()["errors"][0]["field"] == "gateway"

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.models import Pack
 from services.reporting.service import canonical_sha256
-from tests.conftest import ADMIN, EDITOR, VIEWER, common_settings_override
+from tests.conftest import ADMIN, EDITOR, VIEWER, settings_override
 
 
 async def stored_pack(api: httpx.AsyncClient, period: str, complete: bool = True) -> int:
@@ -64,7 +64,7 @@ async def test_incomplete_or_unreachable_writes_nothing(
     refused = await reporting_api.post(f"/packs/{incomplete}/sign-off", headers=ADMIN)
     assert refused.status_code == 409 and "incomplete" in refused.json()["detail"]
     pack_id = await stored_pack(reporting_api, "2024-06")
-    with common_settings_override(reporting_api, programmes_url="http://127.0.0.1:9"):
+    with settings_override(reporting_api, programmes_url="http://127.0.0.1:9"):
         down = await reporting_api.post(f"/packs/{pack_id}/sign-off", headers=ADMIN)
     assert down.status_code == 503
     got = (await reporting_api.get(f"/packs/{pack_id}", headers=VIEWER)).json()

@@ -191,17 +191,17 @@ async def test_the_callers_request_id_reaches_the_programmes_service(
 def programmes_down() -> Iterator[str]:
     """Point the risks app at a port nobody listens on, then put its settings back.
 
-    Routes read ``app.state.common_settings`` on every request, so swapping it is enough.
+    Routes read ``app.state.settings`` on every request, so swapping it is enough.
     (Not ``monkeypatch.setattr``: Starlette's ``State`` keeps attributes outside ``__dict__``,
     which pytest's undo mistakes for "was never set" and deletes.)
     """
-    original = app.state.common_settings
+    original = app.state.settings
     closed = f"http://127.0.0.1:{free_port()}"
-    app.state.common_settings = original.model_copy(update={"programmes_url": closed})
+    app.state.settings = original.model_copy(update={"programmes_url": closed})
     try:
         yield closed
     finally:
-        app.state.common_settings = original
+        app.state.settings = original
 
 
 async def test_programmes_down_is_503_and_writes_nothing(

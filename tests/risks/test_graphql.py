@@ -247,14 +247,14 @@ async def test_mutations_follow_the_rest_rules(
 
 
 async def test_mutation_with_programmes_down_is_503(risks_api: httpx.AsyncClient) -> None:
-    original = app.state.common_settings
-    app.state.common_settings = original.model_copy(
+    original = app.state.settings
+    app.state.settings = original.model_copy(
         update={"programmes_url": f"http://127.0.0.1:{free_port()}"}
     )
     try:
         body = await gql(risks_api, CREATE, EDITOR, input=create_input(programmeId="1"))
     finally:
-        app.state.common_settings = original
+        app.state.settings = original
     assert body["errors"][0]["extensions"]["status"] == 503
     assert body["errors"][0]["extensions"]["code"] == "upstream-unavailable"
     assert await total(risks_api) == 0

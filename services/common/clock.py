@@ -1,0 +1,39 @@
+"""The council's clock: "today" is the date in the UK, not in UTC.
+
+What "overdue", "this month" and a DCA's date are measured against. Call ``clock.today()``
+through the module (``from services.common import clock``) so a test can fix the date with
+``monkeypatch.setattr(clock, "today", lambda: date(2025, 1, 15))``; routers take ``Today``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends
+
+COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
+
+
+def council_date(moment: datetime) -> date:
+    """The UK date of an aware ``moment``."""
+    return moment.astimezone(COUNCIL_TIMEZONE).date()
+
+
+def today() -> date:
+    """The council's today (Europe/London)."""
+    return council_date(datetime.now(UTC))
+
+
+def this_month() -> str:
+    """The council's current month, ``YYYY-MM``."""
+    return today().strftime("%Y-%m")
+
+
+def get_today() -> date:
+    # Looked up at call time, so a test's replacement of ``today`` is seen here too.
+    return today()
+
+
+Today = Annotated[date, Depends(get_today)]
