@@ -8,14 +8,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
+from services.common import clock
 from services.common.auth import Admin, Authenticated, Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
 from services.common.errors import FieldError
-from services.common.etag import expected_version, set_etag
+from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
 from services.common.pagination import Page, PageDep
 from services.kpis import insight, push, service, upload
 from services.kpis.chart import render
@@ -46,7 +47,6 @@ from services.kpis.schemas import (
 )
 
 router = APIRouter(tags=["kpis"])
-ExpectedVersion = Annotated[int, Depends(expected_version)]
 MAX_BULK = 10_000
 
 
@@ -63,7 +63,7 @@ def _client(row: PushClient) -> PushClientRead:
 
 
 def _as_of(value: date | None) -> date:
-    return value or service.council_today()
+    return value or clock.today()
 
 
 AsOf = Annotated[
@@ -74,14 +74,6 @@ AsOf = Annotated[
         le=date(2999, 12, 31),
     ),
 ]
-
-
-def _if_match(
-    if_match: Annotated[
-        str | None, Header(description='the ETag of the target to replace, e.g. "1"')
-    ] = None,
-) -> int | None:
-    return None if if_match is None else expected_version(if_match)
 
 
 # KPIs --------------------------------------------------------------------------------------
@@ -224,7 +216,7 @@ async def set_target(
     session: SessionDep,
     actor: Writer,
     response: Response,
-    version: Annotated[int | None, Depends(_if_match)] = None,
+    version: OptionalVersion = None,
 ) -> TargetRead:
     """Set a financial year's target and tolerance; replacing one needs its ETag."""
     row = await service.set_target(

@@ -10,55 +10,40 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, federated_schema, page
+from services.common import clock
+from services.common.graphql import Context, Page, federated_schema, graphql_enum, page
+from services.common.pagination import window, window_of
 from services.kpis import insight, models, periods, schemas, service
+from services.kpis.schemas import (
+    Colour,
+    Direction,
+    Frequency,
+    Grouping,
+    SignalRule,
+    SubmissionStatus,
+    Unit,
+)
 
 Ctx = Info[Context, None]
 
 
-def _enum(kind: type[Enum], description: str, *, by_value: bool = False) -> Any:
-    """A GraphQL enum mirroring ``kind``: its values serialise the service's members, so
-    resolvers return those directly. ``by_value`` names each GraphQL value as the council
-    writes it (Blue, Improving) rather than by the Python member's name."""
-    names = {"number": "count"}  # Unit.number is `number` only to keep clear of str.count
-    members = [(m.value if by_value else names.get(m.name, m.name), m.value) for m in kind]
-    return strawberry.enum(Enum(kind.__name__, members), description=description)  # type: ignore[call-overload]
-
-
-if TYPE_CHECKING:  # type checkers see the service's enums, which resolvers return
-    from services.kpis.schemas import (
-        Colour,
-        Direction,
-        Frequency,
-        Grouping,
-        SignalRule,
-        SubmissionStatus,
-        Unit,
-    )
-else:
-    Unit = _enum(
-        schemas.Unit, "What a KPI's values count: %, £, count, rate per 1,000, days, score"
-    )
-    Frequency = _enum(schemas.Frequency, "How often a KPI is measured")
-    Colour = _enum(
-        schemas.Colour,
-        "The council's KPI colour: Blue beyond target by more than the tolerance, Green on "
-        "target, Amber short of it within the tolerance, Red beyond the tolerance",
-        by_value=True,
-    )
-    Direction = _enum(
-        schemas.Direction, "Direction of travel against the previous period", by_value=True
-    )
-    SignalRule = _enum(schemas.SignalRule, "The XmR chart rule that fired")
-    Grouping = _enum(schemas.Grouping, "What composites are grouped by")
-    SubmissionStatus = _enum(schemas.SubmissionStatus, "Whether a period's value came in when due")
+graphql_enum(Unit, name="Unit", description="What a KPI's values count (unitLabel prints it)")
+graphql_enum(Frequency, description="How often a KPI is measured")
+graphql_enum(
+    Colour,
+    description="The council's KPI colour: Blue beyond target by more than the tolerance, "
+    "Green on target, Amber short of it within the tolerance, Red beyond the tolerance",
+)
+graphql_enum(Direction, description="Direction of travel against the previous period")
+graphql_enum(SignalRule, description="The XmR chart rule that fired")
+graphql_enum(Grouping, description="What composites are grouped by")
+graphql_enum(SubmissionStatus, description="Whether a period's value came in when due")
 
 
 @strawberry.type(description="A KPI value for one period; restatements are further revisions")
@@ -447,7 +432,7 @@ class Programme:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="KPIs in code order, filtered")
+    @strawberry.field(description="KPIs in code order, filtered, a page at a time")
     async def kpis(
         self,
         info: Ctx,
@@ -456,20 +441,21 @@ class Query:
         programme_code: Annotated[
             str | None, strawberry.argument(description="KPIs this programme owns")
         ] = None,
-        directorate: Annotated[str | None, strawberry.argument(description="directorate")] = None,
-        limit: Annotated[int, strawberry.argument(description="at most 500")] = 500,
+        directorate: Annotated[
+            str | None, strawberry.argument(description="the reporting directorate")
+        ] = None,
+        limit: Annotated[int, strawberry.argument(description="1 to 500 KPIs a page")] = 100,
         offset: Annotated[int, strawberry.argument(description="KPIs to skip")] = 0,
-    ) -> list[Kpi]:
+    ) -> Page[Kpi]:
+        statement = service.kpis_statement(
+            portfolio_code=portfolio_code,
+            aim_code=aim_code,
+            programme_code=programme_code,
+            directorate=directorate,
+        )
         async with info.context.reading() as session:
-            rows, _ = await service.list_kpis(
-                session=session,
-                page=page(limit, offset),
-                portfolio_code=portfolio_code,
-                aim_code=aim_code,
-                programme_code=programme_code,
-                directorate=directorate,
-            )
-        return [Kpi.from_row(r) for r in rows]
+            found = await window(session, statement, page(limit, offset))
+        return Page.of(found, Kpi.from_row)
 
     @strawberry.field(description="a KPI by its code")
     async def kpi(
@@ -488,15 +474,18 @@ class Query:
         ],
         as_of: Annotated[date | None, strawberry.argument(description="default today")] = None,
         portfolio_code: Annotated[str | None, strawberry.argument(description="the plan")] = None,
-    ) -> list[Composite]:
+        limit: Annotated[int, strawberry.argument(description="1 to 500 groups a page")] = 100,
+        offset: Annotated[int, strawberry.argument(description="groups to skip")] = 0,
+    ) -> Page[Composite]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
             found = await insight.composites(
                 session=session,
-                grouping=schemas.Grouping(grouping.value),
-                as_of=as_of or service.council_today(),
+                grouping=grouping,
+                as_of=as_of or clock.today(),
                 portfolio_code=portfolio_code,
             )
-        return [Composite(**c.model_dump()) for c in found]
+        return Page.of(window_of(found, params), lambda c: Composite(**c.model_dump()))
 
     @strawberry.field(description="periods due by a date: on time, late or missing")
     async def kpi_submissions(
@@ -506,14 +495,17 @@ class Query:
         status: Annotated[
             SubmissionStatus | None, strawberry.argument(description="only this status")
         ] = None,
-    ) -> list[Submission]:
+        limit: Annotated[int, strawberry.argument(description="1 to 500 periods a page")] = 100,
+        offset: Annotated[int, strawberry.argument(description="periods to skip")] = 0,
+    ) -> Page[Submission]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
             found = await insight.submissions(
                 session=session,
-                as_of=as_of or service.council_today(),
-                status=None if status is None else schemas.SubmissionStatus(status.value),
+                as_of=as_of or clock.today(),
+                status=status,
             )
-        return [Submission(**s.model_dump()) for s in found]
+        return Page.of(window_of(found, params), lambda s: Submission(**s.model_dump()))
 
 
 schema = federated_schema(query=Query, types=[Kpi, Programme])

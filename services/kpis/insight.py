@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, delete, func, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import FieldError, NotFound
 from services.kpis import periods, service, signals
@@ -39,7 +39,7 @@ MAX_CSV_BYTES = 5_000_000
 
 def end_of_day(day: date) -> datetime:
     """The last instant of ``day`` in the council's time zone."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=service.COUNCIL_TZ)
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.COUNCIL_TIMEZONE)
 
 
 def parse_up_to(text: str | None, *, field: str = "up_to_period") -> periods.Period | None:

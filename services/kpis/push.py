@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import WRITERS, Principal, Role
 from services.common.db import update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, Forbidden, NotFound
@@ -299,7 +299,7 @@ async def _apply_once(
     session: AsyncSession, actor: Principal, items: Sequence[Item]
 ) -> list[Applied]:
     kpis_by_code = await service.get_by_codes(session=session, codes=[i.code for i in items])
-    today = service.council_today()
+    today = clock.today()
     errors: list[dict[str, Any]] = []
     checked: list[tuple[Item, Kpi, periods.Period]] = []
     for item in items:

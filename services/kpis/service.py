@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import audit
 from services.common.auth import Principal
-from services.common.db import update_versioned, utcnow
+from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionRequired
 from services.common.pagination import PageParams, order_by, paginate
 from services.kpis import periods
@@ -29,27 +29,7 @@ from services.kpis.schemas import (
     Unit,
 )
 
-COUNCIL_TZ = ZoneInfo("Europe/London")
-
-
-def council_today(now: datetime | None = None) -> date:
-    """Today as the council's calendar has it: a period is "future" by London's date."""
-    return (now or utcnow()).astimezone(COUNCIL_TZ).date()
-
-
-async def _audit(
-    session: AsyncSession, actor: Principal, action: str, row: object, before: dict | None
-) -> None:
-    await audit.record(
-        session,
-        AuditEntry,
-        actor=actor.subject,
-        action=action,
-        entity=row.__tablename__,  # type: ignore[attr-defined]
-        entity_id=row.id,  # type: ignore[attr-defined]
-        before=before,
-        after=audit.snapshot(row),  # type: ignore[arg-type]
-    )
+_audit = audit.Recorder(AuditEntry)
 
 
 # Colour and direction of travel (pure) -----------------------------------------------------
@@ -240,6 +220,27 @@ async def list_kpis(
     programme_code: str | None = None,
     directorate: str | None = None,
 ) -> tuple[list[Kpi], int]:
+    statement = kpis_statement(
+        sort=page.sort,
+        portfolio_code=portfolio_code,
+        aim_code=aim_code,
+        frequency=frequency,
+        programme_code=programme_code,
+        directorate=directorate,
+    )
+    return await paginate(session, statement, page)
+
+
+def kpis_statement(
+    *,
+    sort: str | None = None,
+    portfolio_code: str | None = None,
+    aim_code: str | None = None,
+    frequency: Frequency | None = None,
+    programme_code: str | None = None,
+    directorate: str | None = None,
+) -> Any:
+    """KPIs filtered and ordered: REST pages it with a total, GraphQL as a window."""
     statement = select(Kpi)
     if portfolio_code is not None:
         statement = statement.where(Kpi.portfolio_code == portfolio_code)
@@ -251,8 +252,7 @@ async def list_kpis(
         statement = statement.where(Kpi.programme_code == programme_code)
     if directorate is not None:
         statement = statement.where(Kpi.directorate == directorate)
-    statement = statement.order_by(*order_by(Kpi, page.sort, KPI_SORTS, [Kpi.code]))
-    return await paginate(session, statement, page)
+    return statement.order_by(*order_by(Kpi, sort, KPI_SORTS, [Kpi.code]))
 
 
 async def all_kpis(*, session: AsyncSession, portfolio_code: str | None = None) -> list[Kpi]:

@@ -177,6 +177,10 @@ def _person(person: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if person is None else {"person_id": person["id"], "name": person["name"]}
 
 
+def _word(value: str | None) -> str | None:
+    return None if value is None else value.replace("_", " ").capitalize()
+
+
 def _scorecard_row(kpi: dict[str, Any]) -> dict[str, Any]:
     latest = kpi.get("latest")
     return {
@@ -194,8 +198,9 @@ def _scorecard_row(kpi: dict[str, Any]) -> dict[str, Any]:
             "period": latest["period"],
             "value": latest["value"],
             "revision": latest["revision"],
-            "colour": latest.get("colour"),
-            "direction": latest.get("direction"),
+            # GraphQL enums are UPPER_SNAKE; the pack prints the council's words (Blue).
+            "colour": _word(latest.get("colour")),
+            "direction": _word(latest.get("direction")),
         },
     }
 

@@ -29,7 +29,7 @@ def test_sdl_declares_the_programme_extension() -> None:
     assert 'type Programme @key(fields: "id") {' in sdl
     assert "code: String! @external" in sdl
     assert 'kpis: [Kpi!] @requires(fields: "code")' in sdl
-    assert "enum Colour {\n" in sdl and "  Blue\n" in sdl
+    assert "enum Colour {\n" in sdl and "  BLUE\n" in sdl
     assert 'type Kpi @key(fields: "id") {' in sdl
     assert "upToPeriod: String = null" in sdl
 
@@ -100,20 +100,20 @@ async def test_programme_kpis_are_those_it_owns(kpis_api: httpx.AsyncClient) -> 
         "kpis": [
             {
                 "code": "KPI-01",
-                "unit": "percent",
+                "unit": "PERCENT",
                 "higherIsBetter": True,
                 "latest": {
                     "period": "2024-07",
                     "value": 96,
-                    "colour": "Blue",
-                    "direction": "Improving",
+                    "colour": "BLUE",
+                    "direction": "IMPROVING",
                 },
             },
             {
                 "code": "KPI-02",
-                "unit": "percent",
+                "unit": "PERCENT",
                 "higherIsBetter": False,
-                "latest": {"period": "2024-07", "value": 11, "colour": "Amber", "direction": None},
+                "latest": {"period": "2024-07", "value": 11, "colour": "AMBER", "direction": None},
             },
         ],
     }
@@ -142,35 +142,37 @@ async def test_kpi_queries_latest_and_measurements(kpis_api: httpx.AsyncClient) 
         measurements { period revision value current colour }
         restated: measurements(period: "2024-06") { revision value current }
       }
-      kpis(portfolioCode: "IRP-2024", aimCode: "AIM-2") { code latest { value colour direction } }
+      kpis(portfolioCode: "IRP-2024", aimCode: "AIM-2") {
+        items { code latest { value colour direction } } totalCount pageInfo { hasNextPage }
+      }
       missing: kpi(code: "KPI-99") { code }
     }"""
     data = (await gql(kpis_api, query, {"code": "KPI-01"}))["data"]
     got = data["kpi"]
     assert (got["code"], got["frequency"], got["target"], got["aimCode"]) == (
         "KPI-01",
-        "monthly",
+        "MONTHLY",
         90,
         "AIM-1",
-    )  # frequency is an enum whose values read as the council writes them
+    )  # frequency is a GraphQL enum
     assert (got["frequency"], got["target"]) == (
-        "monthly",
+        "MONTHLY",
         90,
     )
     assert got["latest"] == {
         "period": "2024-07",
         "revision": 1,
         "value": 91,
-        "colour": "Green",
-        "direction": "Worsening",
+        "colour": "GREEN",
+        "direction": "WORSENING",
         "previousPeriod": "2024-06",
     }
     assert got["june"] == {
         "period": "2024-06",
         "revision": 2,
         "value": 92,
-        "colour": "Green",
-        "direction": "Improving",
+        "colour": "GREEN",
+        "direction": "IMPROVING",
     }
     assert got["byQuarter"] == {"period": "2024-06"}
     assert [(m["period"], m["revision"], m["current"]) for m in got["measurements"]] == [
@@ -183,9 +185,11 @@ async def test_kpi_queries_latest_and_measurements(kpis_api: httpx.AsyncClient) 
         {"revision": 2, "value": 92, "current": True},
         {"revision": 1, "value": 85, "current": False},
     ]
-    assert data["kpis"] == [
-        {"code": "KPI-02", "latest": {"value": 3, "colour": None, "direction": None}}
-    ]
+    assert data["kpis"] == {
+        "items": [{"code": "KPI-02", "latest": {"value": 3, "colour": None, "direction": None}}],
+        "totalCount": 1,
+        "pageInfo": {"hasNextPage": False},
+    }
     assert data["missing"] is None
 
     entities = await gql(

@@ -77,8 +77,8 @@ async def test_series_streak_and_signals_in_rest_and_graphql(kpis_api: httpx.Asy
         "improvingFor": 2,
         "limits": {"points": 12},
         "signals": [
-            {"rule": "run", "period": "2025-08"},
-            {"rule": "beyond_limits", "period": "2025-12"},
+            {"rule": "RUN", "period": "2025-08"},
+            {"rule": "BEYOND_LIMITS", "period": "2025-12"},
         ],
     }
 
@@ -109,8 +109,10 @@ async def test_composites_by_aim_and_as_of_a_date(kpis_api: httpx.AsyncClient) -
     assert [c["with_data"] for c in before] == [0, 0]
     bad = await kpis_api.get("/kpis/composites", headers=VIEWER, params={"grouping": "team"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "grouping"
-    data = await gql(kpis_api, "{ kpiComposites(grouping: directorate) { group onTarget } }")
-    assert data["data"]["kpiComposites"] == [
+    data = await gql(
+        kpis_api, "{ kpiComposites(grouping: DIRECTORATE) { items { group onTarget } } }"
+    )
+    assert data["data"]["kpiComposites"]["items"] == [
         {"group": "(no directorate)", "onTarget": 1},
         {"group": "Finance", "onTarget": 1},
     ]
