@@ -185,12 +185,25 @@ class Benchmark:
 class Composite:
     grouping: Grouping = strawberry.field(description="what the group is")
     group: str = strawberry.field(description="the aim, outcome or directorate")
-    kpis: int = strawberry.field(description="KPIs in the group")
+    kpi_count: int = strawberry.field(description="KPIs in the group")
     with_data: int = strawberry.field(description="of which have a value")
     on_target: int = strawberry.field(description="Blue or Green")
     improving: int = strawberry.field(description="improving on the period before")
     on_target_percent: float | None = strawberry.field(description="of those with a value")
     improving_percent: float | None = strawberry.field(description="of those with a value")
+
+    @classmethod
+    def from_schema(cls, c: schemas.Composite) -> Composite:
+        return cls(
+            grouping=c.grouping,
+            group=c.group,
+            kpi_count=c.kpis,
+            with_data=c.with_data,
+            on_target=c.on_target,
+            improving=c.improving,
+            on_target_percent=c.on_target_percent,
+            improving_percent=c.improving_percent,
+        )
 
 
 @strawberry.type(description="A period due from a KPI's source, and whether it came in")
@@ -485,7 +498,7 @@ class Query:
                 as_of=as_of or clock.today(),
                 portfolio_code=portfolio_code,
             )
-        return Page.of(window_of(found, params), lambda c: Composite(**c.model_dump()))
+        return Page.of(window_of(found, params), Composite.from_schema)
 
     @strawberry.field(description="periods due by a date: on time, late or missing")
     async def kpi_submissions(
