@@ -30,7 +30,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, text, tuple_
+from sqlalchemy import text, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -388,15 +390,21 @@ async def _apply_once(
     table = Measurement.__table__  # type: ignore[attr-defined]
     columns = [c.name for c in table.columns if c.name != "id"]
     # Core, not the unit of work: one multi-row INSERT per thousand rows (insertmanyvalues).
+    # A row that lost a race for its revision or key is skipped, not an error, so a single
+    # push needs no SAVEPOINT: nothing was written, and the next attempt reads again.
+    insert = postgresql_insert if _on_postgresql(session) else sqlite_insert
     connection = await session.connection()
-    ids = (
+    returned = (
         await connection.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.idempotency_key),
             [{name: getattr(row, name) for name in columns} for row in new_rows],
         )
     ).all()
-    for row, (new_id,) in zip(new_rows, ids, strict=True):
-        row.id = new_id
+    if len(returned) != len(new_rows):
+        raise _Raced
+    ids = {key: new_id for new_id, key in returned}
+    for row in new_rows:
+        row.id = ids[row.idempotency_key]
     entries = [
         {
             "action": "create",
@@ -411,16 +419,25 @@ async def _apply_once(
     return applied
 
 
+class _Raced(Exception):
+    """A concurrent push took a revision or key this attempt meant to write."""
+
+
 async def apply(session: AsyncSession, actor: Principal, items: Sequence[Item]) -> list[Applied]:
     """Apply ``items`` all-or-nothing, in the caller's transaction."""
     await authorise(session, actor, items)
     for _ in range(PUSH_ATTEMPTS):
+        if len(items) == 1:
+            try:  # one row: losing the race wrote nothing (see _apply_once)
+                return await _apply_once(session, actor, items)
+            except _Raced:
+                continue
         try:
             # A SAVEPOINT: losing a race for a revision or a key keeps our transaction, and
             # the next attempt reads what the winner wrote and decides again.
             async with session.begin_nested():
                 return await _apply_once(session, actor, items)
-        except IntegrityError:
+        except (IntegrityError, _Raced):
             continue
     raise Conflict("these KPI periods are being pushed concurrently; try again", field="period")
 
