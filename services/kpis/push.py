@@ -195,20 +195,9 @@ def _snapshot(row: Measurement) -> dict[str, Any]:
 # (kpi_id, period, revision) and ix_measurement_kpi_id_period_end_revision backwards, once per
 # key, via LATERAL; the embedded SQLite database (small by nature) reads the rows and picks.
 
-# Columns named in the model's order: .columns() below matches them by position.
+# Columns named in the model's order, as the model reads them.
 _TABLE = Measurement.__table__  # type: ignore[attr-defined]
 _COLUMNS = ", ".join(f"m.{c.name}" for c in _TABLE.columns)
-CURRENT_SQL = text(
-    f"SELECT {_COLUMNS} FROM unnest(CAST(:ids AS integer[]), CAST(:periods AS text[]))"
-    " AS p(kpi_id, period)"
-    " CROSS JOIN LATERAL (SELECT * FROM measurement WHERE kpi_id = p.kpi_id"
-    " AND period = p.period ORDER BY revision DESC LIMIT 1) AS m"
-)
-LATEST_SQL = text(
-    f"SELECT {_COLUMNS} FROM unnest(CAST(:ids AS integer[])) AS k(kpi_id)"
-    " CROSS JOIN LATERAL (SELECT * FROM measurement WHERE kpi_id = k.kpi_id"
-    " ORDER BY period_end DESC, revision DESC LIMIT 1) AS m"
-)
 
 
 def _on_postgresql(session: AsyncSession) -> bool:
@@ -218,17 +207,10 @@ def _on_postgresql(session: AsyncSession) -> bool:
 async def _current_revisions(
     session: AsyncSession, pairs: set[tuple[int, str]]
 ) -> dict[tuple[int | None, str], Measurement]:
-    """The newest revision of each (KPI, period)."""
+    """The newest revision of each (KPI, period) (SQLite: reads them all and picks)."""
     if not pairs:
         return {}
     ordered = sorted(pairs)
-    if _on_postgresql(session):
-        bound = CURRENT_SQL.bindparams(
-            ids=[p[0] for p in ordered], periods=[p[1] for p in ordered]
-        ).columns(*Measurement.__table__.columns)  # type: ignore[attr-defined]
-        statement = select(Measurement).from_statement(bound)
-        probed = [r[0] for r in (await session.exec(statement)).all()]  # type: ignore[call-overload]
-        return {(r.kpi_id, r.period): r for r in probed}
     found: dict[tuple[int | None, str], Measurement] = {}
     rows = (
         await session.exec(
@@ -245,14 +227,75 @@ async def _current_revisions(
 
 
 async def _latest_per_kpi(session: AsyncSession, ids: Sequence[int]) -> dict[int, Measurement]:
-    """Each KPI's current value of its latest period: what its colour is now."""
-    if _on_postgresql(session):
-        bound = LATEST_SQL.bindparams(ids=list(ids)).columns(*Measurement.__table__.columns)  # type: ignore[attr-defined]
-        statement = select(Measurement).from_statement(bound)
-        rows = [r[0] for r in (await session.exec(statement)).all()]  # type: ignore[call-overload]
-        return {r.kpi_id: r for r in rows}
+    """Each KPI's current value of its latest period (SQLite)."""
     found = await insight.latest_values(session=session, kpi_ids=ids)
     return {kpi_id: latest for kpi_id, (latest, _) in found.items()}
+
+
+PROBE_SQL = text(
+    f"SELECT 'key' AS probe, {_COLUMNS} FROM measurement AS m"
+    " WHERE m.pushed_by = :actor AND m.idempotency_key = ANY(CAST(:keys AS text[]))"
+    f" UNION ALL SELECT 'current', {_COLUMNS}"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:periods AS text[])) AS p(kpi_id, period)"
+    " CROSS JOIN LATERAL (SELECT * FROM measurement WHERE kpi_id = p.kpi_id"
+    " AND period = p.period ORDER BY revision DESC LIMIT 1) AS m"
+    f" UNION ALL SELECT 'latest', {_COLUMNS} FROM unnest(CAST(:kpis AS integer[])) AS k(kpi_id)"
+    " CROSS JOIN LATERAL (SELECT * FROM measurement WHERE kpi_id = k.kpi_id"
+    " ORDER BY period_end DESC, revision DESC LIMIT 1) AS m"
+)
+
+
+async def _probe(
+    session: AsyncSession,
+    actor: str,
+    keys: set[str],
+    pairs: set[tuple[int, str]],
+    kpi_ids: list[int],
+) -> tuple[
+    dict[str, Measurement], dict[tuple[int | None, str], Measurement], dict[int, Measurement]
+]:
+    """What a push decides on: this client's earlier pushes with these keys, each period's
+    current revision, each KPI's latest value. One round trip on PostgreSQL."""
+    if not _on_postgresql(session):
+        found = (
+            await session.exec(
+                select(Measurement).where(
+                    col(Measurement.pushed_by) == actor,
+                    col(Measurement.idempotency_key).in_(keys),
+                )
+            )
+        ).all()
+        return (
+            {row.idempotency_key: row for row in found},
+            await _current_revisions(session, pairs),
+            await _latest_per_kpi(session, kpi_ids),
+        )
+    ordered = sorted(pairs)
+    connection = await session.connection()
+    rows = await connection.execute(
+        PROBE_SQL,
+        {
+            "actor": actor,
+            "keys": sorted(keys),
+            "ids": [p[0] for p in ordered],
+            "periods": [p[1] for p in ordered],
+            "kpis": kpi_ids,
+        },
+    )
+    earlier: dict[str, Measurement] = {}
+    current: dict[tuple[int | None, str], Measurement] = {}
+    latest: dict[int, Measurement] = {}
+    for row in rows:
+        values = dict(row._mapping)
+        probe = values.pop("probe")
+        probed = Measurement(**values)
+        if probe == "key":
+            earlier[probed.idempotency_key] = probed
+        elif probe == "current":
+            current[(probed.kpi_id, probed.period)] = probed
+        else:
+            latest[probed.kpi_id] = probed
+    return earlier, current, latest
 
 
 def _status(row: Measurement, colour: Colour | None) -> dict[str, Any]:
@@ -260,11 +303,13 @@ def _status(row: Measurement, colour: Colour | None) -> dict[str, Any]:
 
 
 async def _events(
-    session: AsyncSession, kpis: dict[int, Kpi], new_rows: Sequence[Measurement]
+    session: AsyncSession,
+    kpis: dict[int, Kpi],
+    new_rows: Sequence[Measurement],
+    before: dict[int, Measurement],
 ) -> list[dict[str, Any]]:
     """A ``kpi`` event for each KPI whose current colour these rows change."""
     ids = sorted({row.kpi_id for row in new_rows})
-    before = await _latest_per_kpi(session, ids)
     standards = await service.standards_for(session=session, kpis=[kpis[i] for i in ids])
     events = []
     for kpi_id in ids:
@@ -325,17 +370,15 @@ async def _apply_once(
     pairs = {(kpi.id, period.text) for _, kpi, period in checked}
     earlier: dict[str, Measurement] = {}
     current: dict[tuple[int | None, str], Measurement] = {}
+    latest_by_kpi: dict[int, Measurement] = {}
     if checked:
-        found = (
-            await session.exec(
-                select(Measurement).where(
-                    col(Measurement.pushed_by) == actor.subject,
-                    col(Measurement.idempotency_key).in_(keys),
-                )
-            )
-        ).all()
-        earlier = {row.idempotency_key: row for row in found}
-        current = await _current_revisions(session, pairs)  # type: ignore[arg-type]
+        earlier, current, latest_by_kpi = await _probe(
+            session,
+            actor.subject,
+            keys,
+            pairs,  # type: ignore[arg-type]
+            sorted({kpi.id for _, kpi, _ in checked if kpi.id is not None}),
+        )
 
     now = utcnow()
     applied: list[Applied] = []
@@ -386,7 +429,7 @@ async def _apply_once(
         return applied
 
     kpis = {k.id: k for k in kpis_by_code.values()}
-    events = await _events(session, kpis, new_rows)  # type: ignore[arg-type]
+    events = await _events(session, kpis, new_rows, latest_by_kpi)  # type: ignore[arg-type]
     table = Measurement.__table__  # type: ignore[attr-defined]
     columns = [c.name for c in table.columns if c.name != "id"]
     # Core, not the unit of work: one multi-row INSERT per thousand rows (insertmanyvalues).
