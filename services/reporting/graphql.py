@@ -9,9 +9,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from services.common.graphql import Context, federated_schema
-from services.reporting import models, service
+from services.reporting import models, schemas, service
 
 Ctx = Info[Context, None]
+# Registers the lifecycle's own enum with GraphQL (the same class, not a copy).
+strawberry.enum(schemas.PackStatus, description="draft, reviewed or signed off")
 
 
 @strawberry.federation.type(keys=["id"], description="A CPMO assurance pack as issued")
@@ -23,6 +25,10 @@ class Pack:
     generated_by: str
     content_sha256: str
     complete: bool
+    status: schemas.PackStatus
+    supersedes_id: strawberry.ID | None = strawberry.field(
+        description="the signed-off pack this one corrects"
+    )
     content: JSON
 
     @classmethod
@@ -35,6 +41,10 @@ class Pack:
             generated_by=row.generated_by,
             content_sha256=row.content_sha256,
             complete=row.complete,
+            status=schemas.PackStatus(row.status),
+            supersedes_id=None
+            if row.supersedes_id is None
+            else strawberry.ID(str(row.supersedes_id)),
             content=JSON(row.content),
         )
 
