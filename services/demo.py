@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from services.kpis.seed_data import demo_values
+
 HERE = Path(__file__).parent
 PLAN = HERE / "programmes" / "seed_data" / "irp_2024.json"
 PLAN_2015 = HERE / "programmes" / "seed_data" / "ap_2015.json"
@@ -200,14 +202,53 @@ class Loader:
             "target",
             "tolerance",
             "baseline_text",
+            "baseline_date",
+            "programme_code",
+            "directorate",
+            "source_system",
+            "corporate",
+            "vital_sign",
+            "due_days",
+            "reporting_from",
+            "demo",
         )
         for done, item in enumerate(kpis, start=1):
             if self._find("kpis", f"/kpis/{item['code']}") is None:
-                body = {k: item.get(k) for k in fields}
+                body = {k: item.get(k) for k in fields if k in item}
                 body["portfolio_code"] = portfolio_code
                 self._post("kpis", "/kpis", body)
                 self._count("kpis")
             self.progress("kpis", done, len(kpis))
+        for client in DEMO_PUSH_CLIENTS:
+            if self._find("kpis", f"/push-clients/{client['client_id']}") is None:
+                self._post("kpis", "/push-clients", client)
+                self._count("push clients")
+        # Demo values in bulk, a financial year at a time; their keys make a second load replay.
+        items = demo_values.all_items(kpis)
+        batch = 200
+        for start in range(0, len(items), batch):
+            result = self._post(
+                "kpis", "/kpis/measurements/bulk", {"items": items[start : start + batch]}
+            )
+            for outcome in ("created", "restated"):
+                if result[outcome]:
+                    self.created["kpi values"] = self.created.get("kpi values", 0) + result[outcome]
+            self.progress("kpi values", min(start + batch, len(items)), len(items))
+
+
+# Directorate systems registered to push (demo): each may push only the KPIs it is granted.
+DEMO_PUSH_CLIENTS = (
+    {
+        "client_id": "finance-ledger",
+        "name": "Finance ledger (demo client)",
+        "kpi_codes": ["KPI-01", "KPI-03", "KPI-04", "KPI-05", "KPI-08", "KPI-09", "KPI-10"],
+    },
+    {
+        "client_id": "hr-system",
+        "name": "HR system (demo client)",
+        "kpi_codes": ["KPI-06", "KPI-07", "KPI-20", "KPI-25", "KPI-26", "KPI-27"],
+    },
+)
 
 
 def load(urls: dict[str, str], token: str, progress: Progress = _print_progress) -> dict[str, int]:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, BigInteger, Column, Integer, text
+from sqlalchemy import JSON, BigInteger, Column, Integer, insert, text
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,6 +84,33 @@ async def record(
         )
     )
     await session.flush()
+
+
+async def record_many(
+    session: AsyncSession, audit: type[SQLModel], *, actor: str, entries: list[dict[str, Any]]
+) -> None:
+    """Many audit rows in one INSERT (bulk writes): each entry has action, entity, entity_id,
+    before and after. The same ordering lock as :func:`record`, taken once."""
+    if not entries:
+        return
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        connection = await session.connection()
+        await connection.execute(text("SELECT pg_advisory_xact_lock(72201)"))
+    now = utcnow()
+    request_id = request_id_var.get()
+    rows = [
+        {
+            "at": now,
+            "actor": actor,
+            "request_id": request_id,
+            **entry,
+            "entity_id": str(entry["entity_id"]),
+        }
+        for entry in entries
+    ]
+    connection = await session.connection()
+    await connection.execute(insert(audit.__table__), rows)  # type: ignore[attr-defined]
 
 
 class Recorder:

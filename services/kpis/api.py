@@ -1,35 +1,82 @@
-"""REST: thin routers over service.py."""
+"""REST: thin routers over service.py, push.py and insight.py.
+
+Read routes under ``GET /kpis/...`` are stable: other services (risks) read a KPI by code.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 
-from services.common.auth import Authenticated, Reader, Writer
+from services.common import clock
+from services.common.auth import Admin, Authenticated, Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
+from services.common.errors import FieldError
+from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
 from services.common.pagination import Page, PageDep
-from services.kpis import service
-from services.kpis.models import AuditEntry, Kpi
+from services.kpis import insight, push, service, upload
+from services.kpis.chart import render
+from services.kpis.models import AuditEntry, Kpi, KpiTarget, PushClient
 from services.kpis.schemas import (
+    BenchmarkView,
+    BulkItem,
+    BulkPush,
+    BulkResult,
+    Composite,
     Frequency,
+    Grouping,
     KpiAssessment,
     KpiCreate,
     KpiRead,
+    KpiSeries,
     KpiUpdate,
     MeasurementCreate,
     MeasurementRead,
+    PushClientCreate,
+    PushClientRead,
+    PushClientUpdate,
     PushOutcome,
+    Submission,
+    SubmissionStatus,
+    TargetRead,
+    TargetSet,
 )
 
 router = APIRouter(tags=["kpis"])
-ExpectedVersion = Annotated[int, Depends(expected_version)]
+MAX_BULK = 10_000
 
 
 def _read(kpi: Kpi) -> KpiRead:
     return KpiRead.model_validate(kpi, from_attributes=True)
+
+
+def _target(row: KpiTarget) -> TargetRead:
+    return TargetRead.model_validate(row, from_attributes=True)
+
+
+def _client(row: PushClient) -> PushClientRead:
+    return PushClientRead.model_validate(row, from_attributes=True)
+
+
+def _as_of(value: date | None) -> date:
+    return value or clock.today()
+
+
+AsOf = Annotated[
+    date | None,
+    Query(
+        description="read as the council knew it at the end of this day (default today)",
+        ge=date(1900, 1, 1),
+        le=date(2999, 12, 31),
+    ),
+]
+
+
+# KPIs --------------------------------------------------------------------------------------
 
 
 @router.get("/kpis", response_model=Page[KpiRead])
@@ -40,6 +87,10 @@ async def list_kpis(
     portfolio_code: str | None = None,
     aim_code: str | None = None,
     frequency: Frequency | None = None,
+    programme_code: Annotated[
+        str | None, Query(description="KPIs the programme owns, e.g. IRP-01")
+    ] = None,
+    directorate: str | None = None,
 ) -> Page[KpiRead]:
     rows, total = await service.list_kpis(
         session=session,
@@ -47,6 +98,8 @@ async def list_kpis(
         portfolio_code=portfolio_code,
         aim_code=aim_code,
         frequency=frequency,
+        programme_code=programme_code,
+        directorate=directorate,
     )
     return Page(items=[_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
@@ -59,6 +112,68 @@ async def create_kpi(
     set_etag(response, kpi.version)
     response.headers["Location"] = f"/kpis/{kpi.code}"
     return _read(kpi)
+
+
+@router.get("/kpis/composites", response_model=list[Composite])
+async def composites(
+    session: SessionDep,
+    _: Reader,
+    grouping: Annotated[Grouping, Query(description="aim, outcome, directorate, ...")],
+    as_of: AsOf = None,
+    portfolio_code: str | None = None,
+) -> list[Composite]:
+    """% on target (Blue or Green) and % improving of the KPIs with a value, per group."""
+    return await insight.composites(
+        session=session, grouping=grouping, as_of=_as_of(as_of), portfolio_code=portfolio_code
+    )
+
+
+@router.get("/kpis/submissions", response_model=list[Submission])
+async def submissions(
+    session: SessionDep,
+    _: Reader,
+    as_of: AsOf = None,
+    submission_status: Annotated[
+        SubmissionStatus | None, Query(alias="status", description="only late or missing")
+    ] = None,
+    code: str | None = None,
+) -> list[Submission]:
+    """Each period due by the date, per KPI with a schedule: on time, late or missing."""
+    return await insight.submissions(
+        session=session, as_of=_as_of(as_of), status=submission_status, code=code
+    )
+
+
+@router.post("/kpis/measurements/bulk", response_model=BulkResult)
+async def push_bulk(data: BulkPush, session: SessionDep, actor: Authenticated) -> BulkResult:
+    """Many values in one transaction, all-or-nothing; every bad item named by its index."""
+    items = push.bulk_items(data.items)
+    return await push.push_bulk(session=session, actor=actor, items=items)
+
+
+@router.post("/kpis/measurements/upload", response_model=BulkResult)
+async def upload_values(
+    session: SessionDep,
+    actor: Writer,
+    file: Annotated[UploadFile, File(description="CSV or XLSX: code, period, value, ...")],
+) -> BulkResult:
+    """Values from a sheet, all-or-nothing; every bad row named ``rows[i].<column>``."""
+    content = await file.read(upload.MAX_BYTES + 1)
+    items = upload.items_from_file(content, file.filename)
+    return await push.push_bulk(session=session, actor=actor, items=items)
+
+
+@router.post("/kpis/benchmarks", status_code=status.HTTP_201_CREATED)
+async def import_benchmarks(
+    session: SessionDep,
+    actor: Writer,
+    file: Annotated[
+        UploadFile, File(description="CSV: kpi_code, period, comparator_group, authority, value")
+    ],
+) -> dict[str, int]:
+    content = await file.read(insight.MAX_CSV_BYTES + 1)
+    count = await insight.import_benchmarks(session=session, actor=actor, content=content)
+    return {"imported": count}
 
 
 @router.get("/kpis/{code}", response_model=KpiRead)
@@ -84,15 +199,51 @@ async def update_kpi(
     return _read(kpi)
 
 
+# Targets -----------------------------------------------------------------------------------
+
+
+@router.get("/kpis/{code}/targets", response_model=list[TargetRead])
+async def list_targets(code: str, session: SessionDep, _: Reader) -> list[TargetRead]:
+    kpi = await service.get_by_code(session=session, code=code)
+    found = await service.targets_for(session=session, kpi_ids=[kpi.id])  # type: ignore[list-item]
+    return [_target(t) for t in found[kpi.id]]  # type: ignore[index]
+
+
+@router.put("/kpis/{code}/targets", response_model=TargetRead)
+async def set_target(
+    code: str,
+    data: TargetSet,
+    session: SessionDep,
+    actor: Writer,
+    response: Response,
+    version: OptionalVersion = None,
+) -> TargetRead:
+    """Set a financial year's target and tolerance; replacing one needs its ETag."""
+    row = await service.set_target(
+        session=session, actor=actor, code=code, data=data, expected_version=version
+    )
+    set_etag(response, row.version)
+    return _target(row)
+
+
+# Values ------------------------------------------------------------------------------------
+
+
 @router.get("/kpis/{code}/measurements", response_model=list[MeasurementRead])
 async def list_measurements(
     code: str,
     session: SessionDep,
     _: Reader,
     period: Annotated[str | None, Query(description="one period only, e.g. 2024-07")] = None,
+    as_of: AsOf = None,
 ) -> list[MeasurementRead]:
     kpi = await service.get_by_code(session=session, code=code)
-    rows = await service.list_measurements(session=session, kpi_ids=[kpi.id], period=period)  # type: ignore[list-item]
+    rows = await insight.list_measurements(
+        session=session,
+        kpi_ids=[kpi.id],  # type: ignore[list-item]
+        period=period,
+        as_of=as_of,
+    )
     return [MeasurementRead.model_validate(r, from_attributes=True) for r in rows]
 
 
@@ -116,7 +267,7 @@ async def push_measurement(
         ),
     ] = None,
 ) -> MeasurementRead:
-    row, outcome = await service.push_measurement(
+    row, outcome = await push.push_measurement(
         session=session, actor=actor, code=code, data=data, idempotency_key=idempotency_key
     )
     if outcome in (PushOutcome.replayed, PushOutcome.unchanged):
@@ -126,6 +277,17 @@ async def push_measurement(
     return MeasurementRead.model_validate(row, from_attributes=True)
 
 
+@router.post("/kpis/{code}/measurements/bulk", response_model=BulkResult)
+async def push_bulk_for_kpi(
+    code: str, data: list[BulkItem], session: SessionDep, actor: Authenticated
+) -> BulkResult:
+    """A list of one KPI's values (items need no code), all-or-nothing."""
+    if not data or len(data) > MAX_BULK:
+        raise FieldError(f"send 1 to {MAX_BULK:,} items", field="items")
+    items = push.bulk_items(data, code=code)
+    return await push.push_bulk(session=session, actor=actor, items=items)
+
+
 @router.get("/kpis/{code}/latest", response_model=KpiAssessment)
 async def latest(
     code: str,
@@ -133,10 +295,10 @@ async def latest(
     _: Reader,
     up_to_period: Annotated[
         str | None,
-        Query(description="latest period ended by the end of this one: 2024-07, 2024-Q2, ..."),
+        Query(description="latest period ended by the end of this one: 2024-07, 2024/25 Q1, ..."),
     ] = None,
 ) -> KpiAssessment:
-    kpi, assessed = await service.latest(session=session, code=code, up_to_period=up_to_period)
+    kpi, assessed = await insight.latest(session=session, code=code, up_to_period=up_to_period)
     if assessed is None:
         return KpiAssessment(
             kpi_code=kpi.code,
@@ -157,6 +319,82 @@ async def latest(
         if previous is None
         else MeasurementRead.model_validate(previous, from_attributes=True),
     )
+
+
+@router.get("/kpis/{code}/series", response_model=KpiSeries)
+async def series(code: str, session: SessionDep, _: Reader, as_of: AsOf = None) -> KpiSeries:
+    """Current values oldest first with colour and direction, improving streak, XmR signals."""
+    return await insight.series(session=session, code=code, as_of=as_of)
+
+
+@router.get(
+    "/kpis/{code}/chart.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+async def chart(
+    code: str,
+    fmt: Literal["png", "svg"],
+    session: SessionDep,
+    _: Reader,
+    as_of: AsOf = None,
+) -> Response:
+    """The series as a picture: coloured values, target band, XmR limits and signals."""
+    kpi = await service.get_by_code(session=session, code=code)
+    found = await insight.series(session=session, code=code, as_of=as_of)
+    # Drawing is CPU work: keep it off the event loop that serves pushes.
+    content = await run_in_threadpool(render, kpi, found, fmt)
+    return Response(content, media_type="image/png" if fmt == "png" else "image/svg+xml")
+
+
+@router.get("/kpis/{code}/benchmarks", response_model=list[BenchmarkView])
+async def benchmarks(
+    code: str, session: SessionDep, _: Reader, period: str | None = None
+) -> list[BenchmarkView]:
+    return await insight.benchmarks(session=session, code=code, period=period)
+
+
+# Machine clients ---------------------------------------------------------------------------
+
+
+@router.get("/push-clients", response_model=list[PushClientRead])
+async def list_clients(session: SessionDep, _: Admin) -> list[PushClientRead]:
+    return [_client(r) for r in await push.list_clients(session=session)]
+
+
+@router.post("/push-clients", response_model=PushClientRead, status_code=201)
+async def create_client(
+    data: PushClientCreate, session: SessionDep, actor: Admin, response: Response
+) -> PushClientRead:
+    row = await push.create_client(session=session, actor=actor, data=data)
+    set_etag(response, row.version)
+    return _client(row)
+
+
+@router.get("/push-clients/{client_id}", response_model=PushClientRead)
+async def get_client(
+    client_id: str, session: SessionDep, _: Admin, response: Response
+) -> PushClientRead:
+    row = await push.get_client(session=session, client_id=client_id)
+    set_etag(response, row.version)
+    return _client(row)
+
+
+@router.patch("/push-clients/{client_id}", response_model=PushClientRead)
+async def update_client(
+    client_id: str,
+    data: PushClientUpdate,
+    session: SessionDep,
+    actor: Admin,
+    version: ExpectedVersion,
+    response: Response,
+) -> PushClientRead:
+    """Change grants or revoke (``active: false``); it applies to the client's next push."""
+    row = await push.update_client(
+        session=session, actor=actor, client_id=client_id, data=data, expected_version=version
+    )
+    set_etag(response, row.version)
+    return _client(row)
 
 
 router.include_router(changes_router(AuditEntry))

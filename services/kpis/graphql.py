@@ -1,46 +1,74 @@
-"""The KPIs subgraph: resolvers as thin as the routers, ORM rows kept out of the types.
+"""The KPIs subgraph: resolvers as thin as the routers, ORM rows kept out of the types, and a
+DataLoader for every per-KPI lookup (values, targets, benchmarks).
 
-Besides its own ``Kpi`` entity it contributes ``Programme.kpis``: the gateway fetches the
-programme's ``portfolioCode`` and ``aimCode`` from the programmes subgraph (@requires) and
-sends them here in the entity representation.
+Besides its own ``Kpi`` entity it contributes ``Programme.kpis``: the KPIs the programme owns.
+The gateway fetches the programme's ``code`` from the programmes subgraph (@requires) and sends
+it here in the entity representation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, federated_schema, page
-from services.kpis import models, periods, service
+from services.common import clock
+from services.common.graphql import Context, Page, federated_schema, graphql_enum, page
+from services.common.pagination import window, window_of
+from services.kpis import insight, models, periods, schemas, service
+from services.kpis.schemas import (
+    Colour,
+    Direction,
+    Frequency,
+    Grouping,
+    SignalRule,
+    SubmissionStatus,
+    Unit,
+)
 
 Ctx = Info[Context, None]
 
 
+graphql_enum(Unit, name="Unit", description="What a KPI's values count (unitLabel prints it)")
+graphql_enum(Frequency, description="How often a KPI is measured")
+graphql_enum(
+    Colour,
+    description="The council's KPI colour: Blue beyond target by more than the tolerance, "
+    "Green on target, Amber short of it within the tolerance, Red beyond the tolerance",
+)
+graphql_enum(Direction, description="Direction of travel against the previous period")
+graphql_enum(SignalRule, description="The XmR chart rule that fired")
+graphql_enum(Grouping, description="What composites are grouped by")
+graphql_enum(SubmissionStatus, description="Whether a period's value came in when due")
+
+
 @strawberry.type(description="A KPI value for one period; restatements are further revisions")
 class Measurement:
-    id: strawberry.ID
-    period: str
-    period_start: date
-    period_end: date
-    value: float
+    id: strawberry.ID = strawberry.field(description="the value's id")
+    period: str = strawberry.field(description="2024-07, 2024/25 Q1, 2024/25 or 2024")
+    period_start: date = strawberry.field(description="first day of the period")
+    period_end: date = strawberry.field(description="last day of the period")
+    value: float = strawberry.field(description="the value, in the KPI's unit")
     revision: int = strawberry.field(description="1 is the original; 2 and on restate it")
     current: bool = strawberry.field(description="the newest revision of its period")
-    note: str | None
-    pushed_by: str
-    received_at: datetime
-    colour: str | None = strawberry.field(
-        description="Blue, Green, Amber or Red against target and tolerance; null without target"
+    note: str | None = strawberry.field(description="what the pushing system said of it")
+    reason: str | None = strawberry.field(description="why a restatement changed the value")
+    pushed_by: str = strawberry.field(description="the client or person that pushed it")
+    received_at: datetime = strawberry.field(description="when the service received it")
+    colour: Colour | None = strawberry.field(
+        description="against the target of the period's financial year; null without target"
     )
-    direction: str | None = strawberry.field(
-        description="Improving, Worsening or Unchanged against the previous period's value"
+    direction: Direction | None = strawberry.field(
+        description="against the previous period's current value"
     )
     previous_period: str | None = strawberry.field(
         description="the earlier period the direction is measured against"
     )
+    target: float | None = strawberry.field(description="the target it was rated against")
 
     @classmethod
     def from_assessed(cls, assessed: service.Assessed) -> Measurement:
@@ -54,12 +82,140 @@ class Measurement:
             revision=row.revision,
             current=assessed.current,
             note=row.note,
+            reason=row.reason,
             pushed_by=row.pushed_by,
             received_at=row.received_at,
-            colour=None if assessed.colour is None else assessed.colour.value,
-            direction=None if assessed.direction is None else assessed.direction.value,
+            colour=assessed.colour,
+            direction=assessed.direction,
             previous_period=None if assessed.previous is None else assessed.previous.period,
+            target=assessed.target,
         )
+
+
+@strawberry.type(description="A KPI's target and tolerance for one financial year")
+class Target:
+    financial_year: str = strawberry.field(description="e.g. 2024/25 (April to March)")
+    target: float = strawberry.field(description="in the KPI's unit")
+    tolerance: float = strawberry.field(description="in the KPI's unit: the Amber band")
+    version: int = strawberry.field(description="the ETag to send when replacing it")
+
+
+@strawberry.type(description="One period of a KPI's series: its current value, rated")
+class SeriesPoint:
+    period: str = strawberry.field(description="the period")
+    value: float = strawberry.field(description="its current value")
+    revision: int = strawberry.field(description="the current revision")
+    target: float | None = strawberry.field(description="the period's target")
+    colour: Colour | None = strawberry.field(description="colour against that target")
+    direction: Direction | None = strawberry.field(description="against the period before")
+
+
+@strawberry.type(description="An XmR chart signal, labelled with the rule that fired")
+class Signal:
+    rule: SignalRule = strawberry.field(description="the rule")
+    period: str = strawberry.field(description="where it fired (a run's last point)")
+    detail: str = strawberry.field(description="what the rule saw")
+
+
+@strawberry.type(description="Natural process limits of an XmR (individuals) chart")
+class ControlLimits:
+    mean: float = strawberry.field(description="centre line")
+    upper_limit: float = strawberry.field(description="mean + 2.66 x mean moving range")
+    lower_limit: float = strawberry.field(description="mean - 2.66 x mean moving range")
+    points: int = strawberry.field(description="how many points the limits are computed from")
+
+
+@strawberry.type(description="A KPI's current values over time, with what they signal")
+class Series:
+    points: list[SeriesPoint] = strawberry.field(description="oldest period first")
+    improving_for: int = strawberry.field(
+        description="consecutive periods improving, up to the latest"
+    )
+    limits: ControlLimits | None = strawberry.field(
+        description="XmR limits; null until there are 10 points"
+    )
+    signals: list[Signal] = strawberry.field(description="every signal, oldest first")
+
+    @classmethod
+    def from_schema(cls, s: schemas.KpiSeries) -> Series:
+        return cls(
+            points=[
+                SeriesPoint(
+                    period=p.period,
+                    value=p.value,
+                    revision=p.revision,
+                    target=p.target,
+                    colour=p.colour,
+                    direction=p.direction,
+                )
+                for p in s.points
+            ],
+            improving_for=s.improving_for,
+            limits=None
+            if s.xmr is None
+            else ControlLimits(
+                mean=s.xmr.mean,
+                upper_limit=s.xmr.upper_limit,
+                lower_limit=s.xmr.lower_limit,
+                points=s.xmr.points,
+            ),
+            signals=[Signal(rule=g.rule, period=g.period, detail=g.detail) for g in s.signals],
+        )
+
+
+@strawberry.type(description="A comparator authority's value")
+class Comparator:
+    authority: str = strawberry.field(description="the authority")
+    value: float = strawberry.field(description="its value for the period")
+
+
+@strawberry.type(description="A comparator group's values beside the council's, ranked")
+class Benchmark:
+    comparator_group: str = strawberry.field(
+        description="e.g. LG Inform comparator group, CIPFA nearest neighbours"
+    )
+    period: str = strawberry.field(description="the period compared")
+    council_value: float | None = strawberry.field(description="the council's current value")
+    council_rank: int | None = strawberry.field(description="1 is best, polarity respected")
+    of: int = strawberry.field(description="authorities ranked, the council included")
+    comparators: list[Comparator] = strawberry.field(description="best first")
+
+
+@strawberry.type(description="% on target and % improving of a group of KPIs")
+class Composite:
+    grouping: Grouping = strawberry.field(description="what the group is")
+    group: str = strawberry.field(description="the aim, outcome or directorate")
+    kpi_count: int = strawberry.field(description="KPIs in the group")
+    with_data: int = strawberry.field(description="of which have a value")
+    on_target: int = strawberry.field(description="Blue or Green")
+    improving: int = strawberry.field(description="improving on the period before")
+    on_target_percent: float | None = strawberry.field(description="of those with a value")
+    improving_percent: float | None = strawberry.field(description="of those with a value")
+
+    @classmethod
+    def from_schema(cls, c: schemas.Composite) -> Composite:
+        return cls(
+            grouping=c.grouping,
+            group=c.group,
+            kpi_count=c.kpis,
+            with_data=c.with_data,
+            on_target=c.on_target,
+            improving=c.improving,
+            on_target_percent=c.on_target_percent,
+            improving_percent=c.improving_percent,
+        )
+
+
+@strawberry.type(description="A period due from a KPI's source, and whether it came in")
+class Submission:
+    kpi_code: str = strawberry.field(description="the KPI")
+    period: str = strawberry.field(description="the period due")
+    due: date = strawberry.field(description="the day its value was due")
+    status: SubmissionStatus = strawberry.field(description="on time, late or missing")
+    received_at: datetime | None = strawberry.field(description="when the first value came")
+
+
+# DataLoaders -------------------------------------------------------------------------------
 
 
 async def _load_kpis(session: AsyncSession, ids: Sequence[int]) -> dict[int, models.Kpi]:
@@ -70,9 +226,21 @@ async def _load_measurements(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[models.Measurement]]:
     found: dict[int, list[models.Measurement]] = {kpi_id: [] for kpi_id in ids}
-    for row in await service.list_measurements(session=session, kpi_ids=ids):
+    for row in await insight.list_measurements(session=session, kpi_ids=ids):
         found[row.kpi_id].append(row)
     return found
+
+
+async def _load_targets(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[models.KpiTarget]]:
+    return await service.targets_for(session=session, kpi_ids=ids)
+
+
+async def _load_benchmarks(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[models.Benchmark]]:
+    return await insight.benchmarks_for(session=session, kpi_ids=ids)
 
 
 def _latest_loader(
@@ -84,36 +252,45 @@ def _latest_loader(
     async def load(
         session: AsyncSession, ids: Sequence[int]
     ) -> dict[int, tuple[models.Measurement, models.Measurement | None]]:
-        return await service.latest_values(session=session, kpi_ids=ids, up_to=up_to)
+        return await insight.latest_values(session=session, kpi_ids=ids, up_to=up_to)
 
     return load
 
 
-async def _load_kpis_for_aims(
-    session: AsyncSession, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], list[models.Kpi]]:
-    return await service.kpis_for_aims(session=session, keys=keys)
+async def _load_owned(session: AsyncSession, codes: Sequence[str]) -> dict[str, list[models.Kpi]]:
+    return await service.kpis_for_programmes(session=session, codes=codes)
 
 
 @strawberry.federation.type(keys=["id"], description="A key performance indicator of a plan")
 class Kpi:
-    id: strawberry.ID
-    code: str
-    name: str
-    portfolio_code: str
-    aim_code: str
-    outcome: str
-    unit: str = strawberry.field(description="%, £, count, rate per 1,000, days or score")
-    higher_is_better: bool
-    frequency: str = strawberry.field(description="monthly, quarterly, annual or survey")
-    target: float | None
+    id: strawberry.ID = strawberry.field(description="the KPI's id")
+    code: str = strawberry.field(description="e.g. KPI-08; stable, machine clients use it")
+    name: str = strawberry.field(description="the measure as the plan words it")
+    portfolio_code: str = strawberry.field(description="the plan it belongs to, e.g. IRP-2024")
+    aim_code: str = strawberry.field(description="the portfolio aim, e.g. AIM-1")
+    outcome: str = strawberry.field(description="the outcome under the aim it measures")
+    unit: Unit = strawberry.field(description="what its values count")
+    unit_label: str = strawberry.field(description="the unit as printed: %, £, days, ...")
+    higher_is_better: bool = strawberry.field(description="polarity")
+    frequency: Frequency = strawberry.field(description="monthly, quarterly, annual or survey")
+    target: float | None = strawberry.field(
+        description="the standing target, for years without their own"
+    )
     tolerance: float | None = strawberry.field(
         description="in the KPI's unit: the Amber band beside the target"
     )
-    baseline_text: str | None
-    owner: str | None
-    source_system: str | None
-    version: int
+    baseline_text: str | None = strawberry.field(description="where the baseline comes from")
+    baseline_value: float | None = strawberry.field(description="the baseline value")
+    baseline_date: date | None = strawberry.field(description="when it was baselined")
+    owner: str | None = strawberry.field(description="the accountable officer")
+    source_system: str | None = strawberry.field(description="the system its values come from")
+    directorate: str | None = strawberry.field(description="the directorate that reports it")
+    programme_code: str | None = strawberry.field(description="the programme that owns it")
+    corporate: bool = strawberry.field(description="in the corporate set")
+    vital_sign: bool = strawberry.field(description="one of its directorate's vital signs")
+    due_days: int = strawberry.field(description="days after a period ends its value is due")
+    demo: bool = strawberry.field(description="its figures are invented for the demo")
+    version: int = strawberry.field(description="the ETag for updates")
 
     @classmethod
     def from_row(cls, row: models.Kpi) -> Kpi:
@@ -124,14 +301,23 @@ class Kpi:
             portfolio_code=row.portfolio_code,
             aim_code=row.aim_code,
             outcome=row.outcome,
-            unit=row.unit.value,
+            unit=row.unit,
+            unit_label=row.unit.value,
             higher_is_better=row.higher_is_better,
-            frequency=row.frequency.value,
+            frequency=row.frequency,
             target=row.target,
             tolerance=row.tolerance,
             baseline_text=row.baseline_text,
+            baseline_value=row.baseline_value,
+            baseline_date=row.baseline_date,
             owner=row.owner,
             source_system=row.source_system,
+            directorate=row.directorate,
+            programme_code=row.programme_code,
+            corporate=row.corporate,
+            vital_sign=row.vital_sign,
+            due_days=row.due_days,
+            demo=row.demo,
             version=row.version,
         )
 
@@ -140,85 +326,199 @@ class Kpi:
         row = await info.context.loader("kpi", _load_kpis).load(int(id))
         return None if row is None else cls.from_row(row)
 
+    async def _standards(self, info: Ctx) -> service.Standards:
+        targets = await info.context.loader("targets", _load_targets).load(int(self.id))
+        return service.Standards(
+            target=self.target,
+            tolerance=self.tolerance,
+            higher_is_better=self.higher_is_better,
+            by_year={t.financial_year: (t.target, t.tolerance) for t in targets or []},
+        )
+
+    @strawberry.field(description="targets set by financial year, oldest first")
+    async def targets(self, info: Ctx) -> list[Target]:
+        rows = await info.context.loader("targets", _load_targets).load(int(self.id))
+        return [
+            Target(
+                financial_year=t.financial_year,
+                target=t.target,
+                tolerance=t.tolerance,
+                version=t.version,
+            )
+            for t in rows or []
+        ]
+
     @strawberry.field(
         description="the current value of the latest period ended by the end of upToPeriod "
         "(any period format), or of the latest period of all"
     )
-    async def latest(self, info: Ctx, up_to_period: str | None = None) -> Measurement | None:
-        up_to = service.parse_up_to(up_to_period, field="upToPeriod")
+    async def latest(
+        self,
+        info: Ctx,
+        up_to_period: Annotated[
+            str | None, strawberry.argument(description="e.g. 2024-07 or 2024/25 Q1")
+        ] = None,
+    ) -> Measurement | None:
+        up_to = insight.parse_up_to(up_to_period, field="upToPeriod")
         loader = info.context.loader(f"latest:{up_to_period}", _latest_loader(up_to))
         found = await loader.load(int(self.id))
         if found is None:
             return None
         measurement, previous = found
-        return Measurement.from_assessed(service.assess(self, measurement, previous))
+        standards = await self._standards(info)
+        return Measurement.from_assessed(service.assess(standards, measurement, previous))
 
     @strawberry.field(description="every revision, newest period first; restatements included")
-    async def measurements(self, info: Ctx, period: str | None = None) -> list[Measurement]:
-        loader = info.context.loader("measurements", _load_measurements)
-        rows: list[models.Measurement] | None = await loader.load(int(self.id))
+    async def measurements(
+        self,
+        info: Ctx,
+        period: Annotated[str | None, strawberry.argument(description="one period only")] = None,
+    ) -> list[Measurement]:
+        rows = await info.context.loader("measurements", _load_measurements).load(int(self.id))
+        standards = await self._standards(info)
         return [
             Measurement.from_assessed(assessed)
-            for assessed in service.assess_series(self, rows or [])
+            for assessed in service.assess_series(standards, rows or [])
             if period is None or assessed.measurement.period == period
         ]
 
+    @strawberry.field(description="current values over time with streak and XmR signals")
+    async def series(self, info: Ctx) -> Series:
+        rows = await info.context.loader("measurements", _load_measurements).load(int(self.id))
+        row = await info.context.loader("kpi", _load_kpis).load(int(self.id))
+        standards = await self._standards(info)
+        return Series.from_schema(insight.series_of(row, standards, rows or []))  # type: ignore[arg-type]
 
-@strawberry.federation.type(keys=["id"])  # owned by the programmes subgraph
+    @strawberry.field(description="comparator groups' values beside the council's, ranked")
+    async def benchmarks(
+        self,
+        info: Ctx,
+        period: Annotated[
+            str | None,
+            strawberry.argument(description="the period; default the latest benchmarked"),
+        ] = None,
+    ) -> list[Benchmark]:
+        rows = await info.context.loader("benchmarks", _load_benchmarks).load(int(self.id))
+        if not rows:
+            return []
+        own = await info.context.loader("measurements", _load_measurements).load(int(self.id))
+        row = await info.context.loader("kpi", _load_kpis).load(int(self.id))
+        views = insight.benchmark_views(row, rows, own or [], period)  # type: ignore[arg-type]
+        return [
+            Benchmark(
+                comparator_group=v.comparator_group,
+                period=v.period,
+                council_value=v.council_value,
+                council_rank=v.council_rank,
+                of=v.of,
+                comparators=[
+                    Comparator(authority=c.authority, value=c.value) for c in v.comparators
+                ],
+            )
+            for v in views
+        ]
+
+
+@strawberry.federation.type(keys=["id"], description="A programme (owned by programmes)")
 class Programme:
-    id: strawberry.ID
-    portfolio_code: str = strawberry.federation.field(external=True)
-    aim_code: str | None = strawberry.federation.field(external=True)
+    id: strawberry.ID = strawberry.field(description="the programme's id")
+    code: str = strawberry.federation.field(external=True, description="the programme's code")
 
     @classmethod
     def resolve_reference(
-        cls,
-        id: strawberry.ID,
-        portfolioCode: str | None = None,  # the representation carries GraphQL names
-        aimCode: str | None = None,
+        cls, id: strawberry.ID, code: str | None = None, **_: object
     ) -> Programme:
-        return cls(id=id, portfolio_code=portfolioCode, aim_code=aimCode)  # type: ignore[arg-type]
+        # Other fields in the representation (an older gateway's) are not ours to read.
+        return cls(id=id, code=code or "")
 
     @strawberry.federation.field(
-        requires=["portfolioCode aimCode"],
-        description="the KPIs of the programme's aim in its portfolio; null when the "
-        "programme's portfolio is not known",
+        requires=["code"],
+        description="the KPIs the programme owns (not its aim's whole list); null when the "
+        "programme's code is not known",
     )
     async def kpis(self, info: Ctx) -> list[Kpi] | None:
-        if self.portfolio_code is None:
+        if not self.code:
             return None
-        if self.aim_code is None:
-            return []
-        loader = info.context.loader("kpis_for_aim", _load_kpis_for_aims)
-        rows: list[models.Kpi] | None = await loader.load((self.portfolio_code, self.aim_code))
+        rows = await info.context.loader("owned", _load_owned).load(self.code)
         return [Kpi.from_row(row) for row in rows or []]
 
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(description="KPIs in code order, filtered, a page at a time")
     async def kpis(
         self,
         info: Ctx,
-        portfolio_code: str | None = None,
-        aim_code: str | None = None,
-        limit: int = 500,
-        offset: int = 0,
-    ) -> list[Kpi]:
+        portfolio_code: Annotated[str | None, strawberry.argument(description="the plan")] = None,
+        aim_code: Annotated[str | None, strawberry.argument(description="the aim")] = None,
+        programme_code: Annotated[
+            str | None, strawberry.argument(description="KPIs this programme owns")
+        ] = None,
+        directorate: Annotated[
+            str | None, strawberry.argument(description="the reporting directorate")
+        ] = None,
+        limit: Annotated[int, strawberry.argument(description="1 to 500 KPIs a page")] = 100,
+        offset: Annotated[int, strawberry.argument(description="KPIs to skip")] = 0,
+    ) -> Page[Kpi]:
+        statement = service.kpis_statement(
+            portfolio_code=portfolio_code,
+            aim_code=aim_code,
+            programme_code=programme_code,
+            directorate=directorate,
+        )
         async with info.context.reading() as session:
-            rows, _ = await service.list_kpis(
-                session=session,
-                page=page(limit, offset),
-                portfolio_code=portfolio_code,
-                aim_code=aim_code,
-            )
-        return [Kpi.from_row(r) for r in rows]
+            found = await window(session, statement, page(limit, offset))
+        return Page.of(found, Kpi.from_row)
 
-    @strawberry.field
-    async def kpi(self, info: Ctx, code: str) -> Kpi | None:
+    @strawberry.field(description="a KPI by its code")
+    async def kpi(
+        self, info: Ctx, code: Annotated[str, strawberry.argument(description="e.g. KPI-08")]
+    ) -> Kpi | None:
         async with info.context.reading() as session:
             row = await service.find_by_code(session=session, code=code)
         return None if row is None else Kpi.from_row(row)
+
+    @strawberry.field(description="% on target and % improving per group, as of a date")
+    async def kpi_composites(
+        self,
+        info: Ctx,
+        grouping: Annotated[
+            Grouping, strawberry.argument(description="aim, outcome, directorate, ...")
+        ],
+        as_of: Annotated[date | None, strawberry.argument(description="default today")] = None,
+        portfolio_code: Annotated[str | None, strawberry.argument(description="the plan")] = None,
+        limit: Annotated[int, strawberry.argument(description="1 to 500 groups a page")] = 100,
+        offset: Annotated[int, strawberry.argument(description="groups to skip")] = 0,
+    ) -> Page[Composite]:
+        params = page(limit, offset)
+        async with info.context.reading() as session:
+            found = await insight.composites(
+                session=session,
+                grouping=grouping,
+                as_of=as_of or clock.today(),
+                portfolio_code=portfolio_code,
+            )
+        return Page.of(window_of(found, params), Composite.from_schema)
+
+    @strawberry.field(description="periods due by a date: on time, late or missing")
+    async def kpi_submissions(
+        self,
+        info: Ctx,
+        as_of: Annotated[date | None, strawberry.argument(description="default today")] = None,
+        status: Annotated[
+            SubmissionStatus | None, strawberry.argument(description="only this status")
+        ] = None,
+        limit: Annotated[int, strawberry.argument(description="1 to 500 periods a page")] = 100,
+        offset: Annotated[int, strawberry.argument(description="periods to skip")] = 0,
+    ) -> Page[Submission]:
+        params = page(limit, offset)
+        async with info.context.reading() as session:
+            found = await insight.submissions(
+                session=session,
+                as_of=as_of or clock.today(),
+                status=status,
+            )
+        return Page.of(window_of(found, params), lambda s: Submission(**s.model_dump()))
 
 
 schema = federated_schema(query=Query, types=[Kpi, Programme])

@@ -1,5 +1,9 @@
-"""Who may push a KPI's values: writers any, a machine client only the KPIs its token grants
-(the ``kpis`` claim, a list of KPI codes)."""
+"""The ``kpis`` token claim (a list of KPI codes) that ``cpmo token --kpis`` mints.
+
+Pushes themselves are authorised by the push-client registry (push.authorise): a machine
+client's grants there can change, and a client be revoked, without a new token. The claim is
+kept for tokens already issued and for tools that read it.
+"""
 
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -25,7 +26,7 @@ class Frequency(StrEnum):
     """How often a KPI is measured; each writes its period its own way (see periods.py)."""
 
     monthly = "monthly"  # 2024-07
-    quarterly = "quarterly"  # 2024-Q2, calendar quarters
+    quarterly = "quarterly"  # 2024/25 Q1, financial-year quarters (April-June 2024)
     annual = "annual"  # 2024/25, financial year April-March
     survey = "survey"  # 2024
 
@@ -52,6 +53,32 @@ class PushOutcome(StrEnum):
     restated = "restated"  # a different value: a new revision beside the original
     unchanged = "unchanged"  # the same value as the current revision: nothing written
     replayed = "replayed"  # the same Idempotency-Key and body again: nothing written
+
+
+class SignalRule(StrEnum):
+    """The XmR (process behaviour) chart rule that fired."""
+
+    beyond_limits = "beyond-limits"  # a point outside the natural process limits
+    run = "run"  # 8 points in a row on one side of the mean
+    trend = "trend"  # 6 points in a row each rising, or each falling
+
+
+class SubmissionStatus(StrEnum):
+    """Whether a period's value arrived by its due date."""
+
+    on_time = "on-time"
+    late = "late"  # the first value arrived after the due date
+    missing = "missing"  # due and still no value
+
+
+class Grouping(StrEnum):
+    """What composites are grouped by."""
+
+    aim = "aim"
+    outcome = "outcome"
+    directorate = "directorate"
+    corporate = "corporate"  # the corporate set as a whole
+    vital_signs = "vital-signs"  # each directorate's chosen vital signs
 
 
 def stored_as_values(enum: type[StrEnum], name: str) -> SAEnum:
@@ -89,11 +116,32 @@ class KpiBase(SQLModel):
     tolerance: float | None = Field(
         default=None, ge=0, description="in the KPI's unit: the Amber band beside the target"
     )
-    baseline_text: str | None = None
+    baseline_text: str | None = Field(
+        default=None,
+        max_length=500,
+        description="where the baseline comes from, e.g. 'baselined via 2023 citizen survey'",
+    )
+    baseline_value: float | None = None
+    baseline_date: date | None = None
     owner: str | None = Field(default=None, max_length=200)
     source_system: str | None = Field(default=None, max_length=200)
+    directorate: str | None = Field(default=None, max_length=200)
+    programme_code: str | None = Field(
+        default=None, max_length=40, description="the programme that owns the KPI, if one does"
+    )
+    corporate: bool = Field(default=True, description="in the corporate set of KPIs")
+    vital_sign: bool = Field(default=False, description="one of its directorate's vital signs")
+    due_days: int = Field(
+        default=20, ge=0, le=366, description="days after a period ends that its value is due"
+    )
+    reporting_from: date | None = Field(
+        default=None, description="the first period due; none: no submission schedule"
+    )
+    demo: bool = Field(
+        default=False, description="figures (target, tolerance, values) invented for the demo"
+    )
 
-    @field_validator("target", "tolerance")
+    @field_validator("target", "tolerance", "baseline_value")
     @classmethod
     def _check_finite(cls, value: float | None) -> float | None:
         return _finite(value)
@@ -115,11 +163,20 @@ class KpiUpdate(SQLModel):
     frequency: Frequency | None = None
     target: float | None = None
     tolerance: float | None = Field(default=None, ge=0)
-    baseline_text: str | None = None
+    baseline_text: str | None = Field(default=None, max_length=500)
+    baseline_value: float | None = None
+    baseline_date: date | None = None
     owner: str | None = Field(default=None, max_length=200)
     source_system: str | None = Field(default=None, max_length=200)
+    directorate: str | None = Field(default=None, max_length=200)
+    programme_code: str | None = Field(default=None, max_length=40)
+    corporate: bool | None = None
+    vital_sign: bool | None = None
+    due_days: int | None = Field(default=None, ge=0, le=366)
+    reporting_from: date | None = None
+    demo: bool | None = None
 
-    @field_validator("target", "tolerance")
+    @field_validator("target", "tolerance", "baseline_value")
     @classmethod
     def _check_finite(cls, value: float | None) -> float | None:
         return _finite(value)
@@ -138,11 +195,14 @@ class KpiRead(KpiBase):
 class MeasurementBase(SQLModel):
     period: str = Field(
         min_length=1,
-        max_length=7,
-        description="monthly 2024-07, quarterly 2024-Q2, annual 2024/25, survey 2024",
+        max_length=10,
+        description="monthly 2024-07, quarterly 2024/25 Q1, annual 2024/25, survey 2024",
     )
     value: float
     note: str | None = Field(default=None, max_length=2000)
+    reason: str | None = Field(
+        default=None, max_length=2000, description="why a restatement changes the value"
+    )
 
     @field_validator("value")
     @classmethod
@@ -178,3 +238,173 @@ class KpiAssessment(SQLModel):
     colour: Colour | None
     direction: Direction | None
     previous: MeasurementRead | None
+
+
+# Targets by financial year -----------------------------------------------------------------
+
+
+class TargetBase(SQLModel):
+    financial_year: str = Field(
+        min_length=7, max_length=7, description="the financial year it applies to, e.g. 2024/25"
+    )
+    target: float
+    tolerance: float = Field(ge=0, description="in the KPI's unit: the Amber band")
+
+    @field_validator("target", "tolerance")
+    @classmethod
+    def _check_finite(cls, value: float) -> float:
+        _finite(value)
+        return value
+
+
+class TargetSet(TargetBase):
+    """One financial year's target; setting it again replaces that year's."""
+
+
+class TargetRead(TargetBase):
+    version: int
+
+
+# Bulk pushes -------------------------------------------------------------------------------
+
+
+class BulkItem(MeasurementBase):
+    code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="the KPI's code; not needed when the path names the KPI",
+    )
+    key: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the item's idempotency key, unique per push (also read as idempotency_key)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_alias(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "key" not in data and "idempotency_key" in data:
+            return {**data, "key": data["idempotency_key"]}
+        return data
+
+
+class BulkPush(SQLModel):
+    items: list[BulkItem] = Field(min_length=1, max_length=10_000)
+
+
+class BulkOutcome(SQLModel):
+    index: int
+    code: str
+    period: str
+    outcome: PushOutcome
+    revision: int
+
+
+class BulkResult(SQLModel):
+    created: int
+    restated: int
+    unchanged: int
+    replayed: int
+    items: list[BulkOutcome]
+
+
+# Machine clients ---------------------------------------------------------------------------
+
+
+class PushClientBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200, description="the directorate system")
+    kpi_codes: list[str] = Field(default_factory=list, max_length=1000)
+    active: bool = True
+
+
+class PushClientCreate(PushClientBase):
+    client_id: str = Field(
+        min_length=1, max_length=200, description="the `sub` of the client's bearer token"
+    )
+
+
+class PushClientUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kpi_codes: list[str] | None = Field(default=None, max_length=1000)
+    active: bool | None = None
+
+
+class PushClientRead(PushClientCreate):
+    version: int
+
+
+# Benchmarks --------------------------------------------------------------------------------
+
+
+class BenchmarkRow(SQLModel):
+    comparator_group: str = Field(min_length=1, max_length=100)
+    authority: str = Field(min_length=1, max_length=200)
+    value: float
+
+
+class BenchmarkView(SQLModel):
+    """Comparators for one period with the council's own value ranked among them."""
+
+    kpi_code: str
+    period: str
+    comparator_group: str
+    council_value: float | None
+    council_rank: int | None = Field(description="1 is best, polarity respected")
+    of: int
+    comparators: list[BenchmarkRow]
+
+
+# Series, signals, composites, submissions -------------------------------------------------
+
+
+class Signal(SQLModel):
+    rule: SignalRule
+    period: str = Field(description="the period where the rule fired (the run's last point)")
+    detail: str
+
+
+class XmR(SQLModel):
+    mean: float
+    upper_limit: float
+    lower_limit: float
+    moving_range_mean: float
+    points: int
+
+
+class SeriesPoint(SQLModel):
+    period: str
+    period_start: date
+    value: float
+    revision: int
+    target: float | None
+    tolerance: float | None
+    colour: Colour | None
+    direction: Direction | None
+
+
+class KpiSeries(SQLModel):
+    kpi_code: str
+    points: list[SeriesPoint]
+    improving_for: int = Field(description="consecutive periods improving, up to the latest")
+    xmr: XmR | None = Field(description="null until there are enough points")
+    signals: list[Signal]
+
+
+class Composite(SQLModel):
+    grouping: Grouping
+    group: str
+    kpis: int
+    with_data: int
+    on_target: int
+    improving: int
+    on_target_percent: float | None
+    improving_percent: float | None
+
+
+class Submission(SQLModel):
+    kpi_code: str
+    period: str
+    due: date
+    status: SubmissionStatus
+    received_at: datetime | None

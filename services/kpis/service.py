@@ -1,52 +1,38 @@
-"""KPIs' domain rules. REST routers and GraphQL resolvers both call these; they flush, never
-commit (the caller's transaction decides)."""
+"""KPIs' domain rules: KPIs, their targets by financial year, and how they are rated. REST
+routers and GraphQL resolvers both call these; they flush, never commit (the caller's
+transaction decides). Pushes live in push.py, readings over time in insight.py."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
-from services.common.errors import Conflict, FieldError, Forbidden, NotFound
+from services.common.errors import Conflict, FieldError, NotFound, PreconditionRequired
 from services.common.pagination import PageParams, order_by, paginate
 from services.kpis import periods
-from services.kpis.models import AuditEntry, Kpi, Measurement
-from services.kpis.permissions import may_push_kpi
+from services.kpis.models import AuditEntry, Kpi, KpiTarget, Measurement
 from services.kpis.schemas import (
     Colour,
     Direction,
     Frequency,
     KpiCreate,
     KpiUpdate,
-    MeasurementCreate,
-    PushOutcome,
+    TargetSet,
+    Unit,
 )
 
-
-async def _audit(
-    session: AsyncSession, actor: Principal, action: str, row: object, before: dict | None
-) -> None:
-    await audit.record(
-        session,
-        AuditEntry,
-        actor=actor.subject,
-        action=action,
-        entity=row.__tablename__,  # type: ignore[attr-defined]
-        entity_id=row.id,  # type: ignore[attr-defined]
-        before=before,
-        after=audit.snapshot(row),  # type: ignore[arg-type]
-    )
+_audit = audit.Recorder(AuditEntry)
 
 
-# KPI colour and direction of travel (pure) -------------------------------------------------
+# Colour and direction of travel (pure) -----------------------------------------------------
 
 
 def kpi_colour(
@@ -87,15 +73,33 @@ def direction_of_travel(
     return Direction.worsening
 
 
-class Rating(Protocol):
-    """What colour and direction need of a KPI: a row, or anything shaped like one."""
+@dataclass(frozen=True)
+class Standards:
+    """A KPI's targets: one per financial year where set, else the KPI's own."""
 
-    @property
-    def target(self) -> float | None: ...
-    @property
-    def tolerance(self) -> float | None: ...
-    @property
-    def higher_is_better(self) -> bool: ...
+    target: float | None
+    tolerance: float | None
+    higher_is_better: bool
+    by_year: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def for_period(self, start: date) -> tuple[float | None, float | None]:
+        year = periods.financial_year_text(periods.financial_year_of(start))
+        return self.by_year.get(year, (self.target, self.tolerance))
+
+    def colour(self, value: float, start: date) -> Colour | None:
+        target, tolerance = self.for_period(start)
+        return kpi_colour(
+            value, target=target, tolerance=tolerance, higher_is_better=self.higher_is_better
+        )
+
+
+def standards_of(kpi: Kpi, targets: Sequence[KpiTarget] = ()) -> Standards:
+    return Standards(
+        target=kpi.target,
+        tolerance=kpi.tolerance,
+        higher_is_better=kpi.higher_is_better,
+        by_year={t.financial_year: (t.target, t.tolerance) for t in targets},
+    )
 
 
 @dataclass(frozen=True)
@@ -107,43 +111,85 @@ class Assessed:
     colour: Colour | None
     direction: Direction | None
     previous: Measurement | None  # current value of the nearest earlier period with one
+    target: float | None
+    tolerance: float | None
 
 
 def assess(
-    kpi: Rating, measurement: Measurement, previous: Measurement | None, *, current: bool = True
+    standards: Standards,
+    measurement: Measurement,
+    previous: Measurement | None,
+    *,
+    current: bool = True,
 ) -> Assessed:
+    target, tolerance = standards.for_period(measurement.period_start)
     return Assessed(
         measurement=measurement,
         current=current,
-        colour=kpi_colour(
-            measurement.value,
-            target=kpi.target,
-            tolerance=kpi.tolerance,
-            higher_is_better=kpi.higher_is_better,
-        ),
+        colour=standards.colour(measurement.value, measurement.period_start),
         direction=direction_of_travel(
             measurement.value,
             None if previous is None else previous.value,
-            higher_is_better=kpi.higher_is_better,
+            higher_is_better=standards.higher_is_better,
         ),
         previous=previous,
+        target=target,
+        tolerance=tolerance,
     )
 
 
-def assess_series(kpi: Rating, rows: Sequence[Measurement]) -> list[Assessed]:
-    """Every revision of one KPI, newest period first, each against the period before it."""
+def current_rows(rows: Sequence[Measurement]) -> list[Measurement]:
+    """The newest revision of each period, oldest period first."""
     current: dict[str, Measurement] = {}
     for row in rows:
         if row.period not in current or row.revision > current[row.period].revision:
             current[row.period] = row
-    chronological = sorted(current.values(), key=lambda r: r.period_start)
+    return sorted(current.values(), key=lambda r: r.period_start)
+
+
+def assess_series(standards: Standards, rows: Sequence[Measurement]) -> list[Assessed]:
+    """Every revision of one KPI, newest period first, each against the period before it."""
+    chronological = current_rows(rows)
+    latest = {row.period: row for row in chronological}
     before = {
         row.period: chronological[i - 1] if i else None for i, row in enumerate(chronological)
     }
     ordered = sorted(rows, key=lambda r: (r.period_start, r.revision), reverse=True)
     return [
-        assess(kpi, row, before[row.period], current=current[row.period] is row) for row in ordered
+        assess(standards, row, before[row.period], current=latest[row.period] is row)
+        for row in ordered
     ]
+
+
+# Values a KPI can hold (pure) --------------------------------------------------------------
+
+SANE: dict[Unit, tuple[float | None, float | None, str]] = {
+    Unit.percent: (0.0, 100.0, "a percentage is between 0 and 100"),
+    Unit.number: (0.0, None, "a count cannot be negative"),
+    Unit.days: (0.0, None, "a number of days cannot be negative"),
+    Unit.rate_per_1000: (0.0, 1000.0, "a rate per 1,000 is between 0 and 1,000"),
+    Unit.pounds: (-1e13, 1e13, "a sum of money is within ±£10 trillion"),
+    Unit.score: (-1e6, 1e6, "a score is within ±1,000,000"),
+}
+
+
+def check_value(unit: Unit, value: float) -> str | None:
+    """Why ``value`` cannot be a value of a KPI in ``unit``, or None when it can."""
+    low, high, rule = SANE[unit]
+    if (low is not None and value < low) or (high is not None and value > high):
+        return f"{value:g} is not a sane value: {rule}"
+    return None
+
+
+def check_period(text: str, frequency: Frequency, today: date) -> periods.Period | str:
+    """The period, or why it cannot take a value today (wrong format, or not begun)."""
+    try:
+        period = periods.parse(text, frequency)
+    except ValueError as exc:
+        return str(exc)
+    if period.start > today:
+        return f"{text} has not begun (today is {today.isoformat()}): no value can be pushed yet"
+    return period
 
 
 # KPIs --------------------------------------------------------------------------------------
@@ -157,6 +203,10 @@ REQUIRED = (
     "unit",
     "higher_is_better",
     "frequency",
+    "corporate",
+    "vital_sign",
+    "due_days",
+    "demo",
 )
 
 
@@ -167,7 +217,30 @@ async def list_kpis(
     portfolio_code: str | None = None,
     aim_code: str | None = None,
     frequency: Frequency | None = None,
+    programme_code: str | None = None,
+    directorate: str | None = None,
 ) -> tuple[list[Kpi], int]:
+    statement = kpis_statement(
+        sort=page.sort,
+        portfolio_code=portfolio_code,
+        aim_code=aim_code,
+        frequency=frequency,
+        programme_code=programme_code,
+        directorate=directorate,
+    )
+    return await paginate(session, statement, page)
+
+
+def kpis_statement(
+    *,
+    sort: str | None = None,
+    portfolio_code: str | None = None,
+    aim_code: str | None = None,
+    frequency: Frequency | None = None,
+    programme_code: str | None = None,
+    directorate: str | None = None,
+) -> Any:
+    """KPIs filtered and ordered: REST pages it with a total, GraphQL as a window."""
     statement = select(Kpi)
     if portfolio_code is not None:
         statement = statement.where(Kpi.portfolio_code == portfolio_code)
@@ -175,8 +248,18 @@ async def list_kpis(
         statement = statement.where(Kpi.aim_code == aim_code)
     if frequency is not None:
         statement = statement.where(Kpi.frequency == frequency)
-    statement = statement.order_by(*order_by(Kpi, page.sort, KPI_SORTS, [Kpi.code]))
-    return await paginate(session, statement, page)
+    if programme_code is not None:
+        statement = statement.where(Kpi.programme_code == programme_code)
+    if directorate is not None:
+        statement = statement.where(Kpi.directorate == directorate)
+    return statement.order_by(*order_by(Kpi, sort, KPI_SORTS, [Kpi.code]))
+
+
+async def all_kpis(*, session: AsyncSession, portfolio_code: str | None = None) -> list[Kpi]:
+    statement = select(Kpi).order_by(Kpi.code)
+    if portfolio_code is not None:
+        statement = statement.where(Kpi.portfolio_code == portfolio_code)
+    return list((await session.exec(statement)).all())
 
 
 async def find_by_code(*, session: AsyncSession, code: str) -> Kpi | None:
@@ -190,27 +273,28 @@ async def get_by_code(*, session: AsyncSession, code: str) -> Kpi:
     return kpi
 
 
+async def get_by_codes(*, session: AsyncSession, codes: Sequence[str]) -> dict[str, Kpi]:
+    rows = (await session.exec(select(Kpi).where(col(Kpi.code).in_(set(codes))))).all()
+    return {row.code: row for row in rows}
+
+
 async def get_many(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Kpi]:
     rows = (await session.exec(select(Kpi).where(col(Kpi.id).in_(ids)))).all()
     return {row.id: row for row in rows}  # type: ignore[misc]
 
 
-async def kpis_for_aims(
-    *, session: AsyncSession, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], list[Kpi]]:
-    """The KPIs of each (portfolio_code, aim_code), in code order."""
-    found: dict[tuple[str, str], list[Kpi]] = {key: [] for key in keys}
-    if not keys:
-        return found
+async def kpis_for_programmes(
+    *, session: AsyncSession, codes: Sequence[str]
+) -> dict[str, list[Kpi]]:
+    """The KPIs each programme owns, in code order."""
+    found: dict[str, list[Kpi]] = {code: [] for code in codes}
     rows = (
         await session.exec(
-            select(Kpi)
-            .where(tuple_(Kpi.portfolio_code, Kpi.aim_code).in_(list(keys)))
-            .order_by(Kpi.code)
+            select(Kpi).where(col(Kpi.programme_code).in_(list(codes))).order_by(Kpi.code)
         )
     ).all()
     for row in rows:
-        found[(row.portfolio_code, row.aim_code)].append(row)
+        found[row.programme_code].append(row)  # type: ignore[index]
     return found
 
 
@@ -252,199 +336,79 @@ async def update(
     return kpi
 
 
-# Measurements ------------------------------------------------------------------------------
-
-PUSH_ATTEMPTS = 5
+# Targets by financial year -----------------------------------------------------------------
 
 
-def check_idempotency_key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise FieldError(
-            "send an Idempotency-Key header (e.g. a UUID) so a retried push is applied once",
-            field="Idempotency-Key",
+async def targets_for(
+    *, session: AsyncSession, kpi_ids: Sequence[int]
+) -> dict[int, list[KpiTarget]]:
+    found: dict[int, list[KpiTarget]] = {kpi_id: [] for kpi_id in kpi_ids}
+    rows = (
+        await session.exec(
+            select(KpiTarget)
+            .where(col(KpiTarget.kpi_id).in_(list(kpi_ids)))
+            .order_by(col(KpiTarget.starts_on))
         )
-    key = key.strip()
-    if len(key) > 200 or not key.isprintable():
-        raise FieldError(
-            "the Idempotency-Key must be at most 200 printable characters", field="Idempotency-Key"
-        )
-    return key
+    ).all()
+    for row in rows:
+        found[row.kpi_id].append(row)
+    return found
 
 
-def parse_period(text: str, frequency: Frequency, *, field: str = "period") -> periods.Period:
+async def standards_for(*, session: AsyncSession, kpis: Sequence[Kpi]) -> dict[int, Standards]:
+    targets = await targets_for(session=session, kpi_ids=[k.id for k in kpis])  # type: ignore[misc]
+    return {k.id: standards_of(k, targets[k.id]) for k in kpis}  # type: ignore[index,misc]
+
+
+def parse_financial_year(text: str, *, field: str = "financial_year") -> periods.Period:
     try:
-        return periods.parse(text, frequency)
+        return periods.parse(text, Frequency.annual)
     except ValueError as exc:
         raise FieldError(str(exc), field=field) from exc
 
 
-def parse_up_to(text: str | None, *, field: str = "up_to_period") -> periods.Period | None:
-    if text is None:
-        return None
-    try:
-        return periods.parse_any(text)
-    except ValueError as exc:
-        raise FieldError(str(exc), field=field) from exc
-
-
-async def push_measurement(
+async def set_target(
     *,
     session: AsyncSession,
     actor: Principal,
     code: str,
-    data: MeasurementCreate,
-    idempotency_key: str | None,
-) -> tuple[Measurement, PushOutcome]:
-    """Take a value a directorate system pushes, applying each distinct push once.
-
-    (a) The same principal, key and body again answers the record it made (replayed); the
-    same key with another body is refused. (b) A new key with the current value of the period
-    writes nothing (unchanged). (c) A different value is a new revision beside the original
-    (restated). (d) The first value of a period is revision 1 (created).
-    """
-    if not may_push_kpi(actor, code):
-        raise Forbidden(f"{actor.subject} may not push values for {code}", field="code")
-    key = check_idempotency_key(idempotency_key)
+    data: TargetSet,
+    expected_version: int | None,
+) -> KpiTarget:
+    """Set one financial year's target. Replacing an existing year's needs its ETag, so two
+    people changing the same year's target cannot both win."""
     kpi = await get_by_code(session=session, code=code)
-    period = parse_period(data.period, kpi.frequency)
-
-    for _ in range(PUSH_ATTEMPTS):
-        # One read finds both this key's earlier push and the period's current revision.
-        rows = (
-            await session.exec(
-                select(Measurement)
-                .where(
-                    or_(
-                        and_(
-                            col(Measurement.pushed_by) == actor.subject,
-                            col(Measurement.idempotency_key) == key,
-                        ),
-                        and_(
-                            col(Measurement.kpi_id) == kpi.id,
-                            col(Measurement.period) == period.text,
-                        ),
-                    )
-                )
-                .order_by(col(Measurement.revision).desc())
-            )
-        ).all()
-        earlier = next(
-            (r for r in rows if r.pushed_by == actor.subject and r.idempotency_key == key), None
-        )
-        if earlier is not None:
-            same = (earlier.kpi_id, earlier.period, earlier.value, earlier.note) == (
-                kpi.id,
-                period.text,
-                data.value,
-                data.note,
-            )
-            if not same:
-                raise FieldError(
-                    f"Idempotency-Key {key!r} was used for another push "
-                    f"({code} is not the KPI, or the period, value or note differ); "
-                    "use a new key for a new push",
-                    field="Idempotency-Key",
-                )
-            return earlier, PushOutcome.replayed
-        current = next((r for r in rows if r.kpi_id == kpi.id and r.period == period.text), None)
-        if current is not None and current.value == data.value:
-            return current, PushOutcome.unchanged
-
-        row = Measurement(
-            kpi_id=kpi.id,  # type: ignore[arg-type]
-            period=period.text,
-            period_start=period.start,
-            period_end=period.end,
-            value=data.value,
-            note=data.note,
-            revision=1 if current is None else current.revision + 1,
-            pushed_by=actor.subject,
-            idempotency_key=key,
-        )
-        try:
-            async with session.begin_nested():  # a SAVEPOINT: losing a race keeps our transaction
-                session.add(row)
-                await session.flush()
-        except IntegrityError:
-            continue  # a concurrent push took this revision or this key: read again and decide
-        await _audit(session, actor, "create", row, None)
-        return row, PushOutcome.created if current is None else PushOutcome.restated
-
-    raise Conflict(f"{code} {period.text} is being pushed concurrently; try again", field="period")
-
-
-async def list_measurements(
-    *, session: AsyncSession, kpi_ids: Sequence[int], period: str | None = None
-) -> Sequence[Measurement]:
-    """Every revision, newest period first, newest revision first within a period."""
-    statement = select(Measurement).where(col(Measurement.kpi_id).in_(kpi_ids))
-    if period is not None:
-        statement = statement.where(Measurement.period == period)
-    statement = statement.order_by(
-        col(Measurement.kpi_id),
-        col(Measurement.period_start).desc(),
-        col(Measurement.revision).desc(),
-    )
-    return (await session.exec(statement)).all()
-
-
-async def latest_values(
-    *, session: AsyncSession, kpi_ids: Sequence[int], up_to: periods.Period | None = None
-) -> dict[int, tuple[Measurement, Measurement | None]]:
-    """For each KPI, the current revision of its latest period and of the period before that.
-
-    ``up_to`` keeps to periods that have ended by the end of that period, so a month reaches
-    back to the last whole quarter of a quarterly KPI and a financial year to its March.
-    """
-    revision_rank = func.row_number().over(
-        partition_by=(col(Measurement.kpi_id), col(Measurement.period)),
-        order_by=col(Measurement.revision).desc(),
-    )
-    filters: list[ColumnElement[bool]] = [col(Measurement.kpi_id).in_(kpi_ids)]
-    if up_to is not None:
-        filters.append(col(Measurement.period_end) <= up_to.end)
-    current = (
-        select(
-            col(Measurement.id).label("id"),
-            col(Measurement.kpi_id).label("kpi_id"),
-            col(Measurement.period_start).label("period_start"),
-            revision_rank.label("revision_rank"),
-        )
-        .where(*filters)
-        .subquery()
-    )
-    period_rank = func.row_number().over(
-        partition_by=current.c.kpi_id, order_by=current.c.period_start.desc()
-    )
-    ranked = (
-        select(current.c.id, period_rank.label("period_rank"))
-        .where(current.c.revision_rank == 1)
-        .subquery()
-    )
-    rows = (
+    year = parse_financial_year(data.financial_year)
+    existing = (
         await session.exec(
-            select(Measurement, ranked.c.period_rank)
-            .join(ranked, ranked.c.id == Measurement.id)
-            .where(ranked.c.period_rank <= 2)
-            .order_by(col(Measurement.kpi_id), ranked.c.period_rank)
+            select(KpiTarget).where(
+                KpiTarget.kpi_id == kpi.id, KpiTarget.financial_year == year.text
+            )
         )
-    ).all()
-    found: dict[int, tuple[Measurement, Measurement | None]] = {}
-    for row, rank in rows:
-        if rank == 1:
-            found[row.kpi_id] = (row, None)
-        else:
-            found[row.kpi_id] = (found[row.kpi_id][0], row)
-    return found
-
-
-async def latest(
-    *, session: AsyncSession, code: str, up_to_period: str | None = None
-) -> tuple[Kpi, Assessed | None]:
-    kpi = await get_by_code(session=session, code=code)
-    up_to = parse_up_to(up_to_period)
-    found = await latest_values(session=session, kpi_ids=[kpi.id], up_to=up_to)  # type: ignore[list-item]
-    if kpi.id not in found:
-        return kpi, None
-    measurement, previous = found[kpi.id]  # type: ignore[index]
-    return kpi, assess(kpi, measurement, previous)
+    ).first()
+    if existing is None:
+        row = KpiTarget(
+            kpi_id=kpi.id,  # type: ignore[arg-type]
+            financial_year=year.text,
+            starts_on=year.start,
+            target=data.target,
+            tolerance=data.tolerance,
+        )
+        session.add(row)
+        await session.flush()
+        await _audit(session, actor, "create", row, None)
+        return row
+    if expected_version is None:
+        raise PreconditionRequired(
+            f"{code} has a {year.text} target: send If-Match with its ETag to replace it",
+            field="If-Match",
+        )
+    before = audit.snapshot(existing)
+    await update_versioned(
+        session,
+        existing,
+        {"target": data.target, "tolerance": data.tolerance},
+        expected_version=expected_version,
+    )
+    await _audit(session, actor, "update", existing, before)
+    return existing

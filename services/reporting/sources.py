@@ -38,7 +38,7 @@ query AssurancePack(
     }
     risks(top: $topRisks, status: "Open") { id code title owner residualScore inherentScore status }
     kpis {
-      id code name unit target tolerance higherIsBetter
+      id code name unit: unitLabel target tolerance higherIsBetter
       latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
     }
   }

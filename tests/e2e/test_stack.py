@@ -116,7 +116,8 @@ def test_push_read_through_gateway_and_pack(
 
     # A directorate system pushes a value for a KPI it is granted, and retries.
     machine = auth("machine", "finance-ledger", kpis=["KPI-01"])
-    push = {"period": "2024-07", "value": 0.75}
+    # The demo holds a value for July 2024 already, so this one restates it, with a reason.
+    push = {"period": "2024-07", "value": 0.75, "reason": "ledger close re-run"}
     key = {"Idempotency-Key": "ledger-2024-07-001"}
     first = httpx.post(
         url(ports, "kpis", "/kpis/KPI-01/measurements"), headers={**machine, **key}, json=push

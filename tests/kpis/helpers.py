@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import EDITOR, VIEWER
+from tests.conftest import ADMIN, EDITOR, VIEWER
 
 
 def kpi_body(code: str = "KPI-01", **extra: Any) -> dict[str, Any]:
@@ -41,15 +41,30 @@ async def push(
     headers: dict[str, str] = EDITOR,
     key: str | None = None,
     note: str | None = None,
+    reason: str | None = None,
 ) -> httpx.Response:
     body: dict[str, Any] = {"period": period, "value": value}
     if note is not None:
         body["note"] = note
+    if reason is not None:
+        body["reason"] = reason
     return await api.post(
         f"/kpis/{code}/measurements",
         headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())},
         json=body,
     )
+
+
+async def register_client(
+    api: httpx.AsyncClient, client_id: str, codes: list[str], name: str = "Finance ledger"
+) -> dict[str, Any]:
+    response = await api.post(
+        "/push-clients",
+        headers=ADMIN,
+        json={"client_id": client_id, "name": name, "kpi_codes": codes},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 async def measurements(api: httpx.AsyncClient, code: str) -> list[dict[str, Any]]:

@@ -120,7 +120,7 @@ async def test_frequency_is_fixed_once_values_exist(kpis_api: httpx.AsyncClient)
         "/kpis/KPI-01", headers={**EDITOR, "If-Match": '"1"'}, json={"frequency": "quarterly"}
     )
     assert changed.status_code == 200 and changed.json()["frequency"] == "quarterly"
-    assert (await push(kpis_api, "KPI-01", "2024-Q1", 91)).status_code == 201
+    assert (await push(kpis_api, "KPI-01", "2023/24 Q4", 91)).status_code == 201
     refused = await kpis_api.patch(
         "/kpis/KPI-01", headers={**EDITOR, "If-Match": '"2"'}, json={"frequency": "monthly"}
     )
@@ -144,7 +144,8 @@ async def test_latest_with_colour_direction_and_up_to_period(kpis_api: httpx.Asy
     }
     for period, value in (("2024-05", 80), ("2024-06", 91), ("2024-07", 96)):
         assert (await push(kpis_api, "KPI-01", period, value)).status_code == 201
-    assert (await push(kpis_api, "KPI-01", "2024-06", 86)).status_code == 201  # June restated
+    june_restated = await push(kpis_api, "KPI-01", "2024-06", 86, reason="late invoices")
+    assert june_restated.status_code == 201
 
     latest = (await kpis_api.get("/kpis/KPI-01/latest", headers=VIEWER)).json()
     assert latest["measurement"]["period"] == "2024-07"
@@ -166,7 +167,7 @@ async def test_latest_with_colour_direction_and_up_to_period(kpis_api: httpx.Asy
     # A quarter reaches back to the last month it covers; before any value there is none.
     q2 = (
         await kpis_api.get(
-            "/kpis/KPI-01/latest", headers=VIEWER, params={"up_to_period": "2024-Q2"}
+            "/kpis/KPI-01/latest", headers=VIEWER, params={"up_to_period": "2024/25 Q1"}
         )
     ).json()
     assert q2["measurement"]["period"] == "2024-06"
@@ -178,14 +179,14 @@ async def test_latest_with_colour_direction_and_up_to_period(kpis_api: httpx.Asy
     assert early["measurement"] is None
 
     # A quarterly KPI read up to a month gets its last whole quarter; lower is better.
-    assert (await push(kpis_api, "KPI-02", "2024-Q1", 11)).status_code == 201
-    assert (await push(kpis_api, "KPI-02", "2024-Q2", 7)).status_code == 201
+    assert (await push(kpis_api, "KPI-02", "2023/24 Q4", 11)).status_code == 201
+    assert (await push(kpis_api, "KPI-02", "2024/25 Q1", 7)).status_code == 201
     july = (
         await kpis_api.get(
             "/kpis/KPI-02/latest", headers=VIEWER, params={"up_to_period": "2024-05"}
         )
     ).json()
-    assert july["measurement"]["period"] == "2024-Q1"
+    assert july["measurement"]["period"] == "2023/24 Q4"
     assert (july["colour"], july["direction"]) == ("Amber", None)
     year = (
         await kpis_api.get(
@@ -193,7 +194,7 @@ async def test_latest_with_colour_direction_and_up_to_period(kpis_api: httpx.Asy
         )
     ).json()
     assert (year["measurement"]["period"], year["colour"], year["direction"]) == (
-        "2024-Q2",
+        "2024/25 Q1",
         "Blue",
         "Improving",
     )

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN, EDITOR, VIEWER, auth
-from tests.kpis.helpers import make_kpi, measurements, push
+from tests.kpis.helpers import make_kpi, measurements, push, register_client
 from tests.support import changes
 from tests.support.race import rendezvous
 
@@ -29,7 +29,7 @@ async def test_first_value_for_a_period_is_revision_one(kpis_api: httpx.AsyncCli
     )
     assert (body["value"], body["revision"], body["note"]) == (91.5, 1, "July close")
     assert (body["pushed_by"], body["idempotency_key"]) == ("test-editor", "k-1")
-    feed = await changes(kpis_api)
+    feed = await changes(kpis_api, entity="measurement")
     assert [(c["entity"], c["action"], c["actor"]) for c in feed][-1] == (
         "measurement",
         "create",
@@ -52,7 +52,7 @@ async def test_replay_answers_the_same_record_and_writes_nothing(
     assert await changes(kpis_api) == feed
     assert await measurements(kpis_api, "KPI-01") == [first.json()]
     # Still a replay after another value has restated the period since.
-    assert (await push(kpis_api, "KPI-01", "2024-07", 93)).status_code == 201
+    assert (await push(kpis_api, "KPI-01", "2024-07", 93, reason="ledger")).status_code == 201
     late = await push(kpis_api, "KPI-01", "2024-07", 91.5, key="k-1", note="July close")
     assert late.status_code == 200 and late.json() == first.json()
     assert len(await measurements(kpis_api, "KPI-01")) == 2
@@ -74,12 +74,13 @@ async def test_restatement_is_kept_beside_the_original(kpis_api: httpx.AsyncClie
     await make_kpi(kpis_api)
     may = await push(kpis_api, "KPI-01", "2024-05", 80)
     original = await push(kpis_api, "KPI-01", "2024-06", 85, note="provisional")
-    restated = await push(kpis_api, "KPI-01", "2024-06", 88, note="audited")
+    restated = await push(kpis_api, "KPI-01", "2024-06", 88, note="audited", reason="audit")
     assert restated.status_code == 201
     assert (restated.json()["revision"], restated.json()["value"]) == (2, 88)
     # Going back to the first figure is a further restatement, not a no-op.
-    back = await push(kpis_api, "KPI-01", "2024-06", 85)
+    back = await push(kpis_api, "KPI-01", "2024-06", 85)  # a reason is kept when given
     assert back.status_code == 201 and back.json()["revision"] == 3
+    assert (restated.json()["reason"], back.json()["reason"]) == ("audit", None)
     listed = await measurements(kpis_api, "KPI-01")
     assert [(m["period"], m["revision"], m["value"]) for m in listed] == [
         ("2024-06", 3, 85),
@@ -140,6 +141,11 @@ async def test_idempotency_key_is_required(kpis_api: httpx.AsyncClient) -> None:
 async def test_who_may_push(kpis_api: httpx.AsyncClient) -> None:
     await make_kpi(kpis_api)
     await make_kpi(kpis_api, "KPI-02")
+    # A machine token alone is not enough: the client must be registered.
+    unregistered = await push(kpis_api, "KPI-01", "2024-07", 91, headers=FINANCE)
+    assert unregistered.status_code == 403
+    assert unregistered.json()["errors"][0]["field"] == "Authorization"
+    await register_client(kpis_api, "finance-system", ["KPI-01"])
     mine = await push(kpis_api, "KPI-01", "2024-07", 91, headers=FINANCE)
     assert mine.status_code == 201 and mine.json()["pushed_by"] == "finance-system"
     not_mine = await push(kpis_api, "KPI-02", "2024-07", 91, headers=FINANCE)
@@ -164,10 +170,53 @@ async def test_who_may_push(kpis_api: httpx.AsyncClient) -> None:
     assert (await kpis_api.get("/kpis/KPI-01", headers=FINANCE)).status_code == 403
 
 
+async def test_grants_change_and_revocation_bite_on_the_next_push(
+    kpis_api: httpx.AsyncClient,
+) -> None:
+    await make_kpi(kpis_api)
+    await make_kpi(kpis_api, "KPI-02")
+    client = await register_client(kpis_api, "finance-system", ["KPI-01"])
+    assert (await push(kpis_api, "KPI-02", "2024-07", 91, headers=FINANCE)).status_code == 403
+    # The same token (its claim says KPI-01 only) may push KPI-02 once the registry grants it.
+    granted = await kpis_api.patch(
+        "/push-clients/finance-system",
+        headers={**ADMIN, "If-Match": f'"{client["version"]}"'},
+        json={"kpi_codes": ["KPI-01", "KPI-02"]},
+    )
+    assert granted.status_code == 200, granted.text
+    assert (await push(kpis_api, "KPI-02", "2024-07", 91, headers=FINANCE)).status_code == 201
+    stale = await kpis_api.patch(
+        "/push-clients/finance-system",
+        headers={**ADMIN, "If-Match": f'"{client["version"]}"'},
+        json={"active": False},
+    )
+    assert stale.status_code == 412  # someone changed it since: reload first
+    revoked = await kpis_api.patch(
+        "/push-clients/finance-system",
+        headers={**ADMIN, "If-Match": granted.headers["ETag"]},
+        json={"active": False},
+    )
+    assert revoked.status_code == 200 and revoked.json()["active"] is False
+    refused = await push(kpis_api, "KPI-01", "2024-08", 91, headers=FINANCE)
+    assert refused.status_code == 403 and "revoked" in refused.json()["detail"]
+    assert [m["period"] for m in await measurements(kpis_api, "KPI-01")] == []
+    audited = [c["action"] for c in await changes(kpis_api, entity="push_client")]
+    assert audited == ["create", "update", "update"]
+    # Only admins manage clients; grants must name KPIs that exist.
+    assert (await kpis_api.get("/push-clients", headers=EDITOR)).status_code == 403
+    unknown = await kpis_api.post(
+        "/push-clients",
+        headers=ADMIN,
+        json={"client_id": "hr-system", "name": "HR", "kpi_codes": ["KPI-01", "KPI-77"]},
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "kpi_codes[1]"
+
+
 async def test_period_format_follows_the_frequency(kpis_api: httpx.AsyncClient) -> None:
     for code, frequency, good, bad in (
-        ("KPI-01", "monthly", "2024-07", "2024-Q3"),
-        ("KPI-02", "quarterly", "2024-Q3", "2024-07"),
+        ("KPI-01", "monthly", "2024-07", "2024/25 Q2"),
+        ("KPI-02", "quarterly", "2024/25 Q2", "2024-07"),
         ("KPI-03", "annual", "2024/25", "2024"),
         ("KPI-04", "survey", "2024", "2024/25"),
     ):
@@ -233,7 +282,9 @@ async def test_concurrent_pushes_with_different_keys(
     # Different values at once: each lands as its own revision, none lost, none doubled.
     values = [70.0, 71.0, 72.0]
     with rendezvous(monkeypatch, push_read, parties=3):
-        racing = await asyncio.gather(*(push(kpis_api, "KPI-01", "2024-08", v) for v in values))
+        racing = await asyncio.gather(
+            *(push(kpis_api, "KPI-01", "2024-08", v, reason="recount") for v in values)
+        )
     assert [r.status_code for r in racing] == [201, 201, 201]
     listed = await measurements(kpis_api, "KPI-01")
     august = [m for m in listed if m["period"] == "2024-08"]

@@ -120,7 +120,8 @@ async def test_a_kpi_going_red_flags_its_risk_once(
 
         await push(kpis, "KRI-01", "2024-07", 70.0)  # Red, and below 80
         second = (await risks_api.post("/kris/sync", headers=EDITOR)).json()
-        assert (second["processed"], second["fired"]) == (1, 2)
+        # Two feed entries: the value, and the kpis service's "breached" event for KRI-01.
+        assert (second["processed"], second["fired"]) == (2, 2)
         assert second["cursor"] > first["cursor"]
         flagged = (await risks_api.get(f"/risks/{risk['id']}", headers=VIEWER)).json()
         assert flagged["needs_review"] is True and "KRI-01" in flagged["review_reason"]

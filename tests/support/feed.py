@@ -9,8 +9,11 @@ import httpx
 from tests.conftest import VIEWER
 
 
-async def changes(api: httpx.AsyncClient, after: int = 0) -> list[dict[str, Any]]:
-    """Every change after the cursor ``after``, oldest first, across as many pages as it takes."""
+async def changes(
+    api: httpx.AsyncClient, after: int = 0, *, entity: str | None = None
+) -> list[dict[str, Any]]:
+    """Every change after the cursor ``after`` (of one ``entity`` if named), oldest first, across
+    as many pages as it takes."""
     found: list[dict[str, Any]] = []
     while True:
         response = await api.get("/changes", headers=VIEWER, params={"after": after, "limit": 1000})
@@ -18,5 +21,5 @@ async def changes(api: httpx.AsyncClient, after: int = 0) -> list[dict[str, Any]
         page = response.json()
         found += page["changes"]
         if not page["has_more"]:
-            return found
+            return [c for c in found if entity is None or c["entity"] == entity]
         after = page["next_cursor"]

@@ -15,6 +15,10 @@ def scorecard(kpis: Any) -> list[dict[str, Any]] | None:
     return [row(k) for k in sorted(rows(kpis), key=lambda k: k["code"])]
 
 
+def _word(value: str | None) -> str | None:
+    return None if value is None else value.replace("_", " ").capitalize()
+
+
 def row(kpi: dict[str, Any]) -> dict[str, Any]:
     latest = kpi.get("latest")
     return {
@@ -32,7 +36,8 @@ def row(kpi: dict[str, Any]) -> dict[str, Any]:
             "period": latest["period"],
             "value": latest["value"],
             "revision": latest["revision"],
-            "colour": latest.get("colour"),
-            "direction": latest.get("direction"),
+            # GraphQL enums are UPPER_SNAKE; the pack prints the council's words (Blue).
+            "colour": _word(latest.get("colour")),
+            "direction": _word(latest.get("direction")),
         },
     }
