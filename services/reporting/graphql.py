@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from services.common.graphql import Context, federated_schema
+from services.common.graphql import Context, Page, federated_schema, page, parse_id
+from services.common.pagination import window_of
 from services.reporting import models, service
 
 Ctx = Info[Context, None]
@@ -40,18 +43,26 @@ class Pack:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Pack | None:
-        async with info.context.reading() as session:
-            row = await session.get(models.Pack, int(id))
-        return None if row is None else cls.from_row(row)
+        return await info.context.loader("pack", _load_packs).load(parse_id(id, "id"))
+
+
+async def _load_packs(session: AsyncSession, ids: Sequence[int]) -> dict[int, Pack]:
+    return {
+        k: Pack.from_row(row)
+        for k, row in (await service.get_many(session=session, ids=ids)).items()
+    }
 
 
 @strawberry.type
 class Query:
     @strawberry.field
-    async def packs(self, info: Ctx, period: str | None = None) -> list[Pack]:
+    async def packs(
+        self, info: Ctx, period: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Page[Pack]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_packs(session=session, period=period)
-        return [Pack.from_row(r) for r in rows]
+        return Page.of(window_of(rows, params), Pack.from_row)
 
     @strawberry.field
     async def pack(self, info: Ctx, id: strawberry.ID) -> Pack | None:

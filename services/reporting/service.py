@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
-from services.common.errors import Conflict, DomainError, NotFound, UpstreamUnavailable
+from services.common.errors import Conflict, Forbidden, NotFound, UpstreamUnavailable
 from services.common.http import bearer
 from services.reporting.models import AuditEntry, Pack
 from services.reporting.schemas import PackCreate
@@ -29,15 +29,19 @@ query AssurancePack(
   $portfolioCode: String, $upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!
 ) {
   programmes(limit: 500, portfolioCode: $portfolioCode) {
-    id code name directorate portfolioCode aimCode
-    sao { id name } rdl { id name } leadMember { id name }
-    aim { code name }
-    latestHighlightReport(upToPeriod: $upToPeriod) { id period dca dcaRag dcaReason }
-    keyActivities(dueFrom: $dueFrom, dueTo: $dueTo) { id title startText endText endDate }
-    risks(top: $topRisks, status: "Open") { id code title owner residualScore inherentScore status }
-    kpis {
-      id code name unit target tolerance higherIsBetter
-      latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
+    items {
+      id code name directorate portfolioCode aimCode
+      sao { id name } rdl { id name } leadMember { id name }
+      aim { code name }
+      latestHighlightReport(upToPeriod: $upToPeriod) { id period dca dcaRag dcaReason }
+      keyActivities(dueFrom: $dueFrom, dueTo: $dueTo) { id title startText endText endDate }
+      risks(top: $topRisks, status: "Open") {
+        id code title owner residualScore inherentScore status
+      }
+      kpis {
+        id code name unit target tolerance higherIsBetter
+        latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
+      }
     }
   }
 }
@@ -89,6 +93,8 @@ async def gather(
         raise UpstreamUnavailable(f"the gateway answered {response.status_code}", field="gateway")
     body = response.json()
     data = body.get("data") or {}
+    # The pack reads the programmes' list as one page (500 is more than a plan holds).
+    data = {**data, "programmes": (data.get("programmes") or {}).get("items")}
     if not data.get("programmes"):
         errors = body.get("errors") or [{"message": f"HTTP {response.status_code}"}]
         raise UpstreamUnavailable(
@@ -264,6 +270,12 @@ async def list_packs(*, session: AsyncSession, period: str | None = None) -> Seq
     return (await session.exec(statement)).all()
 
 
+async def get_many(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Pack]:
+    """Packs by id, in one query (what a DataLoader batches)."""
+    rows = (await session.exec(select(Pack).where(col(Pack.id).in_(ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
 async def get(*, session: AsyncSession, pack_id: int) -> Pack:
     pack = await session.get(Pack, pack_id)
     if pack is None:
@@ -343,9 +355,7 @@ async def _lock_period(
     if response.status_code in (200, 201, 409):
         return
     if response.status_code in (401, 403):
-        error = DomainError(response.json().get("detail", "refused by the programmes service"))
-        error.status, error.code, error.title = 403, "forbidden", "Forbidden"
-        raise error
+        raise Forbidden(response.json().get("detail", "refused by the programmes service"))
     raise UpstreamUnavailable(
         f"the programmes service answered {response.status_code} to the sign-off",
         field="programmes",

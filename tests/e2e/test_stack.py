@@ -64,13 +64,13 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
         url(ports, "gateway", "/graphql"),
         headers=auth("viewer", "e2e-viewer"),
         json={
-            "query": """{ programmes(portfolioCode: "OIAP-2015", limit: 10) {
+            "query": """{ programmes(portfolioCode: "OIAP-2015", limit: 10) { items {
             code actions { number timescale } latestHighlightReport { period confidence }
-            keyActivities { title status } } }"""
+            keyActivities { title status } } } }"""
         },
     ).json()
     assert "errors" not in plans, plans
-    action_plans = plans["data"]["programmes"]
+    action_plans = plans["data"]["programmes"]["items"]
     assert [p["code"] for p in action_plans] == ["AP-1", "AP-2", "AP-3", "AP-4", "AP-5"]
     assert action_plans[0]["actions"][0]["number"] == "1.1"
     assert action_plans[0]["latestHighlightReport"]["period"] == "2015-04"

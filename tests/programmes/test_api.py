@@ -212,7 +212,7 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
     portfolio = await make_portfolio(programmes_api)
     programme = await make_programme(programmes_api, portfolio["id"])
     query = """query($reps: [_Any!]!) {
-      programmes { code sao { name } portfolioCode latestHighlightReport { dca } }
+      programmes { items { code sao { name } portfolioCode latestHighlightReport { dca } } }
       _entities(representations: $reps) { ... on Programme { id name leadMember { name } } }
     }"""
     reps = [{"__typename": "Programme", "id": str(programme["id"])}]
@@ -220,7 +220,7 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
         "/graphql", headers=VIEWER, json={"query": query, "variables": {"reps": reps}}
     )
     data = response.json()["data"]
-    assert data["programmes"] == [
+    assert data["programmes"]["items"] == [
         {
             "code": "IRP-01",
             "sao": {"name": SAO},
@@ -254,7 +254,9 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
         json={"query": mutation, "variables": {"id": programme["id"], "v": 1, "rdl": head["id"]}},
     )
     assert stale.json()["errors"][0]["extensions"]["status"] == 412
-    anonymous = await programmes_api.post("/graphql", json={"query": "{ programmes { code } }"})
+    anonymous = await programmes_api.post(
+        "/graphql", json={"query": "{ programmes { items { code } } }"}
+    )
     assert anonymous.status_code == 401
 
 

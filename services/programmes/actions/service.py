@@ -14,7 +14,8 @@ from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.pagination import PageParams, paginate
+from services.common.pagination import PageParams, Window, window
+from services.common.updates import refuse_empty
 from services.programmes.actions.models import Action
 from services.programmes.actions.schemas import (
     ActionCreate,
@@ -22,7 +23,7 @@ from services.programmes.actions.schemas import (
     ActionUpdate,
     number_key,
 )
-from services.programmes.base import record, refuse_empty
+from services.programmes.base import record
 from services.programmes.milestones import service as milestones
 from services.programmes.milestones.schemas import Status
 from services.programmes.plan import service as plan
@@ -91,7 +92,7 @@ async def search_actions(
     due_from: date | None = None,
     due_to: date | None = None,
     overdue: bool | None = None,
-) -> tuple[list[Action], int]:
+) -> Window[Action]:
     """Actions across programmes; the due window and ``overdue`` use the timescale's end."""
     statement = select(Action)
     if programme_id is not None:
@@ -113,7 +114,7 @@ async def search_actions(
             else or_(col(Action.status) == Status.completed.value, end.is_(None), end >= today)
         )
     statement = statement.order_by(*action_order(page.sort))
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 async def actions_by_programme(

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.common import clock
 from services.common.auth import Reader
 from services.common.db import SessionDep
 from services.programmes.assurance import service
 from services.programmes.assurance.schemas import ConfidenceCheck, SmartReport
-from services.programmes.milestones.service import council_today
 from services.programmes.plan import service as plan
 
 router = APIRouter(tags=["assurance"])
@@ -34,7 +34,7 @@ async def smart(
         await plan.get(session=session, programme_id=programme_id)
     return await service.smart(
         session=session,
-        today=as_of or council_today(),
+        today=as_of or clock.today(),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )
@@ -55,7 +55,7 @@ async def confidence(
         await plan.get(session=session, programme_id=programme_id)
     checks = await service.confidence(
         session=session,
-        today=as_of or council_today(),
+        today=as_of or clock.today(),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )

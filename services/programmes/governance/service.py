@@ -19,20 +19,21 @@ Rules
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.pagination import PageParams, order_by, paginate
-from services.programmes.base import record, refuse_empty
+from services.common.grouping import group_by
+from services.common.pagination import PageParams, Window, order_by, window
+from services.common.updates import refuse_empty
+from services.programmes.base import record
 from services.programmes.governance.models import (
     Board,
     BoardDecision,
@@ -51,13 +52,6 @@ from services.programmes.governance.schemas import (
     EscalationUpdate,
 )
 from services.programmes.plan.models import Programme
-
-COUNCIL_TIME = ZoneInfo("Europe/London")
-
-
-def today() -> date:
-    return datetime.now(COUNCIL_TIME).date()
-
 
 # Boards ------------------------------------------------------------------------------------
 
@@ -313,7 +307,7 @@ async def list_escalations(
     programme_id: int | None = None,
     kind: EscalationKind | None = None,
     item_ref: str | None = None,
-) -> tuple[list[Escalation], int]:
+) -> Window[Escalation]:
     statement = select(Escalation)
     if status is not None:
         statement = statement.where(Escalation.status == status)
@@ -328,7 +322,7 @@ async def list_escalations(
     statement = statement.order_by(
         *order_by(Escalation, page.sort, ESCALATION_SORTS, [col(Escalation.id)])
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 async def get_escalation(*, session: AsyncSession, escalation_id: int) -> Escalation:
@@ -564,7 +558,7 @@ async def record_decision(
     *, session: AsyncSession, actor: Principal, board_id: int, data: BoardDecisionCreate
 ) -> BoardDecision:
     board = await get_board(session=session, board_id=board_id)
-    if data.decided_on > today():
+    if data.decided_on > clock.today():
         raise FieldError(
             "a decision is logged once taken: decided_on is in the future", field="decided_on"
         )
@@ -590,7 +584,7 @@ async def list_decisions(
     board_id: int,
     page: PageParams,
     escalation_id: int | None = None,
-) -> tuple[list[BoardDecision], int]:
+) -> Window[BoardDecision]:
     await get_board(session=session, board_id=board_id)
     statement = select(BoardDecision).where(BoardDecision.board_id == board_id)
     if escalation_id is not None:
@@ -598,7 +592,31 @@ async def list_decisions(
     statement = statement.order_by(
         col(BoardDecision.decided_on).desc(), col(BoardDecision.id).desc()
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
+
+
+async def decisions_by_board(
+    *, session: AsyncSession, board_ids: Sequence[int], page: PageParams
+) -> dict[int, list[BoardDecision]]:
+    """The same page of each board's decision log (newest first), in one query."""
+    position = (
+        func.row_number()
+        .over(
+            partition_by=col(BoardDecision.board_id),
+            order_by=(col(BoardDecision.decided_on).desc(), col(BoardDecision.id).desc()),
+        )
+        .label("position")
+    )
+    ranked = (
+        select(BoardDecision, position).where(col(BoardDecision.board_id).in_(board_ids)).subquery()
+    )
+    decision = aliased(BoardDecision, ranked)
+    statement = (
+        select(decision)
+        .where(ranked.c.position > page.offset, ranked.c.position <= page.offset + page.limit)
+        .order_by(ranked.c.board_id, ranked.c.position)
+    )
+    return group_by((await session.exec(statement)).all(), key=lambda d: d.board_id)
 
 
 async def get_decisions(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, BoardDecision]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, tuple_
 from sqlalchemy.exc import IntegrityError
@@ -14,11 +13,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
-from services.common.pagination import PageParams, order_by, paginate
+from services.common.pagination import PageParams, Window, order_by, window
 from services.programmes import timescales
 from services.programmes.base import record
 from services.programmes.highlights.models import DcaAssessment, HighlightReport, ReportingPeriod
@@ -40,13 +39,6 @@ from services.programmes.highlights.schemas import (
 )
 from services.programmes.plan import service as plan
 
-# The council's calendar: "today" and "this month" are UK dates, not UTC ones.
-COUNCIL_TZ = ZoneInfo("Europe/London")
-
-
-def council_today() -> date:
-    return utcnow().astimezone(COUNCIL_TZ).date()
-
 
 def _valid_period(period: str, field: str = "period") -> str:
     try:
@@ -56,7 +48,7 @@ def _valid_period(period: str, field: str = "period") -> str:
 
 
 def _not_future(period: str, what: str) -> None:
-    this_month = council_today().strftime("%Y-%m")
+    this_month = clock.this_month()
     if period > this_month:
         raise FieldError(
             f"{period} has not started (this month is {this_month}): {what}", field="period"
@@ -209,7 +201,7 @@ async def search_highlight_reports(
     programme_id: int | None = None,
     confidence: Confidence | None = None,
     dca: DCA | None = None,
-) -> tuple[list[HighlightReport], int]:
+) -> Window[HighlightReport]:
     """Current revisions across programmes, filtered; newest period first."""
     statement = select(HighlightReport)
     if period is not None:
@@ -225,7 +217,7 @@ async def search_highlight_reports(
     statement = _current(statement).order_by(
         *order_by(HighlightReport, page.sort, REPORT_SORTS, [*default, HighlightReport.id])
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 def confidence_filter(value: str | None) -> Confidence | None:
@@ -468,7 +460,7 @@ async def _create_report(
             programme_id=programme_id,
             dca=dca,
             reason=dca_reason,
-            assessed_on=council_today(),
+            assessed_on=clock.today(),
             highlight_report_id=report.id,
         )
     return report
@@ -664,7 +656,7 @@ async def update_highlight_report(
             programme_id=report.programme_id,
             dca=DCA(report.dca),
             reason=report.dca_reason,
-            assessed_on=council_today(),
+            assessed_on=clock.today(),
             highlight_report_id=report.id,
         )
     return report
@@ -708,7 +700,7 @@ async def record_dca(
 ) -> DcaAssessment:
     """A DCA judged on its own (a board, a review), outside any highlight report."""
     await plan.get(session=session, programme_id=programme_id)
-    today = council_today()
+    today = clock.today()
     assessed_on = data.assessed_on or today
     if assessed_on > today:
         raise FieldError(

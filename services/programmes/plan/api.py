@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.etag import ExpectedVersion, set_etag
+from services.common.pagination import Page, PageDep, counted
 from services.programmes.plan import service
 from services.programmes.plan.schemas import (
     AimCreate,
@@ -27,7 +27,6 @@ from services.programmes.plan.schemas import (
 )
 
 router = APIRouter()
-ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 
 @router.get("/portfolios", response_model=list[PortfolioRead], tags=["portfolios"])
@@ -85,7 +84,7 @@ async def list_programmes(
     sao: Annotated[str | None, Query(description="part of the SAO's name or title")] = None,
     q: Annotated[str | None, Query(description="part of the code or name")] = None,
 ) -> Page[ProgrammeRead]:
-    rows, total = await service.list_programmes(
+    found = await service.list_programmes(
         session=session,
         page=page,
         portfolio_id=portfolio_id,
@@ -97,6 +96,7 @@ async def list_programmes(
         sao=sao,
         q=q,
     )
+    rows, total = await counted(session, found)
     return Page(
         items=await service.reads(session=session, programmes=rows),
         total=total,
@@ -161,7 +161,8 @@ async def list_people(
     page: PageDep,
     q: Annotated[str | None, Query(description="part of the name or post")] = None,
 ) -> Page[PersonRead]:
-    rows, total = await service.list_people(session=session, page=page, q=q)
+    found = await service.list_people(session=session, page=page, q=q)
+    rows, total = await counted(session, found)
     return Page(
         items=await _person_reads(session, rows), total=total, limit=page.limit, offset=page.offset
     )

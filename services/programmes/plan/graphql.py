@@ -9,8 +9,8 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, input_dict, optional_id, validate
-from services.common.pagination import PageParams
+from services.common.graphql import Context, Page, input_dict, optional_id, page, parse_id, validate
+from services.common.pagination import window_of
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
 from services.programmes.highlights import graphql as highlights
@@ -179,7 +179,7 @@ class Programme:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Programme | None:
-        row = await info.context.loader("programme", _load_programmes).load(int(id))
+        row = await info.context.loader("programme", _load_programmes).load(parse_id(id, "id"))
         return None if row is None else cls.from_row(row)
 
     async def _aim(self, info: Ctx) -> Aim | None:
@@ -240,19 +240,20 @@ class Portfolio:
 @strawberry.type
 class PlanQuery:
     @strawberry.field
-    async def portfolios(self, info: Ctx) -> list[Portfolio]:
+    async def portfolios(self, info: Ctx, limit: int = 100, offset: int = 0) -> Page[Portfolio]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_portfolios(session=session)
-        return [
-            Portfolio(
+        return Page.of(
+            window_of(rows, params),
+            lambda r: Portfolio(
                 id=strawberry.ID(str(r.id)),
                 code=r.code,
                 name=r.name,
                 source=r.source,
                 rag_definition=r.rag_definition,
-            )
-            for r in rows
-        ]
+            ),
+        )
 
     @strawberry.field
     async def programmes(
@@ -263,28 +264,29 @@ class PlanQuery:
         directorate: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[Programme]:
+    ) -> Page[Programme]:
         async with info.context.reading() as session:
-            rows, _ = await service.list_programmes(
+            found = await service.list_programmes(
                 session=session,
-                page=PageParams(limit=min(limit, 500), offset=offset, sort=None),
-                portfolio_id=optional_id(portfolio_id),
+                page=page(limit, offset),
+                portfolio_id=optional_id(portfolio_id, "portfolioId"),
                 portfolio_code=portfolio_code,
                 directorate=directorate,
             )
-        return [Programme.from_row(r) for r in rows]
+        return Page.of(found, Programme.from_row)
 
     @strawberry.field
     async def programme(self, info: Ctx, id: strawberry.ID) -> Programme | None:
         return await Programme.resolve_reference(info, id)
 
     @strawberry.field
-    async def people(self, info: Ctx, q: str | None = None, limit: int = 100) -> list[Person]:
+    async def people(
+        self, info: Ctx, q: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Page[Person]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
-            rows, _ = await service.list_people(
-                session=session, page=PageParams(limit=min(limit, 500), offset=0, sort=None), q=q
-            )
-        return [Person.from_row(r) for r in rows]
+            found = await service.list_people(session=session, page=params, q=q)
+        return Page.of(found, Person.from_row)
 
     @strawberry.field
     async def programme_by_code(self, info: Ctx, code: str) -> Programme | None:
@@ -361,7 +363,7 @@ class PlanMutation:
             row = await service.update_person(
                 session=session,
                 actor=info.context.writer(),
-                person_id=int(id),
+                person_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )
@@ -376,7 +378,7 @@ class PlanMutation:
             row = await service.add_workstream(
                 session=session,
                 actor=info.context.writer(),
-                programme_id=int(programme_id),
+                programme_id=parse_id(programme_id, "programmeId"),
                 data=data,
             )
         return Workstream(
@@ -403,7 +405,7 @@ class PlanMutation:
             row = await service.update(
                 session=session,
                 actor=info.context.writer(),
-                programme_id=int(id),
+                programme_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )

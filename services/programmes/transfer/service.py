@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import is_dry_run
 from services.common.errors import DomainError, FieldError
 from services.programmes.actions import service as actions
 from services.programmes.actions.models import Action
@@ -304,9 +305,15 @@ class ImportResult(BaseModel):
     rows: list[ImportedRow]
 
 
-def _result(fmt: str, rows: list[ImportedRow]) -> ImportResult:
+def _result(session: AsyncSession, fmt: str, rows: list[ImportedRow]) -> ImportResult:
+    """The import's report; in a dry run (the transaction will be rolled back) created rows
+    have no id to report, since none will exist."""
+    dry_run = is_dry_run(session)
+    if dry_run:
+        rows = [r.model_copy(update={"id": None}) if r.outcome == "created" else r for r in rows]
     return ImportResult(
         format=fmt,
+        dry_run=dry_run,
         created=sum(r.outcome == "created" for r in rows),
         updated=sum(r.outcome == "updated" for r in rows),
         unchanged=sum(r.outcome == "unchanged" for r in rows),
@@ -530,7 +537,7 @@ async def import_actions(
         if outcome is not None:
             outcomes.append(outcome)
     problems.raise_if_any("actions")
-    return _result(fmt, outcomes)
+    return _result(session, fmt, outcomes)
 
 
 # Milestones --------------------------------------------------------------------------------
@@ -706,4 +713,4 @@ async def import_milestones(
         if outcome is not None:
             outcomes.append(outcome)
     problems.raise_if_any("milestones")
-    return _result(fmt, outcomes)
+    return _result(session, fmt, outcomes)

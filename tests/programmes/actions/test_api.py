@@ -182,7 +182,7 @@ async def test_graphql_actions(programmes_api: httpx.AsyncClient, today: date) -
         programmes_api,
         """query($ids: [Int!]!) {
              programmes(ids: $ids) { id actions { number timescale timescaleEnd status overdue } }
-             overdue: actions(overdue: true) { number }
+             overdue: actions(overdue: true) { items { number } }
            }""",
         {"ids": [one, two]},
         role=Role.viewer,
@@ -199,7 +199,7 @@ async def test_graphql_actions(programmes_api: httpx.AsyncClient, today: date) -
             "overdue": False,
         }
     ]
-    assert [a["number"] for a in read.data["overdue"]] == ["1.9", "1.10"]
+    assert [a["number"] for a in read.data["overdue"]["items"]] == ["1.9", "1.10"]
 
     create = """mutation($p: ID!, $n: String!) { createAction(programmeId: $p,
                   input: {number: $n, description: "Agree the city vision", timescale: "TBC"})

@@ -111,20 +111,24 @@ async def test_escalate_decide_and_resolve_through_graphql(
     data, errors = await gql(
         programmes_api,
         """query($board: ID!) {
-          boards(kind: "TIB") { code escalatesTo { name } }
-          boardDecisions(boardId: $board) { decision escalationId }
-          escalations(status: "resolved") { id board { code } }
+          boards(kind: "TIB") { items { code escalatesTo { name } } }
+          boardDecisions(boardId: $board) { items { decision escalationId } }
+          escalations(status: "resolved") { items { id board { code } } }
           board(id: $board) { decisions { decidedBy } }
         }""",
         board=irb["id"],
     )
     assert errors == []
     assert data == {
-        "boards": [{"code": "TIB", "escalatesTo": {"name": "Improvement and Recovery Board"}}],
-        "boardDecisions": [
-            {"decision": "Commissioners agreed the recovery plan", "escalationId": raised["id"]}
-        ],
-        "escalations": [{"id": raised["id"], "board": {"code": "IRB"}}],
+        "boards": {
+            "items": [{"code": "TIB", "escalatesTo": {"name": "Improvement and Recovery Board"}}]
+        },
+        "boardDecisions": {
+            "items": [
+                {"decision": "Commissioners agreed the recovery plan", "escalationId": raised["id"]}
+            ]
+        },
+        "escalations": {"items": [{"id": raised["id"], "board": {"code": "IRB"}}]},
         "board": {"decisions": [{"decidedBy": "Improvement and Recovery Board"}]},
     }
 
@@ -148,7 +152,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(
         programmes_api, BOARD, role="viewer", input={"code": "X", "name": "x", "kind": "TIB"}
     )
     assert errors[0]["status"] == 403
-    _, errors = await gql(programmes_api, '{ escalations(status: "pending") { id } }')
+    _, errors = await gql(programmes_api, '{ escalations(status: "pending") { items { id } } }')
     assert errors[0]["errors"][0]["field"] == "status"
     assert await changes(programmes_api) == before
 
