@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import event
 
-from tests.programmes.governance.helpers import changes, programme
+from tests.conftest import EDITOR
+from tests.programmes.governance.helpers import chain, changes, programme
 from tests.programmes.savings.helpers import gql
 
 BOARD = """mutation($input: BoardCreateInput!) { createBoard(input: $input) { id code kind } }"""
@@ -210,3 +211,41 @@ async def test_escalations_for_loads_every_programme_in_one_query(
         {"escalations": []},
     ]
     assert len(statements) == 1
+
+
+async def test_board_decisions_load_in_one_query_for_every_board(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    boards = await chain(programmes_api)
+    for key, board_row in boards.items():
+        for day, text in (("2024-07-01", f"{key} first"), ("2024-07-02", f"{key} second")):
+            logged = await programmes_api.post(
+                f"/boards/{board_row['id']}/decisions",
+                headers=EDITOR,
+                json={"decided_on": day, "decision": text, "decided_by": board_row["name"]},
+            )
+            assert logged.status_code == 201, logged.text
+    engine = programmes_api._transport.app.state.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM board_decision" in statement:
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        data, errors = await gql(
+            programmes_api,
+            "{ boards { items { code decisions(limit: 1) { decision } } } }",
+        )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert errors == []
+    assert data["boards"]["items"] == [  # type: ignore[index]
+        {"code": "DB-CF", "decisions": [{"decision": "directorate second"}]},
+        {"code": "IRB", "decisions": [{"decision": "irb second"}]},
+        {"code": "TIB", "decisions": [{"decision": "tib second"}]},
+    ]
+    assert len(statements) == 1, statements
+    _, bad = await gql(programmes_api, "{ boards { items { decisions(limit: 0) { id } } } }")
+    assert bad[0]["errors"][0]["field"] == "limit"
