@@ -14,8 +14,8 @@ from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep, counted
 from services.programmes.actions import service
 from services.programmes.actions.schemas import ActionCreate, ActionRead, ActionUpdate
-from services.programmes.milestones.schemas import Status
 from services.programmes.plan import service as plan
+from services.programmes.vocabulary import Status
 
 router = APIRouter()
 

@@ -14,10 +14,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common import clock
-from services.common.graphql import Context, Page, input_dict, optional_id, page, parse_id, validate
+from services.common.graphql import (
+    Context,
+    Page,
+    choice,
+    input_dict,
+    optional_id,
+    page,
+    parse_id,
+    validate,
+)
 from services.programmes.actions import models, service
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
-from services.programmes.milestones.graphql import status_argument
+from services.programmes.vocabulary import Status
 
 Ctx = Info[Context, None]
 
@@ -96,7 +105,7 @@ class ActionsQuery:
                 page=page(limit, offset, sort),
                 today=today,
                 programme_id=optional_id(programme_id, "programmeId"),
-                status=status_argument(status),
+                status=choice(Status, status, "status"),
                 responsible=responsible,
                 due_from=due_from,
                 due_to=due_to,

@@ -25,8 +25,8 @@ from services.programmes.actions.schemas import (
 )
 from services.programmes.base import record
 from services.programmes.milestones import service as milestones
-from services.programmes.milestones.schemas import Status
 from services.programmes.plan import service as plan
+from services.programmes.vocabulary import Status
 
 # Rules -------------------------------------------------------------------------------------
 

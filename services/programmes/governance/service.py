@@ -18,7 +18,9 @@ Rules
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -185,95 +187,15 @@ async def update_board(
 
 # The council's boards, as the 2024 Improvement and Recovery Plan names them ----------------
 
-_DIRECTORATES = (
-    # (code, directorate, its Strategic Director as the plan writes the post)
-    ("DB-ASC", "Adult Social Care", "Strategic Director for Adult Social Care"),
-    ("DB-CF", "Children and Families", "Strategic Director of Children and Families"),
-    ("DB-CH", "City Housing", "Strategic Director of City Housing"),
-    ("DB-CO", "City Operations", "Strategic Director of City Operations"),
-    (
-        "DB-PPS",
-        "Place, Prosperity and Sustainability",
-        "Strategic Director of Place, Prosperity and Sustainability",
-    ),
-)
+DEFAULT_BOARDS = Path(__file__).parents[1] / "seed_data" / "irp_2024_boards.json"
 
 
 def default_boards() -> list[DefaultBoard]:
     """The boards of the 2024 Improvement and Recovery Plan (section 5, Governance, Assurance and
-    Monitoring), in creation order: each board's ``escalates_to_code`` comes before it.
-
-    Names are the plan's. The plan speaks of "Directorate Boards" without listing them; the five
-    here are the directorates whose Strategic Directors it names as SAOs (the council has 7
-    directorates; the 2 enabling ones are not named, so they have no board here). "After the
-    IRB, reporting to the Audit Committee and the Overview and Scrutiny Co-ordinating Committee":
-    one ``escalates_to`` can name one board, so the IRB escalates to the Audit Committee and the
-    Co-ordinating Committee stands beside it, at the top with the committees the plan names.
-    """
-    committees = [
-        DefaultBoard(
-            code="AUDIT",
-            name="Audit Committee",
-            kind=BoardKind.committee,
-            notes="Receives IRP reporting after the IRB; updates on the response to the external "
-            "auditor's statutory recommendations are reported to it quarterly.",
-        ),
-        DefaultBoard(
-            code="OSCC",
-            name="Overview and Scrutiny Co-ordinating Committee",
-            kind=BoardKind.committee,
-            notes="Receives IRP reporting after the IRB: member assurance, challenge and "
-            "oversight.",
-        ),
-        DefaultBoard(
-            code="OSC-ECYP",
-            name="Education, Children & Young People OSC",
-            kind=BoardKind.committee,
-            notes="SEND Improvement reports to it.",
-        ),
-        DefaultBoard(
-            code="OSC-HOMES",
-            name="Homes OSC",
-            kind=BoardKind.committee,
-            notes="Housing Regulatory Compliance reports to it.",
-        ),
-        DefaultBoard(
-            code="OSC-FR",
-            name="Finance & Resources OSC",
-            kind=BoardKind.committee,
-            notes="Oracle Stabilisation and Job Evaluation and Pay Equity report to it.",
-        ),
-    ]
-    irb = DefaultBoard(
-        code="IRB",
-        name="Improvement and Recovery Board",
-        kind=BoardKind.irb,
-        chair="Commissioners",
-        escalates_to_code="AUDIT",
-        notes="The Commissioners Improvement and Recovery Board.",
-    )
-    tib = DefaultBoard(
-        code="TIB",
-        name="Transformation and Improvement Board",
-        kind=BoardKind.tib,
-        chair="Chief Executive",
-        escalates_to_code="IRB",
-        notes="Comprising the Chief Executive and members of the Strategic Leadership Team; "
-        "receives the CPMO assurance pack; the key officer level forum for resolution of issues "
-        "prior to reporting to the IRB.",
-    )
-    directorate_boards = [
-        DefaultBoard(
-            code=code,
-            name=f"{directorate} Directorate Board",
-            kind=BoardKind.directorate_board,
-            directorate=directorate,
-            chair=director,
-            escalates_to_code="TIB",
-        )
-        for code, directorate, director in _DIRECTORATES
-    ]
-    return [*committees, irb, tib, *directorate_boards]
+    Monitoring), in creation order: each board's ``escalates_to_code`` comes before it. The data
+    and the reading of the plan behind it are in ``seed_data/irp_2024_boards.json``."""
+    document = json.loads(DEFAULT_BOARDS.read_text())
+    return [DefaultBoard.model_validate(board) for board in document["boards"]]
 
 
 async def create_default_boards(*, session: AsyncSession, actor: Principal) -> list[Board]:

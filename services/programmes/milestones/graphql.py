@@ -14,10 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common import clock
-from services.common.errors import FieldError
 from services.common.graphql import (
     Context,
     Page,
+    choice,
     id_or_none,
     input_dict,
     optional_id,
@@ -27,7 +27,6 @@ from services.common.graphql import (
 )
 from services.programmes.milestones import models, service
 from services.programmes.milestones.schemas import (
-    STATUS_HELP,
     KeyActivityCreate,
     KeyActivityUpdate,
     Status,
@@ -114,16 +113,6 @@ async def key_activities_for(
     return [KeyActivity.from_row(r, today=today) for r in rows]
 
 
-def status_argument(value: str | None) -> Status | None:
-    """A milestone's or an action's status argument; null filters nothing."""
-    if value is None:
-        return None
-    try:
-        return Status(value)
-    except ValueError as exc:
-        raise FieldError(f"unknown status {value!r}; {STATUS_HELP}", field="status") from exc
-
-
 @strawberry.type
 class MilestonesQuery:
     @strawberry.field(description="milestones across programmes; due means forecast, else end")
@@ -150,7 +139,7 @@ class MilestonesQuery:
                 today=today,
                 programme_id=optional_id(programme_id, "programmeId"),
                 workstream_id=optional_id(workstream_id, "workstreamId"),
-                status=status_argument(status),
+                status=choice(Status, status, "status"),
                 overdue=overdue,
                 slipped=slipped,
                 due_from=due_from,

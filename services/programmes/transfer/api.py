@@ -13,6 +13,7 @@ from services.common.clock import Today
 from services.common.db import DryRunSessionDep, SessionDep
 from services.programmes.plan import service as plan
 from services.programmes.transfer import service, tabular
+from services.programmes.transfer.schemas import ImportResult
 from services.programmes.transfer.service import ACTION_COLUMNS, MILESTONE_COLUMNS, Column
 from services.programmes.transfer.tabular import MEDIA_TYPES, Format, Sheet
 
@@ -131,7 +132,7 @@ async def export_actions(
 
 @router.post(
     "/actions/import",
-    response_model=service.ImportResult,
+    response_model=ImportResult,
     tags=["transfer"],
     description=(
         "Import actions from a CSV or XLSX file (multipart field `file`; the format comes from "
@@ -144,7 +145,7 @@ async def import_actions(
     session: DryRunSessionDep,
     actor: Writer,
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
-) -> service.ImportResult:
+) -> ImportResult:
     sheet, fmt = await _upload(file, "actions")
     return await service.import_actions(session=session, actor=actor, sheet=sheet, fmt=fmt.value)
 
@@ -207,7 +208,7 @@ async def export_milestones(
 
 @router.post(
     "/milestones/import",
-    response_model=service.ImportResult,
+    response_model=ImportResult,
     tags=["transfer"],
     description=(
         "Import milestones from a CSV or XLSX file (multipart field `file`; the format comes "
@@ -221,7 +222,7 @@ async def import_milestones(
     actor: Writer,
     today: Today,
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
-) -> service.ImportResult:
+) -> ImportResult:
     sheet, fmt = await _upload(file, "milestones")
     return await service.import_milestones(
         session=session, actor=actor, sheet=sheet, fmt=fmt.value, today=today

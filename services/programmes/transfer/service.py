@@ -23,7 +23,6 @@ from functools import partial
 from typing import Any, Literal, TypeVar
 
 import pydantic
-from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,6 +42,7 @@ from services.programmes.milestones.schemas import (
     Status,
 )
 from services.programmes.plan.models import Programme, Workstream
+from services.programmes.transfer.schemas import ImportedRow, ImportResult
 from services.programmes.transfer.tabular import Sheet
 
 T = TypeVar("T")
@@ -288,21 +288,6 @@ def _same(stored: Any, imported: Any) -> bool:
     if isinstance(stored, str) or isinstance(imported, str):
         return _text(stored) == _text(imported)
     return bool(stored == imported)
-
-
-class ImportedRow(BaseModel):
-    row: int
-    id: int | None
-    outcome: Literal["created", "updated", "unchanged"]
-
-
-class ImportResult(BaseModel):
-    format: str
-    dry_run: bool = False
-    created: int
-    updated: int
-    unchanged: int
-    rows: list[ImportedRow]
 
 
 def _result(session: AsyncSession, fmt: str, rows: list[ImportedRow]) -> ImportResult:
