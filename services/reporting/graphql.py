@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from services.common.graphql import Context, Page, federated_schema, page, parse_id
+from services.common.graphql import (
+    Context,
+    Limit,
+    Offset,
+    Page,
+    federated_schema,
+    page,
+    parse_id,
+)
 from services.common.pagination import window_of
 from services.reporting import models, service
 
@@ -19,14 +28,24 @@ Ctx = Info[Context, None]
 
 @strawberry.federation.type(keys=["id"], description="A CPMO assurance pack as issued")
 class Pack:
-    id: strawberry.ID
-    period: str
-    portfolio_code: str | None
-    generated_at: datetime
-    generated_by: str
-    content_sha256: str
-    complete: bool
-    content: JSON
+    id: strawberry.ID = strawberry.field(description="the pack's id")
+    period: str = strawberry.field(description="the reporting month it covers, YYYY-MM")
+    portfolio_code: str | None = strawberry.field(
+        description="the portfolio it covers (e.g. IRP-2024); null for every portfolio"
+    )
+    generated_at: datetime = strawberry.field(description="when it was composed (UTC)")
+    generated_by: str = strawberry.field(description="who composed it (the token's subject)")
+    content_sha256: str = strawberry.field(
+        description="SHA-256 of its canonical JSON content: the same inputs give the same hash"
+    )
+    complete: bool = strawberry.field(
+        description="every section was available when it was composed (only a complete pack "
+        "can be signed off)"
+    )
+    content: JSON = strawberry.field(
+        description="the pack as composed: each programme's figures with the id of the record "
+        "each came from"
+    )
 
     @classmethod
     def from_row(cls, row: models.Pack) -> Pack:
@@ -55,17 +74,25 @@ async def _load_packs(session: AsyncSession, ids: Sequence[int]) -> dict[int, Pa
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @strawberry.field(description="packs as issued, newest period first")
     async def packs(
-        self, info: Ctx, period: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        info: Ctx,
+        period: Annotated[
+            str | None, strawberry.argument(description="only packs of this month, YYYY-MM")
+        ] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[Pack]:
         params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_packs(session=session, period=period)
         return Page.of(window_of(rows, params), Pack.from_row)
 
-    @strawberry.field
-    async def pack(self, info: Ctx, id: strawberry.ID) -> Pack | None:
+    @strawberry.field(description="one pack by its id")
+    async def pack(
+        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
+    ) -> Pack | None:
         return await Pack.resolve_reference(info, id)
 
 
