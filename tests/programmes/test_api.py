@@ -309,3 +309,21 @@ async def test_people_and_workstreams_through_graphql(programmes_api: httpx.Asyn
     assert roles["roles"] == [
         {"role": "SAO", "programme_id": programme["id"], "programme_code": "IRP-01"}
     ]
+
+
+async def test_a_viewer_s_bad_input_is_refused_for_the_role_first(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    """The role is checked before the input, as REST does: a viewer learns nothing about
+    what would have been valid."""
+    mutations = [
+        'mutation { createPerson(input: {name: ""}) { id } }',
+        'mutation { updatePerson(id: "x", version: 1, input: {name: ""}) { id } }',
+        'mutation { createProgramme(input: {portfolioId: "1", code: "", name: "", '
+        'saoId: "1", leadMemberId: "1"}) { id } }',
+        'mutation { addWorkstream(programmeId: "x", input: {name: ""}) { id } }',
+    ]
+    for mutation in mutations:
+        response = await programmes_api.post("/graphql", headers=VIEWER, json={"query": mutation})
+        error = response.json()["errors"][0]["extensions"]
+        assert error["status"] == 403, (mutation, error)

@@ -285,8 +285,9 @@ class GovernanceQuery:
 
     @strawberry.field
     async def escalation(self, info: Ctx, id: strawberry.ID) -> Escalation | None:
+        escalation_id = parse_id(id, "id")
         async with info.context.reading() as session:
-            row = await session.get(models.Escalation, parse_id(id, "id"))
+            row = await service.find_escalation(session=session, escalation_id=escalation_id)
         return None if row is None else Escalation.from_row(row)
 
     @strawberry.field(description="a board's decision log, newest first")

@@ -247,8 +247,12 @@ async def list_escalations(
     return await window(session, statement, page)
 
 
+async def find_escalation(*, session: AsyncSession, escalation_id: int) -> Escalation | None:
+    return await session.get(Escalation, escalation_id)
+
+
 async def get_escalation(*, session: AsyncSession, escalation_id: int) -> Escalation:
-    row = await session.get(Escalation, escalation_id)
+    row = await find_escalation(session=session, escalation_id=escalation_id)
     if row is None:
         raise NotFound(f"no escalation with id {escalation_id}", field="escalation_id")
     return row

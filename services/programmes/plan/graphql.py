@@ -347,22 +347,22 @@ class WorkstreamInput:
 class PlanMutation:
     @strawberry.mutation(description="add someone (or a post) to the people directory")
     async def create_person(self, info: Ctx, input: PersonInput) -> Person:
+        actor = info.context.writer()  # the role before the input
         data = validate(PersonCreate, input_dict(input))
         async with info.context.transaction() as session:
-            row = await service.create_person(
-                session=session, actor=info.context.writer(), data=data
-            )
+            row = await service.create_person(session=session, actor=actor, data=data)
         return Person.from_row(row)
 
     @strawberry.mutation(description="change a person; version is the one you last read")
     async def update_person(
         self, info: Ctx, id: strawberry.ID, version: int, input: PersonUpdateInput
     ) -> Person:
+        actor = info.context.writer()  # the role before the input
         data = validate(PersonUpdate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.update_person(
                 session=session,
-                actor=info.context.writer(),
+                actor=actor,
                 person_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
@@ -373,11 +373,12 @@ class PlanMutation:
     async def add_workstream(
         self, info: Ctx, programme_id: strawberry.ID, input: WorkstreamInput
     ) -> Workstream:
+        actor = info.context.writer()  # the role before the input
         data = validate(WorkstreamCreate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.add_workstream(
                 session=session,
-                actor=info.context.writer(),
+                actor=actor,
                 programme_id=parse_id(programme_id, "programmeId"),
                 data=data,
             )
@@ -391,20 +392,22 @@ class PlanMutation:
 
     @strawberry.mutation
     async def create_programme(self, info: Ctx, input: ProgrammeCreateInput) -> Programme:
+        actor = info.context.writer()  # the role before the input
         data = validate(ProgrammeCreate, input_dict(input))
         async with info.context.transaction() as session:
-            row = await service.create(session=session, actor=info.context.writer(), data=data)
+            row = await service.create(session=session, actor=actor, data=data)
         return Programme.from_row(row)
 
     @strawberry.mutation(description="change a programme; version is the one you last read")
     async def update_programme(
         self, info: Ctx, id: strawberry.ID, version: int, input: ProgrammeUpdateInput
     ) -> Programme:
+        actor = info.context.writer()  # the role before the input
         data = validate(ProgrammeUpdate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.update(
                 session=session,
-                actor=info.context.writer(),
+                actor=actor,
                 programme_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,

@@ -184,8 +184,9 @@ class SavingsQuery:
     async def savings_initiative(
         self, info: Ctx, id: strawberry.ID, as_of: date | None = None
     ) -> SavingsInitiative | None:
+        initiative_id = parse_id(id, "id")
         async with info.context.reading() as session:
-            row = await session.get(models.SavingsInitiative, parse_id(id, "id"))
+            row = await service.find(session=session, initiative_id=initiative_id)
         return None if row is None else SavingsInitiative.from_row(row, as_of)
 
     @strawberry.field(description="target, forecast, delivered, gap and count per group")

@@ -202,8 +202,12 @@ async def list_initiatives(
     return await window(session, statement, page)
 
 
+async def find(*, session: AsyncSession, initiative_id: int) -> SavingsInitiative | None:
+    return await session.get(SavingsInitiative, initiative_id)
+
+
 async def get(*, session: AsyncSession, initiative_id: int) -> SavingsInitiative:
-    row = await session.get(SavingsInitiative, initiative_id)
+    row = await find(session=session, initiative_id=initiative_id)
     if row is None:
         raise NotFound(f"no savings initiative with id {initiative_id}", field="initiative_id")
     return row
