@@ -16,6 +16,8 @@ from strawberry.types import Info
 from services.common import clock
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
     Page,
     choice,
     input_dict,
@@ -95,8 +97,8 @@ class ActionsQuery:
         due_to: date | None = None,
         overdue: bool | None = None,
         sort: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[Action]:
         today = clock.today()
         async with info.context.reading() as session:

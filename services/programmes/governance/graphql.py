@@ -11,6 +11,8 @@ from strawberry.types import Info
 
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
     Page,
     choice,
     id_or_none,
@@ -101,7 +103,9 @@ class Board:
         return await _board(info, self.escalates_to_board_id)
 
     @strawberry.field(description="the board's decision log, newest first")
-    async def decisions(self, info: Ctx, limit: int = 100, offset: int = 0) -> list[BoardDecision]:
+    async def decisions(
+        self, info: Ctx, limit: Limit = 100, offset: Offset = 0
+    ) -> list[BoardDecision]:
         params = page(limit, offset)
 
         async def load(
@@ -245,8 +249,8 @@ class GovernanceQuery:
         info: Ctx,
         kind: str | None = None,
         directorate: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[Board]:
         params = page(limit, offset)
         async with info.context.reading() as session:
@@ -268,8 +272,8 @@ class GovernanceQuery:
         programme_id: strawberry.ID | None = None,
         kind: str | None = None,
         item_ref: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[Escalation]:
         async with info.context.reading() as session:
             found = await service.list_escalations(
@@ -292,7 +296,7 @@ class GovernanceQuery:
 
     @strawberry.field(description="a board's decision log, newest first")
     async def board_decisions(
-        self, info: Ctx, board_id: strawberry.ID, limit: int = 100, offset: int = 0
+        self, info: Ctx, board_id: strawberry.ID, limit: Limit = 100, offset: Offset = 0
     ) -> Page[BoardDecision]:
         async with info.context.reading() as session:
             found = await service.list_decisions(

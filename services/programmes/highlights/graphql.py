@@ -16,6 +16,8 @@ from services.common.auth import Role
 from services.common.errors import FieldError
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
     Page,
     id_or_none,
     input_dict,
@@ -280,8 +282,8 @@ class HighlightsQuery:
         programme_id: strawberry.ID | None = None,
         confidence: str | None = None,
         dca: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[HighlightReport]:
         async with info.context.reading() as session:
             found = await service.search_highlight_reports(
@@ -308,7 +310,7 @@ class HighlightsQuery:
 
     @strawberry.field(description="reporting periods, newest first")
     async def reporting_periods(
-        self, info: Ctx, status: str | None = None, limit: int = 100, offset: int = 0
+        self, info: Ctx, status: str | None = None, limit: Limit = 100, offset: Offset = 0
     ) -> Page[ReportingPeriod]:
         params = page(limit, offset)
         wanted = None

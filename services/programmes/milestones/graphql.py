@@ -16,6 +16,8 @@ from strawberry.types import Info
 from services.common import clock
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
     Page,
     choice,
     id_or_none,
@@ -128,8 +130,8 @@ class MilestonesQuery:
         due_to: date | None = None,
         owner: str | None = None,
         sort: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[KeyActivity]:
         today = clock.today()
         async with info.context.reading() as session:

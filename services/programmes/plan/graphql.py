@@ -9,7 +9,17 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, Page, input_dict, optional_id, page, parse_id, validate
+from services.common.graphql import (
+    Context,
+    Limit,
+    Offset,
+    Page,
+    input_dict,
+    optional_id,
+    page,
+    parse_id,
+    validate,
+)
 from services.common.pagination import window_of
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
@@ -240,7 +250,9 @@ class Portfolio:
 @strawberry.type
 class PlanQuery:
     @strawberry.field
-    async def portfolios(self, info: Ctx, limit: int = 100, offset: int = 0) -> Page[Portfolio]:
+    async def portfolios(
+        self, info: Ctx, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[Portfolio]:
         params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_portfolios(session=session)
@@ -262,8 +274,8 @@ class PlanQuery:
         portfolio_id: strawberry.ID | None = None,
         portfolio_code: str | None = None,
         directorate: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[Programme]:
         async with info.context.reading() as session:
             found = await service.list_programmes(
@@ -281,7 +293,7 @@ class PlanQuery:
 
     @strawberry.field
     async def people(
-        self, info: Ctx, q: str | None = None, limit: int = 100, offset: int = 0
+        self, info: Ctx, q: str | None = None, limit: Limit = 100, offset: Offset = 0
     ) -> Page[Person]:
         params = page(limit, offset)
         async with info.context.reading() as session:

@@ -14,6 +14,8 @@ from strawberry.types import Info
 from services.common import clock
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
     Page,
     choice,
     id_or_none,
@@ -163,8 +165,8 @@ class SavingsQuery:
         late: bool | None = None,
         as_of: date | None = None,
         sort: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[SavingsInitiative]:
         day = as_of or clock.today()
         async with info.context.reading() as session:
