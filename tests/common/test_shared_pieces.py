@@ -178,3 +178,8 @@ def test_group_by_keeps_the_rows_order() -> None:
     assert group_by(rows, key=lambda r: r[0]) == {"a": [("a", 1), ("a", 3)], "b": [("b", 2)]}
     assert group_by(rows, lambda r: r[0], lambda r: r[1]) == {"a": [1, 3], "b": [2]}
     assert group_by([], key=lambda r: r) == {}
+    assert group_by(rows, key=lambda r: r[0], keys=["a", "z"]) == {
+        "a": [("a", 1), ("a", 3)],
+        "z": [],
+        "b": [("b", 2)],
+    }

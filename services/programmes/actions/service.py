@@ -14,6 +14,7 @@ from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, window
 from services.common.updates import refuse_empty
 from services.programmes.actions.models import Action
@@ -127,9 +128,9 @@ async def actions_by_programme(
             .order_by(col(Action.programme_id), col(Action.number_key), col(Action.id))
         )
     ).all()
-    found: dict[int, list[Action]] = {pid: [] for pid in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row)
+    found: dict[int, list[Action]] = group_by(
+        rows, lambda row: row.programme_id, keys=programme_ids
+    )
     return found
 
 

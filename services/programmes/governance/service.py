@@ -268,10 +268,8 @@ async def escalations_by_programme(
             .order_by(col(Escalation.id))
         )
     ).all()
-    found: dict[int, list[Escalation]] = {pid: [] for pid in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row)  # type: ignore[index]
-    return found
+    # Only rows naming one of programme_ids were read, so no key is None.
+    return group_by(rows, lambda row: row.programme_id, keys=programme_ids)  # type: ignore[arg-type,return-value]
 
 
 async def moves_by_escalation(
@@ -284,10 +282,7 @@ async def moves_by_escalation(
             .order_by(col(EscalationMove.id))
         )
     ).all()
-    found: dict[int, list[EscalationMove]] = {eid: [] for eid in escalation_ids}
-    for row in rows:
-        found[row.escalation_id].append(row)
-    return found
+    return group_by(rows, lambda row: row.escalation_id, keys=escalation_ids)
 
 
 async def _board_for_programme(session: AsyncSession, programme: Programme) -> Board | None:

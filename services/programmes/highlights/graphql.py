@@ -26,6 +26,7 @@ from services.common.graphql import (
     parse_id,
     validate,
 )
+from services.common.grouping import group_by
 from services.common.pagination import window_of
 from services.programmes.highlights import service
 from services.programmes.highlights.schemas import (
@@ -194,10 +195,7 @@ async def _load_reports(
     session: AsyncSession, programme_ids: Sequence[int]
 ) -> dict[int, list[HighlightReport]]:
     rows = await service.list_highlight_reports(session=session, programme_ids=programme_ids)
-    found: dict[int, list[HighlightReport]] = {}
-    for report in await _reports(session, rows):
-        found.setdefault(int(report.programme_id), []).append(report)
-    return found
+    return group_by(await _reports(session, rows), lambda report: int(report.programme_id))
 
 
 def _latest_loader(
@@ -230,10 +228,8 @@ async def _load_revisions(
 async def _load_dca_history(
     session: AsyncSession, programme_ids: Sequence[int]
 ) -> dict[int, list[DcaAssessment]]:
-    found: dict[int, list[DcaAssessment]] = {}
-    for row in await service.dca_history(session=session, programme_ids=programme_ids):
-        found.setdefault(row.programme_id, []).append(DcaAssessment.from_row(row))
-    return found
+    rows = await service.dca_history(session=session, programme_ids=programme_ids)
+    return group_by(rows, lambda row: row.programme_id, DcaAssessment.from_row)
 
 
 # What Programme's fields call ---------------------------------------------------------------

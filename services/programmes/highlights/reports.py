@@ -15,6 +15,7 @@ from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
+from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
 from services.programmes import timescales
 from services.programmes.base import record
@@ -158,9 +159,9 @@ async def _revisions_of(
             .order_by(col(HighlightReport.revision))
         )
     ).all()
-    found: dict[tuple[int, str], list[HighlightReport]] = {key: [] for key in wanted}
-    for row in rows:
-        found[(row.programme_id, row.period)].append(row)
+    found: dict[tuple[int, str], list[HighlightReport]] = group_by(
+        rows, lambda row: (row.programme_id, row.period), keys=wanted
+    )
     return found
 
 

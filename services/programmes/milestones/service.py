@@ -20,6 +20,7 @@ from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import FieldError, NotFound
+from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.programmes import timescales
@@ -179,12 +180,10 @@ async def key_activities_by_programme(
     due_from: date | None = None,
     due_to: date | None = None,
 ) -> dict[int, list[KeyActivity]]:
-    found: dict[int, list[KeyActivity]] = {pid: [] for pid in programme_ids}
-    for row in await list_key_activities(
+    rows = await list_key_activities(
         session=session, programme_ids=programme_ids, due_from=due_from, due_to=due_to
-    ):
-        found[row.programme_id].append(row)
-    return found
+    )
+    return group_by(rows, lambda row: row.programme_id, keys=programme_ids)
 
 
 MILESTONE_SORTS = {

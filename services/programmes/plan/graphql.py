@@ -20,6 +20,7 @@ from services.common.graphql import (
     parse_id,
     validate,
 )
+from services.common.grouping import group_by
 from services.common.pagination import window_of
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
@@ -89,18 +90,18 @@ async def _person(info: Ctx, person_id: int) -> Person | None:
 async def _load_workstreams(
     session: AsyncSession, programme_ids: Sequence[int]
 ) -> dict[int, list[Workstream]]:
-    found: dict[int, list[Workstream]] = {}
-    for row in await service.list_workstreams(session=session, programme_ids=programme_ids):
-        found.setdefault(row.programme_id, []).append(
-            Workstream(
-                id=strawberry.ID(str(row.id)),
-                name=row.name,
-                description=row.description,
-                lead=row.lead,
-                position=row.position,
-            )
-        )
-    return found
+    rows = await service.list_workstreams(session=session, programme_ids=programme_ids)
+    return group_by(
+        rows,
+        lambda row: row.programme_id,
+        lambda row: Workstream(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            description=row.description,
+            lead=row.lead,
+            position=row.position,
+        ),
+    )
 
 
 async def _load_programmes(

@@ -13,6 +13,7 @@ from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
 from services.programmes.base import record
 from services.programmes.governance.models import Board
@@ -77,9 +78,9 @@ async def outcomes_by_aim(*, session: AsyncSession, aim_ids: Sequence[int]) -> d
             select(Outcome).where(col(Outcome.aim_id).in_(aim_ids)).order_by(col(Outcome.position))
         )
     ).all()
-    found: dict[int, list[str]] = {aim_id: [] for aim_id in aim_ids}
-    for row in rows:
-        found[row.aim_id].append(row.text)
+    found: dict[int, list[str]] = group_by(
+        rows, lambda row: row.aim_id, lambda row: row.text, keys=aim_ids
+    )
     return found
 
 

@@ -48,6 +48,7 @@ from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
+from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.programmes.base import record
@@ -224,9 +225,9 @@ async def by_programme(
             .order_by(col(SavingsInitiative.financial_year).desc(), col(SavingsInitiative.code))
         )
     ).all()
-    found: dict[int, list[SavingsInitiative]] = {pid: [] for pid in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row)
+    found: dict[int, list[SavingsInitiative]] = group_by(
+        rows, lambda row: row.programme_id, keys=programme_ids
+    )
     return found
 
 
