@@ -1,4 +1,5 @@
-"""Load the council's 2024 Improvement and Recovery Plan as demo data, through each service's
+"""Load the council's three plans (the 2024 Improvement and Recovery Plan, the 2015 action plan
+and the 2018 corporate governance improvement plan) as demo data, through each service's
 REST API (so validation, audit and cross-service checks apply). Run twice, nothing doubles."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import httpx
 HERE = Path(__file__).parent
 PLAN = HERE / "programmes" / "seed_data" / "irp_2024.json"
 PLAN_2015 = HERE / "programmes" / "seed_data" / "ap_2015.json"
+PLAN_2018 = HERE / "programmes" / "seed_data" / "gov_2018.json"
 HIGHLIGHTS_2015 = HERE / "programmes" / "seed_data" / "ap_2015_highlight_2015-04.json"
 RISKS = HERE / "risks" / "seed_data" / "irp_2024_risks.json"
 KPIS = HERE / "kpis" / "seed_data" / "irp_2024_kpis.json"
@@ -33,8 +35,13 @@ def _print_progress(label: str, done: int, total: int) -> None:
 
 class Loader:
     def __init__(
-        self, urls: dict[str, str], token: str, progress: Progress = _print_progress
+        self,
+        urls: dict[str, str],
+        token: str,
+        progress: Progress = _print_progress,
+        say: Callable[[str], None] = print,
     ) -> None:
+        self.say = say
         headers = {"Authorization": f"Bearer {token}"}
         self.clients = {
             name: httpx.Client(base_url=url, headers=headers, timeout=30)
@@ -66,7 +73,7 @@ class Loader:
 
     def documents(self) -> dict[str, int]:
         """The plans, through the programmes service's loader (one transaction each)."""
-        for path in (PLAN, PLAN_2015, HIGHLIGHTS_2015):
+        for path in (PLAN, PLAN_2015, HIGHLIGHTS_2015, PLAN_2018):
             endpoint = "/imports/highlight-reports" if path == HIGHLIGHTS_2015 else "/imports/plan"
             response = self.clients["programmes"].post(
                 endpoint, content=path.read_bytes(), headers={"Content-Type": "application/json"}
@@ -78,6 +85,11 @@ class Loader:
                 self.created[kind] = self.created.get(kind, 0) + count
             self.unparsed[path.name] = len(report["unparsed"])
             self.progress(path.name[:16], 1, 1)
+            made = ", ".join(f"{v} {k}" for k, v in report["created"].items()) or "nothing new"
+            self.say(
+                f"    {report['portfolio']}: {made}; {len(report['unparsed'])} texts could not be"
+                f" read (./cpmo load --dry-run {path.relative_to(HERE.parent)} lists them)"
+            )
         boards = self.clients["programmes"].post("/imports/boards")
         if boards.status_code >= 400:
             raise RuntimeError(f"loading the boards was refused: {boards.text}")

@@ -196,6 +196,14 @@ def live_person(base_url: str, name: str) -> dict[str, Any]:
     return response.json()
 
 
+# A portfolio carries its own RAG scale; tests that need any portfolio use the common one.
+RAG_SCALE = [
+    {"code": "Green", "colour": "#00703c", "meaning": "on track", "common": "Green"},
+    {"code": "Amber", "colour": "#ffbf47", "meaning": "issues to manage", "common": "Amber"},
+    {"code": "Red", "colour": "#d4351c", "meaning": "off track", "common": "Red"},
+]
+
+
 def live_programme(base_url: str, code: str, **fields: Any) -> dict[str, Any]:
     """Create (or fetch) a programme in the live programmes service; returns its JSON."""
     existing = httpx.get(f"{base_url}/programmes/by-code/{code}", headers=ADMIN)
@@ -206,7 +214,9 @@ def live_programme(base_url: str, code: str, **fields: Any) -> dict[str, Any]:
         portfolio_id = portfolios[0]["id"]
     else:
         portfolio_id = httpx.post(
-            f"{base_url}/portfolios", headers=ADMIN, json={"code": "TEST", "name": "Test portfolio"}
+            f"{base_url}/portfolios",
+            headers=ADMIN,
+            json={"code": "TEST", "name": "Test portfolio", "rag_scale": RAG_SCALE},
         ).json()["id"]
     body = {
         "portfolio_id": portfolio_id,

@@ -6,6 +6,7 @@ from services.common.changes import changes_router
 from services.programmes.actions.api import router as actions
 from services.programmes.assurance.api import router as assurance
 from services.programmes.base import AuditEntry
+from services.programmes.comparison.api import router as comparison
 from services.programmes.governance.api import router as governance
 from services.programmes.highlights.api import router as highlights
 from services.programmes.loader.api import router as loader
@@ -25,6 +26,7 @@ for domain in (
     assurance,
     transfer,
     loader,
+    comparison,
 ):
     router.include_router(domain)
 router.include_router(changes_router(AuditEntry))

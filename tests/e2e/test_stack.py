@@ -54,8 +54,9 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     running, ports = stack
     admin = token(["admin"], "e2e-admin")
     created = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
-    # Both portfolios: the 2024 plan's 16 programmes and the 2015 plan's five action plans.
-    assert created["programmes"] == 21 and created["risks"] >= 24 and created["kpis"] >= 3
+    # Three portfolios: the 2024 plan's 16 programmes, the 2015 plan's five action plans and
+    # the 2018 governance plan's six themes.
+    assert created["programmes"] == 27 and created["risks"] >= 24 and created["kpis"] >= 3
     again = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
     assert again == {}, "loading the demo twice must create nothing"
 
@@ -71,6 +72,15 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     ).json()
     assert "errors" not in plans, plans
     action_plans = plans["data"]["programmes"]["items"]
+    three = httpx.post(
+        url(ports, "gateway", "/graphql"),
+        headers=auth("viewer", "e2e-viewer"),
+        json={"query": "{ portfolios { items { code ragScale { code meaning common } } } }"},
+    ).json()
+    assert "errors" not in three, three
+    scales = {p["code"]: p["ragScale"] for p in three["data"]["portfolios"]["items"]}
+    assert set(scales) == {"IRP-2024", "OIAP-2015", "CGIP-2018"}
+    assert {"code": "Amber", "meaning": "on track", "common": "GREEN"} in scales["CGIP-2018"]
     assert [p["code"] for p in action_plans] == ["AP-1", "AP-2", "AP-3", "AP-4", "AP-5"]
     assert action_plans[0]["actions"][0]["number"] == "1.1"
     assert action_plans[0]["latestHighlightReport"]["period"] == "2015-04"

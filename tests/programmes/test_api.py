@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.conftest import ADMIN, EDITOR, RAG_SCALE, VIEWER
 
 
 async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024") -> dict:
     response = await api.post(
-        "/portfolios", headers=ADMIN, json={"code": code, "name": "Improvement and Recovery Plan"}
+        "/portfolios",
+        headers=ADMIN,
+        json={"code": code, "name": "Improvement and Recovery Plan", "rag_scale": RAG_SCALE},
     )
     assert response.status_code == 201, response.text
     return response.json()

@@ -7,7 +7,14 @@ from datetime import date
 
 import pytest
 
-from services.programmes.timescales import Precision, parse
+from services.programmes.timescales import (
+    BadRecurrence,
+    Precision,
+    Unit,
+    UnknownRecurrenceUnit,
+    parse,
+    recurrence,
+)
 from services.stack import ROOT
 
 SEED = json.loads((ROOT / "services/programmes/seed_data/irp_2024.json").read_text())
@@ -56,6 +63,7 @@ def test_every_seed_timescale_parses_or_is_knowingly_open(text: str) -> None:
         ("6 monthly", None, None, Precision.recurring),
         ("Review annually", None, None, Precision.recurring),
         ("Year 2 & 3", None, None, Precision.unknown),
+        ("every 3 fortnights", None, None, Precision.unknown),
         ("Smarch 2024", None, None, Precision.unknown),
         ("31/02/2024", None, None, Precision.unknown),
     ],
@@ -116,3 +124,135 @@ def test_a_quarter_that_names_its_months_needs_no_plan_year() -> None:
         date(2015, 3, 31),
         Precision.quarter,
     )
+
+
+SEED_DIR = ROOT / "services/programmes/seed_data"
+
+
+def _plan_timescales() -> list[tuple[str, str, int]]:
+    """Every timescale string of the three plans (key activities' start and end, actions'
+    timescales, highlight report milestones and next steps), with its plan's first year."""
+    found: set[tuple[str, str, int]] = set()
+    for name in ("irp_2024.json", "ap_2015.json", "gov_2018.json"):
+        plan = json.loads((SEED_DIR / name).read_text())
+        fy = plan["portfolio"]["financial_year_start"]
+        for programme in plan["programmes"]:
+            for activity in programme.get("key_activities", []):
+                found |= {(name, t, fy) for t in (activity["start"], activity["end"]) if t}
+            found |= {
+                (name, a["timescale"], fy) for a in programme.get("actions", []) if a["timescale"]
+            }
+    report = json.loads((SEED_DIR / "ap_2015_highlight_2015-04.json").read_text())
+    for programme in report["reports"]:
+        for milestone in programme["milestones"]:
+            when = milestone.get("quarter_label") or milestone.get("quarter")
+            if when:
+                found.add(("ap_2015_highlight", when, 2015))
+        found |= {("ap_2015_highlight", i["when"], 2015) for i in programme["items"] if i["when"]}
+    return sorted(found)
+
+
+PLAN_TIMESCALES = _plan_timescales()
+
+
+def test_the_three_plans_timescales_are_all_collected() -> None:
+    plans = {plan for plan, _, _ in PLAN_TIMESCALES}
+    assert plans == {"irp_2024.json", "ap_2015.json", "gov_2018.json", "ap_2015_highlight"}
+    assert ("gov_2018.json", "August 2018", 2018) in PLAN_TIMESCALES
+
+
+@pytest.mark.parametrize(("plan", "text", "fy"), PLAN_TIMESCALES)
+def test_every_plan_timescale_is_a_window_a_recurrence_or_knowingly_open(
+    plan: str, text: str, fy: int
+) -> None:
+    result = parse(text, financial_year_start=fy)
+    if result.start is not None:
+        assert result.end is not None and result.start <= result.end
+    elif result.precision == Precision.recurring:
+        assert result.every and result.unit
+    elif result.precision == Precision.ongoing:
+        assert text.lower() == "ongoing"
+    else:
+        assert result.precision == Precision.unknown and result.reason, (plan, text)
+        assert text == "TBC", "only a text that gives no date yet may stay unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "every", "unit"),
+    [
+        ("Every 6 weeks", 6, Unit.week),
+        ("Every 6 months", 6, Unit.month),
+        ("every month", 1, Unit.month),
+        ("every other week", 2, Unit.week),
+        ("every quarter", 3, Unit.month),
+        ("Monthly", 1, Unit.month),
+        ("6 monthly", 6, Unit.month),
+        ("6-monthly", 6, Unit.month),
+        ("quarterly", 3, Unit.month),
+        ("fortnightly", 2, Unit.week),
+        ("Review annually", 1, Unit.year),
+        ("to be monitored monthly thereafter", 1, Unit.month),
+    ],
+)
+def test_recurrences_keep_interval_and_unit(text: str, every: int, unit: Unit) -> None:
+    result = parse(text)
+    assert (result.precision, result.every, result.unit) == (Precision.recurring, every, unit)
+    assert (result.start, result.end) == (None, None)
+
+
+def test_a_recurrence_in_an_unknown_unit_is_named_not_guessed() -> None:
+    with pytest.raises(UnknownRecurrenceUnit) as error:
+        recurrence("every 3 fortnights")
+    assert error.value.unit == "fortnights"
+    assert "fortnights" in (parse("every 3 fortnights").reason or "")
+    assert recurrence("March 2024") is None
+    with pytest.raises(BadRecurrence):
+        recurrence("every 0 weeks")
+    assert parse("0 monthly").precision == Precision.unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "since", "as_of", "due"),
+    [
+        # On the day it falls due, it is due that day; the day after, one interval on.
+        ("Every 6 weeks", date(2024, 4, 1), date(2024, 5, 13), date(2024, 5, 13)),
+        ("Every 6 weeks", date(2024, 4, 1), date(2024, 5, 14), date(2024, 6, 24)),
+        ("Monthly", date(2024, 1, 31), date(2024, 2, 15), date(2024, 2, 29)),
+        ("Monthly", date(2024, 1, 31), date(2024, 3, 1), date(2024, 3, 31)),
+        ("6 monthly", date(2024, 9, 1), date(2025, 1, 10), date(2025, 3, 1)),
+        ("Review annually", date(2026, 4, 1), date(2026, 4, 2), date(2027, 4, 1)),
+        # Before it starts, the first occurrence is its start.
+        ("quarterly", date(2024, 4, 1), date(2023, 12, 25), date(2024, 4, 1)),
+    ],
+)
+def test_next_due_as_of_a_day(text: str, since: date, as_of: date, due: date) -> None:
+    assert parse(text).next_due(as_of, since=since) == due
+
+
+def test_a_window_has_no_next_occurrence() -> None:
+    assert parse("March 2024").next_due(date(2024, 1, 1), since=date(2024, 1, 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Year 2 & 3", "first financial year"),
+        ("Q1", "first financial year"),
+        ("TBC", "no date yet"),
+        ("Smarch 2024", "not a form of date"),
+        ("31/02/2024", "no such day"),
+    ],
+)
+def test_unknown_says_why(text: str, reason: str) -> None:
+    assert reason in (parse(text).reason or "")
+
+
+def test_year_n_is_a_financial_year_window_from_the_plan_start() -> None:
+    year_1 = parse("Year 1", financial_year_start=2018)
+    assert (year_1.start, year_1.end, year_1.precision) == (
+        date(2018, 4, 1),
+        date(2019, 3, 31),
+        Precision.year,
+    )
+    years = parse("Years 2 and 3", financial_year_start=2024)
+    assert (years.start, years.end) == (date(2025, 4, 1), date(2027, 3, 31))

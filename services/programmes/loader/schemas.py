@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.programmes.plan.schemas import RagGradeCreate
+
 
 class Doc(BaseModel):
     # Extraction notes ride along in the documents; the loader reads what it models.
@@ -17,6 +19,9 @@ class PortfolioDoc(Doc):
     name: str = Field(min_length=1, max_length=200)
     source: str | None = None
     rag_definition: str | None = None
+    rag_scale: list[RagGradeCreate] = Field(
+        min_length=1, max_length=10, description="the plan's own RAG: a portfolio must carry one"
+    )
     financial_year_start: int | None = Field(
         default=None, ge=1990, le=2100, description="the plan's first financial year, e.g. 2015"
     )
@@ -42,6 +47,7 @@ class ActionDoc(Doc):
     measures: str | None = None
     responsible: str | None = None
     workstream: str | None = None
+    rag: str | None = Field(default=None, description="a grade of the portfolio's RAG scale")
 
 
 class ProgrammeDoc(Doc):
@@ -53,6 +59,9 @@ class ProgrammeDoc(Doc):
     sao: str | None = None
     rdl: str | None = None
     lead_member: str | None = None
+    outcomes: list[int] = Field(
+        default=[], description="the outcomes it serves: positions (from 1) in its aim's list"
+    )
     review_references: list[str] = []
     key_activities: list[ActivityDoc] = []
     actions: list[ActionDoc] = []

@@ -32,6 +32,7 @@ from services.programmes.loader.schemas import (
     HighlightDocument,
     LoadReport,
     PlanDocument,
+    ProgrammeDoc,
     ProgrammeReportDoc,
     Unparsed,
 )
@@ -39,7 +40,12 @@ from services.programmes.milestones import service as milestones
 from services.programmes.milestones.schemas import KeyActivityCreate, Status
 from services.programmes.plan import service as plan
 from services.programmes.plan.models import Aim, Portfolio, Programme
-from services.programmes.plan.schemas import AimCreate, PersonCreate, PortfolioCreate
+from services.programmes.plan.schemas import (
+    AimCreate,
+    PersonCreate,
+    PortfolioCreate,
+    RagGradeCreate,
+)
 
 # Texts that say on purpose that there is no date yet: recorded as such, not "unparsed".
 DELIBERATELY_OPEN = {"tbc", "tbd", "ongoing", "n/a"}
@@ -99,6 +105,7 @@ async def load_plan(
         load.created["portfolios"] += 1
     else:
         load.unchanged["portfolios"] += 1
+        await _keep_rag_scale(load, portfolio, meta.rag_scale)
     assert portfolio.id is not None
 
     aims: dict[str, Aim] = {
@@ -121,7 +128,8 @@ async def load_plan(
         )
         load.created["aims"] += 1
 
-    for item in document.programmes:
+    scale = (await plan.rag_scales(session=session, portfolio_ids=[portfolio.id]))[portfolio.id]
+    for index, item in enumerate(document.programmes):
         where = item.code
         programme = await plan.find_by_code(session=session, code=item.code)
         if programme is None:
@@ -162,6 +170,7 @@ async def load_plan(
         else:
             load.unchanged["programmes"] += 1
         assert programme.id is not None
+        await _serve_outcomes(load, programme, aims.get(item.aim_code or ""), item, index)
 
         existing = await milestones.list_key_activities(
             session=session, programme_ids=[programme.id]
@@ -182,8 +191,14 @@ async def load_plan(
             )
             load.created["key activities"] += 1
 
-        for action in item.actions:
+        for number, action in enumerate(item.actions):
             load.timescale(f"{where} action {action.number} timescale", action.timescale)
+            # A RAG the plan's own scale does not define is refused, naming the item.
+            rated = (
+                plan.grade(scale, action.rag, field=f"programmes[{index}].actions[{number}].rag")
+                if action.rag
+                else None
+            )
             found = await actions.find_by_number(
                 session=session, programme_id=programme.id, number=action.number
             )
@@ -201,11 +216,70 @@ async def load_plan(
                     measures=action.measures,
                     responsible=action.responsible,
                     review_references=", ".join(item.review_references) or None,
+                    **({"status": rated.status} if rated and rated.status else {}),
                 ),
             )
             load.created["actions"] += 1
 
     return load.report(portfolio.code, document.unparsed)
+
+
+async def _keep_rag_scale(load: Load, portfolio: Portfolio, grades: list[RagGradeCreate]) -> None:
+    """A portfolio loaded before carries the document's scale if it only had the default."""
+    assert portfolio.id is not None
+    stored = (await plan.rag_scales(session=load.session, portfolio_ids=[portfolio.id]))[
+        portfolio.id
+    ]
+    if [RagGradeCreate.model_validate(g.model_dump(exclude={"position"})) for g in stored] == [
+        RagGradeCreate.model_validate(g.model_dump()) for g in grades
+    ]:
+        return
+    if await plan.replace_default_rag_scale(
+        session=load.session, actor=load.actor, portfolio=portfolio, grades=grades
+    ):
+        load.created["RAG scales"] += 1
+        return
+    load.unparsed.append(
+        Unparsed(
+            where=f"{portfolio.code} RAG scale",
+            text=", ".join(g.code for g in grades),
+            reason="differs from the scale the portfolio carries; the stored one is kept",
+        )
+    )
+
+
+async def _serve_outcomes(
+    load: Load, programme: Programme, aim: Aim | None, item: ProgrammeDoc, index: int
+) -> None:
+    """Link the programme to the outcomes it serves, given by position in its aim's list."""
+    if not item.outcomes:
+        return
+    field = f"programmes[{index}].outcomes"
+    if aim is None or aim.id is None:
+        raise FieldError("a programme serves outcomes of its own aim: name the aim", field=field)
+    outcomes = await plan.outcome_rows(session=load.session, aim_ids=[aim.id])
+    ids: list[int] = []
+    for number, position in enumerate(item.outcomes):
+        if not 1 <= position <= len(outcomes):
+            raise FieldError(
+                f"aim {aim.code} has {len(outcomes)} outcomes, not {position}",
+                field=f"{field}[{number}]",
+            )
+        ids.append(outcomes[position - 1].id)  # type: ignore[arg-type]
+    assert programme.id is not None
+    served = (await plan.served_outcomes(session=load.session, programme_ids=[programme.id]))[
+        programme.id
+    ]
+    if sorted(served) == sorted(ids):
+        load.unchanged["outcome links"] += len(ids)
+        return
+    await plan.set_served_outcomes(
+        session=load.session,
+        actor=load.actor,
+        programme_id=programme.id,
+        outcome_ids=ids,
+    )
+    load.created["outcome links"] += len(ids)
 
 
 def _extraction_note(note: dict[str, Any]) -> Unparsed:

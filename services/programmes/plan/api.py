@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
@@ -14,6 +15,7 @@ from services.programmes.plan import service
 from services.programmes.plan.schemas import (
     AimCreate,
     AimRead,
+    OutcomeRead,
     PersonCreate,
     PersonRead,
     PersonUpdate,
@@ -22,6 +24,8 @@ from services.programmes.plan.schemas import (
     ProgrammeCreate,
     ProgrammeRead,
     ProgrammeUpdate,
+    ServedOutcomes,
+    TimescaleRead,
     WorkstreamCreate,
     WorkstreamRead,
 )
@@ -32,7 +36,8 @@ router = APIRouter()
 @router.get("/portfolios", response_model=list[PortfolioRead], tags=["portfolios"])
 async def list_portfolios(session: SessionDep, _: Reader) -> list[PortfolioRead]:
     rows = await service.list_portfolios(session=session)
-    return [PortfolioRead.model_validate(r, from_attributes=True) for r in rows]
+    scales = await service.rag_scales(session=session, portfolio_ids=[r.id for r in rows])  # type: ignore[misc]
+    return [service.portfolio_read(r, scales[r.id]) for r in rows]  # type: ignore[index]
 
 
 @router.post(
@@ -46,7 +51,8 @@ async def create_portfolio(
 ) -> PortfolioRead:
     portfolio = await service.create_portfolio(session=session, actor=actor, data=data)
     set_etag(response, portfolio.version)
-    return PortfolioRead.model_validate(portfolio, from_attributes=True)
+    scales = await service.rag_scales(session=session, portfolio_ids=[portfolio.id])  # type: ignore[list-item]
+    return service.portfolio_read(portfolio, scales[portfolio.id])  # type: ignore[index]
 
 
 async def _aim_reads(session: SessionDep, aims: list) -> list[AimRead]:  # type: ignore[type-arg]
@@ -235,3 +241,72 @@ async def add_workstream(
         session=session, actor=actor, programme_id=programme_id, data=data
     )
     return WorkstreamRead.model_validate(workstream, from_attributes=True)
+
+
+@router.get("/outcomes", response_model=list[OutcomeRead], tags=["aims"])
+async def list_outcomes(
+    session: SessionDep,
+    _: Reader,
+    aim_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    portfolio_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[OutcomeRead]:
+    """The plan's outcomes as records, each with the programmes that serve it."""
+    aims: list[int] | None = None
+    if aim_id is not None:
+        aims = [aim_id]
+    elif portfolio_id is not None:
+        found = await service.list_aims(session=session, portfolio_id=portfolio_id)
+        aims = [a.id for a in found if a.id is not None]
+    rows = await service.outcome_rows(session=session, aim_ids=aims)
+    serving = await service.serving_programmes(
+        session=session,
+        outcome_ids=[r.id for r in rows],  # type: ignore[misc]
+    )
+    return [
+        OutcomeRead.model_validate({**r.model_dump(), "programme_ids": serving[r.id]})  # type: ignore[index]
+        for r in rows
+    ]
+
+
+@router.put(
+    "/programmes/{programme_id}/outcomes", response_model=ServedOutcomes, tags=["programmes"]
+)
+async def set_served_outcomes(
+    programme_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    data: ServedOutcomes,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    response: Response,
+) -> ServedOutcomes:
+    """Say which of its plan's outcomes the programme serves; If-Match is its version."""
+    ids = await service.set_served_outcomes(
+        session=session,
+        actor=actor,
+        programme_id=programme_id,
+        outcome_ids=data.outcome_ids,
+        expected_version=version,
+    )
+    programme = await service.get(session=session, programme_id=programme_id)
+    set_etag(response, programme.version)
+    return ServedOutcomes(outcome_ids=ids)
+
+
+@router.get("/timescales/read", response_model=TimescaleRead, tags=["timescales"])
+async def read_timescale(
+    session: SessionDep,
+    _: Reader,
+    text: Annotated[str, Query(max_length=200, description='as written, e.g. "Every 6 weeks"')],
+    as_of: Annotated[date, Query(description="the day to tell the next occurrence from")],
+    portfolio: Annotated[
+        str | None, Query(max_length=40, description="the plan's code: anchors 'Year 2', 'Q1'")
+    ] = None,
+    since: Annotated[
+        date | None, Query(description="when a recurrence began; default the plan's start")
+    ] = None,
+) -> TimescaleRead:
+    """How the CPMO reads a timescale: its window, or its recurrence and next due date, or
+    unknown with the reason. A recurrence in a unit no plan counts in is refused."""
+    return await service.read_timescale(
+        session=session, text=text, as_of=as_of, portfolio_code=portfolio, since=since
+    )

@@ -14,6 +14,7 @@ from services.common.graphql import (
     Limit,
     Offset,
     Page,
+    graphql_enum,
     input_dict,
     optional_id,
     page,
@@ -30,10 +31,13 @@ from services.programmes.milestones import graphql as milestones
 from services.programmes.milestones.graphql import KeyActivity
 from services.programmes.plan import models, service
 from services.programmes.plan.schemas import (
+    CommonRag,
     PersonCreate,
     PersonUpdate,
     ProgrammeCreate,
     ProgrammeUpdate,
+    RagGradeRead,
+    ServedOutcomes,
     WorkstreamCreate,
 )
 from services.programmes.savings.graphql import SavingsInitiative, savings_for
@@ -41,13 +45,122 @@ from services.programmes.savings.graphql import SavingsInitiative, savings_for
 Ctx = Info[Context, None]
 
 
-@strawberry.type
+graphql_enum(CommonRag, description="the common scale every plan is read on for the board")
+
+
+@strawberry.type(description="one grade of a portfolio's own RAG scale")
+class RagGrade:
+    code: str = strawberry.field(description="as the plan writes it, e.g. Amber")
+    colour: str = strawberry.field(description="how it is drawn, e.g. #ffbf47")
+    meaning: str = strawberry.field(description="what the plan says it means")
+    common: CommonRag = strawberry.field(
+        description="the grade on the common Red/Amber/Green scale"
+    )
+    dca: str | None = strawberry.field(description="its point on the five-point DCA, if any")
+    status: str | None = strawberry.field(description="the status an item rated so has")
+    position: int
+
+    @classmethod
+    def from_read(cls, row: RagGradeRead) -> RagGrade:
+        return cls(
+            code=row.code,
+            colour=row.colour,
+            meaning=row.meaning,
+            common=row.common,
+            dca=row.dca.value if row.dca else None,
+            status=row.status.value if row.status else None,
+            position=row.position,
+        )
+
+
+async def _load_rag_scales(
+    session: AsyncSession, portfolio_ids: Sequence[int]
+) -> dict[int, list[RagGrade]]:
+    scales = await service.rag_scales(session=session, portfolio_ids=portfolio_ids)
+    return {k: [RagGrade.from_read(g) for g in v] for k, v in scales.items()}
+
+
+async def rag_scale_for(info: Ctx, portfolio_id: int) -> list[RagGrade]:
+    """A portfolio's RAG scale, batched: every RAG shown carries its plan's definition."""
+    return await info.context.loader("rag_scale", _load_rag_scales).load(portfolio_id) or []
+
+
+@strawberry.federation.type(
+    keys=["id"], description="an outcome an aim of the plan seeks, served by programmes"
+)
+class Outcome:
+    id: strawberry.ID
+    position: int = strawberry.field(description="its place in the aim's list, from 1")
+    text: str
+    aim_id: strawberry.Private[int]
+
+    @strawberry.field(description="the aim it belongs to")
+    async def aim(self, info: Ctx) -> Aim | None:
+        return await info.context.loader("aim", _load_aims).load(self.aim_id)
+
+    @strawberry.field(description="the programmes that serve it")
+    async def programmes(self, info: Ctx) -> list[Programme]:
+        ids = await info.context.loader("outcome_programmes", _load_serving).load(int(self.id))
+        return await _programmes(info, ids or [])
+
+    @classmethod
+    async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Outcome | None:
+        return await info.context.loader("outcome", _load_outcomes).load(parse_id(id))
+
+
+def _outcome(row: models.Outcome) -> Outcome:
+    return Outcome(
+        id=strawberry.ID(str(row.id)), position=row.position, text=row.text, aim_id=row.aim_id
+    )
+
+
+async def _load_outcomes(session: AsyncSession, ids: Sequence[int]) -> dict[int, Outcome]:
+    return {r.id: _outcome(r) for r in await service.outcome_rows(session=session, ids=ids)}  # type: ignore[misc]
+
+
+async def _load_aim_outcomes(
+    session: AsyncSession, aim_ids: Sequence[int]
+) -> dict[int, list[Outcome]]:
+    found: dict[int, list[Outcome]] = {aim_id: [] for aim_id in aim_ids}
+    for row in await service.outcome_rows(session=session, aim_ids=aim_ids):
+        found[row.aim_id].append(_outcome(row))
+    return found
+
+
+async def _load_serving(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[int]]:
+    return await service.serving_programmes(session=session, outcome_ids=ids)
+
+
+async def _load_served(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[int]]:
+    return await service.served_outcomes(session=session, programme_ids=ids)
+
+
+async def _load_aim_programmes(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[int]]:
+    return await service.programmes_by_aim(session=session, aim_ids=ids)
+
+
+async def _programmes(info: Ctx, ids: Sequence[int]) -> list[Programme]:
+    rows = await info.context.loader("programme", _load_programmes).load_many(list(ids))
+    return [Programme.from_row(r) for r in rows if r is not None]
+
+
+@strawberry.type(description="an aim of the plan: what it seeks, through which outcomes")
 class Aim:
     id: strawberry.ID
     code: str
     name: str
     focus: str | None
-    outcomes: list[str]
+    portfolio_id: strawberry.Private[int]
+
+    @strawberry.field(description="the outcomes the aim seeks, in the plan's order")
+    async def outcomes(self, info: Ctx) -> list[Outcome]:
+        found = await info.context.loader("aim_outcomes", _load_aim_outcomes).load(int(self.id))
+        return found or []
+
+    @strawberry.field(description="the programmes under this aim, by code")
+    async def programmes(self, info: Ctx) -> list[Programme]:
+        ids = await info.context.loader("aim_programmes", _load_aim_programmes).load(int(self.id))
+        return await _programmes(info, ids or [])
 
 
 @strawberry.type(description="someone (or a post) holding roles in the plan")
@@ -110,18 +223,33 @@ async def _load_programmes(
     return await service.get_many(session=session, ids=ids)
 
 
+def _aim(row: models.Aim) -> Aim:
+    return Aim(
+        id=strawberry.ID(str(row.id)),
+        code=row.code,
+        name=row.name,
+        focus=row.focus,
+        portfolio_id=row.portfolio_id,
+    )
+
+
 async def _load_aims(session: AsyncSession, ids: Sequence[int]) -> dict[int, Aim]:
-    aims = await service.get_aims(session=session, ids=ids)
-    outcomes = await service.outcomes_by_aim(session=session, aim_ids=list(aims))
+    return {k: _aim(v) for k, v in (await service.get_aims(session=session, ids=ids)).items()}
+
+
+async def _load_portfolio_aims(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Aim]]:
+    found: dict[int, list[Aim]] = {portfolio_id: [] for portfolio_id in ids}
+    for row in await service.list_aims(session=session):
+        if row.portfolio_id in found:
+            found[row.portfolio_id].append(_aim(row))
+    return found
+
+
+async def _load_portfolios(session: AsyncSession, ids: Sequence[int]) -> dict[int, Portfolio]:
     return {
-        aim_id: Aim(
-            id=strawberry.ID(str(aim_id)),
-            code=aim.code,
-            name=aim.name,
-            focus=aim.focus,
-            outcomes=outcomes.get(aim_id, []),
-        )
-        for aim_id, aim in aims.items()
+        p.id: Portfolio.from_row(p)  # type: ignore[misc]
+        for p in await service.list_portfolios(session=session)
+        if p.id in ids
     }
 
 
@@ -207,6 +335,16 @@ class Programme:
         aim = await self._aim(info)
         return None if aim is None else aim.code
 
+    @strawberry.field(description="the plan's outcomes this programme serves")
+    async def outcomes(self, info: Ctx) -> list[Outcome]:
+        ids = await info.context.loader("served_outcomes", _load_served).load(int(self.id))
+        found = await info.context.loader("outcome", _load_outcomes).load_many(ids or [])
+        return [o for o in found if o is not None]
+
+    @strawberry.field(description="the plan it belongs to, with its RAG scale")
+    async def portfolio(self, info: Ctx) -> Portfolio | None:
+        return await info.context.loader("portfolio", _load_portfolios).load(self.portfolio_id)
+
     @strawberry.field
     async def portfolio_code(self, info: Ctx) -> str:
         code = await info.context.loader("portfolio_code", _load_portfolio_codes).load(
@@ -239,13 +377,49 @@ class Programme:
         )
 
 
-@strawberry.type
+@strawberry.type(description="an improvement plan: its aims, outcomes, programmes and own RAG")
 class Portfolio:
     id: strawberry.ID
     code: str
     name: str
     source: str | None
-    rag_definition: str | None
+    rag_definition: str | None = strawberry.field(description="the plan's RAG, in words")
+    financial_year_start: int | None = strawberry.field(
+        description="the plan's first financial year: anchors 'Year 2' or 'Q1'"
+    )
+
+    @classmethod
+    def from_row(cls, row: models.Portfolio) -> Portfolio:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            code=row.code,
+            name=row.name,
+            source=row.source,
+            rag_definition=row.rag_definition,
+            financial_year_start=row.financial_year_start,
+        )
+
+    @strawberry.field(description="the plan's own RAG scale, and how each grade maps")
+    async def rag_scale(self, info: Ctx) -> list[RagGrade]:
+        return await rag_scale_for(info, int(self.id))
+
+    @strawberry.field(description="the plan's aims, by code")
+    async def aims(self, info: Ctx) -> list[Aim]:
+        found = await info.context.loader("portfolio_aims", _load_portfolio_aims).load(int(self.id))
+        return found or []
+
+
+@strawberry.type(description="a timescale as a plan writes it, read")
+class Timescale:
+    text: str
+    precision: str = strawberry.field(description="day, month, quarter, season, year, ...")
+    start: date | None
+    end: date | None
+    every: int | None = strawberry.field(description="a recurrence's interval, e.g. 6")
+    unit: str | None = strawberry.field(description="a recurrence's unit: week, month, year")
+    since: date | None = strawberry.field(description="what the recurrence is counted from")
+    next_due: date | None = strawberry.field(description="its next occurrence as of the day")
+    reason: str | None = strawberry.field(description="why no window could be read")
 
 
 @strawberry.type
@@ -257,16 +431,33 @@ class PlanQuery:
         params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_portfolios(session=session)
-        return Page.of(
-            window_of(rows, params),
-            lambda r: Portfolio(
-                id=strawberry.ID(str(r.id)),
-                code=r.code,
-                name=r.name,
-                source=r.source,
-                rag_definition=r.rag_definition,
-            ),
-        )
+        return Page.of(window_of(rows, params), Portfolio.from_row)
+
+    @strawberry.field(description="one outcome of a plan, by id")
+    async def outcome(self, info: Ctx, id: strawberry.ID) -> Outcome | None:
+        return await Outcome.resolve_reference(info, id)
+
+    @strawberry.field(
+        description="how the CPMO reads a timescale: its window, or its recurrence and next due "
+        "date as of a day, or unknown with the reason"
+    )
+    async def timescale(
+        self,
+        info: Ctx,
+        text: str,
+        as_of: date,
+        portfolio_code: str | None = None,
+        since: date | None = None,
+    ) -> Timescale:
+        async with info.context.reading() as session:
+            read = await service.read_timescale(
+                session=session,
+                text=text,
+                as_of=as_of,
+                portfolio_code=portfolio_code,
+                since=since,
+            )
+        return Timescale(**read.model_dump())
 
     @strawberry.field
     async def programmes(
@@ -425,4 +616,24 @@ class PlanMutation:
                 data=data,
                 expected_version=version,
             )
+        return Programme.from_row(row)
+
+    @strawberry.mutation(
+        description="say which of its plan's outcomes a programme serves (replacing the list); "
+        "version is the programme's, as you last read it"
+    )
+    async def set_served_outcomes(
+        self, info: Ctx, programme_id: strawberry.ID, version: int, outcome_ids: list[strawberry.ID]
+    ) -> Programme:
+        ids = [parse_id(o, f"outcomeIds[{n}]") for n, o in enumerate(outcome_ids)]
+        data = validate(ServedOutcomes, {"outcome_ids": ids})
+        async with info.context.transaction() as session:
+            await service.set_served_outcomes(
+                session=session,
+                actor=info.context.writer(),
+                programme_id=parse_id(programme_id, "programmeId"),
+                outcome_ids=data.outcome_ids,
+                expected_version=version,
+            )
+            row = await service.get(session=session, programme_id=parse_id(programme_id))
         return Programme.from_row(row)

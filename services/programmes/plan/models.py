@@ -14,6 +14,7 @@ from services.programmes.plan.schemas import (
     PersonBase,
     PortfolioBase,
     ProgrammeBase,
+    RagGradeBase,
     WorkstreamBase,
 )
 
@@ -70,3 +71,28 @@ class Workstream(Base, WorkstreamBase, table=True):
     programme_id: int = Field(foreign_key="programme.id", index=True)
     position: int
     version: int = 1
+
+
+class RagGrade(Base, RagGradeBase, table=True):
+    """One grade of a portfolio's own RAG scale: plans define RAG differently, so the
+    definition travels with the portfolio."""
+
+    __tablename__ = "rag_grade"
+    __table_args__ = (UniqueConstraint("portfolio_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    portfolio_id: int = Field(foreign_key="portfolio.id", index=True)
+    position: int
+    # Words, not database enums: CommonRag, DCA and Status values, checked by the schemas.
+    common: str = Field(max_length=5)
+    dca: str | None = Field(default=None, max_length=11)
+    status: str | None = Field(default=None, max_length=20)
+
+
+class ProgrammeOutcome(Base, table=True):
+    """An outcome of the plan that a programme serves."""
+
+    __tablename__ = "programme_outcome"
+
+    programme_id: int = Field(foreign_key="programme.id", primary_key=True)
+    outcome_id: int = Field(foreign_key="outcome.id", primary_key=True, index=True)

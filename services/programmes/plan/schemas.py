@@ -2,9 +2,56 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
+from enum import StrEnum
 
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
+
+from services.programmes.highlights.schemas import DCA
+from services.programmes.milestones.schemas import Status
+
+# RAG scales --------------------------------------------------------------------------------
+
+
+class CommonRag(StrEnum):
+    """The common scale the board reads every plan on: Green = on track or done, Amber = issues
+    needing attention, Red = off track."""
+
+    green = "Green"
+    amber = "Amber"
+    red = "Red"
+
+
+class RagGradeBase(SQLModel):
+    code: str = Field(
+        min_length=1, max_length=40, description='as the plan writes it, e.g. "Amber"'
+    )
+    colour: str = Field(max_length=7, description="how it is drawn, e.g. #ffbf47")
+    meaning: str = Field(min_length=1, max_length=300, description="what the plan says it means")
+
+
+class RagGradeCreate(RagGradeBase):
+    common: CommonRag = Field(description="the grade on the common Red/Amber/Green scale")
+    dca: DCA | None = Field(
+        default=None, description="the point of the five-point DCA it is, where that applies"
+    )
+    status: Status | None = Field(
+        default=None, description="the status an item rated so has (an action's status)"
+    )
+
+    @field_validator("colour")
+    @classmethod
+    def _hex_colour(cls, value: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError("a colour is # and six hex digits, e.g. #ffbf47")
+        return value.lower()
+
+
+class RagGradeRead(RagGradeCreate):
+    position: int
+
 
 # Portfolio ---------------------------------------------------------------------------------
 
@@ -25,12 +72,25 @@ class PortfolioBase(SQLModel):
 
 
 class PortfolioCreate(PortfolioBase):
-    pass
+    rag_scale: list[RagGradeCreate] = Field(
+        min_length=1,
+        max_length=10,
+        description="the plan's own RAG: every grade, what it means, how it maps for reporting",
+    )
+
+    @field_validator("rag_scale")
+    @classmethod
+    def _distinct_grades(cls, grades: list[RagGradeCreate]) -> list[RagGradeCreate]:
+        codes = [g.code.lower() for g in grades]
+        if len(set(codes)) != len(codes):
+            raise ValueError("each grade of a RAG scale has its own code")
+        return grades
 
 
 class PortfolioRead(PortfolioBase):
     id: int
     version: int
+    rag_scale: list[RagGradeRead] = []
 
 
 # Aim ---------------------------------------------------------------------------------------
@@ -51,6 +111,20 @@ class AimRead(AimBase):
     id: int
     portfolio_id: int
     outcomes: list[str] = []
+
+
+class OutcomeRead(SQLModel):
+    id: int
+    aim_id: int
+    position: int
+    text: str
+    programme_ids: list[int] = Field(default=[], description="the programmes that serve it")
+
+
+class ServedOutcomes(SQLModel):
+    outcome_ids: list[int] = Field(
+        max_length=100, description="ids of the plan's outcomes the programme serves"
+    )
 
 
 # People ------------------------------------------------------------------------------------
@@ -155,3 +229,20 @@ class WorkstreamRead(WorkstreamBase):
     programme_id: int
     position: int
     version: int
+
+
+# Timescales --------------------------------------------------------------------------------
+
+
+class TimescaleRead(SQLModel):
+    """A timescale as a plan writes it, read: a window, a recurrence, or unknown with why."""
+
+    text: str
+    precision: str = Field(description="day, month, quarter, season, year, recurring, ...")
+    start: date | None = None
+    end: date | None = None
+    every: int | None = Field(default=None, description="a recurrence's interval, e.g. 6")
+    unit: str | None = Field(default=None, description="a recurrence's unit: week, month, year")
+    since: date | None = Field(default=None, description="what the recurrence is counted from")
+    next_due: date | None = Field(default=None, description="its next occurrence as of the day")
+    reason: str | None = Field(default=None, description="why no window could be read")

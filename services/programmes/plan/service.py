@@ -4,6 +4,7 @@ the caller's transaction commits."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -15,19 +16,33 @@ from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
+from services.programmes import timescales
 from services.programmes.base import record
 from services.programmes.governance.models import Board
-from services.programmes.plan.models import Aim, Outcome, Person, Portfolio, Programme, Workstream
+from services.programmes.plan.models import (
+    Aim,
+    Outcome,
+    Person,
+    Portfolio,
+    Programme,
+    ProgrammeOutcome,
+    RagGrade,
+    Workstream,
+)
 from services.programmes.plan.schemas import (
     AimCreate,
     PersonCreate,
     PersonRef,
     PersonUpdate,
     PortfolioCreate,
+    PortfolioRead,
     ProgrammeCreate,
     ProgrammeRead,
     ProgrammeUpdate,
+    RagGradeCreate,
+    RagGradeRead,
     RoleHeld,
+    TimescaleRead,
     WorkstreamCreate,
 )
 
@@ -51,10 +66,27 @@ async def create_portfolio(
     existing = (await session.exec(select(Portfolio).where(Portfolio.code == data.code))).first()
     if existing is not None:
         raise Conflict(f"a portfolio with code {data.code!r} exists", field="code")
-    portfolio = Portfolio.model_validate(data)
+    portfolio = Portfolio.model_validate(data.model_dump(exclude={"rag_scale"}))
     session.add(portfolio)
     await session.flush()
-    await record(session, actor, "create", portfolio, None)
+    for position, grade in enumerate(data.rag_scale, start=1):
+        session.add(
+            RagGrade.model_validate(
+                {**grade.model_dump(), "portfolio_id": portfolio.id, "position": position}
+            )
+        )
+    await session.flush()
+    await record(
+        session,
+        actor,
+        "create",
+        portfolio,
+        None,
+        after={
+            **portfolio.model_dump(mode="json"),
+            "rag_scale": data.model_dump(mode="json")["rag_scale"],
+        },
+    )
     return portfolio
 
 
@@ -391,3 +423,242 @@ async def add_workstream(
     await session.flush()
     await record(session, actor, "create", workstream, None)
     return workstream
+
+
+# RAG scales and outcomes -------------------------------------------------------------------
+
+
+async def rag_scales(
+    *, session: AsyncSession, portfolio_ids: Sequence[int]
+) -> dict[int, list[RagGradeRead]]:
+    """Each portfolio's RAG scale, in the plan's order."""
+    rows = (
+        await session.exec(
+            select(RagGrade)
+            .where(col(RagGrade.portfolio_id).in_(portfolio_ids))
+            .order_by(col(RagGrade.portfolio_id), col(RagGrade.position))
+        )
+    ).all()
+    found: dict[int, list[RagGradeRead]] = {portfolio_id: [] for portfolio_id in portfolio_ids}
+    for row in rows:
+        found[row.portfolio_id].append(RagGradeRead.model_validate(row, from_attributes=True))
+    return found
+
+
+# What the migration that introduced scales gave portfolios that had none (see its COMMON).
+MIGRATION_DEFAULT = "(common scale: the plan defined none)"
+
+
+async def replace_default_rag_scale(
+    *, session: AsyncSession, actor: Principal, portfolio: Portfolio, grades: list[RagGradeCreate]
+) -> bool:
+    """Give a portfolio its plan's own scale in place of the common one the migration gave it;
+    a scale someone chose is never replaced. True if replaced."""
+    assert portfolio.id is not None
+    rows = (await session.exec(select(RagGrade).where(RagGrade.portfolio_id == portfolio.id))).all()
+    if not rows or not all(r.meaning.endswith(MIGRATION_DEFAULT) for r in rows):
+        return False
+    before = [
+        RagGradeRead.model_validate(r, from_attributes=True).model_dump(mode="json") for r in rows
+    ]
+    for row in rows:
+        await session.delete(row)
+    await session.flush()
+    for position, grade in enumerate(grades, start=1):
+        session.add(
+            RagGrade.model_validate(
+                {**grade.model_dump(), "portfolio_id": portfolio.id, "position": position}
+            )
+        )
+    await session.flush()
+    snapshot = audit.snapshot(portfolio) or {}
+    await record(
+        session,
+        actor,
+        "update",
+        portfolio,
+        {**snapshot, "rag_scale": before},
+        after={**snapshot, "rag_scale": [g.model_dump(mode="json") for g in grades]},
+    )
+    return True
+
+
+def portfolio_read(portfolio: Portfolio, scale: list[RagGradeRead]) -> PortfolioRead:
+    return PortfolioRead.model_validate({**portfolio.model_dump(), "rag_scale": scale})
+
+
+def grade(scale: Sequence[RagGradeRead], value: str, *, field: str) -> RagGradeRead:
+    """The grade a RAG value names on its portfolio's scale (any case); a value the scale does
+    not define is refused, naming the field and the grades it could have been."""
+    wanted = value.strip().lower()
+    for candidate in scale:
+        if candidate.code.lower() == wanted:
+            return candidate
+    codes = ", ".join(g.code for g in scale) or "none defined"
+    raise FieldError(f"{value!r} is not a grade of this plan's RAG scale ({codes})", field=field)
+
+
+async def outcome_rows(
+    *, session: AsyncSession, aim_ids: Sequence[int] | None = None, ids: Sequence[int] | None = None
+) -> Sequence[Outcome]:
+    statement = select(Outcome).order_by(col(Outcome.aim_id), col(Outcome.position))
+    if aim_ids is not None:
+        statement = statement.where(col(Outcome.aim_id).in_(aim_ids))
+    if ids is not None:
+        statement = statement.where(col(Outcome.id).in_(ids))
+    return (await session.exec(statement)).all()
+
+
+async def served_outcomes(
+    *, session: AsyncSession, programme_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    """The outcomes each programme serves, as outcome ids."""
+    rows = (
+        await session.exec(
+            select(ProgrammeOutcome)
+            .where(col(ProgrammeOutcome.programme_id).in_(programme_ids))
+            .order_by(col(ProgrammeOutcome.programme_id), col(ProgrammeOutcome.outcome_id))
+        )
+    ).all()
+    found: dict[int, list[int]] = {programme_id: [] for programme_id in programme_ids}
+    for row in rows:
+        found[row.programme_id].append(row.outcome_id)
+    return found
+
+
+async def serving_programmes(
+    *, session: AsyncSession, outcome_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    """The programmes serving each outcome, as programme ids."""
+    rows = (
+        await session.exec(
+            select(ProgrammeOutcome)
+            .where(col(ProgrammeOutcome.outcome_id).in_(outcome_ids))
+            .order_by(col(ProgrammeOutcome.outcome_id), col(ProgrammeOutcome.programme_id))
+        )
+    ).all()
+    found: dict[int, list[int]] = {outcome_id: [] for outcome_id in outcome_ids}
+    for row in rows:
+        found[row.outcome_id].append(row.programme_id)
+    return found
+
+
+async def programmes_by_aim(
+    *, session: AsyncSession, aim_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    rows = (
+        await session.exec(
+            select(Programme.id, Programme.aim_id)
+            .where(col(Programme.aim_id).in_(aim_ids))
+            .order_by(col(Programme.code))
+        )
+    ).all()
+    found: dict[int, list[int]] = {aim_id: [] for aim_id in aim_ids}
+    for programme_id, aim_id in rows:
+        found[aim_id].append(programme_id)  # type: ignore[index,arg-type]
+    return found
+
+
+async def set_served_outcomes(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    programme_id: int,
+    outcome_ids: Sequence[int],
+    expected_version: int | None = None,
+) -> list[int]:
+    """Say which of its plan's outcomes a programme serves (replacing what it said before)."""
+    programme = await get(session=session, programme_id=programme_id)
+    if len(set(outcome_ids)) != len(outcome_ids):
+        raise FieldError("an outcome is named twice", field="outcome_ids")
+    found = {o.id: o for o in await outcome_rows(session=session, ids=list(outcome_ids))}
+    aims = await get_aims(session=session, ids=list({o.aim_id for o in found.values()}))
+    for index, outcome_id in enumerate(outcome_ids):
+        outcome = found.get(outcome_id)
+        if outcome is None:
+            raise FieldError(f"no outcome with id {outcome_id}", field=f"outcome_ids[{index}]")
+        if aims[outcome.aim_id].portfolio_id != programme.portfolio_id:
+            raise FieldError(
+                f"outcome {outcome_id} belongs to another plan", field=f"outcome_ids[{index}]"
+            )
+    before = (await served_outcomes(session=session, programme_ids=[programme_id]))[programme_id]
+    if sorted(before) == sorted(outcome_ids):
+        return before
+    for row in (
+        await session.exec(
+            select(ProgrammeOutcome).where(ProgrammeOutcome.programme_id == programme_id)
+        )
+    ).all():
+        await session.delete(row)
+    await session.flush()
+    for outcome_id in outcome_ids:
+        session.add(ProgrammeOutcome(programme_id=programme_id, outcome_id=outcome_id))
+    snapshot = audit.snapshot(programme) or {}
+    # The programme's version moves with what it serves, so concurrent edits are detected.
+    await update_versioned(
+        session,
+        programme,
+        {},
+        expected_version=programme.version if expected_version is None else expected_version,
+    )
+    await record(
+        session,
+        actor,
+        "update",
+        programme,
+        {**snapshot, "outcome_ids": before},
+        after={**(audit.snapshot(programme) or {}), "outcome_ids": sorted(outcome_ids)},
+    )
+    return sorted(outcome_ids)
+
+
+# Timescales --------------------------------------------------------------------------------
+
+
+async def read_timescale(
+    *,
+    session: AsyncSession,
+    text: str,
+    as_of: date,
+    portfolio_code: str | None = None,
+    since: date | None = None,
+) -> TimescaleRead:
+    """Read a timescale in its plan's terms ("Year 2" counts from the plan's first financial
+    year) and, for a recurrence, when it is next due as of ``as_of``, counted from ``since``
+    (default: the plan's start)."""
+    if not text.strip() or len(text) > 200 or not text.isprintable():
+        raise FieldError("a timescale is 1 to 200 printable characters", field="text")
+    fy = None
+    if portfolio_code is not None:
+        portfolio = (
+            await session.exec(select(Portfolio).where(Portfolio.code == portfolio_code))
+        ).first()
+        if portfolio is None:
+            raise NotFound(f"no portfolio {portfolio_code!r}", field="portfolio")
+        fy = portfolio.financial_year_start
+    for name, day in (("as_of", as_of), ("since", since)):
+        # The plans' years (as a portfolio's first year): keeps every next date a real date.
+        if day is not None and not 1990 <= day.year <= 2100:
+            raise FieldError(f"{name} must fall in 1990 to 2100", field=name)
+    try:
+        timescales.recurrence(text)
+    except timescales.BadRecurrence as error:
+        raise FieldError(str(error), field="text") from error
+    read = timescales.parse(text, financial_year_start=fy)
+    anchor = since or (date(fy, 4, 1) if fy is not None else None)
+    if read.every is not None and anchor is None:
+        raise FieldError(
+            "a recurrence is counted from a day: give since, or a portfolio with a first year",
+            field="since",
+        )
+    return TimescaleRead(
+        text=read.text,
+        precision=read.precision.value,
+        start=read.start,
+        end=read.end,
+        every=read.every,
+        unit=read.unit.value if read.unit else None,
+        since=anchor if read.every is not None else None,
+        next_due=read.next_due(as_of, since=anchor) if anchor is not None else None,
+        reason=read.reason,
+    )

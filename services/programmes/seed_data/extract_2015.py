@@ -69,6 +69,40 @@ from typing import Any
 PLAN_FILE = "000_8cc2926d097384ad.txt"
 HIGHLIGHT_FILE = "002_944e59d5f7056beb.txt"
 PORTFOLIO_CODE = "OIAP-2015"
+
+# The plan defines no RAG. Its monthly highlight report (file 002) rates each row's confidence
+# High / Med / Low, so that is the scale the plan is read on, mapped to the common RAG as the
+# words suggest; the mapping is ours, and says so.
+RAG_DEFINITION = (
+    "The plan defines no RAG; its highlight reports rate confidence High / Med / Low, "
+    "read on the common scale as Green / Amber / Red."
+)
+RAG_SCALE = [
+    {
+        "code": "High",
+        "colour": "#00703c",
+        "meaning": "high confidence of delivery (highlight report); read as common Green",
+        "common": "Green",
+        "dca": None,
+        "status": None,
+    },
+    {
+        "code": "Medium",
+        "colour": "#ffbf47",
+        "meaning": "medium confidence of delivery (highlight report 'Med'); read as common Amber",
+        "common": "Amber",
+        "dca": None,
+        "status": None,
+    },
+    {
+        "code": "Low",
+        "colour": "#d4351c",
+        "meaning": "low confidence of delivery (highlight report); read as common Red",
+        "common": "Red",
+        "dca": None,
+        "status": None,
+    },
+]
 PERIOD = "2015-04"
 
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -1434,6 +1468,8 @@ def build(seeds: Path) -> tuple[dict, dict]:
                 "code": f"AP-{n}",
                 "name": name,
                 "aim_code": f"AP{n}",
+                # An action plan is written to achieve its own aims: it serves all of them.
+                "outcomes": list(range(1, len(h["aims"]) + 1)),
                 "directorate": None,
                 "purpose": "\n".join(t for _, t in h["issues"]),
                 "sao": None,
@@ -1451,7 +1487,8 @@ def build(seeds: Path) -> tuple[dict, dict]:
             "code": PORTFOLIO_CODE,
             "name": "Organisational Improvement Action Plan 2015",
             "source": PLAN_FILE,
-            "rag_definition": None,
+            "rag_definition": RAG_DEFINITION,
+            "rag_scale": RAG_SCALE,
             "financial_year_start": 2015,
         },
         "aims": aims,

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, EDITOR, VIEWER
+from tests.conftest import ADMIN, EDITOR, RAG_SCALE, VIEWER
 
 TODAY = date(2025, 1, 15)
 
@@ -39,7 +39,12 @@ async def make_portfolio(api: httpx.AsyncClient, code: str = "IRP-2024", **field
     response = await api.post(
         "/portfolios",
         headers=ADMIN,
-        json={"code": code, "name": "Improvement and Recovery Plan", **fields},
+        json={
+            "code": code,
+            "name": "Improvement and Recovery Plan",
+            "rag_scale": RAG_SCALE,
+            **fields,
+        },
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
