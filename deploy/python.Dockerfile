@@ -36,9 +36,17 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
 ARG PORT
+# reporting lays out the pack's PDF with WeasyPrint, which needs Pango (and HarfBuzz's subsetter
+# to embed fonts quickly); the other services need none of it.
 RUN if [ -z "${SERVICE}" ] || [ -z "${PORT}" ]; then \
         echo "build with --build-arg SERVICE=<programmes|risks|kpis|reporting> --build-arg PORT=<port>" >&2; \
         exit 1; \
+    fi \
+    && if [ "${SERVICE}" = reporting ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends \
+            libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        && rm -rf /var/lib/apt/lists/*; \
     fi \
     && groupadd --system --gid 10001 cpmo \
     && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \

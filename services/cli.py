@@ -4,6 +4,7 @@ cpmo up            migrate, start all five components on SQLite, load demo data;
 cpmo seed          load the demo plan into running services (idempotent)
 cpmo token         print a bearer token (development secret or CPMO_JWT_SECRET)
 cpmo sdl           write gateway/subgraphs/*.graphql from the services' schemas
+cpmo pack PERIOD   compose a month's assurance pack; write its HTML, PDF and workbook
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from services import demo
 from services.common.auth import Role, issue_token
 from services.common.settings import CommonSettings
 from services.kpis import permissions
+from services.reporting import cli as reporting_cli
 from services.stack import DEFAULT_PORTS, GATEWAY_DIR, SERVICES, Stack, components
 
 
@@ -100,6 +102,17 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    token = issue_token(CommonSettings(), subject="cpmo-cli", roles=[Role.editor])
+    return reporting_cli.run(
+        url=f"http://127.0.0.1:{_ports()['reporting']}",
+        token=token,
+        period=args.period,
+        portfolio_code=args.portfolio,
+        out=args.out,
+    )
+
+
 def cmd_up(_: argparse.Namespace) -> int:
     settings = CommonSettings()  # refuses a default secret outside development mode
     ports = _ports()
@@ -157,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("files", nargs="+", help="e.g. services/programmes/seed_data/ap_2015.json")
     load.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     load.set_defaults(func=cmd_load)
+    reporting_cli.add_parser(sub, cmd_pack)
     token = sub.add_parser("token", help="print a bearer token")
     token.add_argument("--subject", default="dev-admin")
     token.add_argument("--role", action="append", choices=[r.value for r in Role], default=None)

@@ -17,6 +17,10 @@ PLAN_2015 = HERE / "programmes" / "seed_data" / "ap_2015.json"
 PLAN_2018 = HERE / "programmes" / "seed_data" / "gov_2018.json"
 HIGHLIGHTS_2015 = HERE / "programmes" / "seed_data" / "ap_2015_highlight_2015-04.json"
 RISKS = HERE / "risks" / "seed_data" / "irp_2024_risks.json"
+RISKS_2015 = HERE / "risks" / "seed_data" / "highlight_2015_risks.json"
+# Neither document dates its risks: the 2024 plan's financial year and the 2015 report's month.
+IDENTIFIED_2024 = "2024-04-01"
+IDENTIFIED_2015 = "2015-04-30"
 KPIS = HERE / "kpis" / "seed_data" / "irp_2024_kpis.json"
 
 Progress = Callable[[str, int, int], None]
@@ -122,9 +126,66 @@ class Loader:
                 body = {k: item.get(k) for k in fields}
                 code = item.get("programme_code")
                 body["programme_id"] = programme_ids[code] if code else None
-                self._post("risks", "/risks", body)
-                self._count("risks")
+                body["identified_on"] = IDENTIFIED_2024
+                self._risk_with_actions(body, item.get("actions", []))
             self.progress("risks", done, len(risks))
+
+    def _risk_with_actions(self, body: dict[str, Any], actions: list[dict[str, Any]]) -> None:
+        risk = self._post("risks", "/risks", body)
+        self._count("risks")
+        for action in actions:
+            self._post("risks", f"/risks/{risk['id']}/mitigations", action)
+            self._count("mitigations")
+
+    def raid(self, programme_ids: dict[str, int]) -> None:
+        """The rest of the RAID log: the plan's overarching dependencies, the 2015 highlight
+        report's programme risks with their mitigating actions, and labelled demo entries."""
+        dependencies = json.loads(RISKS.read_text())["dependencies"]
+        for done, item in enumerate(dependencies, start=1):
+            if self._find("risks", f"/dependencies/by-code/{item['code']}") is None:
+                body = {
+                    k: item.get(k) for k in ("code", "title", "description", "owner", "to_activity")
+                }
+                for end in ("from", "to"):
+                    code = item.get(f"{end}_programme_code")
+                    body[f"{end}_programme_id"] = programme_ids[code] if code else None
+                body["identified_on"] = IDENTIFIED_2024
+                self._post("risks", "/dependencies", body)
+                self._count("dependencies")
+            self.progress("dependencies", done, len(dependencies))
+        seed = json.loads(RISKS_2015.read_text())
+        for done, item in enumerate(seed["risks"], start=1):
+            if self._find("risks", f"/risks/by-code/{item['code']}") is None:
+                body = {
+                    "code": item["code"],
+                    "title": item["title"],
+                    "description": item["description"],
+                    "owner": "Future Council Programme (demo placeholder: the report names none)",
+                    "identified_on": IDENTIFIED_2015,
+                    # Demo approximations: the report gives no scores.
+                    "inherent_likelihood": 4,
+                    "inherent_impact": 4,
+                    "residual_likelihood": 3,
+                    "residual_impact": 3,
+                }
+                actions = [
+                    {
+                        "description": text,
+                        "owner": "Future Council Programme (demo placeholder)",
+                        "due_on": "2015-09-30",
+                    }
+                    for text in item["actions"]
+                ]
+                self._risk_with_actions(body, actions)
+            self.progress("risks 2015", done, len(seed["risks"]))
+        for kind, path in (("assumptions", "/assumptions"), ("issues", "/issues")):
+            for item in seed["demo"][kind]:
+                if self._find("risks", f"{path}/by-code/{item['code']}") is None:
+                    body = {k: v for k, v in item.items() if k != "programme_code"}
+                    body["programme_id"] = programme_ids[item["programme_code"]]
+                    body["identified_on"] = IDENTIFIED_2024
+                    self._post("risks", path, body)
+                    self._count(kind)
 
     def kpis(self, portfolio_code: str) -> None:
         kpis = json.loads(KPIS.read_text())["kpis"]
@@ -155,6 +216,7 @@ def load(urls: dict[str, str], token: str, progress: Progress = _print_progress)
     try:
         programme_ids = loader.documents()
         loader.risks(programme_ids)
+        loader.raid(programme_ids)
         loader.kpis(json.loads(PLAN.read_text())["portfolio"]["code"])
     finally:
         loader.close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from services.common.auth import Admin, Reader, Writer
@@ -15,6 +15,9 @@ from services.reporting.models import AuditEntry
 from services.reporting.schemas import PackCreate, PackRead, PackSummary
 
 router = APIRouter(tags=["packs"])
+# Checked here so an id past the column's range is a 422, never a database error.
+PackId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post("/packs", response_model=PackRead, status_code=status.HTTP_201_CREATED)
@@ -26,7 +29,7 @@ async def create_pack(
         actor=actor,
         data=data,
         http=request.app.state.http,
-        gateway_url=request.app.state.settings.gateway_url,
+        settings=request.app.state.settings,
         top_risks=request.app.state.settings.top_risks,
     )
     response.headers["Location"] = f"/packs/{pack.id}"
@@ -45,9 +48,57 @@ async def list_packs(
 
 # Declared before /packs/{pack_id}, which would otherwise claim "1.html" and reject it.
 @router.get("/packs/{pack_id}.html", response_class=HTMLResponse)
-async def get_pack_html(pack_id: int, session: SessionDep, _: Reader) -> HTMLResponse:
+async def get_pack_html(pack_id: PackId, session: SessionDep, _: Reader) -> HTMLResponse:
     pack = await service.get(session=session, pack_id=pack_id)
     return HTMLResponse(pack.html)
+
+
+@router.get("/packs/{pack_id}.pdf", response_class=Response)
+async def get_pack_pdf(pack_id: PackId, session: SessionDep, _: Reader) -> Response:
+    """The stored HTML laid out on A4 pages: contents, page numbers, charts as vectors."""
+    pack = await service.get(session=session, pack_id=pack_id)
+    return Response(
+        await service.pdf(pack),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="pack-{pack.id}-{pack.period}.pdf"'},
+    )
+
+
+@router.get("/packs/{pack_id}.xlsx", response_class=Response)
+async def get_pack_xlsx(pack_id: PackId, session: SessionDep, _: Reader) -> Response:
+    """A sheet per table of the pack, the record id beside every figure."""
+    pack = await service.get(session=session, pack_id=pack_id)
+    return Response(
+        service.xlsx(pack),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="pack-{pack.id}-{pack.period}.xlsx"'
+        },
+    )
+
+
+@router.get("/packs/{pack_id}.json", response_model=PackRead)
+async def get_pack_json(pack_id: PackId, session: SessionDep, _: Reader) -> PackRead:
+    pack = await service.get(session=session, pack_id=pack_id)
+    return PackRead.model_validate(pack, from_attributes=True)
+
+
+@router.get("/packs/{pack_id}/diff")
+async def diff_packs(
+    pack_id: PackId,
+    session: SessionDep,
+    _: Reader,
+    against: Annotated[int, Query(ge=1, le=2**31 - 1, description="the earlier pack")],
+) -> dict[str, Any]:
+    """What changed from pack `against` to this one: DCA moves, new risks, KPI colours."""
+    return await service.compare(session=session, pack_id=pack_id, against_id=against)
+
+
+@router.post("/packs/{pack_id}/review", response_model=PackSummary)
+async def review_pack(pack_id: PackId, session: SessionDep, actor: Writer) -> PackSummary:
+    """The draft has been read and checked; an admin may now sign it off."""
+    pack = await service.review(session=session, actor=actor, pack_id=pack_id)
+    return PackSummary.model_validate(pack, from_attributes=True)
 
 
 @router.get(
@@ -56,7 +107,7 @@ async def get_pack_html(pack_id: int, session: SessionDep, _: Reader) -> HTMLRes
     responses={200: {"content": {"text/html": {}}, "description": "JSON, or HTML if asked"}},
 )
 async def get_pack(
-    pack_id: int,
+    pack_id: PackId,
     session: SessionDep,
     _: Reader,
     accept: Annotated[str | None, Header()] = None,
@@ -69,7 +120,7 @@ async def get_pack(
 
 @router.post("/packs/{pack_id}/sign-off", response_model=PackSummary)
 async def sign_off_pack(
-    pack_id: int, request: Request, session: SessionDep, actor: Admin
+    pack_id: PackId, request: Request, session: SessionDep, actor: Admin
 ) -> PackSummary:
     """Record the board's sign-off; the period's highlight reports are locked from now on."""
     pack = await service.sign_off(

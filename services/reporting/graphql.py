@@ -21,9 +21,11 @@ from services.common.graphql import (
     parse_id,
 )
 from services.common.pagination import window_of
-from services.reporting import models, service
+from services.reporting import models, schemas, service
 
 Ctx = Info[Context, None]
+# Registers the lifecycle's own enum with GraphQL (the same class, not a copy).
+strawberry.enum(schemas.PackStatus, description="draft, reviewed or signed off")
 
 
 @strawberry.federation.type(keys=["id"], description="A CPMO assurance pack as issued")
@@ -42,6 +44,12 @@ class Pack:
         description="every section was available when it was composed (only a complete pack "
         "can be signed off)"
     )
+    status: schemas.PackStatus = strawberry.field(
+        description="where it is in its lifecycle: draft, reviewed or signed off"
+    )
+    supersedes_id: strawberry.ID | None = strawberry.field(
+        description="the signed-off pack this one corrects"
+    )
     content: JSON = strawberry.field(
         description="the pack as composed: each programme's figures with the id of the record "
         "each came from"
@@ -57,6 +65,10 @@ class Pack:
             generated_by=row.generated_by,
             content_sha256=row.content_sha256,
             complete=row.complete,
+            status=schemas.PackStatus(row.status),
+            supersedes_id=None
+            if row.supersedes_id is None
+            else strawberry.ID(str(row.supersedes_id)),
             content=JSON(row.content),
         )
 

@@ -3,6 +3,7 @@
 from services.common.app import create_app
 from services.reporting.api import router
 from services.reporting.graphql import schema
+from services.reporting.schedule import with_schedule
 from services.reporting.settings import get_settings
 
 app = create_app(
@@ -12,3 +13,5 @@ app = create_app(
     router=router,
     schema=schema,
 )
+# The monthly draft is generated in the background when REPORTING_SCHEDULE is set.
+app.router.lifespan_context = with_schedule(app.router.lifespan_context)

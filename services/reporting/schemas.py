@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import field_validator
@@ -26,8 +27,40 @@ class PackBase(SQLModel):
         return value
 
 
+class PackStatus(StrEnum):
+    draft = "draft"
+    reviewed = "reviewed"
+    signed_off = "signed_off"
+
+
+class AskKind(StrEnum):
+    note = "note"
+    endorse = "endorse"
+    decide = "decide"
+
+
+class Ask(SQLModel):
+    """Something the board is asked to note, endorse or decide, entered for the pack."""
+
+    kind: AskKind
+    text: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("text")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+            raise ValueError("an ask is plain text: no control characters")
+        return value.strip()
+
+
 class PackCreate(PackBase):
-    pass
+    asks: list[Ask] = Field(default_factory=list, max_length=50)
+    supersedes_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="the signed-off pack this one corrects",
+    )
 
 
 class PackSummary(PackBase):
@@ -38,6 +71,10 @@ class PackSummary(PackBase):
     complete: bool
     signed_off_by: str | None = None
     signed_off_at: datetime | None = None
+    status: PackStatus = PackStatus.draft
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    supersedes_id: int | None = None
 
 
 class PackRead(PackSummary):

@@ -3,216 +3,48 @@ deterministically, render it, store it whole."""
 
 from __future__ import annotations
 
-import calendar
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
-import jinja2
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
-from services.common.errors import Conflict, Forbidden, NotFound, UpstreamUnavailable
+from services.common.errors import Forbidden, NotFound, UpstreamUnavailable
 from services.common.http import bearer
+from services.reporting import diff, lifecycle, sources
 from services.reporting.models import AuditEntry, Pack
-from services.reporting.schemas import PackCreate
+from services.reporting.periods import Period, reportable
+from services.reporting.render import html
+from services.reporting.render import pdf as pdf_render
+from services.reporting.render import xlsx as xlsx_render
+from services.reporting.render.links import Links
+from services.reporting.schemas import PackCreate, PackStatus
+from services.reporting.sections.pack import compose
+from services.reporting.settings import ReportingSettings, get_settings
 
-PACK_QUERY = """
-query AssurancePack(
-  $portfolioCode: String, $upToPeriod: String!, $dueFrom: Date!, $dueTo: Date!, $topRisks: Int!
-) {
-  programmes(limit: 500, portfolioCode: $portfolioCode) {
-    items {
-      id code name directorate portfolioCode aimCode
-      sao { id name } rdl { id name } leadMember { id name }
-      aim { code name }
-      latestHighlightReport(upToPeriod: $upToPeriod) { id period dca dcaRag dcaReason }
-      keyActivities(dueFrom: $dueFrom, dueTo: $dueTo) { id title startText endText endDate }
-      risks(top: $topRisks, status: "Open") {
-        id code title owner residualScore inherentScore status
-      }
-      kpis {
-        id code name unit target tolerance higherIsBetter
-        latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
-      }
-    }
-  }
-}
-"""
-
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+__all__ = ["canonical_sha256", "compose", "period_window", "render_html"]
 
 
 def period_window(period: str) -> tuple[date, date]:
-    year, month = (int(part) for part in period.split("-"))
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    month = Period.parse(period)
+    return month.first, month.last
 
 
-async def gather(
-    *,
-    http: httpx.AsyncClient,
-    gateway_url: str,
-    token: str,
-    period: str,
-    top_risks: int,
-    portfolio_code: str | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One GraphQL query through the gateway; returns (data, errors). Partial data is kept:
-    a service that is down blanks its fields, not the pack."""
-    first, last = period_window(period)
-    variables = {
-        "portfolioCode": portfolio_code,
-        "upToPeriod": period,
-        "dueFrom": first.isoformat(),
-        "dueTo": last.isoformat(),
-        "topRisks": top_risks,
-    }
-    try:
-        response = await http.post(
-            gateway_url,
-            json={"query": PACK_QUERY, "variables": variables},
-            headers=bearer(token),
-        )
-    except httpx.HTTPError as exc:
-        raise UpstreamUnavailable(f"the gateway did not answer: {exc}", field="gateway") from exc
-    if response.status_code >= 500 or "application/json" not in response.headers.get(
-        "content-type", ""
-    ):
-        raise UpstreamUnavailable(f"the gateway answered {response.status_code}", field="gateway")
-    body = response.json()
-    data = body.get("data") or {}
-    # The pack reads the programmes' list as one page (500 is more than a plan holds).
-    data = {**data, "programmes": (data.get("programmes") or {}).get("items")}
-    if not data.get("programmes"):
-        errors = body.get("errors") or [{"message": f"HTTP {response.status_code}"}]
-        raise UpstreamUnavailable(
-            f"the gateway returned no programmes: {errors[0].get('message')}", field="gateway"
-        )
-    return data, body.get("errors") or []
-
-
-def compose(
-    *,
-    period: str,
-    data: dict[str, Any],
-    errors: Sequence[dict[str, Any]],
-    portfolio_code: str | None = None,
-) -> dict[str, Any]:
-    """The pack's content: deterministic for the same inputs, every figure carrying the id
-    of the record it came from."""
-    programmes = []
-    for p in sorted(data.get("programmes") or [], key=lambda p: p["code"]):
-        report = p.get("latestHighlightReport")
-        risks = p.get("risks")
-        kpis = p.get("kpis")
-        programmes.append(
-            {
-                "programme_id": p["id"],
-                "code": p["code"],
-                "name": p["name"],
-                "directorate": p.get("directorate"),
-                "aim": (p.get("aim") or {}).get("name"),
-                "sao": _person(p.get("sao")),
-                "rdl": _person(p.get("rdl")),
-                "lead_member": _person(p.get("leadMember")),
-                "dca": None
-                if report is None or report["dca"] is None
-                else {
-                    "value": report["dca"],
-                    "rag": report["dcaRag"],
-                    "reason": report["dcaReason"],
-                    "period": report["period"],
-                    "highlight_report_id": report["id"],
-                    "stale": report["period"] != period,
-                },
-                "key_activities_due": [
-                    {
-                        "key_activity_id": a["id"],
-                        "title": a["title"],
-                        "start": a["startText"],
-                        "end": a["endText"],
-                        "end_date": a["endDate"],
-                    }
-                    for a in p.get("keyActivities") or []
-                ],
-                "top_risks": None
-                if risks is None
-                else [
-                    {
-                        "risk_id": r["id"],
-                        "code": r["code"],
-                        "title": r["title"],
-                        "owner": r["owner"],
-                        "residual_score": r["residualScore"],
-                        "inherent_score": r["inherentScore"],
-                        "status": r["status"],
-                    }
-                    for r in risks
-                ],
-                "kpi_scorecard": None
-                if kpis is None
-                else [_scorecard_row(k) for k in sorted(kpis, key=lambda k: k["code"])],
-            }
-        )
-    unavailable = sorted(
-        {".".join(str(part) for part in e.get("path", [])[2:3]) or "query" for e in errors}
-    )
-    return {
-        "title": f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}",
-        "period": period,
-        "portfolio_code": portfolio_code,
-        "programme_count": len(programmes),
-        "unavailable_sections": unavailable,
-        "programmes": programmes,
-    }
-
-
-def _person(person: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if person is None else {"person_id": person["id"], "name": person["name"]}
-
-
-def _scorecard_row(kpi: dict[str, Any]) -> dict[str, Any]:
-    latest = kpi.get("latest")
-    return {
-        "kpi_id": kpi["id"],
-        "code": kpi["code"],
-        "name": kpi["name"],
-        "unit": kpi["unit"],
-        "target": kpi.get("target"),
-        "tolerance": kpi.get("tolerance"),
-        "higher_is_better": kpi.get("higherIsBetter"),
-        "latest": None
-        if latest is None
-        else {
-            "measurement_id": latest["id"],
-            "period": latest["period"],
-            "value": latest["value"],
-            "revision": latest["revision"],
-            "colour": latest.get("colour"),
-            "direction": latest.get("direction"),
-        },
-    }
+def render_html(content: dict[str, Any], links: Links | None = None) -> str:
+    return html.render(content, links or Links.from_settings(get_settings()))
 
 
 def canonical_sha256(content: dict[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def render_html(content: dict[str, Any]) -> str:
-    return TEMPLATES.get_template("pack.html").render(pack=content)
 
 
 async def create(
@@ -221,28 +53,39 @@ async def create(
     actor: Principal,
     data: PackCreate,
     http: httpx.AsyncClient,
-    gateway_url: str,
+    settings: ReportingSettings,
     top_risks: int,
 ) -> Pack:
-    found, errors = await gather(
+    """Compose a draft: everything is checked and read before anything is written."""
+    period = reportable(data.period)
+    await lifecycle.check_correction(session=session, data=data)
+    found = await sources.gather(
         http=http,
-        gateway_url=gateway_url,
+        gateway_url=settings.gateway_url,
+        programmes_url=settings.programmes_url,
         token=actor.token,
-        period=data.period,
+        period=period,
         top_risks=top_risks,
         portfolio_code=data.portfolio_code,
     )
     content = compose(
-        period=data.period, data=found, errors=errors, portfolio_code=data.portfolio_code
+        period=data.period,
+        data=found.data,
+        errors=found.errors,
+        portfolio_code=data.portfolio_code,
+        asks=[a.model_dump(mode="json") for a in data.asks],
+        smart=found.smart,
+        confidence=found.confidence,
     )
     pack = Pack(
         portfolio_code=data.portfolio_code,
         period=data.period,
         generated_by=actor.subject,
         content=content,
-        html=render_html(content),
+        html=render_html(content, Links.from_settings(settings)),
         content_sha256=canonical_sha256(content),
-        complete=not errors,
+        complete=not found.errors,
+        supersedes_id=data.supersedes_id,
     )
     session.add(pack)
     await session.flush()
@@ -258,6 +101,7 @@ async def create(
             "period": pack.period,
             "content_sha256": pack.content_sha256,
             "complete": pack.complete,
+            "supersedes_id": pack.supersedes_id,
         },
     )
     return pack
@@ -294,28 +138,7 @@ async def sign_off(
     """The board has accepted the pack: record who and when, and lock the period's highlight
     reports in the programmes service (a later change there becomes a new revision)."""
     pack = await get(session=session, pack_id=pack_id)
-    if pack.signed_off_at is not None:
-        raise Conflict(f"pack {pack_id} was signed off by {pack.signed_off_by}", field="pack_id")
-    if not pack.complete:
-        missing = ", ".join(pack.content.get("unavailable_sections", []))
-        raise Conflict(
-            f"pack {pack_id} is incomplete ({missing} could not be read); "
-            "compose it again before signing it off",
-            field="pack_id",
-        )
-    twin = (
-        await session.exec(
-            select(Pack).where(
-                Pack.period == pack.period,
-                Pack.portfolio_code == pack.portfolio_code,
-                col(Pack.signed_off_at).is_not(None),
-            )
-        )
-    ).first()
-    if twin is not None:
-        raise Conflict(
-            f"pack {twin.id} is already the signed-off pack for {pack.period}", field="pack_id"
-        )
+    await lifecycle.check_sign_off(session=session, pack=pack)
     await _lock_period(
         http=http, programmes_url=programmes_url, token=actor.token, period=pack.period
     )
@@ -324,7 +147,11 @@ async def sign_off(
     await update_versioned(
         session,
         pack,
-        {"signed_off_by": actor.subject, "signed_off_at": signed_at},
+        {
+            "signed_off_by": actor.subject,
+            "signed_off_at": signed_at,
+            "status": PackStatus.signed_off.value,
+        },
         expected_version=pack.version,
     )
     await audit.record(
@@ -360,3 +187,28 @@ async def _lock_period(
         f"the programmes service answered {response.status_code} to the sign-off",
         field="programmes",
     )
+
+
+async def review(*, session: AsyncSession, actor: Principal, pack_id: int) -> Pack:
+    """An editor or admin has read the draft: it may now be signed off."""
+    pack = await get(session=session, pack_id=pack_id)
+    return await lifecycle.review(session=session, actor=actor, pack=pack)
+
+
+async def compare(*, session: AsyncSession, pack_id: int, against_id: int) -> dict[str, Any]:
+    """What changed from pack ``against_id`` to pack ``pack_id``."""
+    after = await get(session=session, pack_id=pack_id)
+    try:
+        before = await get(session=session, pack_id=against_id)
+    except NotFound as exc:
+        raise NotFound(str(exc), field="against") from exc
+    return {"from_pack": before.id, "to_pack": after.id, **diff.diff(before.content, after.content)}
+
+
+async def pdf(pack: Pack) -> bytes:
+    """Laying out pages takes seconds: off the event loop, so other requests keep flowing."""
+    return await asyncio.to_thread(pdf_render.render, pack.html)
+
+
+def xlsx(pack: Pack) -> bytes:
+    return xlsx_render.render(pack.content)

@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from services.common.auth import Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
+from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep
-from services.risks import service
+from services.risks import escalation, kri, links, service
+from services.risks.api_support import AsOf, KpisUpstream, Upstream
+from services.risks.items import service as items
+from services.risks.items.api import router as items_router
+from services.risks.items.schemas import IssueRead
+from services.risks.matrices.api import router as matrices_router
 from services.risks.models import AuditEntry
-from services.risks.schemas import RiskCreate, RiskRead, RiskStatus, RiskUpdate
+from services.risks.schemas import (
+    AssessmentCreate,
+    AssessmentRead,
+    DeescalateRequest,
+    EscalateRiskRequest,
+    EscalationStepRead,
+    KriCreate,
+    KriRead,
+    KriSyncRead,
+    MaterialiseRequest,
+    MitigationCreate,
+    MitigationRead,
+    MitigationUpdate,
+    RiskCreate,
+    RiskRead,
+    RiskStatus,
+    RiskUpdate,
+    TrendRead,
+)
+from services.risks.transfer.api import router as transfer_router
+from services.risks.views.api import router as views_router
+from services.risks.vocabulary import RaidKind
 
 router = APIRouter()
-ExpectedVersion = Annotated[int, Depends(expected_version)]
-
-
-def upstream(request: Request) -> dict[str, Any]:
-    """The shared outbound client and where the programmes service is (read per request from
-    ``app.state.settings``, so it can be reconfigured without rebuilding the app)."""
-    return {
-        "http": request.app.state.http,
-        "programmes_url": request.app.state.settings.programmes_url,
-    }
-
-
-Upstream = Annotated[dict[str, Any], Depends(upstream)]
 
 
 def _read(row: object) -> RiskRead:
@@ -106,4 +119,310 @@ async def update_risk(
     return _read(risk)
 
 
+# Score history -----------------------------------------------------------------------------
+
+
+@router.get("/risks/{risk_id}/assessments", response_model=list[AssessmentRead], tags=["risks"])
+async def list_assessments(risk_id: int, session: SessionDep, _: Reader) -> list[AssessmentRead]:
+    """Every assessment, oldest first, each with the matrix version it was scored on."""
+    rows = await service.assessments(session=session, risk_id=risk_id)
+    return [AssessmentRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/risks/{risk_id}/assessments", response_model=RiskRead, tags=["risks"])
+async def reassess(
+    risk_id: int,
+    data: AssessmentCreate,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    upstream: Upstream,
+    response: Response,
+) -> RiskRead:
+    """A review: the current score becomes this assessment's; crossing the escalation line
+    escalates."""
+    risk = await service.reassess(
+        session=session,
+        actor=actor,
+        risk_id=risk_id,
+        data=data,
+        expected_version=version,
+        **upstream,
+    )
+    set_etag(response, risk.version)
+    return _read(risk)
+
+
+@router.get("/risks/{risk_id}/trend", response_model=TrendRead, tags=["risks"])
+async def trend(
+    risk_id: int,
+    session: SessionDep,
+    _: Reader,
+    last: Annotated[int, Query(ge=2, le=100, description="how many reviews")] = 6,
+) -> TrendRead:
+    return await service.trend(session=session, risk_id=risk_id, last=last)
+
+
+# Mitigating actions ------------------------------------------------------------------------
+
+
+def _mitigation(row: object) -> MitigationRead:
+    return MitigationRead.model_validate(row, from_attributes=True)
+
+
+@router.get("/risks/{risk_id}/mitigations", response_model=list[MitigationRead], tags=["risks"])
+async def list_mitigations(risk_id: int, session: SessionDep, _: Reader) -> list[MitigationRead]:
+    await service.get(session=session, risk_id=risk_id)
+    found = await service.mitigations_by_risk(session=session, risk_ids=[risk_id])
+    return [_mitigation(r) for r in found[risk_id]]
+
+
+@router.post(
+    "/risks/{risk_id}/mitigations",
+    response_model=MitigationRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["risks"],
+)
+async def add_mitigation(
+    risk_id: int, data: MitigationCreate, session: SessionDep, actor: Writer, response: Response
+) -> MitigationRead:
+    row = await service.add_mitigation(session=session, actor=actor, risk_id=risk_id, data=data)
+    set_etag(response, row.version)
+    response.headers["Location"] = f"/mitigations/{row.id}"
+    return _mitigation(row)
+
+
+@router.get("/mitigations/overdue", response_model=list[MitigationRead], tags=["risks"])
+async def overdue_mitigations(session: SessionDep, _: Reader, as_of: AsOf) -> list[MitigationRead]:
+    """Planned or in-progress actions whose due date is before ``as_of``."""
+    rows = await service.overdue_mitigations(session=session, as_of=as_of)
+    return [_mitigation(r) for r in rows]
+
+
+@router.get("/mitigations/{mitigation_id}", response_model=MitigationRead, tags=["risks"])
+async def get_mitigation(
+    mitigation_id: int, session: SessionDep, _: Reader, response: Response
+) -> MitigationRead:
+    row = await service.get_mitigation(session=session, mitigation_id=mitigation_id)
+    set_etag(response, row.version)
+    return _mitigation(row)
+
+
+@router.patch("/mitigations/{mitigation_id}", response_model=MitigationRead, tags=["risks"])
+async def update_mitigation(
+    mitigation_id: int,
+    data: MitigationUpdate,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    response: Response,
+) -> MitigationRead:
+    row = await service.update_mitigation(
+        session=session,
+        actor=actor,
+        mitigation_id=mitigation_id,
+        data=data,
+        expected_version=version,
+    )
+    set_etag(response, row.version)
+    return _mitigation(row)
+
+
+@router.get("/reviews/overdue", response_model=list[RiskRead], tags=["risks"])
+async def overdue_reviews(session: SessionDep, _: Reader, as_of: AsOf) -> list[RiskRead]:
+    """Live risks whose review date is before ``as_of``."""
+    return [_read(r) for r in await service.overdue_reviews(session=session, as_of=as_of)]
+
+
+# Materialise and escalate ------------------------------------------------------------------
+
+
+@router.post("/risks/{risk_id}/materialise", response_model=IssueRead, tags=["risks"])
+async def materialise(
+    risk_id: int,
+    data: MaterialiseRequest,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    response: Response,
+) -> IssueRead:
+    """The risk happened: one transaction creates the issue, links both ways and closes the
+    risk as Materialised. Answers the new issue."""
+    _, issue = await service.materialise(
+        session=session, actor=actor, risk_id=risk_id, data=data, expected_version=version
+    )
+    set_etag(response, issue.version)
+    response.headers["Location"] = f"/issues/{issue.id}"
+    return IssueRead.model_validate(issue, from_attributes=True)
+
+
+@router.post("/risks/{risk_id}/escalate", response_model=RiskRead, tags=["risks"])
+async def escalate(
+    risk_id: int,
+    data: EscalateRiskRequest,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    upstream: Upstream,
+    response: Response,
+) -> RiskRead:
+    """Raise it at its board in the programmes service, or, if escalated, one board up."""
+    risk = await service.escalate(
+        session=session,
+        actor=actor,
+        risk_id=risk_id,
+        reason=data.reason,
+        expected_version=version,
+        **upstream,
+    )
+    set_etag(response, risk.version)
+    return _read(risk)
+
+
+@router.post("/risks/{risk_id}/deescalate", response_model=RiskRead, tags=["risks"])
+async def deescalate(
+    risk_id: int,
+    data: DeescalateRequest,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    upstream: Upstream,
+    response: Response,
+) -> RiskRead:
+    """Close its escalation in the programmes service: the board no longer needs to see it."""
+    risk = await service.deescalate(
+        session=session,
+        actor=actor,
+        risk_id=risk_id,
+        reason=data.reason,
+        expected_version=version,
+        **upstream,
+    )
+    set_etag(response, risk.version)
+    return _read(risk)
+
+
+@router.get("/risks/{risk_id}/escalations", response_model=list[EscalationStepRead], tags=["risks"])
+async def escalation_history(
+    risk_id: int, session: SessionDep, _: Reader
+) -> list[EscalationStepRead]:
+    await service.get(session=session, risk_id=risk_id)
+    rows = await escalation.history(session=session, kind=RaidKind.risk, item_id=risk_id)
+    return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/issues/{issue_id}/escalate", response_model=IssueRead, tags=["issues"])
+async def escalate_issue(
+    issue_id: int,
+    data: EscalateRiskRequest,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    upstream: Upstream,
+    response: Response,
+) -> IssueRead:
+    """Raise an open issue at its board in the programmes service, or one board up."""
+    issue = await items.escalate_issue(
+        session=session,
+        actor=actor,
+        issue_id=issue_id,
+        reason=data.reason,
+        expected_version=version,
+        **upstream,
+    )
+    set_etag(response, issue.version)
+    return IssueRead.model_validate(issue, from_attributes=True)
+
+
+@router.post("/issues/{issue_id}/deescalate", response_model=IssueRead, tags=["issues"])
+async def deescalate_issue(
+    issue_id: int,
+    data: DeescalateRequest,
+    session: SessionDep,
+    actor: Writer,
+    version: ExpectedVersion,
+    upstream: Upstream,
+    response: Response,
+) -> IssueRead:
+    issue = await items.deescalate_issue(
+        session=session,
+        actor=actor,
+        issue_id=issue_id,
+        reason=data.reason,
+        expected_version=version,
+        **upstream,
+    )
+    set_etag(response, issue.version)
+    return IssueRead.model_validate(issue, from_attributes=True)
+
+
+@router.get(
+    "/issues/{issue_id}/escalations", response_model=list[EscalationStepRead], tags=["issues"]
+)
+async def issue_escalation_history(
+    issue_id: int, session: SessionDep, _: Reader
+) -> list[EscalationStepRead]:
+    await items.get(session=session, kind=RaidKind.issue, item_id=issue_id)
+    rows = await escalation.history(session=session, kind=RaidKind.issue, item_id=issue_id)
+    return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+# Key risk indicators -----------------------------------------------------------------------
+
+
+@router.post(
+    "/risks/{risk_id}/kris",
+    response_model=KriRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["key risk indicators"],
+)
+async def link_kri(
+    risk_id: int, data: KriCreate, session: SessionDep, actor: Writer, upstream: KpisUpstream
+) -> KriRead:
+    """Follow a KPI: when it goes Red, or its value crosses the threshold, the risk is flagged
+    for review."""
+    row = await kri.link(session=session, actor=actor, risk_id=risk_id, data=data, **upstream)
+    return KriRead.model_validate(row, from_attributes=True)
+
+
+@router.get("/risks/{risk_id}/kris", response_model=list[KriRead], tags=["key risk indicators"])
+async def list_kris(risk_id: int, session: SessionDep, _: Reader) -> list[KriRead]:
+    rows = await kri.of_risk(session=session, risk_id=risk_id)
+    return [KriRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/kris/sync", response_model=KriSyncRead, tags=["key risk indicators"])
+async def sync_kris(session: SessionDep, actor: Writer, upstream: KpisUpstream) -> KriSyncRead:
+    """Read the kpis change feed from where the last pass stopped and flag risks whose
+    indicators fired. Safe to call on a schedule, or twice at once."""
+    return await kri.sync(session=session, actor=actor, **upstream)
+
+
+# Links between items ------------------------------------------------------------------------
+
+
+@router.post(
+    "/raid/links",
+    response_model=links.RaidLink,
+    status_code=status.HTTP_201_CREATED,
+    tags=["links"],
+)
+async def link_items(data: links.LinkCreate, session: SessionDep, actor: Writer) -> links.RaidLink:
+    """Link two RAID items of any kinds; readable from either end."""
+    return await links.create(session=session, actor=actor, data=data)
+
+
+@router.get("/raid/{kind}/{item_id}/links", response_model=list[links.LinkRead], tags=["links"])
+async def item_links(
+    kind: RaidKind, item_id: int, session: SessionDep, _: Reader
+) -> list[links.LinkRead]:
+    """Every link from or to the item."""
+    rows = await links.of_item(session=session, kind=kind, item_id=item_id)
+    return [links.LinkRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+router.include_router(matrices_router)
+router.include_router(items_router)
+router.include_router(views_router)
+router.include_router(transfer_router)
 router.include_router(changes_router(AuditEntry))

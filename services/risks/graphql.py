@@ -1,45 +1,54 @@
 """The risks subgraph: resolvers as thin as the routers, ORM rows kept out of the types.
 
-Besides its own ``Risk`` entity it contributes ``Programme.risks`` to the programmes service's
-``Programme`` entity; a ``Programme`` here is only its key.
+Besides its own ``Risk`` entity it contributes ``Programme.risks``, ``Programme.raid`` and
+``Programme.dependencies`` to the programmes service's ``Programme`` entity; a ``Programme``
+here is only its key. Every per-row lookup goes through a DataLoader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common.errors import FieldError
-from services.common.graphql import Context, choice, federated_schema, input_dict, validate
-from services.common.pagination import PageParams
+from services.common.graphql import (
+    Context,
+    choice,
+    federated_schema,
+    graphql_enum,
+    id_or_none,
+    input_dict,
+    optional_id,
+    page,
+    parse_id,
+    validate,
+)
 from services.risks import models, service
+from services.risks.items import service as items
+from services.risks.items.graphql import Assumption, Dependency, Issue, RaidKindEnum
 from services.risks.schemas import RiskCreate, RiskStatus, RiskUpdate, score
+from services.risks.views.graphql import (
+    Assessment,
+    Mitigation,
+    RaidMutation,
+    RaidQuery,
+    ScoreKindEnum,
+)
+from services.risks.views.graphql import (
+    upstream as _upstream,
+)
+from services.risks.vocabulary import Appetite, Proximity, RaidKind
 
 Ctx = Info[Context, None]
 
 
 def _status(value: str | None) -> RiskStatus | None:
     return choice(RiskStatus, value, "status")
-
-
-def _id(value: strawberry.ID, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise FieldError(f"{value!r} is not an id", field=field) from None
-
-
-def _upstream(info: Ctx) -> dict[str, Any]:
-    """The same outbound client and programmes URL the REST routes use."""
-    request = info.context.request
-    if request is None:  # the FastAPI GraphQL router always sets it
-        raise RuntimeError("GraphQL context without its HTTP request")
-    state = request.app.state
-    return {"http": state.http, "programmes_url": state.settings.programmes_url}
 
 
 async def _load_risks(session: AsyncSession, ids: Sequence[int]) -> dict[int, models.Risk]:
@@ -53,23 +62,59 @@ def _risks_of_programmes(status: RiskStatus | None) -> Any:
     return load
 
 
+AppetiteEnum = graphql_enum(Appetite, description="The council's appetite for a kind of risk")
+ProximityEnum = graphql_enum(Proximity, description="How soon a risk would strike")
+
+
+async def _mitigations(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[models.Mitigation]]:
+    return await service.mitigations_by_risk(session=session, risk_ids=ids)
+
+
+async def _load_issues(session: AsyncSession, ids: Sequence[int]) -> dict[int, Any]:
+    return await items.get_many(session=session, kind=RaidKind.issue, ids=ids)
+
+
+async def _assessments(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[models.Assessment]]:
+    return await service.assessments_by_risk(session=session, risk_ids=ids)
+
+
 @strawberry.federation.type(keys=["id"], description="A risk in the RAID log")
 class Risk:
-    id: strawberry.ID
-    code: str
-    title: str
-    cause: str | None
-    description: str
-    owner: str
-    inherent_likelihood: int
-    inherent_impact: int
+    id: strawberry.ID = strawberry.field(description="its id in the risks service")
+    code: str = strawberry.field(description="unique reference, e.g. IRP-R01")
+    title: str = strawberry.field(description="the risk in a line")
+    cause: str | None = strawberry.field(description="the cause")
+    description: str = strawberry.field(description="the event: what might happen")
+    effect: str | None = strawberry.field(description="what follows if it happens")
+    owner: str = strawberry.field(description="the risk owner")
+    author: str | None = strawberry.field(description="who raised it")
+    identified_on: date | None = strawberry.field(description="when it was identified")
+    inherent_likelihood: int = strawberry.field(description="1..5, before controls")
+    inherent_impact: int = strawberry.field(description="1..5, before controls")
     inherent_score: int = strawberry.field(description="inherent likelihood x impact, 1..25")
-    residual_likelihood: int
-    residual_impact: int
-    residual_score: int = strawberry.field(description="residual likelihood x impact, 1..25")
-    mitigation: str | None
-    status: str
-    version: int
+    residual_likelihood: int = strawberry.field(description="1..5, now (current)")
+    residual_impact: int = strawberry.field(description="1..5, now (current)")
+    residual_score: int = strawberry.field(
+        description="current likelihood x impact, 1..25: its latest assessment"
+    )
+    target_likelihood: int | None = strawberry.field(description="1..5, after treatment")
+    target_impact: int | None = strawberry.field(description="1..5, after treatment")
+    target_score: int | None = strawberry.field(description="target likelihood x impact")
+    proximity: ProximityEnum | None = strawberry.field(description="how soon it would strike")  # type: ignore[valid-type]
+    appetite: AppetiteEnum | None = strawberry.field(description="the appetite for it")  # type: ignore[valid-type]
+    review_on: date | None = strawberry.field(description="its next review")
+    mitigation: str | None = strawberry.field(description="the response, in a sentence or two")
+    status: str = strawberry.field(description="Open, Treating, Tolerated, Closed or Materialised")
+    needs_review: bool = strawberry.field(description="a key risk indicator asked for a review")
+    escalation_id: strawberry.ID | None = strawberry.field(
+        description="its open escalation in the programmes service"
+    )
+    issue_id: strawberry.ID | None = strawberry.field(description="the issue it became")
+    version: int = strawberry.field(description="send it back to change the risk")
     programme_id: strawberry.Private[int | None]
 
     @classmethod
@@ -80,22 +125,55 @@ class Risk:
             title=row.title,
             cause=row.cause,
             description=row.description,
+            effect=row.effect,
             owner=row.owner,
+            author=row.author,
+            identified_on=row.identified_on,
             inherent_likelihood=row.inherent_likelihood,
             inherent_impact=row.inherent_impact,
             inherent_score=score(row.inherent_likelihood, row.inherent_impact),
             residual_likelihood=row.residual_likelihood,
             residual_impact=row.residual_impact,
             residual_score=score(row.residual_likelihood, row.residual_impact),
+            target_likelihood=row.target_likelihood,
+            target_impact=row.target_impact,
+            target_score=None
+            if row.target_likelihood is None or row.target_impact is None
+            else score(row.target_likelihood, row.target_impact),
+            proximity=None if row.proximity is None else Proximity(row.proximity),
+            appetite=None if row.appetite is None else Appetite(row.appetite),
+            review_on=row.review_on,
             mitigation=row.mitigation,
             status=RiskStatus(row.status).value,
+            needs_review=row.needs_review,
+            escalation_id=id_or_none(row.escalation_id),
+            issue_id=id_or_none(row.issue_id),
             version=row.version,
             programme_id=row.programme_id,
         )
 
+    @strawberry.field(description="its mitigating actions, soonest due first")
+    async def mitigations(self, info: Ctx) -> list[Mitigation]:
+        loader = info.context.loader("risk_mitigations", _mitigations)
+        rows: list[models.Mitigation] = await loader.load(int(self.id)) or []
+        return [Mitigation.from_row(r) for r in rows]
+
+    @strawberry.field(description="the issue it became, once Materialised")
+    async def issue(self, info: Ctx) -> Issue | None:
+        if self.issue_id is None:
+            return None
+        row = await info.context.loader("issue", _load_issues).load(int(self.issue_id))
+        return None if row is None else Issue.from_row(row)
+
+    @strawberry.field(description="every assessment, oldest first; the last is the current one")
+    async def assessments(self, info: Ctx) -> list[Assessment]:
+        loader = info.context.loader("risk_assessments", _assessments)
+        rows: list[models.Assessment] = await loader.load(int(self.id)) or []
+        return [Assessment.from_row(r) for r in rows]
+
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Risk | None:
-        row = await info.context.loader("risk", _load_risks).load(_id(id, "id"))
+        row = await info.context.loader("risk", _load_risks).load(parse_id(id, "id"))
         return None if row is None else cls.from_row(row)
 
     @strawberry.field(description="the programme it belongs to; null for a plan-wide risk")
@@ -105,14 +183,83 @@ class Risk:
         return Programme(id=strawberry.ID(str(self.programme_id)))
 
 
-# Owned by the programmes service; this subgraph adds only its risks.
-@strawberry.federation.type(keys=["id"])
+def _items_of_programmes(kind: RaidKind) -> Any:
+    async def load(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Any]]:
+        return await items.by_programme(session=session, kind=kind, programme_ids=ids)
+
+    return load
+
+
+@strawberry.type(description="A programme's RAID log: its entries in each of the four registers")
+class RaidLog:
+    risks: list[Risk] = strawberry.field(description="its risks, worst current score first")
+    assumptions: list[Assumption] = strawberry.field(description="its assumptions, by code")
+    issues: list[Issue] = strawberry.field(description="its issues, by code")
+    dependencies: list[Dependency] = strawberry.field(
+        description="dependencies it has or others have on it, by code"
+    )
+
+
+# Owned by the programmes service; this subgraph adds only its RAID log.
+@strawberry.federation.type(
+    keys=["id"], description="A programme (owned by the programmes service)"
+)
 class Programme:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="the programme's id")
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Programme:
         return cls(id=id)
+
+    @strawberry.field(description="its RAID log, all four registers unless ``kinds`` names some")
+    async def raid(
+        self,
+        info: Ctx,
+        kinds: Annotated[
+            list[RaidKindEnum] | None,  # type: ignore[valid-type]
+            strawberry.argument(description="only these registers; default: all four"),
+        ] = None,
+    ) -> RaidLog:
+        wanted = set(kinds or RaidKind)
+        key = parse_id(self.id, "id")
+
+        async def load(kind: RaidKind) -> list[Any]:
+            if kind not in wanted:
+                return []
+            if kind is RaidKind.risk:
+                loader = info.context.loader("programme_risks:None", _risks_of_programmes(None))
+            else:
+                loader = info.context.loader(f"programme_{kind.value}", _items_of_programmes(kind))
+            return await loader.load(key) or []
+
+        return RaidLog(
+            risks=[Risk.from_row(r) for r in await load(RaidKind.risk)],
+            assumptions=[Assumption.from_row(r) for r in await load(RaidKind.assumption)],
+            issues=[Issue.from_row(r) for r in await load(RaidKind.issue)],
+            dependencies=[Dependency.from_row(r) for r in await load(RaidKind.dependency)],
+        )
+
+    @strawberry.field(description="dependencies it has (out) and others have on it (in)")
+    async def dependencies(
+        self,
+        info: Ctx,
+        direction: Annotated[
+            str | None,
+            strawberry.argument(description="in, out, or null for both"),
+        ] = None,
+    ) -> list[Dependency]:
+        if direction not in (None, "in", "out"):
+            raise FieldError("direction is in, out or null", field="direction")
+        key = parse_id(self.id, "id")
+        loader = info.context.loader(
+            "programme_dependency", _items_of_programmes(RaidKind.dependency)
+        )
+        rows = await loader.load(key) or []
+        if direction == "out":
+            rows = [r for r in rows if r.from_programme_id == key]
+        elif direction == "in":
+            rows = [r for r in rows if r.to_programme_id == key]
+        return [Dependency.from_row(r) for r in rows]
 
     @strawberry.field(description="its risks, highest residual score first, then by code")
     async def risks(
@@ -122,12 +269,12 @@ class Programme:
             raise FieldError("top cannot be negative", field="top")
         wanted = _status(status)
         loader = info.context.loader(f"programme_risks:{wanted}", _risks_of_programmes(wanted))
-        rows = await loader.load(_id(self.id, "id")) or []
+        rows = await loader.load(parse_id(self.id, "id")) or []
         return [Risk.from_row(r) for r in (rows if top is None else rows[:top])]
 
 
-@strawberry.type
-class Query:
+@strawberry.type(description="Reads of the RAID log")
+class Query(RaidQuery):
     @strawberry.field
     async def risks(
         self,
@@ -138,15 +285,12 @@ class Query:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Risk]:
-        if not 1 <= limit <= 500:
-            raise FieldError("limit is 1..500", field="limit")
-        if offset < 0:
-            raise FieldError("offset cannot be negative", field="offset")
+        params = page(limit, offset)
         async with info.context.reading() as session:
             rows, _ = await service.list_risks(
                 session=session,
-                page=PageParams(limit=limit, offset=offset, sort=None),
-                programme_id=None if programme_id is None else _id(programme_id, "programmeId"),
+                page=params,
+                programme_id=optional_id(programme_id, "programmeId"),
                 plan_wide=plan_wide,
                 status=_status(status),
             )
@@ -194,8 +338,8 @@ class RiskUpdateInput:
     status: str | None = strawberry.UNSET
 
 
-@strawberry.type
-class Mutation:
+@strawberry.type(description="Changes to the RAID log")
+class Mutation(RaidMutation):
     @strawberry.mutation
     async def create_risk(self, info: Ctx, input: RiskCreateInput) -> Risk:
         actor = info.context.writer()
@@ -214,7 +358,7 @@ class Mutation:
             row = await service.update(
                 session=session,
                 actor=actor,
-                risk_id=_id(id, "id"),
+                risk_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
                 **_upstream(info),
@@ -222,4 +366,4 @@ class Mutation:
         return Risk.from_row(row)
 
 
-schema = federated_schema(query=Query, mutation=Mutation, types=[Risk, Programme])
+schema = federated_schema(query=Query, mutation=Mutation, types=[Risk, Programme, ScoreKindEnum])

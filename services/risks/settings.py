@@ -12,6 +12,8 @@ class RisksSettings(ServiceSettings):
     port: int = 8102
     # Risks name programmes; their ids are checked against the programmes service.
     programmes_url: str = peer_url("CPMO_PROGRAMMES_URL", "http://127.0.0.1:8101")
+    # Key risk indicators follow the kpis service's change feed.
+    kpis_url: str = peer_url("CPMO_KPIS_URL", "http://127.0.0.1:8103")
 
 
 @lru_cache

@@ -4,14 +4,18 @@ compose a pack and find the value in it."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pypdf
 import pytest
 
 from services import demo
+from services.reporting import cli as reporting_cli
 from services.stack import SERVICES, Stack, components
 from tests.conftest import SERVICES as ALL
 from tests.conftest import auth, db_url, free_port, recreate, token
@@ -50,7 +54,31 @@ CROSSING = """query($code: String!) {
 }"""
 
 
-def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]]) -> None:
+def assert_raid_seed(ports: dict[str, int], admin: str) -> None:
+    """The RAID seed: the plan's 6 overarching dependencies (D06 drawn as its two ends), the
+    2015 report's 7 risks with their actions; its heat map and dependency map kept to look at."""
+    headers = {"Authorization": f"Bearer {admin}"}
+    graph = httpx.get(url(ports, "risks", "/views/dependency-map"), headers=headers).json()
+    assert sorted(e["code"] for e in graph["edges"]) == [
+        "IRP-D01", "IRP-D02", "IRP-D03", "IRP-D04", "IRP-D05", "IRP-D06", "IRP-D06b",
+    ]  # fmt: skip
+    assert any(n["label"].startswith("IRP-16") for n in graph["nodes"])
+    fcp = httpx.get(url(ports, "risks", "/risks/by-code/FCP-2015-R03"), headers=headers).json()
+    actions = httpx.get(url(ports, "risks", f"/risks/{fcp['id']}/mitigations"), headers=headers)
+    assert len(actions.json()) == 4
+    heat = httpx.get(url(ports, "risks", "/views/heat-map"), headers=headers).json()
+    assert sum(c["count"] for c in heat["cells"]) >= 8 + 7
+    artefacts = Path(os.environ.get("CPMO_TEST_LOGS", "/tmp")) / "cpmo-raid-seed"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    for name in ("heat-map", "dependency-map"):
+        picture = httpx.get(url(ports, "risks", f"/views/{name}.svg"), headers=headers)
+        assert picture.status_code == 200 and picture.text.startswith("<svg")
+        (artefacts / f"{name}.svg").write_text(picture.text)
+
+
+def test_push_read_through_gateway_and_pack(
+    stack: tuple[Stack, dict[str, int]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     running, ports = stack
     admin = token(["admin"], "e2e-admin")
     created = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
@@ -59,6 +87,7 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     assert created["programmes"] == 27 and created["risks"] >= 24 and created["kpis"] >= 3
     again = demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
     assert again == {}, "loading the demo twice must create nothing"
+    assert_raid_seed(ports, admin)
 
     # Both plans can be browsed side by side through the gateway.
     plans = httpx.post(
@@ -151,6 +180,48 @@ def test_push_read_through_gateway_and_pack(stack: tuple[Stack, dict[str, int]])
     assert json.dumps(again_pack.json()["content"], sort_keys=True) == json.dumps(
         content, sort_keys=True
     )
+
+    # The demo pack as a board member gets it: a PDF with contents and page numbers, a
+    # workbook, and what changed since the first composition (nothing).
+    pdf = httpx.get(
+        url(ports, "reporting", f"/packs/{pack.json()['id']}.pdf"), headers=editor, timeout=120
+    )
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages]
+    assert "Contents" in pages[0] and f"Page 1 of {len(pages)}" in pages[0]
+    assert any("Last month" in text and "This month" in text for text in pages)
+    xlsx = httpx.get(url(ports, "reporting", f"/packs/{pack.json()['id']}.xlsx"), headers=editor)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    changed = httpx.get(
+        url(ports, "reporting", f"/packs/{again_pack.json()['id']}/diff"),
+        headers=editor,
+        params={"against": pack.json()["id"]},
+    ).json()
+    assert changed["dca_moves"] == [] and changed["new_risks"] == []
+    # `cpmo pack` composes a month and writes its files, step by step.
+    said: list[str] = []
+    out = tmp_path_factory.mktemp("pack")
+    done = reporting_cli.run(
+        url=url(ports, "reporting"),
+        token=token(["editor"], "e2e-cli"),
+        period="2024-07",
+        portfolio_code="IRP-2024",
+        out=out,
+        progress=said.append,
+    )
+    assert done == 0, said
+    assert [line.split(" ")[0] for line in said if line.startswith("[")] == [
+        "[1/4]", "[2/4]", "[3/4]", "[4/4]",
+    ]  # fmt: skip
+    assert sorted(p.suffix for p in out.iterdir()) == [".html", ".pdf", ".xlsx"]
+    # Packs are reachable through the gateway too, with their lifecycle state.
+    listed = httpx.post(
+        url(ports, "gateway", "/graphql"),
+        headers=editor,
+        json={"query": '{ packs(period: "2024-07") { id status contentSha256 } }'},
+    ).json()
+    assert "errors" not in listed, listed
+    assert {p["status"] for p in listed["data"]["packs"]} == {"draft"}
 
 
 def test_one_service_down_degrades_the_answer(stack: tuple[Stack, dict[str, int]]) -> None:

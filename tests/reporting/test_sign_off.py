@@ -10,7 +10,9 @@ from services.reporting.service import canonical_sha256
 from tests.conftest import ADMIN, EDITOR, VIEWER, settings_override
 
 
-async def stored_pack(api: httpx.AsyncClient, period: str, complete: bool = True) -> int:
+async def stored_pack(
+    api: httpx.AsyncClient, period: str, complete: bool = True, status: str = "reviewed"
+) -> int:
     """A pack as composed (composing itself needs the gateway: the e2e test covers that)."""
     content = {
         "period": period,
@@ -27,6 +29,7 @@ async def stored_pack(api: httpx.AsyncClient, period: str, complete: bool = True
             html="<p>pack</p>",
             content_sha256=canonical_sha256(content),
             complete=complete,
+            status=status,
         )
         session.add(pack)
         await session.commit()
@@ -50,11 +53,14 @@ async def test_sign_off_locks_the_period(
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "pack_id"
     twin = await stored_pack(reporting_api, "2024-05")
     second = await reporting_api.post(f"/packs/{twin}/sign-off", headers=ADMIN)
-    assert second.status_code == 409
+    assert second.status_code == 409 and "supersedes_id" in second.json()["detail"]
     changes = (await reporting_api.get("/changes", headers=VIEWER)).json()["changes"]
     assert [(c["action"], c["after"]["signed_off_by"]) for c in changes] == [
         ("update", "test-admin")
     ]
+    assert (await reporting_api.get(f"/packs/{pack_id}", headers=VIEWER)).json()[
+        "status"
+    ] == "signed_off"
 
 
 async def test_incomplete_or_unreachable_writes_nothing(

@@ -8,14 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Response, UploadFile
 
+from services.common import tabular
 from services.common.auth import Reader, Writer
 from services.common.clock import Today
 from services.common.db import DryRunSessionDep, SessionDep
+from services.common.tabular import MEDIA_TYPES, Format, Sheet
 from services.programmes.plan import service as plan
-from services.programmes.transfer import service, tabular
+from services.programmes.transfer import service
 from services.programmes.transfer.schemas import ImportResult
 from services.programmes.transfer.service import ACTION_COLUMNS, MILESTONE_COLUMNS, Column
-from services.programmes.transfer.tabular import MEDIA_TYPES, Format, Sheet
 
 router = APIRouter()
 

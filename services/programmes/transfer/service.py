@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.auth import Principal
 from services.common.db import is_dry_run
 from services.common.errors import DomainError, FieldError
+from services.common.tabular import Sheet
 from services.programmes.actions import service as actions
 from services.programmes.actions.models import Action
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
@@ -43,7 +44,6 @@ from services.programmes.milestones.schemas import (
 )
 from services.programmes.plan.models import Programme, Workstream
 from services.programmes.transfer.schemas import ImportedRow, ImportResult
-from services.programmes.transfer.tabular import Sheet
 
 T = TypeVar("T")
 Row = TypeVar("Row", Action, KeyActivity)

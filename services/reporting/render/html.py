@@ -1,0 +1,45 @@
+"""The pack as HTML: printable, one section per page in print, every figure a link."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from services.reporting.render import charts
+from services.reporting.render.links import Links
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parents[1] / "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def gbp(value: str | None) -> str:
+    """Pounds with thousands separated; pence only where there are any."""
+    if value is None:
+        return ""
+    amount = Decimal(value)
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+TEMPLATES.filters["gbp"] = gbp
+
+
+def render(content: dict[str, Any], links: Links) -> str:
+    programmes = content.get("programmes") or []
+    savings = content.get("savings") or {}
+    drawn = {
+        "dca": charts.dca_strip(programmes, links.programme) if programmes else "",
+        "savings": charts.savings_bars(
+            savings.get("by_programme") or [],
+            lambda g: links.programme(g["programme_id"]) if g.get("programme_id") else None,
+        )
+        if savings.get("by_programme")
+        else "",
+    }
+    return TEMPLATES.get_template("pack.html").render(pack=content, links=links, charts=drawn)

@@ -1,0 +1,55 @@
+"""Where each record of the pack lives: every figure in the HTML links to its API resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.reporting.settings import ReportingSettings
+
+
+@dataclass(frozen=True)
+class Links:
+    programmes: str
+    risks: str
+    kpis: str
+
+    @classmethod
+    def from_settings(cls, settings: ReportingSettings) -> Links:
+        return cls(settings.programmes_url, settings.risks_url, settings.kpis_url)
+
+    def programme(self, id: str) -> str:
+        return f"{self.programmes}/programmes/{id}"
+
+    def person(self, id: str) -> str:
+        return f"{self.programmes}/people/{id}"
+
+    def highlight_report(self, id: str) -> str:
+        return f"{self.programmes}/highlight-reports/{id}"
+
+    def milestone(self, id: str) -> str:
+        return f"{self.programmes}/milestones/{id}"
+
+    def action(self, id: str) -> str:
+        return f"{self.programmes}/actions/{id}"
+
+    def savings(self, id: str) -> str:
+        return f"{self.programmes}/savings/{id}"
+
+    def escalation(self, id: str) -> str:
+        return f"{self.programmes}/escalations/{id}"
+
+    def board_decisions(self, id: str) -> str:
+        return f"{self.programmes}/boards/{id}/decisions"
+
+    def risk(self, id: str) -> str:
+        return f"{self.risks}/risks/{id}"
+
+    def kpi(self, code: str) -> str:
+        return f"{self.kpis}/kpis/{code}"
+
+    def smart_item(self, item: str, id: str) -> str:
+        return {
+            "programme": self.programme,
+            "key_activity": self.milestone,
+            "action": self.action,
+        }.get(item, self.programme)(id)

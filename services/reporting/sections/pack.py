@@ -1,0 +1,67 @@
+"""The pack's content from what the sources read: deterministic for the same inputs (sorted,
+no clock), every figure carrying the id of the record it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from services.reporting.periods import Period
+from services.reporting.sections import decisions, exceptions, headline, programmes, purpose
+from services.reporting.sections import savings as savings_section
+from services.reporting.sources import rows
+
+SECTIONS = (
+    ("purpose", "1. Purpose and asks"),
+    ("headline", "2. Headline"),
+    ("programmes", "3. Programme summaries"),
+    ("savings", "4. Savings"),
+    ("raid", "5. RAID"),
+    ("kpis", "6. KPI scorecard"),
+    ("exceptions", "7. Exceptions"),
+    ("decisions", "8. Decisions and escalations"),
+)
+
+
+def compose(
+    *,
+    period: str,
+    data: dict[str, Any],
+    errors: Sequence[dict[str, Any]],
+    portfolio_code: str | None = None,
+    asks: Sequence[dict[str, Any]] = (),
+    smart: dict[str, Any] | None = None,
+    confidence: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    month = Period.parse(period)
+    raw = sorted(rows(data.get("programmes")), key=lambda p: p["code"])
+    checks = {str(c["programme_id"]): c for c in confidence or []}
+    summaries = [programmes.summary(p, month, checks.get(str(p["id"]))) for p in raw]
+    title = f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}"
+    return {
+        "title": title,
+        "period": period,
+        "previous_period": month.previous().code,
+        "as_of": month.as_of.isoformat(),
+        "portfolio_code": portfolio_code,
+        "programme_count": len(summaries),
+        "unavailable_sections": sorted({_section(e) for e in errors}),
+        "sections": [{"key": k, "title": t} for k, t in SECTIONS],
+        "purpose": purpose.purpose([dict(a) for a in asks], raw, title),
+        "headline": headline.headline(summaries),
+        "programmes": summaries,
+        "savings": savings_section.savings(
+            data.get("savingsInitiatives"), summaries, month.financial_year
+        ),
+        "exceptions": exceptions.exceptions(summaries, smart, period),
+        "decisions": decisions.log(data.get("boards"), raw, month),
+    }
+
+
+def _section(error: dict[str, Any]) -> str:
+    """The part of the pack an error blanked: a programme's field (risks, kpis), or a top-level
+    read (savingsInitiatives, boards, assurance)."""
+    path = [str(part) for part in error.get("path") or []]
+    if len(path) >= 3:
+        return path[2]
+    return path[0] if path else "query"

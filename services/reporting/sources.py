@@ -1,0 +1,136 @@
+"""What a pack reads: one GraphQL query through the gateway, and the programmes service's
+assurance checks over REST. The number of requests is fixed, whatever the number of
+programmes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from services.common.errors import UpstreamUnavailable
+from services.common.http import bearer
+from services.reporting.periods import Period
+
+PACK_QUERY = """
+query AssurancePack(
+  $portfolioCode: String, $upToPeriod: String!, $previousPeriod: String!, $topRisks: Int!,
+  $financialYear: String!, $asOf: Date!
+) {
+  programmes(limit: 500, portfolioCode: $portfolioCode) {
+    items {
+      id code name directorate portfolioCode aimCode
+      sao { id name } rdl { id name } leadMember { id name }
+      aim { code name }
+      latestHighlightReport(upToPeriod: $upToPeriod) {
+        id period dca dcaRag dcaReason highlights decisionsNeeded nextSteps { what when who }
+      }
+      previousHighlightReport: latestHighlightReport(upToPeriod: $previousPeriod) {
+        id period dca dcaRag
+      }
+      keyActivities {
+        id title startText endText endDate forecastDate actualDate status owner
+      }
+      escalations {
+        id kind title reason status raisedBy createdAt updatedAt
+        board { id code name kind }
+        resolutionDecision { id decidedOn decision }
+      }
+      risks(top: $topRisks, status: "Open") {
+        id code title owner residualScore inherentScore status
+      }
+      kpis {
+        id code name unit target tolerance higherIsBetter
+        latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
+      }
+    }
+  }
+  savingsInitiatives(financialYear: $financialYear, asOf: $asOf, limit: 500) {
+    items {
+      id code title programmeId directorate target forecast delivered rag late lateReason
+    }
+  }
+  boards(limit: 500) { items { id code name kind programmeId decisions(limit: 100) {
+    id decidedOn decision decidedBy reference escalationId
+  } } }
+}
+"""
+
+
+@dataclass
+class Sources:
+    data: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    smart: dict[str, Any] | None = None
+    confidence: list[dict[str, Any]] | None = None
+
+
+def rows(value: Any) -> list[Any]:
+    """A list field's rows, whether the subgraph answers a bare list or a page of items."""
+    if isinstance(value, dict):
+        return list(value.get("items") or [])
+    return list(value or [])
+
+
+async def gather(
+    *,
+    http: httpx.AsyncClient,
+    gateway_url: str,
+    programmes_url: str,
+    token: str,
+    period: Period,
+    top_risks: int,
+    portfolio_code: str | None = None,
+) -> Sources:
+    """Partial data is kept: a service that is down blanks its fields, not the pack; the
+    gateway itself down, or no programmes at all, is a 503 naming the gateway."""
+    variables = {
+        "portfolioCode": portfolio_code,
+        "upToPeriod": period.code,
+        "previousPeriod": period.previous().code,
+        "topRisks": top_risks,
+        "financialYear": period.financial_year,
+        "asOf": period.as_of.isoformat(),
+    }
+    try:
+        response = await http.post(
+            gateway_url,
+            json={"query": PACK_QUERY, "variables": variables},
+            headers=bearer(token),
+        )
+    except httpx.HTTPError as exc:
+        raise UpstreamUnavailable(f"the gateway did not answer: {exc}", field="gateway") from exc
+    if response.status_code >= 500 or "application/json" not in response.headers.get(
+        "content-type", ""
+    ):
+        raise UpstreamUnavailable(f"the gateway answered {response.status_code}", field="gateway")
+    body = response.json()
+    data = body.get("data") or {}
+    if not rows(data.get("programmes")):
+        errors = body.get("errors") or [{"message": f"HTTP {response.status_code}"}]
+        raise UpstreamUnavailable(
+            f"the gateway returned no programmes: {errors[0].get('message')}", field="gateway"
+        )
+    found = Sources(data=data, errors=list(body.get("errors") or []))
+    params = {"as_of": period.as_of.isoformat()}
+    for name in ("smart", "confidence"):
+        answer = await _read(http, f"{programmes_url}/assurance/{name}", token, params)
+        if answer is None:
+            found.errors.append({"message": f"assurance/{name} unreadable", "path": ["assurance"]})
+        setattr(found, name, answer)
+    return found
+
+
+async def _read(
+    http: httpx.AsyncClient, url: str, token: str, params: dict[str, str]
+) -> Any | None:
+    """A REST read whose failure blanks its section (reported as unavailable) rather than
+    failing the pack."""
+    try:
+        response = await http.get(url, params=params, headers=bearer(token))
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    return response.json()

@@ -1,0 +1,150 @@
+"""The boards' views, computed from the registers; reads only."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.common.auth import Principal
+from services.risks.items import service as items
+from services.risks.matrices import service as matrices
+from services.risks.models import EscalationStep, Risk
+from services.risks.views.schemas import DependencyMap, HeatCell, HeatMap, MapEdge, MapNode
+from services.risks.vocabulary import LIVE_RISK, RaidKind, ScoreKind
+
+RATING_COLUMNS = {
+    ScoreKind.inherent: ("inherent_likelihood", "inherent_impact"),
+    ScoreKind.current: ("residual_likelihood", "residual_impact"),
+    ScoreKind.target: ("target_likelihood", "target_impact"),
+}
+
+
+async def live_risks(*, session: AsyncSession, programme_id: int | None) -> list[Risk]:
+    statement = select(Risk).where(col(Risk.status).in_(LIVE_RISK))
+    if programme_id is not None:
+        statement = statement.where(Risk.programme_id == programme_id)
+    return list((await session.exec(statement.order_by(Risk.code))).all())
+
+
+async def heat_map(
+    *, session: AsyncSession, actor: Principal, kind: ScoreKind, programme_id: int | None = None
+) -> HeatMap:
+    """Live risks counted per cell of the current matrix, by their inherent, current or target
+    ratings."""
+    matrix = await matrices.current(session=session, actor=actor)
+    rows = await live_risks(session=session, programme_id=programme_id)
+    likelihood_field, impact_field = RATING_COLUMNS[kind]
+    cells: dict[tuple[int, int], list[str]] = {}
+    unscored = 0
+    for row in rows:
+        likelihood, impact = getattr(row, likelihood_field), getattr(row, impact_field)
+        if likelihood is None or impact is None:
+            unscored += 1
+            continue
+        cells.setdefault((likelihood, impact), []).append(row.code)
+    out = []
+    for likelihood in range(1, matrix.size + 1):
+        for impact in range(1, matrix.size + 1):
+            value = likelihood * impact
+            band = matrices.band(matrix, value)
+            codes = cells.get((likelihood, impact), [])
+            out.append(
+                HeatCell(
+                    likelihood=likelihood,
+                    impact=impact,
+                    score=value,
+                    band=str(band["name"]),
+                    colour=str(band["colour"]),
+                    count=len(codes),
+                    codes=codes,
+                )
+            )
+    return HeatMap(
+        score_kind=kind,
+        matrix_id=matrix.id,  # type: ignore[arg-type]
+        matrix_code=matrix.code,
+        matrix_version=matrix.version,
+        likelihood_labels=matrix.likelihood_labels,
+        impact_labels=matrix.impact_labels,
+        escalation_score=matrix.escalation_score,
+        cells=out,
+        unscored=unscored,
+    )
+
+
+async def top_risks(
+    *, session: AsyncSession, limit: int, programme_id: int | None = None
+) -> list[Risk]:
+    statement = select(Risk).where(col(Risk.status).in_(LIVE_RISK))
+    if programme_id is not None:
+        statement = statement.where(Risk.programme_id == programme_id)
+    statement = statement.order_by(
+        col(Risk.residual_score).desc(),
+        (col(Risk.inherent_likelihood) * col(Risk.inherent_impact)).desc(),
+        Risk.code,
+    ).limit(limit)
+    return list((await session.exec(statement)).all())
+
+
+async def new_and_escalated(*, session: AsyncSession, since: date) -> tuple[list[Risk], list[Risk]]:
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    new = (
+        await session.exec(select(Risk).where(col(Risk.created_at) >= start).order_by(Risk.code))
+    ).all()
+    escalated_ids = select(EscalationStep.item_id).where(
+        EscalationStep.item_kind == RaidKind.risk, col(EscalationStep.at) >= start
+    )
+    escalated = (
+        await session.exec(select(Risk).where(col(Risk.id).in_(escalated_ids)).order_by(Risk.code))
+    ).all()
+    return list(new), list(escalated)
+
+
+def _node_id(programme_id: int | None, other: str | None) -> str:
+    if programme_id is not None:
+        return f"programme:{programme_id}"
+    if other:
+        return f"other:{other}"
+    return "plan"
+
+
+async def dependency_map(
+    *, session: AsyncSession, labels: dict[int, str] | None = None
+) -> DependencyMap:
+    """Programmes (and external parties) as nodes, dependencies as edges, cycles flagged.
+    ``labels`` names programmes (by code) when the caller has them; else ``#id``."""
+    rows = await items.all_dependencies(session=session)
+    cycles = items.cycles(rows)
+    in_cycle = {code for cycle in cycles for code in cycle}
+    nodes: dict[str, MapNode] = {}
+
+    def node(programme_id: int | None, external: str | None) -> str:
+        key = _node_id(programme_id, external)
+        if key not in nodes:
+            if programme_id is not None:
+                label = (labels or {}).get(programme_id, f"Programme #{programme_id}")
+                kind = "programme"
+            elif external:
+                label, kind = external, "other"
+            else:
+                label, kind = "Whole plan", "plan"
+            nodes[key] = MapNode(id=key, kind=kind, programme_id=programme_id, label=label)
+        return key
+
+    edges = [
+        MapEdge(
+            code=row.code,
+            source=node(row.from_programme_id, None),
+            target=node(row.to_programme_id, row.to_external or row.to_activity),
+            title=row.title,
+            status=row.status.value if hasattr(row.status, "value") else str(row.status),
+            needed_by=row.needed_by,
+            in_cycle=row.code in in_cycle,
+        )
+        for row in rows
+    ]
+    return DependencyMap(
+        nodes=sorted(nodes.values(), key=lambda n: n.id), edges=edges, cycles=cycles
+    )

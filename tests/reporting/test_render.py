@@ -1,0 +1,116 @@
+"""The demo pack rendered as a board member reads it: PDF pages with contents, page numbers
+and charts; a workbook with a sheet per table; HTML whose figures are links."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pypdf
+import pytest
+from openpyxl import load_workbook
+
+from services.reporting.render import pdf, xlsx
+from services.reporting.render.links import Links
+from services.reporting.service import render_html
+from tests.reporting import demo_pack
+
+LINKS = Links("http://programmes.test", "http://risks.test", "http://kpis.test")
+
+
+@pytest.fixture(scope="module")
+def content() -> dict[str, Any]:
+    return demo_pack.content()
+
+
+@pytest.fixture(scope="module")
+def html(content: dict[str, Any]) -> str:
+    return render_html(content, LINKS)
+
+
+@pytest.fixture(scope="module")
+def document(html: str) -> pypdf.PdfReader:
+    # Laying out 20 pages takes seconds: once for the module.
+    return pypdf.PdfReader(io.BytesIO(pdf.render(html)))
+
+
+@pytest.fixture(scope="module")
+def pages(document: pypdf.PdfReader) -> list[str]:
+    return [page.extract_text() for page in document.pages]
+
+
+def titles(outline: list[Any]) -> list[str]:
+    found: list[str] = []
+    for item in outline:
+        found += titles(item) if isinstance(item, list) else [item["/Title"]]
+    return found
+
+
+def test_pdf_pages_contents_numbers_and_charts(pages: list[str], content: dict[str, Any]) -> None:
+    count = len(pages)
+    assert count >= 10, f"8 sections, 16 programme summaries: {count} pages is too few"
+    for n, text in enumerate(pages, start=1):
+        assert f"Page {n} of {count}" in text
+    contents = pages[0]
+    assert "Contents" in contents
+    listed = {}
+    for section in content["sections"]:
+        found = re.search(re.escape(section["title"]) + r"[ .]*?(\d+)\s*$", contents, re.M)
+        assert found, f"{section['title']} missing from the contents"
+        listed[section["title"]] = int(found.group(1))
+    # Each contents entry names the page its section opens on.
+    for title, page in listed.items():
+        assert title in pages[page - 1], f"{title} is not on page {page}"
+    headline = pages[listed["2. Headline"] - 1]
+    # The DCA chart is drawn: its column heads and a programme's bar label.
+    assert "Last month" in headline and "This month" in headline
+    savings = pages[listed["4. Savings"] - 1]
+    for legend in ("target", "forecast", "delivered", "at risk", "£9.4m"):
+        assert legend in savings
+    assert "149,800,000" in savings
+
+
+def test_pdf_figures_are_links(document: pypdf.PdfReader) -> None:
+    reader = document
+    uris = {
+        a.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for a in page.get("/Annots") or []
+        if "/URI" in a.get_object().get("/A", {})
+    }
+    assert "http://programmes.test/programmes/1" in uris
+    assert "http://programmes.test/highlight-reports/101" in uris
+    assert any(u.startswith("http://programmes.test/savings/") for u in uris)
+    outline = titles(reader.outline)
+    assert "2. Headline" in outline and "8. Decisions and escalations" in outline
+
+
+def test_html_figures_link_to_their_records(html: str, content: dict[str, Any]) -> None:
+    for p in content["programmes"]:
+        assert f'href="http://programmes.test/programmes/{p["programme_id"]}"' in html
+        if p["dca"]:
+            report = p["dca"]["highlight_report_id"]
+            assert f'href="http://programmes.test/highlight-reports/{report}"' in html
+        for r in p["top_risks"]:
+            assert f'href="http://risks.test/risks/{r["risk_id"]}"' in html
+    for i in content["savings"]["initiatives"]:
+        if i["rag"] != "Green":
+            assert f'href="http://programmes.test/savings/{i["savings_id"]}"' in html
+    assert html.count("<svg") == 2 and "<a href=" in html.split("<svg", 1)[1]
+    assert "watermelon" in html and "Demo data" in html
+
+
+def test_workbook_has_a_sheet_per_table(content: dict[str, Any]) -> None:
+    book = load_workbook(io.BytesIO(xlsx.render(content)))
+    assert book.sheetnames == [
+        "Asks", "Headline", "Programmes", "Milestones", "Savings by programme",
+        "Savings by directorate", "Savings initiatives", "Risks", "KPIs", "Exceptions",
+        "Decisions", "Escalations",
+    ]  # fmt: skip
+    headline = list(book["Headline"].values)
+    assert headline[0][0] == "Code" and len(headline) == 17
+    by_programme = list(book["Savings by programme"].values)[1:]
+    assert sum(row[1] for row in by_programme) == 149_800_000
+    exceptions = [row[0] for row in list(book["Exceptions"].values)[1:]]
+    assert "missing highlight report" in exceptions and "SMART: no owner" in exceptions

@@ -1,0 +1,190 @@
+"""Each section of the pack from what the sources answer: the demo month, and edge cases."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from graphql import build_schema, parse, validate
+
+from services.reporting.diff import diff
+from services.reporting.periods import Period
+from services.reporting.sections.common import dca_change
+from services.reporting.sections.pack import compose
+from services.reporting.sections.programmes import milestones
+from services.reporting.service import canonical_sha256
+from services.reporting.sources import PACK_QUERY
+from services.stack import GATEWAY_DIR
+from tests.reporting import demo_pack
+
+
+def test_demo_pack_has_every_section_with_content() -> None:
+    content = demo_pack.content()
+    assert [s["key"] for s in content["sections"]] == [
+        "purpose", "headline", "programmes", "savings", "raid", "kpis", "exceptions", "decisions",
+    ]  # fmt: skip
+    assert content["programme_count"] == 16 and content["unavailable_sections"] == []
+    asks = content["purpose"]["asks"]
+    assert asks[0] == {**demo_pack.DEMO_ASK, "source": "entered"}
+    raised = [a for a in asks if a["source"] == "escalation"]
+    red = [p["code"] for p in content["programmes"] if (p["dca"] or {}).get("value") == "Red"]
+    assert raised and len(raised) == len(red)
+    assert content["headline"]["key_messages"]
+    assert sum(a["programme_count"] for a in content["headline"]["by_aim"]) == 16
+    assert content["savings"]["total"]["target"] == "149800000.00"
+    assert content["exceptions"]["missing_reports"][0]["code"] == "IRP-16"
+    assert [s["code"] for s in content["exceptions"]["stale_reports"]] == ["IRP-15"]
+    assert content["exceptions"]["smart_failures"][0]["programme_code"] == "IRP-03"
+    assert content["decisions"]["decisions"][0]["decided_on"] == "2024-07-18"
+    assert content["decisions"]["escalations"]
+
+
+def test_composed_again_the_demo_pack_says_the_same() -> None:
+    assert canonical_sha256(demo_pack.content()) == canonical_sha256(demo_pack.content())
+
+
+def test_dca_change_is_marked() -> None:
+    assert dca_change("Amber", "Red") == "improved"
+    assert dca_change("Red", "Amber/Red") == "worse"
+    assert dca_change("Amber", "Amber") == "same"
+    assert dca_change("Amber", None) == "new"
+    assert dca_change(None, "Green") == "none"
+    content = demo_pack.content()
+    for p in content["programmes"]:
+        now, before = (p["dca"] or {}).get("value"), (p["dca_previous"] or {}).get("value")
+        assert p["dca_change"] == dca_change(now, before)
+    worse = [p["code"] for p in content["programmes"] if p["dca_change"] == "worse"]
+    assert (
+        worse
+        and f"Delivery confidence fell for {', '.join(worse)}."
+        in (content["headline"]["key_messages"])
+    )
+
+
+def activity(id: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": str(id),
+        "title": f"m{id}",
+        "endDate": None,
+        "forecastDate": None,
+        "actualDate": None,
+        "status": "In progress",
+        **fields,
+    }
+
+
+def test_milestones_due_slipped_completed_in_the_period() -> None:
+    july = Period.parse("2024-07")
+    found = milestones(
+        [
+            activity(1, endDate="2024-07-15"),
+            activity(2, endDate="2024-07-15", forecastDate="2024-09-30"),
+            activity(3, endDate="2024-05-31"),
+            activity(4, endDate="2024-07-10", actualDate="2024-07-09", status="Completed"),
+            activity(5, endDate="2024-06-10", actualDate="2024-06-09", status="Completed"),
+            activity(6, endDate="2024-08-31"),
+        ],
+        july,
+    )
+    assert [m["key_activity_id"] for m in found["due"]] == ["1"]
+    assert [(m["key_activity_id"], m["overdue"]) for m in found["slipped"]] == [
+        ("3", True),
+        ("2", False),
+    ]
+    assert [m["key_activity_id"] for m in found["completed"]] == ["4"]
+
+
+def test_savings_by_programme_and_directorate_add_up() -> None:
+    savings = demo_pack.content()["savings"]
+    for key in ("target", "forecast", "delivered", "at_risk"):
+        total = Decimal(savings["total"][key])
+        assert sum(Decimal(g[key]) for g in savings["by_programme"]) == total
+        assert sum(Decimal(g[key]) for g in savings["by_directorate"]) == total
+    for i in savings["initiatives"]:
+        if i["rag"] == "Green":
+            assert i["at_risk"] == "0.00"
+        else:
+            assert Decimal(i["at_risk"]) == Decimal(i["target"]) - Decimal(i["delivered"])
+    assert Decimal(savings["total"]["at_risk"]) > 0
+
+
+def test_only_the_packs_programmes_and_this_board_and_month() -> None:
+    data = demo_pack.data()
+    first = data["programmes"][0]
+    first["escalations"] = [
+        {
+            **escalation,
+            "id": str(900 + n),
+            "status": status,
+            "board": {**escalation["board"], "kind": kind},
+            "createdAt": created,
+            "updatedAt": created,
+        }
+        for n, (status, kind, created) in enumerate(
+            [
+                ("open", "TIB", "2024-07-02T09:00:00+00:00"),
+                ("resolved", "TIB", "2024-07-03T09:00:00+00:00"),
+                ("open", "Programme Board", "2024-05-03T09:00:00+00:00"),
+            ]
+        )
+        for escalation in [data["programmes"][2]["escalations"][0]]
+    ]
+    data["boards"][0]["decisions"].append(
+        {**data["boards"][0]["decisions"][0], "id": "2", "decidedOn": "2024-06-30"}
+    )
+    smart = {**demo_pack.SMART, "failures": [
+        {**demo_pack.SMART["failures"][0], "programme_id": 99, "programme_code": "AP-1"}
+    ]}  # fmt: skip
+    content = compose(period="2024-07", data=data, errors=[], smart=smart)
+    awaiting = [e["escalation_id"] for e in content["purpose"]["escalations_awaiting"]]
+    assert "900" in awaiting and "901" not in awaiting and "902" not in awaiting
+    logged = [e["escalation_id"] for e in content["decisions"]["escalations"]]
+    assert "900" in logged and "901" in logged and "902" not in logged
+    assert [d["decision_id"] for d in content["decisions"]["decisions"]] == ["1"]
+    assert content["exceptions"]["smart_failures"] == []
+
+
+def test_a_section_that_could_not_be_read_is_named() -> None:
+    data = demo_pack.data()
+    data["savingsInitiatives"] = None
+    errors: list[dict[str, Any]] = [
+        {"message": "down", "path": ["savingsInitiatives"]},
+        {"message": "down", "path": ["programmes", 3, "risks"]},
+        {"message": "assurance/smart unreadable", "path": ["assurance"]},
+    ]
+    content = compose(period="2024-07", data=data, errors=errors)
+    assert content["unavailable_sections"] == ["assurance", "risks", "savingsInitiatives"]
+    assert content["savings"] is None
+    assert content["exceptions"]["smart_failures"] is None
+
+
+def test_diff_names_dca_moves_and_new_risks() -> None:
+    before = demo_pack.content()
+    data = demo_pack.data()
+    data["programmes"][0]["latestHighlightReport"]["dca"] = "Green"
+    data["programmes"][1]["risks"].append(
+        {
+            "id": "999",
+            "code": "R-NEW",
+            "title": "New risk",
+            "owner": "x",
+            "residualScore": 25,
+            "inherentScore": 25,
+            "status": "Open",
+        }
+    )
+    after = compose(period="2024-07", data=data, errors=[])
+    changed = diff(before, after)
+    was = before["programmes"][0]["dca"]["value"]
+    assert was != "Green", "the demo's IRP-01 must start from another DCA"
+    assert changed["dca_moves"] == [{"code": "IRP-01", "from": was, "to": "Green"}]
+    assert [r["risk_id"] for r in changed["new_risks"]] == ["999"]
+    assert changed["programmes_added"] == changed["programmes_removed"] == []
+    assert diff(before, before)["dca_moves"] == []
+
+
+def test_the_pack_query_is_valid_against_the_supergraph() -> None:
+    """The one query a pack sends stays valid as the subgraphs change (e.g. list shapes)."""
+    schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    errors = validate(schema, parse(PACK_QUERY))
+    assert not errors, [e.message for e in errors]
