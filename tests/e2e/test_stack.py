@@ -218,10 +218,10 @@ def test_push_read_through_gateway_and_pack(
     listed = httpx.post(
         url(ports, "gateway", "/graphql"),
         headers=editor,
-        json={"query": '{ packs(period: "2024-07") { id status contentSha256 } }'},
+        json={"query": '{ packs(period: "2024-07") { items { id status contentSha256 } } }'},
     ).json()
     assert "errors" not in listed, listed
-    assert {p["status"] for p in listed["data"]["packs"]} == {"draft"}
+    assert {p["status"] for p in listed["data"]["packs"]["items"]} == {"draft"}
 
 
 def test_one_service_down_degrades_the_answer(stack: tuple[Stack, dict[str, int]]) -> None:
