@@ -265,16 +265,3 @@ def settings_override(client: httpx.AsyncClient, **changes: Any) -> Iterator[Non
         yield
     finally:
         app.state.settings = original
-
-
-@contextmanager
-def common_settings_override(client: httpx.AsyncClient, **changes: Any) -> Iterator[None]:
-    """Swap fields of the app's CommonSettings for a block (monkeypatch cannot undo on
-    Starlette's State)."""
-    app = client._transport.app  # type: ignore[attr-defined]
-    original = app.state.common_settings
-    app.state.common_settings = original.model_copy(update=changes)
-    try:
-        yield
-    finally:
-        app.state.common_settings = original

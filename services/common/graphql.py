@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from enum import Enum
-from typing import Any, Generic, TypeVar, overload
+from typing import Annotated, Any, Generic, TypeVar, overload
 
 import pydantic
 import strawberry
@@ -107,6 +107,14 @@ def input_dict(value: object) -> dict[str, Any]:
     """A strawberry input as a dict, leaving out fields the caller did not send."""
     return {k: v for k, v in vars(value).items() if v is not strawberry.UNSET}
 
+
+# A list field's paging arguments, described once: ``limit: Limit = 100, offset: Offset = 0``.
+Limit = Annotated[
+    int, strawberry.argument(description=f"the most items to return, 1 to {MAX_LIMIT}")
+]
+Offset = Annotated[
+    int, strawberry.argument(description="how many items of the list to skip, 0 or more")
+]
 
 # ids are PostgreSQL INTEGER (int4) primary keys: anything larger cannot name a row.
 MAX_ID = 2**31 - 1

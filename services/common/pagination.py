@@ -94,6 +94,16 @@ class Window(Generic[T]):
     count: Any = None
     total: int | None = None
 
+    def with_rows(self, rows: list[U]) -> Window[U]:
+        """The same window holding ``rows`` (the page's rows converted, e.g. to read models)."""
+        return Window(
+            rows=rows,
+            params=self.params,
+            has_more=self.has_more,
+            count=self.count,
+            total=self.total,
+        )
+
     def map(self, convert: Callable[[T], U]) -> Window[U]:
         """The same window with each row converted (e.g. ORM row to read model)."""
         return Window(
@@ -124,3 +134,10 @@ def window_of(items: Sequence[T], params: PageParams) -> Window[T]:
         has_more=params.offset + params.limit < len(items),
         total=len(items),
     )
+
+
+async def counted(session: AsyncSession, found: Window[T]) -> tuple[list[T], int]:
+    """A window's rows and the whole list's total, for REST's ``Page`` (which always has one)."""
+    if found.total is not None:
+        return found.rows, found.total
+    return found.rows, int((await session.exec(found.count)).one())

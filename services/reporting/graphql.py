@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from services.common.graphql import Context, federated_schema
+from services.common.graphql import (
+    Context,
+    Limit,
+    Offset,
+    Page,
+    federated_schema,
+    page,
+    parse_id,
+)
+from services.common.pagination import window_of
 from services.reporting import models, schemas, service
 
 Ctx = Info[Context, None]
@@ -18,18 +30,30 @@ strawberry.enum(schemas.PackStatus, description="draft, reviewed or signed off")
 
 @strawberry.federation.type(keys=["id"], description="A CPMO assurance pack as issued")
 class Pack:
-    id: strawberry.ID
-    period: str
-    portfolio_code: str | None
-    generated_at: datetime
-    generated_by: str
-    content_sha256: str
-    complete: bool
-    status: schemas.PackStatus
+    id: strawberry.ID = strawberry.field(description="the pack's id")
+    period: str = strawberry.field(description="the reporting month it covers, YYYY-MM")
+    portfolio_code: str | None = strawberry.field(
+        description="the portfolio it covers (e.g. IRP-2024); null for every portfolio"
+    )
+    generated_at: datetime = strawberry.field(description="when it was composed (UTC)")
+    generated_by: str = strawberry.field(description="who composed it (the token's subject)")
+    content_sha256: str = strawberry.field(
+        description="SHA-256 of its canonical JSON content: the same inputs give the same hash"
+    )
+    complete: bool = strawberry.field(
+        description="every section was available when it was composed (only a complete pack "
+        "can be signed off)"
+    )
+    status: schemas.PackStatus = strawberry.field(
+        description="where it is in its lifecycle: draft, reviewed or signed off"
+    )
     supersedes_id: strawberry.ID | None = strawberry.field(
         description="the signed-off pack this one corrects"
     )
-    content: JSON
+    content: JSON = strawberry.field(
+        description="the pack as composed: each programme's figures with the id of the record "
+        "each came from"
+    )
 
     @classmethod
     def from_row(cls, row: models.Pack) -> Pack:
@@ -50,21 +74,37 @@ class Pack:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Pack | None:
-        async with info.context.reading() as session:
-            row = await session.get(models.Pack, int(id))
-        return None if row is None else cls.from_row(row)
+        return await info.context.loader("pack", _load_packs).load(parse_id(id, "id"))
+
+
+async def _load_packs(session: AsyncSession, ids: Sequence[int]) -> dict[int, Pack]:
+    return {
+        k: Pack.from_row(row)
+        for k, row in (await service.get_many(session=session, ids=ids)).items()
+    }
 
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def packs(self, info: Ctx, period: str | None = None) -> list[Pack]:
+    @strawberry.field(description="packs as issued, newest period first")
+    async def packs(
+        self,
+        info: Ctx,
+        period: Annotated[
+            str | None, strawberry.argument(description="only packs of this month, YYYY-MM")
+        ] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[Pack]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_packs(session=session, period=period)
-        return [Pack.from_row(r) for r in rows]
+        return Page.of(window_of(rows, params), Pack.from_row)
 
-    @strawberry.field
-    async def pack(self, info: Ctx, id: strawberry.ID) -> Pack | None:
+    @strawberry.field(description="one pack by its id")
+    async def pack(
+        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
+    ) -> Pack | None:
         return await Pack.resolve_reference(info, id)
 
 

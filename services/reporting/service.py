@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
-from services.common.errors import DomainError, NotFound, UpstreamUnavailable
+from services.common.errors import Forbidden, NotFound, UpstreamUnavailable
 from services.common.http import bearer
 from services.reporting import diff, lifecycle, sources
 from services.reporting.models import AuditEntry, Pack
@@ -114,6 +114,12 @@ async def list_packs(*, session: AsyncSession, period: str | None = None) -> Seq
     return (await session.exec(statement)).all()
 
 
+async def get_many(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Pack]:
+    """Packs by id, in one query (what a DataLoader batches)."""
+    rows = (await session.exec(select(Pack).where(col(Pack.id).in_(ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
 async def get(*, session: AsyncSession, pack_id: int) -> Pack:
     pack = await session.get(Pack, pack_id)
     if pack is None:
@@ -176,9 +182,7 @@ async def _lock_period(
     if response.status_code in (200, 201, 409):
         return
     if response.status_code in (401, 403):
-        error = DomainError(response.json().get("detail", "refused by the programmes service"))
-        error.status, error.code, error.title = 403, "forbidden", "Forbidden"
-        raise error
+        raise Forbidden(response.json().get("detail", "refused by the programmes service"))
     raise UpstreamUnavailable(
         f"the programmes service answered {response.status_code} to the sign-off",
         field="programmes",

@@ -19,35 +19,41 @@ query AssurancePack(
   $financialYear: String!, $asOf: Date!
 ) {
   programmes(limit: 500, portfolioCode: $portfolioCode) {
-    id code name directorate portfolioCode aimCode
-    sao { id name } rdl { id name } leadMember { id name }
-    aim { code name }
-    latestHighlightReport(upToPeriod: $upToPeriod) {
-      id period dca dcaRag dcaReason highlights decisionsNeeded nextSteps { what when who }
-    }
-    previousHighlightReport: latestHighlightReport(upToPeriod: $previousPeriod) {
-      id period dca dcaRag
-    }
-    keyActivities {
-      id title startText endText endDate forecastDate actualDate status owner
-    }
-    escalations {
-      id kind title reason status raisedBy createdAt updatedAt
-      board { id code name kind }
-      resolutionDecision { id decidedOn decision }
-    }
-    risks(top: $topRisks, status: "Open") { id code title owner residualScore inherentScore status }
-    kpis {
-      id code name unit: unitLabel target tolerance higherIsBetter
-      latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
+    items {
+      id code name directorate portfolioCode aimCode
+      sao { id name } rdl { id name } leadMember { id name }
+      aim { code name }
+      latestHighlightReport(upToPeriod: $upToPeriod) {
+        id period dca dcaRag dcaReason highlights decisionsNeeded nextSteps { what when who }
+      }
+      previousHighlightReport: latestHighlightReport(upToPeriod: $previousPeriod) {
+        id period dca dcaRag
+      }
+      keyActivities {
+        id title startText endText endDate forecastDate actualDate status owner
+      }
+      escalations {
+        id kind title reason status raisedBy createdAt updatedAt
+        board { id code name kind }
+        resolutionDecision { id decidedOn decision }
+      }
+      risks(top: $topRisks, status: "Open") {
+        id code title owner residualScore inherentScore status
+      }
+      kpis {
+        id code name unit: unitLabel target tolerance higherIsBetter
+        latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
+      }
     }
   }
   savingsInitiatives(financialYear: $financialYear, asOf: $asOf, limit: 500) {
-    id code title programmeId directorate target forecast delivered rag late lateReason
+    items {
+      id code title programmeId directorate target forecast delivered rag late lateReason
+    }
   }
-  boards { id code name kind programmeId decisions(limit: 100) {
+  boards(limit: 500) { items { id code name kind programmeId decisions(limit: 100) {
     id decidedOn decision decidedBy reference escalationId
-  } }
+  } } }
 }
 """
 

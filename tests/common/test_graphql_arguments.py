@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from services.common import pagination
 from services.common.auth import Principal, Role
-from services.common.db import create_engine, new_registry
+from services.common.db import new_registry
 from services.common.graphql import (
     Context,
     Page,
@@ -26,8 +26,7 @@ from services.common.graphql import (
     page,
     parse_id,
 )
-from services.common.settings import async_url
-from tests.conftest import db_url, recreate
+from tests.common.helpers import fresh_tables
 
 
 class Base(SQLModel, registry=new_registry()):
@@ -95,25 +94,18 @@ class Query:
 schema = federated_schema(query=Query)
 
 
-@pytest.fixture(scope="module")
-def url() -> str:
-    url = db_url("common")
-    recreate(url)
-    return async_url(url)
-
-
 @pytest.fixture
-async def engine(url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.drop_all)
-        await conn.run_sync(Base.metadata.create_all)
-        await conn.execute(
-            Item.__table__.insert(),  # type: ignore[attr-defined]
-            [{"name": f"item {i}", "colour": "Red" if i % 2 else "Amber/Green"} for i in range(5)],
-        )
-    yield engine
-    await engine.dispose()
+async def engine() -> AsyncIterator[AsyncEngine]:
+    async with fresh_tables("", Base.metadata) as engine:
+        async with engine.begin() as conn:
+            await conn.execute(
+                Item.__table__.insert(),  # type: ignore[attr-defined]
+                [
+                    {"name": f"item {i}", "colour": "Red" if i % 2 else "Amber/Green"}
+                    for i in range(5)
+                ],
+            )
+        yield engine
 
 
 class Statements:

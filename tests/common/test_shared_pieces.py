@@ -20,16 +20,14 @@ from services.common.auth import Principal, Role
 from services.common.db import (
     DryRunSessionDep,
     Transaction,
-    create_engine,
     is_dry_run,
     new_registry,
 )
 from services.common.errors import FieldError, install_error_handlers
 from services.common.etag import ExpectedVersion, OptionalVersion
 from services.common.grouping import group_by
-from services.common.settings import async_url
 from services.common.updates import refuse_empty
-from tests.conftest import db_url, recreate
+from tests.common.helpers import fresh_tables
 
 
 class Base(SQLModel, registry=new_registry()):
@@ -46,21 +44,10 @@ record = audit.Recorder(AuditEntry)
 ACTOR = Principal(subject="clerk", roles=frozenset({Role.editor}))
 
 
-@pytest.fixture(scope="module")
-def url() -> str:
-    url = db_url("common", "_pieces")
-    recreate(url)
-    return async_url(url)
-
-
 @pytest.fixture
-async def engine(url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.drop_all)
-        await conn.run_sync(Base.metadata.create_all)
-    yield engine
-    await engine.dispose()
+async def engine() -> AsyncIterator[AsyncEngine]:
+    async with fresh_tables("_pieces", Base.metadata) as engine:
+        yield engine
 
 
 async def notes(engine: AsyncEngine) -> list[str]:
@@ -191,3 +178,8 @@ def test_group_by_keeps_the_rows_order() -> None:
     assert group_by(rows, key=lambda r: r[0]) == {"a": [("a", 1), ("a", 3)], "b": [("b", 2)]}
     assert group_by(rows, lambda r: r[0], lambda r: r[1]) == {"a": [1, 3], "b": [2]}
     assert group_by([], key=lambda r: r) == {}
+    assert group_by(rows, key=lambda r: r[0], keys=["a", "z"]) == {
+        "a": [("a", 1), ("a", 3)],
+        "z": [],
+        "b": [("b", 2)],
+    }

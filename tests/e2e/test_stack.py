@@ -94,20 +94,20 @@ def test_push_read_through_gateway_and_pack(
         url(ports, "gateway", "/graphql"),
         headers=auth("viewer", "e2e-viewer"),
         json={
-            "query": """{ programmes(portfolioCode: "OIAP-2015", limit: 10) {
+            "query": """{ programmes(portfolioCode: "OIAP-2015", limit: 10) { items {
             code actions { number timescale } latestHighlightReport { period confidence }
-            keyActivities { title status } } }"""
+            keyActivities { title status } } } }"""
         },
     ).json()
     assert "errors" not in plans, plans
-    action_plans = plans["data"]["programmes"]
+    action_plans = plans["data"]["programmes"]["items"]
     three = httpx.post(
         url(ports, "gateway", "/graphql"),
         headers=auth("viewer", "e2e-viewer"),
-        json={"query": "{ portfolios { code ragScale { code meaning common } } }"},
+        json={"query": "{ portfolios { items { code ragScale { code meaning common } } } }"},
     ).json()
     assert "errors" not in three, three
-    scales = {p["code"]: p["ragScale"] for p in three["data"]["portfolios"]}
+    scales = {p["code"]: p["ragScale"] for p in three["data"]["portfolios"]["items"]}
     assert set(scales) == {"IRP-2024", "OIAP-2015", "CGIP-2018"}
     assert {"code": "Amber", "meaning": "on track", "common": "GREEN"} in scales["CGIP-2018"]
     assert [p["code"] for p in action_plans] == ["AP-1", "AP-2", "AP-3", "AP-4", "AP-5"]
@@ -219,10 +219,10 @@ def test_push_read_through_gateway_and_pack(
     listed = httpx.post(
         url(ports, "gateway", "/graphql"),
         headers=editor,
-        json={"query": '{ packs(period: "2024-07") { id status contentSha256 } }'},
+        json={"query": '{ packs(period: "2024-07") { items { id status contentSha256 } } }'},
     ).json()
     assert "errors" not in listed, listed
-    assert {p["status"] for p in listed["data"]["packs"]} == {"draft"}
+    assert {p["status"] for p in listed["data"]["packs"]["items"]} == {"draft"}
 
 
 def test_one_service_down_degrades_the_answer(stack: tuple[Stack, dict[str, int]]) -> None:

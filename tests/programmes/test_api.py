@@ -240,7 +240,7 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
     portfolio = await make_portfolio(programmes_api)
     programme = await make_programme(programmes_api, portfolio["id"])
     query = """query($reps: [_Any!]!) {
-      programmes { code sao { name } portfolioCode latestHighlightReport { dca } }
+      programmes { items { code sao { name } portfolioCode latestHighlightReport { dca } } }
       _entities(representations: $reps) { ... on Programme { id name leadMember { name } } }
     }"""
     reps = [{"__typename": "Programme", "id": str(programme["id"])}]
@@ -248,7 +248,7 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
         "/graphql", headers=VIEWER, json={"query": query, "variables": {"reps": reps}}
     )
     data = response.json()["data"]
-    assert data["programmes"] == [
+    assert data["programmes"]["items"] == [
         {
             "code": "IRP-01",
             "sao": {"name": SAO},
@@ -282,7 +282,9 @@ async def test_graphql_reads_entities_and_mutates(programmes_api: httpx.AsyncCli
         json={"query": mutation, "variables": {"id": programme["id"], "v": 1, "rdl": head["id"]}},
     )
     assert stale.json()["errors"][0]["extensions"]["status"] == 412
-    anonymous = await programmes_api.post("/graphql", json={"query": "{ programmes { code } }"})
+    anonymous = await programmes_api.post(
+        "/graphql", json={"query": "{ programmes { items { code } } }"}
+    )
     assert anonymous.status_code == 401
 
 
@@ -335,3 +337,21 @@ async def test_people_and_workstreams_through_graphql(programmes_api: httpx.Asyn
     assert roles["roles"] == [
         {"role": "SAO", "programme_id": programme["id"], "programme_code": "IRP-01"}
     ]
+
+
+async def test_a_viewer_s_bad_input_is_refused_for_the_role_first(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    """The role is checked before the input, as REST does: a viewer learns nothing about
+    what would have been valid."""
+    mutations = [
+        'mutation { createPerson(input: {name: ""}) { id } }',
+        'mutation { updatePerson(id: "x", version: 1, input: {name: ""}) { id } }',
+        'mutation { createProgramme(input: {portfolioId: "1", code: "", name: "", '
+        'saoId: "1", leadMemberId: "1"}) { id } }',
+        'mutation { addWorkstream(programmeId: "x", input: {name: ""}) { id } }',
+    ]
+    for mutation in mutations:
+        response = await programmes_api.post("/graphql", headers=VIEWER, json={"query": mutation})
+        error = response.json()["errors"][0]["extensions"]
+        assert error["status"] == 403, (mutation, error)

@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from services.common.auth import Reader, Writer
+from services.common.clock import Today
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.etag import ExpectedVersion, set_etag
+from services.common.pagination import Page, PageDep, counted
 from services.programmes.actions import service
 from services.programmes.actions.schemas import ActionCreate, ActionRead, ActionUpdate
 from services.programmes.asof import ReadSessionDep
-from services.programmes.milestones.api import Today
-from services.programmes.milestones.schemas import Status
 from services.programmes.plan import service as plan
+from services.programmes.vocabulary import Status
 
 router = APIRouter()
-ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 
 @router.post(
@@ -74,7 +73,7 @@ async def list_actions(
 ) -> Page[ActionRead]:
     """Actions across programmes, in number order by default. Sort by id, programme_id,
     number, status, responsible, timescale_start or timescale_end."""
-    rows, total = await service.search_actions(
+    found = await service.search_actions(
         session=session,
         page=page,
         today=today,
@@ -85,6 +84,7 @@ async def list_actions(
         due_to=due_to,
         overdue=overdue,
     )
+    rows, total = await counted(session, found)
     return Page(
         items=[service.to_read(r, today=today) for r in rows],
         total=total,

@@ -13,11 +13,22 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.graphql import Context, input_dict, optional_id, page, validate
+from services.common import clock
+from services.common.graphql import (
+    Context,
+    Limit,
+    Offset,
+    Page,
+    choice,
+    input_dict,
+    optional_id,
+    page,
+    parse_id,
+    validate,
+)
 from services.programmes.actions import models, service
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
-from services.programmes.milestones import service as milestones
-from services.programmes.milestones.graphql import status_argument
+from services.programmes.vocabulary import Status
 
 Ctx = Info[Context, None]
 
@@ -41,7 +52,7 @@ class Action:
 
     @classmethod
     def from_row(cls, row: models.Action, *, today: date | None = None) -> Action:
-        read = service.to_read(row, today=today or milestones.council_today())
+        read = service.to_read(row, today=today or clock.today())
         return cls(
             id=strawberry.ID(str(read.id)),
             programme_id=strawberry.ID(str(read.programme_id)),
@@ -69,7 +80,7 @@ async def _load_actions(
 async def actions_for(info: Ctx, programme_id: int) -> list[Action]:
     """A programme's actions in number order, batched across programmes per request."""
     rows = await info.context.loader("actions", _load_actions).load(programme_id)
-    today = milestones.council_today()
+    today = clock.today()
     return [Action.from_row(r, today=today) for r in rows or []]
 
 
@@ -86,28 +97,30 @@ class ActionsQuery:
         due_to: date | None = None,
         overdue: bool | None = None,
         sort: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[Action]:
-        today = milestones.council_today()
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[Action]:
+        today = clock.today()
         async with info.context.reading() as session:
-            rows, _ = await service.search_actions(
+            found = await service.search_actions(
                 session=session,
                 page=page(limit, offset, sort),
                 today=today,
-                programme_id=optional_id(programme_id),
-                status=status_argument(status),
+                programme_id=optional_id(programme_id, "programmeId"),
+                status=choice(Status, status, "status"),
                 responsible=responsible,
                 due_from=due_from,
                 due_to=due_to,
                 overdue=overdue,
             )
-        return [Action.from_row(r, today=today) for r in rows]
+        return Page.of(found, lambda r: Action.from_row(r, today=today))
 
     @strawberry.field
     async def action(self, info: Ctx, id: strawberry.ID) -> Action | None:
         async with info.context.reading() as session:
-            row = (await service.get_many(session=session, ids=[int(id)])).get(int(id))
+            row = (await service.get_many(session=session, ids=[parse_id(id, "id")])).get(
+                parse_id(id, "id")
+            )
         return None if row is None else Action.from_row(row)
 
 
@@ -143,7 +156,10 @@ class ActionsMutation:
         data = validate(ActionCreate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.create_action(
-                session=session, actor=actor, programme_id=int(programme_id), data=data
+                session=session,
+                actor=actor,
+                programme_id=parse_id(programme_id, "programmeId"),
+                data=data,
             )
         return Action.from_row(row)
 
@@ -157,7 +173,7 @@ class ActionsMutation:
             row = await service.update_action(
                 session=session,
                 actor=actor,
-                action_id=int(id),
+                action_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )

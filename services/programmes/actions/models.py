@@ -9,7 +9,7 @@ from sqlmodel import Field
 
 from services.programmes.actions.schemas import ActionBase
 from services.programmes.base import Base
-from services.programmes.milestones.schemas import Status
+from services.programmes.vocabulary import Status
 
 
 class Action(Base, ActionBase, table=True):

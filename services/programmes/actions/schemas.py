@@ -13,7 +13,7 @@ from datetime import date
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from services.programmes.milestones.schemas import STATUS_HELP, Status
+from services.programmes.vocabulary import STATUS_HELP, Status
 
 NUMBER = re.compile(r"^[0-9A-Za-z]+(?:[./-][0-9A-Za-z]+)*$")
 

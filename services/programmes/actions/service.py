@@ -14,7 +14,9 @@ from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.pagination import PageParams, paginate
+from services.common.grouping import group_by
+from services.common.pagination import PageParams, Window, window
+from services.common.updates import refuse_empty
 from services.programmes.actions.models import Action
 from services.programmes.actions.schemas import (
     ActionCreate,
@@ -22,10 +24,10 @@ from services.programmes.actions.schemas import (
     ActionUpdate,
     number_key,
 )
-from services.programmes.base import record, refuse_empty
+from services.programmes.base import record
 from services.programmes.milestones import service as milestones
-from services.programmes.milestones.schemas import Status
 from services.programmes.plan import service as plan
+from services.programmes.vocabulary import Status
 
 # Rules -------------------------------------------------------------------------------------
 
@@ -91,7 +93,7 @@ async def search_actions(
     due_from: date | None = None,
     due_to: date | None = None,
     overdue: bool | None = None,
-) -> tuple[list[Action], int]:
+) -> Window[Action]:
     """Actions across programmes; the due window and ``overdue`` use the timescale's end."""
     statement = select(Action)
     if programme_id is not None:
@@ -113,7 +115,7 @@ async def search_actions(
             else or_(col(Action.status) == Status.completed.value, end.is_(None), end >= today)
         )
     statement = statement.order_by(*action_order(page.sort))
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 async def actions_by_programme(
@@ -126,9 +128,9 @@ async def actions_by_programme(
             .order_by(col(Action.programme_id), col(Action.number_key), col(Action.id))
         )
     ).all()
-    found: dict[int, list[Action]] = {pid: [] for pid in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row)
+    found: dict[int, list[Action]] = group_by(
+        rows, lambda row: row.programme_id, keys=programme_ids
+    )
     return found
 
 

@@ -20,13 +20,12 @@ from services.programmes.assurance.schemas import (
     SmartTest,
 )
 from services.programmes.highlights import service as highlights
-from services.programmes.highlights.schemas import DCA
 from services.programmes.milestones import service as milestones
 from services.programmes.milestones.models import KeyActivity
-from services.programmes.milestones.schemas import Status
 from services.programmes.plan.models import Programme
 from services.programmes.savings import service as savings
 from services.programmes.savings.models import SavingsInitiative
+from services.programmes.vocabulary import DCA, Status
 
 RAG_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
 # A milestone this far past due, or this many overdue at once, is Red evidence on its own.

@@ -65,11 +65,13 @@ async def compare(*, session: AsyncSession, portfolio_codes: list[str] | None = 
         by_dca = {g.dca.value: g for g in scale if g.dca}
         by_code = {g.code.lower(): g for g in scale}
         by_status = {g.status.value: g for g in scale if g.status}
-        programmes, _ = await plan.list_programmes(
-            session=session,
-            page=PageParams(limit=500, offset=0, sort=None),
-            portfolio_id=portfolio.id,
-        )
+        programmes = (
+            await plan.list_programmes(
+                session=session,
+                page=PageParams(limit=500, offset=0, sort=None),
+                portfolio_id=portfolio.id,
+            )
+        ).rows
         programme_ids = [p.id for p in programmes if p.id is not None]
         dcas: dict[int, str] = {}
         for row in await highlights.dca_history(session=session, programme_ids=programme_ids):

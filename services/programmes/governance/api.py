@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi import status as http_status
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
+from services.common.pagination import Page, PageDep, counted
 from services.programmes.asof import ReadSessionDep
 from services.programmes.governance import service
 from services.programmes.governance.models import Escalation
@@ -32,18 +32,6 @@ from services.programmes.governance.schemas import (
 )
 
 router = APIRouter()
-ExpectedVersion = Annotated[int, Depends(expected_version)]
-
-
-def optional_version(
-    if_match: Annotated[
-        str | None, Header(description="optional: the ETag last read, checked when sent")
-    ] = None,
-) -> int | None:
-    return None if if_match is None else expected_version(if_match)
-
-
-OptionalVersion = Annotated[int | None, Depends(optional_version)]
 
 
 def _board(row: object) -> BoardRead:
@@ -138,9 +126,10 @@ async def list_decisions(
     escalation_id: int | None = None,
 ) -> Page[BoardDecisionRead]:
     """The board's decision log, newest decision first."""
-    rows, total = await service.list_decisions(
+    found = await service.list_decisions(
         session=session, board_id=board_id, page=page, escalation_id=escalation_id
     )
+    rows, total = await counted(session, found)
     return Page(
         items=[BoardDecisionRead.model_validate(r, from_attributes=True) for r in rows],
         total=total,
@@ -178,7 +167,7 @@ async def list_escalations(
     kind: EscalationKind | None = None,
     item_ref: str | None = None,
 ) -> Page[EscalationRead]:
-    rows, total = await service.list_escalations(
+    found = await service.list_escalations(
         session=session,
         page=page,
         status=status,
@@ -187,6 +176,7 @@ async def list_escalations(
         kind=kind,
         item_ref=item_ref,
     )
+    rows, total = await counted(session, found)
     return Page(
         items=await escalation_reads(session, rows),
         total=total,

@@ -11,13 +11,18 @@ from strawberry.types import Info
 
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
+    Page,
     choice,
     id_or_none,
     input_dict,
     optional_id,
     page,
+    parse_id,
     validate,
 )
+from services.common.pagination import window_of
 from services.programmes.governance import models, service
 from services.programmes.governance.schemas import (
     BoardCreate,
@@ -98,14 +103,21 @@ class Board:
         return await _board(info, self.escalates_to_board_id)
 
     @strawberry.field(description="the board's decision log, newest first")
-    async def decisions(self, info: Ctx, limit: int = 100, offset: int = 0) -> list[BoardDecision]:
-        async with info.context.reading() as session:
-            rows, _ = await service.list_decisions(
-                session=session,
-                board_id=int(self.id),
-                page=page(limit, offset),
+    async def decisions(
+        self, info: Ctx, limit: Limit = 100, offset: Offset = 0
+    ) -> list[BoardDecision]:
+        params = page(limit, offset)
+
+        async def load(
+            session: AsyncSession, board_ids: Sequence[int]
+        ) -> dict[int, list[BoardDecision]]:
+            found = await service.decisions_by_board(
+                session=session, board_ids=board_ids, page=params
             )
-        return [BoardDecision.from_row(r) for r in rows]
+            return {k: [BoardDecision.from_row(r) for r in rows] for k, rows in found.items()}
+
+        loader = info.context.loader(f"board_decisions:{limit}:{offset}", load)
+        return await loader.load(int(self.id)) or []
 
 
 @strawberry.type(description="An entry in a board's decision log")
@@ -233,17 +245,23 @@ async def escalations_for(info: Ctx, programme_id: int) -> list[Escalation]:
 class GovernanceQuery:
     @strawberry.field
     async def boards(
-        self, info: Ctx, kind: str | None = None, directorate: str | None = None
-    ) -> list[Board]:
+        self,
+        info: Ctx,
+        kind: str | None = None,
+        directorate: str | None = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[Board]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_boards(
                 session=session, kind=choice(BoardKind, kind, "kind"), directorate=directorate
             )
-        return [Board.from_row(r) for r in rows]
+        return Page.of(window_of(rows, params), Board.from_row)
 
     @strawberry.field
     async def board(self, info: Ctx, id: strawberry.ID) -> Board | None:
-        return await _board(info, int(id))
+        return await _board(info, parse_id(id, "id"))
 
     @strawberry.field
     async def escalations(
@@ -254,38 +272,39 @@ class GovernanceQuery:
         programme_id: strawberry.ID | None = None,
         kind: str | None = None,
         item_ref: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[Escalation]:
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[Escalation]:
         async with info.context.reading() as session:
-            rows, _ = await service.list_escalations(
+            found = await service.list_escalations(
                 session=session,
                 page=page(limit, offset),
                 status=choice(EscalationStatus, status, "status"),
-                board_id=optional_id(board_id),
-                programme_id=optional_id(programme_id),
+                board_id=optional_id(board_id, "boardId"),
+                programme_id=optional_id(programme_id, "programmeId"),
                 kind=choice(EscalationKind, kind, "kind"),
                 item_ref=item_ref,
             )
-        return [Escalation.from_row(r) for r in rows]
+        return Page.of(found, Escalation.from_row)
 
     @strawberry.field
     async def escalation(self, info: Ctx, id: strawberry.ID) -> Escalation | None:
+        escalation_id = parse_id(id, "id")
         async with info.context.reading() as session:
-            row = await session.get(models.Escalation, int(id))
+            row = await service.find_escalation(session=session, escalation_id=escalation_id)
         return None if row is None else Escalation.from_row(row)
 
     @strawberry.field(description="a board's decision log, newest first")
     async def board_decisions(
-        self, info: Ctx, board_id: strawberry.ID, limit: int = 100, offset: int = 0
-    ) -> list[BoardDecision]:
+        self, info: Ctx, board_id: strawberry.ID, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[BoardDecision]:
         async with info.context.reading() as session:
-            rows, _ = await service.list_decisions(
+            found = await service.list_decisions(
                 session=session,
-                board_id=int(board_id),
+                board_id=parse_id(board_id, "boardId"),
                 page=page(limit, offset),
             )
-        return [BoardDecision.from_row(r) for r in rows]
+        return Page.of(found, BoardDecision.from_row)
 
 
 @strawberry.input
@@ -362,7 +381,7 @@ class GovernanceMutation:
             row = await service.update_board(
                 session=session,
                 actor=actor,
-                board_id=int(id),
+                board_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )
@@ -389,7 +408,7 @@ class GovernanceMutation:
             row = await service.escalate(
                 session=session,
                 actor=actor,
-                escalation_id=int(id),
+                escalation_id=parse_id(id, "id"),
                 note=note,
                 expected_version=version,
             )
@@ -405,7 +424,7 @@ class GovernanceMutation:
             row = await service.update_escalation(
                 session=session,
                 actor=actor,
-                escalation_id=int(id),
+                escalation_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )
@@ -419,6 +438,6 @@ class GovernanceMutation:
         data = validate(BoardDecisionCreate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.record_decision(
-                session=session, actor=actor, board_id=int(board_id), data=data
+                session=session, actor=actor, board_id=parse_id(board_id, "boardId"), data=data
             )
         return BoardDecision.from_row(row)

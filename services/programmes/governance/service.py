@@ -18,21 +18,24 @@ Rules
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.pagination import PageParams, order_by, paginate
-from services.programmes.base import record, refuse_empty
+from services.common.grouping import group_by
+from services.common.pagination import PageParams, Window, order_by, window
+from services.common.updates import refuse_empty
+from services.programmes.base import record
 from services.programmes.governance.models import (
     Board,
     BoardDecision,
@@ -51,13 +54,6 @@ from services.programmes.governance.schemas import (
     EscalationUpdate,
 )
 from services.programmes.plan.models import Programme
-
-COUNCIL_TIME = ZoneInfo("Europe/London")
-
-
-def today() -> date:
-    return datetime.now(COUNCIL_TIME).date()
-
 
 # Boards ------------------------------------------------------------------------------------
 
@@ -191,95 +187,15 @@ async def update_board(
 
 # The council's boards, as the 2024 Improvement and Recovery Plan names them ----------------
 
-_DIRECTORATES = (
-    # (code, directorate, its Strategic Director as the plan writes the post)
-    ("DB-ASC", "Adult Social Care", "Strategic Director for Adult Social Care"),
-    ("DB-CF", "Children and Families", "Strategic Director of Children and Families"),
-    ("DB-CH", "City Housing", "Strategic Director of City Housing"),
-    ("DB-CO", "City Operations", "Strategic Director of City Operations"),
-    (
-        "DB-PPS",
-        "Place, Prosperity and Sustainability",
-        "Strategic Director of Place, Prosperity and Sustainability",
-    ),
-)
+DEFAULT_BOARDS = Path(__file__).parents[1] / "seed_data" / "irp_2024_boards.json"
 
 
 def default_boards() -> list[DefaultBoard]:
     """The boards of the 2024 Improvement and Recovery Plan (section 5, Governance, Assurance and
-    Monitoring), in creation order: each board's ``escalates_to_code`` comes before it.
-
-    Names are the plan's. The plan speaks of "Directorate Boards" without listing them; the five
-    here are the directorates whose Strategic Directors it names as SAOs (the council has 7
-    directorates; the 2 enabling ones are not named, so they have no board here). "After the
-    IRB, reporting to the Audit Committee and the Overview and Scrutiny Co-ordinating Committee":
-    one ``escalates_to`` can name one board, so the IRB escalates to the Audit Committee and the
-    Co-ordinating Committee stands beside it, at the top with the committees the plan names.
-    """
-    committees = [
-        DefaultBoard(
-            code="AUDIT",
-            name="Audit Committee",
-            kind=BoardKind.committee,
-            notes="Receives IRP reporting after the IRB; updates on the response to the external "
-            "auditor's statutory recommendations are reported to it quarterly.",
-        ),
-        DefaultBoard(
-            code="OSCC",
-            name="Overview and Scrutiny Co-ordinating Committee",
-            kind=BoardKind.committee,
-            notes="Receives IRP reporting after the IRB: member assurance, challenge and "
-            "oversight.",
-        ),
-        DefaultBoard(
-            code="OSC-ECYP",
-            name="Education, Children & Young People OSC",
-            kind=BoardKind.committee,
-            notes="SEND Improvement reports to it.",
-        ),
-        DefaultBoard(
-            code="OSC-HOMES",
-            name="Homes OSC",
-            kind=BoardKind.committee,
-            notes="Housing Regulatory Compliance reports to it.",
-        ),
-        DefaultBoard(
-            code="OSC-FR",
-            name="Finance & Resources OSC",
-            kind=BoardKind.committee,
-            notes="Oracle Stabilisation and Job Evaluation and Pay Equity report to it.",
-        ),
-    ]
-    irb = DefaultBoard(
-        code="IRB",
-        name="Improvement and Recovery Board",
-        kind=BoardKind.irb,
-        chair="Commissioners",
-        escalates_to_code="AUDIT",
-        notes="The Commissioners Improvement and Recovery Board.",
-    )
-    tib = DefaultBoard(
-        code="TIB",
-        name="Transformation and Improvement Board",
-        kind=BoardKind.tib,
-        chair="Chief Executive",
-        escalates_to_code="IRB",
-        notes="Comprising the Chief Executive and members of the Strategic Leadership Team; "
-        "receives the CPMO assurance pack; the key officer level forum for resolution of issues "
-        "prior to reporting to the IRB.",
-    )
-    directorate_boards = [
-        DefaultBoard(
-            code=code,
-            name=f"{directorate} Directorate Board",
-            kind=BoardKind.directorate_board,
-            directorate=directorate,
-            chair=director,
-            escalates_to_code="TIB",
-        )
-        for code, directorate, director in _DIRECTORATES
-    ]
-    return [*committees, irb, tib, *directorate_boards]
+    Monitoring), in creation order: each board's ``escalates_to_code`` comes before it. The data
+    and the reading of the plan behind it are in ``seed_data/irp_2024_boards.json``."""
+    document = json.loads(DEFAULT_BOARDS.read_text())
+    return [DefaultBoard.model_validate(board) for board in document["boards"]]
 
 
 async def create_default_boards(*, session: AsyncSession, actor: Principal) -> list[Board]:
@@ -313,7 +229,7 @@ async def list_escalations(
     programme_id: int | None = None,
     kind: EscalationKind | None = None,
     item_ref: str | None = None,
-) -> tuple[list[Escalation], int]:
+) -> Window[Escalation]:
     statement = select(Escalation)
     if status is not None:
         statement = statement.where(Escalation.status == status)
@@ -328,11 +244,15 @@ async def list_escalations(
     statement = statement.order_by(
         *order_by(Escalation, page.sort, ESCALATION_SORTS, [col(Escalation.id)])
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
+
+
+async def find_escalation(*, session: AsyncSession, escalation_id: int) -> Escalation | None:
+    return await session.get(Escalation, escalation_id)
 
 
 async def get_escalation(*, session: AsyncSession, escalation_id: int) -> Escalation:
-    row = await session.get(Escalation, escalation_id)
+    row = await find_escalation(session=session, escalation_id=escalation_id)
     if row is None:
         raise NotFound(f"no escalation with id {escalation_id}", field="escalation_id")
     return row
@@ -348,10 +268,8 @@ async def escalations_by_programme(
             .order_by(col(Escalation.id))
         )
     ).all()
-    found: dict[int, list[Escalation]] = {pid: [] for pid in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row)  # type: ignore[index]
-    return found
+    # Only rows naming one of programme_ids were read, so no key is None.
+    return group_by(rows, lambda row: row.programme_id, keys=programme_ids)  # type: ignore[arg-type,return-value]
 
 
 async def moves_by_escalation(
@@ -364,10 +282,7 @@ async def moves_by_escalation(
             .order_by(col(EscalationMove.id))
         )
     ).all()
-    found: dict[int, list[EscalationMove]] = {eid: [] for eid in escalation_ids}
-    for row in rows:
-        found[row.escalation_id].append(row)
-    return found
+    return group_by(rows, lambda row: row.escalation_id, keys=escalation_ids)
 
 
 async def _board_for_programme(session: AsyncSession, programme: Programme) -> Board | None:
@@ -564,7 +479,7 @@ async def record_decision(
     *, session: AsyncSession, actor: Principal, board_id: int, data: BoardDecisionCreate
 ) -> BoardDecision:
     board = await get_board(session=session, board_id=board_id)
-    if data.decided_on > today():
+    if data.decided_on > clock.today():
         raise FieldError(
             "a decision is logged once taken: decided_on is in the future", field="decided_on"
         )
@@ -590,7 +505,7 @@ async def list_decisions(
     board_id: int,
     page: PageParams,
     escalation_id: int | None = None,
-) -> tuple[list[BoardDecision], int]:
+) -> Window[BoardDecision]:
     await get_board(session=session, board_id=board_id)
     statement = select(BoardDecision).where(BoardDecision.board_id == board_id)
     if escalation_id is not None:
@@ -598,7 +513,31 @@ async def list_decisions(
     statement = statement.order_by(
         col(BoardDecision.decided_on).desc(), col(BoardDecision.id).desc()
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
+
+
+async def decisions_by_board(
+    *, session: AsyncSession, board_ids: Sequence[int], page: PageParams
+) -> dict[int, list[BoardDecision]]:
+    """The same page of each board's decision log (newest first), in one query."""
+    position = (
+        func.row_number()
+        .over(
+            partition_by=col(BoardDecision.board_id),
+            order_by=(col(BoardDecision.decided_on).desc(), col(BoardDecision.id).desc()),
+        )
+        .label("position")
+    )
+    ranked = (
+        select(BoardDecision, position).where(col(BoardDecision.board_id).in_(board_ids)).subquery()
+    )
+    decision = aliased(BoardDecision, ranked)
+    statement = (
+        select(decision)
+        .where(ranked.c.position > page.offset, ranked.c.position <= page.offset + page.limit)
+        .order_by(ranked.c.board_id, ranked.c.position)
+    )
+    return group_by((await session.exec(statement)).all(), key=lambda d: d.board_id)
 
 
 async def get_decisions(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, BoardDecision]:

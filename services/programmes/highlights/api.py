@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from services.common.auth import Admin, Reader, Writer
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.etag import ExpectedVersion, set_etag
+from services.common.pagination import Page, PageDep, counted
 from services.programmes.asof import ReadSessionDep
 from services.programmes.highlights import service
 from services.programmes.highlights.schemas import (
@@ -25,7 +25,6 @@ from services.programmes.highlights.schemas import (
 from services.programmes.plan import service as plan
 
 router = APIRouter()
-ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 
 def _location(response: Response, report: HighlightReportRead) -> None:
@@ -85,7 +84,7 @@ async def search_highlight_reports(
     dca: Annotated[str | None, Query(description="a point of the five-point DCA")] = None,
 ) -> Page[HighlightReportRead]:
     """Current revisions across programmes, newest period first."""
-    rows, total = await service.search_highlight_reports(
+    found = await service.search_highlight_reports(
         session=session,
         page=page,
         period=period,
@@ -93,6 +92,7 @@ async def search_highlight_reports(
         confidence=service.confidence_filter(confidence),
         dca=service.dca_filter(dca),
     )
+    rows, total = await counted(session, found)
     return Page(
         items=await service.describe(session=session, rows=rows),
         total=total,

@@ -14,7 +14,20 @@ from strawberry.types import Info
 
 from services.common.auth import Role
 from services.common.errors import FieldError
-from services.common.graphql import Context, id_or_none, input_dict, page, validate
+from services.common.graphql import (
+    Context,
+    Limit,
+    Offset,
+    Page,
+    id_or_none,
+    input_dict,
+    optional_id,
+    page,
+    parse_id,
+    validate,
+)
+from services.common.grouping import group_by
+from services.common.pagination import window_of
 from services.programmes.highlights import service
 from services.programmes.highlights.schemas import (
     DcaAssessmentCreate,
@@ -182,10 +195,7 @@ async def _load_reports(
     session: AsyncSession, programme_ids: Sequence[int]
 ) -> dict[int, list[HighlightReport]]:
     rows = await service.list_highlight_reports(session=session, programme_ids=programme_ids)
-    found: dict[int, list[HighlightReport]] = {}
-    for report in await _reports(session, rows):
-        found.setdefault(int(report.programme_id), []).append(report)
-    return found
+    return group_by(await _reports(session, rows), lambda report: int(report.programme_id))
 
 
 def _latest_loader(
@@ -218,10 +228,8 @@ async def _load_revisions(
 async def _load_dca_history(
     session: AsyncSession, programme_ids: Sequence[int]
 ) -> dict[int, list[DcaAssessment]]:
-    found: dict[int, list[DcaAssessment]] = {}
-    for row in await service.dca_history(session=session, programme_ids=programme_ids):
-        found.setdefault(row.programme_id, []).append(DcaAssessment.from_row(row))
-    return found
+    rows = await service.dca_history(session=session, programme_ids=programme_ids)
+    return group_by(rows, lambda row: row.programme_id, DcaAssessment.from_row)
 
 
 # What Programme's fields call ---------------------------------------------------------------
@@ -270,36 +278,37 @@ class HighlightsQuery:
         programme_id: strawberry.ID | None = None,
         confidence: str | None = None,
         dca: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[HighlightReport]:
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[HighlightReport]:
         async with info.context.reading() as session:
-            rows, _ = await service.search_highlight_reports(
+            found = await service.search_highlight_reports(
                 session=session,
                 page=page(limit, offset),
                 period=period,
-                programme_id=None if programme_id is None else int(programme_id),
+                programme_id=optional_id(programme_id, "programmeId"),
                 confidence=service.confidence_filter(confidence),
                 dca=service.dca_filter(dca),
             )
-            return await _reports(session, rows)
+            return Page.of(found.with_rows(await _reports(session, found.rows)))
 
     @strawberry.field(description="a report's current revision, or the revision asked for")
     async def highlight_report(
         self, info: Ctx, id: strawberry.ID, revision: int | None = None
     ) -> HighlightReport | None:
         async with info.context.reading() as session:
-            every = await service.revisions_many(session=session, report_ids=[int(id)])
-            if int(id) not in every:
+            every = await service.revisions_many(session=session, report_ids=[parse_id(id, "id")])
+            if parse_id(id, "id") not in every:
                 return None
-            rows = every[int(id)]
+            rows = every[parse_id(id, "id")]
             row = rows[-1] if revision is None else service.pick_revision(rows, revision)
             return (await _reports(session, [row]))[0]
 
     @strawberry.field(description="reporting periods, newest first")
     async def reporting_periods(
-        self, info: Ctx, status: str | None = None
-    ) -> list[ReportingPeriod]:
+        self, info: Ctx, status: str | None = None, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[ReportingPeriod]:
+        params = page(limit, offset)
         wanted = None
         if status is not None:
             if status not in PeriodStatus.__members__:
@@ -307,7 +316,7 @@ class HighlightsQuery:
             wanted = PeriodStatus(status)
         async with info.context.reading() as session:
             rows = await service.list_periods(session=session, status=wanted)
-        return [ReportingPeriod.from_row(r) for r in rows]
+        return Page.of(window_of(rows, params), ReportingPeriod.from_row)
 
 
 # Mutations ----------------------------------------------------------------------------------
@@ -366,7 +375,10 @@ class HighlightsMutation:
         data = validate(HighlightReportCreate, _with_steps(input_dict(input)))
         async with info.context.transaction() as session:
             row = await service.submit_highlight_report(
-                session=session, actor=actor, programme_id=int(programme_id), data=data
+                session=session,
+                actor=actor,
+                programme_id=parse_id(programme_id, "programmeId"),
+                data=data,
             )
             report = (await _reports(session, [row]))[0]
         return report
@@ -384,7 +396,7 @@ class HighlightsMutation:
             row = await service.update_highlight_report(
                 session=session,
                 actor=actor,
-                report_id=int(id),
+                report_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )
@@ -399,7 +411,10 @@ class HighlightsMutation:
         data = validate(DcaAssessmentCreate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.record_dca(
-                session=session, actor=actor, programme_id=int(programme_id), data=data
+                session=session,
+                actor=actor,
+                programme_id=parse_id(programme_id, "programmeId"),
+                data=data,
             )
         return DcaAssessment.from_row(row)
 

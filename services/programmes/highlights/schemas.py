@@ -9,6 +9,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+# Shared with other sub-domains; re-exported as this sub-domain's own words.
+from services.programmes.vocabulary import DCA as DCA
+from services.programmes.vocabulary import DCA_SCALE as DCA_SCALE
+
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -26,36 +30,6 @@ def financial_year_start(period: str) -> int:
 
 
 # Scales ------------------------------------------------------------------------------------
-
-
-class DCA(StrEnum):
-    """Delivery Confidence Assessment: the five-point scale, greenest first."""
-
-    green = "Green"
-    amber_green = "Amber/Green"
-    amber = "Amber"
-    amber_red = "Amber/Red"
-    red = "Red"
-
-    @property
-    def rag(self) -> str:
-        """Central government's three-point report: map five to three."""
-        return {"Green": "Green", "Amber/Green": "Amber", "Amber": "Amber"}.get(self.value, "Red")
-
-    @classmethod
-    def read(cls, value: Any) -> Any:
-        """The scale point a caller means: any case, and "/", "-", "_" or a space between the
-        two colours (Amber/Green, amber-green, AMBER GREEN). Anything else is left for the
-        enum to reject."""
-        if isinstance(value, str):
-            key = re.sub(r"\s*[/\-_ ]\s*", "/", value.strip().lower())
-            for member in cls:
-                if member.value.lower() == key:
-                    return member
-        return value
-
-
-DCA_SCALE = ", ".join(m.value for m in DCA)
 
 
 class Confidence(StrEnum):

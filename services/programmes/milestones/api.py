@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from services.common.auth import Reader, Writer
+from services.common.clock import Today
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.etag import ExpectedVersion, set_etag
+from services.common.pagination import Page, PageDep, counted
 from services.programmes.asof import ReadSessionDep
 from services.programmes.milestones import service
 from services.programmes.milestones.schemas import (
@@ -22,15 +23,6 @@ from services.programmes.milestones.schemas import (
 from services.programmes.plan import service as plan
 
 router = APIRouter()
-ExpectedVersion = Annotated[int, Depends(expected_version)]
-
-
-def get_today() -> date:
-    """The date "overdue" is measured against (a dependency, so tests can fix it)."""
-    return service.council_today()
-
-
-Today = Annotated[date, Depends(get_today)]
 
 
 @router.get(
@@ -102,7 +94,7 @@ async def list_milestones(
 ) -> Page[KeyActivityRead]:
     """Milestones across programmes. Sort by id, programme_id, workstream_id, position, title,
     start_date, end_date, forecast_date, actual_date, status, percent_complete or owner."""
-    rows, total = await service.search_milestones(
+    found = await service.search_milestones(
         session=session,
         page=page,
         today=today,
@@ -115,6 +107,7 @@ async def list_milestones(
         due_to=due_to,
         owner=owner,
     )
+    rows, total = await counted(session, found)
     return Page(
         items=[service.to_read(r, today=today) for r in rows],
         total=total,

@@ -13,11 +13,22 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common.errors import FieldError
-from services.common.graphql import Context, id_or_none, input_dict, optional_id, page, validate
+from services.common import clock
+from services.common.graphql import (
+    Context,
+    Limit,
+    Offset,
+    Page,
+    choice,
+    id_or_none,
+    input_dict,
+    optional_id,
+    page,
+    parse_id,
+    validate,
+)
 from services.programmes.milestones import models, service
 from services.programmes.milestones.schemas import (
-    STATUS_HELP,
     KeyActivityCreate,
     KeyActivityUpdate,
     Status,
@@ -52,7 +63,7 @@ class KeyActivity:
 
     @classmethod
     def from_row(cls, row: models.KeyActivity, *, today: date | None = None) -> KeyActivity:
-        read = service.to_read(row, today=today or service.council_today())
+        read = service.to_read(row, today=today or clock.today())
         return cls(
             id=strawberry.ID(str(read.id)),
             programme_id=strawberry.ID(str(read.programme_id)),
@@ -100,18 +111,8 @@ async def key_activities_for(
         f"key_activities:{due_from}:{due_to}", _loader_for_window(due_from, due_to)
     )
     rows = await loader.load(programme_id) or []
-    today = service.council_today()
+    today = clock.today()
     return [KeyActivity.from_row(r, today=today) for r in rows]
-
-
-def status_argument(value: str | None) -> Status | None:
-    """A milestone's or an action's status argument; null filters nothing."""
-    if value is None:
-        return None
-    try:
-        return Status(value)
-    except ValueError as exc:
-        raise FieldError(f"unknown status {value!r}; {STATUS_HELP}", field="status") from exc
 
 
 @strawberry.type
@@ -129,31 +130,31 @@ class MilestonesQuery:
         due_to: date | None = None,
         owner: str | None = None,
         sort: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[KeyActivity]:
-        today = service.council_today()
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[KeyActivity]:
+        today = clock.today()
         async with info.context.reading() as session:
-            rows, _ = await service.search_milestones(
+            found = await service.search_milestones(
                 session=session,
                 page=page(limit, offset, sort),
                 today=today,
-                programme_id=optional_id(programme_id),
-                workstream_id=optional_id(workstream_id),
-                status=status_argument(status),
+                programme_id=optional_id(programme_id, "programmeId"),
+                workstream_id=optional_id(workstream_id, "workstreamId"),
+                status=choice(Status, status, "status"),
                 overdue=overdue,
                 slipped=slipped,
                 due_from=due_from,
                 due_to=due_to,
                 owner=owner,
             )
-        return [KeyActivity.from_row(r, today=today) for r in rows]
+        return Page.of(found, lambda r: KeyActivity.from_row(r, today=today))
 
     @strawberry.field
     async def milestone(self, info: Ctx, id: strawberry.ID) -> KeyActivity | None:
         async with info.context.reading() as session:
-            found = await service.get_many(session=session, ids=[int(id)])
-        row = found.get(int(id))
+            found = await service.get_many(session=session, ids=[parse_id(id, "id")])
+        row = found.get(parse_id(id, "id"))
         return None if row is None else KeyActivity.from_row(row)
 
 
@@ -191,12 +192,12 @@ class MilestonesMutation:
     ) -> KeyActivity:
         actor = info.context.writer()
         data = validate(KeyActivityCreate, input_dict(input))
-        today = service.council_today()
+        today = clock.today()
         async with info.context.transaction() as session:
             row = await service.add_key_activity(
                 session=session,
                 actor=actor,
-                programme_id=int(programme_id),
+                programme_id=parse_id(programme_id, "programmeId"),
                 data=data,
                 today=today,
             )
@@ -208,12 +209,12 @@ class MilestonesMutation:
     ) -> KeyActivity:
         actor = info.context.writer()
         data = validate(KeyActivityUpdate, input_dict(input))
-        today = service.council_today()
+        today = clock.today()
         async with info.context.transaction() as session:
             row = await service.update_milestone(
                 session=session,
                 actor=actor,
-                milestone_id=int(id),
+                milestone_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
                 today=today,

@@ -8,24 +8,12 @@ percentage complete and an owner.
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-
-class Status(StrEnum):
-    """Milestone and action status, as the 2015 highlight report and its successors write it."""
-
-    not_started = "Not started"
-    in_progress = "In progress"
-    on_track = "On track"
-    at_risk = "At risk"
-    late = "Late"
-    completed = "Completed"
-
-
-STATUS_HELP = "one of: " + ", ".join(s.value for s in Status)
-
+# Shared with actions; re-exported as this sub-domain's own words.
+from services.programmes.vocabulary import STATUS_HELP as STATUS_HELP
+from services.programmes.vocabulary import Status as Status
 
 # Key activity ------------------------------------------------------------------------------
 

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import FieldError, NotFound
-from services.common.pagination import PageParams, order_by, paginate
+from services.common.grouping import group_by
+from services.common.pagination import PageParams, Window, order_by, window
+from services.common.updates import refuse_empty
 from services.programmes import timescales
-from services.programmes.base import record, refuse_empty
+from services.programmes.base import record
 from services.programmes.milestones.models import KeyActivity
 from services.programmes.milestones.schemas import (
     KeyActivityCreate,
@@ -33,14 +34,6 @@ from services.programmes.milestones.schemas import (
 )
 from services.programmes.plan import service as plan
 from services.programmes.plan.models import Portfolio, Workstream
-
-COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
-
-
-def council_today() -> date:
-    """The council's today (UK time): what "overdue" is measured against."""
-    return datetime.now(COUNCIL_TIMEZONE).date()
-
 
 # Rules -------------------------------------------------------------------------------------
 
@@ -187,12 +180,10 @@ async def key_activities_by_programme(
     due_from: date | None = None,
     due_to: date | None = None,
 ) -> dict[int, list[KeyActivity]]:
-    found: dict[int, list[KeyActivity]] = {pid: [] for pid in programme_ids}
-    for row in await list_key_activities(
+    rows = await list_key_activities(
         session=session, programme_ids=programme_ids, due_from=due_from, due_to=due_to
-    ):
-        found[row.programme_id].append(row)
-    return found
+    )
+    return group_by(rows, lambda row: row.programme_id, keys=programme_ids)
 
 
 MILESTONE_SORTS = {
@@ -237,7 +228,7 @@ async def search_milestones(
     due_from: date | None = None,
     due_to: date | None = None,
     owner: str | None = None,
-) -> tuple[list[KeyActivity], int]:
+) -> Window[KeyActivity]:
     """Milestones across programmes. ``due_from``/``due_to`` filter on the due date (the
     forecast, else the baseline end); ``slipped`` means forecast later than baseline end."""
     statement = select(KeyActivity)
@@ -268,7 +259,7 @@ async def search_milestones(
             [KeyActivity.programme_id, KeyActivity.position, KeyActivity.id],
         )
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 async def get_milestone(*, session: AsyncSession, milestone_id: int) -> KeyActivity:
@@ -325,7 +316,7 @@ async def add_key_activity(
     progress = settle_completion(
         Progress(data.status.value, data.percent_complete, data.actual_date),
         data.model_fields_set,
-        today=today or council_today(),
+        today=today or clock.today(),
     )
     check_actual(progress.actual_date, baseline.start.start)
     position = (
@@ -390,7 +381,7 @@ async def update_milestone(
     progress = settle_completion(
         Progress(merged["status"], merged["percent_complete"], merged["actual_date"]),
         changes.keys(),
-        today=today or council_today(),
+        today=today or clock.today(),
     )
     check_actual(progress.actual_date, merged["start_date"])
     for name in ("percent_complete", "actual_date"):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.etag import ExpectedVersion, set_etag
+from services.common.pagination import Page, PageDep, counted
 from services.programmes.asof import ReadSessionDep
 from services.programmes.plan import service
 from services.programmes.plan.schemas import (
@@ -32,7 +32,6 @@ from services.programmes.plan.schemas import (
 )
 
 router = APIRouter()
-ExpectedVersion = Annotated[int, Depends(expected_version)]
 
 
 @router.get("/portfolios", response_model=list[PortfolioRead], tags=["portfolios"])
@@ -92,7 +91,7 @@ async def list_programmes(
     sao: Annotated[str | None, Query(description="part of the SAO's name or title")] = None,
     q: Annotated[str | None, Query(description="part of the code or name")] = None,
 ) -> Page[ProgrammeRead]:
-    rows, total = await service.list_programmes(
+    found = await service.list_programmes(
         session=session,
         page=page,
         portfolio_id=portfolio_id,
@@ -104,6 +103,7 @@ async def list_programmes(
         sao=sao,
         q=q,
     )
+    rows, total = await counted(session, found)
     return Page(
         items=await service.reads(session=session, programmes=rows),
         total=total,
@@ -168,7 +168,8 @@ async def list_people(
     page: PageDep,
     q: Annotated[str | None, Query(description="part of the name or post")] = None,
 ) -> Page[PersonRead]:
-    rows, total = await service.list_people(session=session, page=page, q=q)
+    found = await service.list_people(session=session, page=page, q=q)
+    rows, total = await counted(session, found)
     return Page(
         items=await _person_reads(session, rows), total=total, limit=page.limit, offset=page.offset
     )

@@ -11,13 +11,18 @@ from strawberry.types import Info
 
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
+    Page,
     graphql_enum,
     input_dict,
     optional_id,
+    page,
     parse_id,
     validate,
 )
-from services.common.pagination import PageParams
+from services.common.grouping import group_by
+from services.common.pagination import window_of
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
 from services.programmes.highlights import graphql as highlights
@@ -198,18 +203,18 @@ async def _person(info: Ctx, person_id: int) -> Person | None:
 async def _load_workstreams(
     session: AsyncSession, programme_ids: Sequence[int]
 ) -> dict[int, list[Workstream]]:
-    found: dict[int, list[Workstream]] = {}
-    for row in await service.list_workstreams(session=session, programme_ids=programme_ids):
-        found.setdefault(row.programme_id, []).append(
-            Workstream(
-                id=strawberry.ID(str(row.id)),
-                name=row.name,
-                description=row.description,
-                lead=row.lead,
-                position=row.position,
-            )
-        )
-    return found
+    rows = await service.list_workstreams(session=session, programme_ids=programme_ids)
+    return group_by(
+        rows,
+        lambda row: row.programme_id,
+        lambda row: Workstream(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            description=row.description,
+            lead=row.lead,
+            position=row.position,
+        ),
+    )
 
 
 async def _load_programmes(
@@ -313,7 +318,7 @@ class Programme:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Programme | None:
-        row = await info.context.loader("programme", _load_programmes).load(int(id))
+        row = await info.context.loader("programme", _load_programmes).load(parse_id(id, "id"))
         return None if row is None else cls.from_row(row)
 
     async def _aim(self, info: Ctx) -> Aim | None:
@@ -420,10 +425,13 @@ class Timescale:
 @strawberry.type
 class PlanQuery:
     @strawberry.field
-    async def portfolios(self, info: Ctx) -> list[Portfolio]:
+    async def portfolios(
+        self, info: Ctx, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[Portfolio]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
             rows = await service.list_portfolios(session=session)
-        return [Portfolio.from_row(r) for r in rows]
+        return Page.of(window_of(rows, params), Portfolio.from_row)
 
     @strawberry.field(description="one outcome of a plan, by id")
     async def outcome(self, info: Ctx, id: strawberry.ID) -> Outcome | None:
@@ -458,30 +466,31 @@ class PlanQuery:
         portfolio_id: strawberry.ID | None = None,
         portfolio_code: str | None = None,
         directorate: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[Programme]:
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[Programme]:
         async with info.context.reading() as session:
-            rows, _ = await service.list_programmes(
+            found = await service.list_programmes(
                 session=session,
-                page=PageParams(limit=min(limit, 500), offset=offset, sort=None),
-                portfolio_id=optional_id(portfolio_id),
+                page=page(limit, offset),
+                portfolio_id=optional_id(portfolio_id, "portfolioId"),
                 portfolio_code=portfolio_code,
                 directorate=directorate,
             )
-        return [Programme.from_row(r) for r in rows]
+        return Page.of(found, Programme.from_row)
 
     @strawberry.field
     async def programme(self, info: Ctx, id: strawberry.ID) -> Programme | None:
         return await Programme.resolve_reference(info, id)
 
     @strawberry.field
-    async def people(self, info: Ctx, q: str | None = None, limit: int = 100) -> list[Person]:
+    async def people(
+        self, info: Ctx, q: str | None = None, limit: Limit = 100, offset: Offset = 0
+    ) -> Page[Person]:
+        params = page(limit, offset)
         async with info.context.reading() as session:
-            rows, _ = await service.list_people(
-                session=session, page=PageParams(limit=min(limit, 500), offset=0, sort=None), q=q
-            )
-        return [Person.from_row(r) for r in rows]
+            found = await service.list_people(session=session, page=params, q=q)
+        return Page.of(found, Person.from_row)
 
     @strawberry.field
     async def programme_by_code(self, info: Ctx, code: str) -> Programme | None:
@@ -542,23 +551,23 @@ class WorkstreamInput:
 class PlanMutation:
     @strawberry.mutation(description="add someone (or a post) to the people directory")
     async def create_person(self, info: Ctx, input: PersonInput) -> Person:
+        actor = info.context.writer()  # the role before the input
         data = validate(PersonCreate, input_dict(input))
         async with info.context.transaction() as session:
-            row = await service.create_person(
-                session=session, actor=info.context.writer(), data=data
-            )
+            row = await service.create_person(session=session, actor=actor, data=data)
         return Person.from_row(row)
 
     @strawberry.mutation(description="change a person; version is the one you last read")
     async def update_person(
         self, info: Ctx, id: strawberry.ID, version: int, input: PersonUpdateInput
     ) -> Person:
+        actor = info.context.writer()  # the role before the input
         data = validate(PersonUpdate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.update_person(
                 session=session,
-                actor=info.context.writer(),
-                person_id=int(id),
+                actor=actor,
+                person_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )
@@ -568,12 +577,13 @@ class PlanMutation:
     async def add_workstream(
         self, info: Ctx, programme_id: strawberry.ID, input: WorkstreamInput
     ) -> Workstream:
+        actor = info.context.writer()  # the role before the input
         data = validate(WorkstreamCreate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.add_workstream(
                 session=session,
-                actor=info.context.writer(),
-                programme_id=int(programme_id),
+                actor=actor,
+                programme_id=parse_id(programme_id, "programmeId"),
                 data=data,
             )
         return Workstream(
@@ -586,21 +596,23 @@ class PlanMutation:
 
     @strawberry.mutation
     async def create_programme(self, info: Ctx, input: ProgrammeCreateInput) -> Programme:
+        actor = info.context.writer()  # the role before the input
         data = validate(ProgrammeCreate, input_dict(input))
         async with info.context.transaction() as session:
-            row = await service.create(session=session, actor=info.context.writer(), data=data)
+            row = await service.create(session=session, actor=actor, data=data)
         return Programme.from_row(row)
 
     @strawberry.mutation(description="change a programme; version is the one you last read")
     async def update_programme(
         self, info: Ctx, id: strawberry.ID, version: int, input: ProgrammeUpdateInput
     ) -> Programme:
+        actor = info.context.writer()  # the role before the input
         data = validate(ProgrammeUpdate, input_dict(input))
         async with info.context.transaction() as session:
             row = await service.update(
                 session=session,
-                actor=info.context.writer(),
-                programme_id=int(id),
+                actor=actor,
+                programme_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )

@@ -14,7 +14,8 @@ from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.pagination import PageParams, order_by, paginate
+from services.common.grouping import group_by
+from services.common.pagination import PageParams, Window, order_by, window
 from services.programmes import timescales
 from services.programmes.base import record
 from services.programmes.governance.models import Board
@@ -109,9 +110,9 @@ async def outcomes_by_aim(*, session: AsyncSession, aim_ids: Sequence[int]) -> d
             select(Outcome).where(col(Outcome.aim_id).in_(aim_ids)).order_by(col(Outcome.position))
         )
     ).all()
-    found: dict[int, list[str]] = {aim_id: [] for aim_id in aim_ids}
-    for row in rows:
-        found[row.aim_id].append(row.text)
+    found: dict[int, list[str]] = group_by(
+        rows, lambda row: row.aim_id, lambda row: row.text, keys=aim_ids
+    )
     return found
 
 
@@ -152,7 +153,7 @@ async def list_programmes(
     person_id: int | None = None,
     sao: str | None = None,
     q: str | None = None,
-) -> tuple[list[Programme], int]:
+) -> Window[Programme]:
     statement = select(Programme)
     if portfolio_id is not None:
         statement = statement.where(Programme.portfolio_id == portfolio_id)
@@ -185,7 +186,7 @@ async def list_programmes(
     statement = statement.order_by(
         *order_by(Programme, page.sort, PROGRAMME_SORTS, [Programme.code])
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 async def get(*, session: AsyncSession, programme_id: int) -> Programme:
@@ -313,14 +314,14 @@ PEOPLE_SORTS = {"name", "title", "directorate"}
 
 async def list_people(
     *, session: AsyncSession, page: PageParams, q: str | None = None
-) -> tuple[list[Person], int]:
+) -> Window[Person]:
     statement = select(Person)
     if q:
         statement = statement.where(
             or_(col(Person.name).ilike(f"%{q}%"), col(Person.title).ilike(f"%{q}%"))
         )
     statement = statement.order_by(*order_by(Person, page.sort, PEOPLE_SORTS, [Person.name]))
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 async def get_person(*, session: AsyncSession, person_id: int) -> Person:

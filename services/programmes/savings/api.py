@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
+from services.common import clock
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
-from services.common.etag import expected_version, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.etag import ExpectedVersion, set_etag
+from services.common.pagination import Page, PageDep, counted
 from services.programmes.asof import ReadSessionDep
 from services.programmes.savings import service
 from services.programmes.savings.schemas import (
@@ -28,7 +29,6 @@ from services.programmes.savings.schemas import (
 )
 
 router = APIRouter(tags=["savings"])
-ExpectedVersion = Annotated[int, Depends(expected_version)]
 AsOf = Annotated[
     date | None, Query(description="judge RAG and lateness on this day (default: today)")
 ]
@@ -47,8 +47,8 @@ async def list_savings(
     late: bool | None = None,
     as_of: AsOf = None,
 ) -> Page[SavingsRead]:
-    day = as_of or service.today()
-    rows, total = await service.list_initiatives(
+    day = as_of or clock.today()
+    found = await service.list_initiatives(
         session=session,
         page=page,
         programme_id=programme_id,
@@ -58,6 +58,7 @@ async def list_savings(
         late=late,
         as_of=day,
     )
+    rows, total = await counted(session, found)
     return Page(
         items=[service.read(r, day) for r in rows],
         total=total,

@@ -11,13 +11,18 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from services.common import clock
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
+    Page,
     choice,
     id_or_none,
     input_dict,
     optional_id,
     page,
+    parse_id,
     validate,
 )
 from services.programmes.savings import models, service
@@ -143,7 +148,7 @@ async def savings_for(info: Ctx, programme_id: int) -> list[SavingsInitiative]:
     rows = await info.context.loader("savings_initiatives_by_programme", _load_savings).load(
         programme_id
     )
-    day = service.today()
+    day = clock.today()
     return [SavingsInitiative.from_row(r, day) for r in rows or []]
 
 
@@ -160,29 +165,30 @@ class SavingsQuery:
         late: bool | None = None,
         as_of: date | None = None,
         sort: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[SavingsInitiative]:
-        day = as_of or service.today()
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Page[SavingsInitiative]:
+        day = as_of or clock.today()
         async with info.context.reading() as session:
-            rows, _ = await service.list_initiatives(
+            found = await service.list_initiatives(
                 session=session,
                 page=page(limit, offset, sort),
-                programme_id=optional_id(programme_id),
+                programme_id=optional_id(programme_id, "programmeId"),
                 directorate=directorate,
                 financial_year=financial_year,
                 rag_is=choice(RAG, rag, "rag"),
                 late=late,
                 as_of=day,
             )
-        return [SavingsInitiative.from_row(r, day) for r in rows]
+        return Page.of(found, lambda r: SavingsInitiative.from_row(r, day))
 
     @strawberry.field
     async def savings_initiative(
         self, info: Ctx, id: strawberry.ID, as_of: date | None = None
     ) -> SavingsInitiative | None:
+        initiative_id = parse_id(id, "id")
         async with info.context.reading() as session:
-            row = await session.get(models.SavingsInitiative, int(id))
+            row = await service.find(session=session, initiative_id=initiative_id)
         return None if row is None else SavingsInitiative.from_row(row, as_of)
 
     @strawberry.field(description="target, forecast, delivered, gap and count per group")
@@ -200,7 +206,7 @@ class SavingsQuery:
                 session=session,
                 group_by=choice(GroupBy, group_by, "group_by"),
                 financial_year=financial_year,
-                programme_id=optional_id(programme_id),
+                programme_id=optional_id(programme_id, "programmeId"),
                 directorate=directorate,
                 as_of=as_of,
             )
@@ -268,7 +274,7 @@ class SavingsMutation:
             row = await service.update(
                 session=session,
                 actor=actor,
-                initiative_id=int(id),
+                initiative_id=parse_id(id, "id"),
                 data=data,
                 expected_version=version,
             )

@@ -36,21 +36,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
+from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
-from services.common.pagination import PageParams, order_by, paginate
-from services.programmes.base import record, refuse_empty
+from services.common.grouping import group_by
+from services.common.pagination import PageParams, Window, order_by, window
+from services.common.updates import refuse_empty
+from services.programmes.base import record
 from services.programmes.plan.models import Aim, Programme
 from services.programmes.savings.models import SavingsInitiative
 from services.programmes.savings.schemas import (
@@ -64,16 +65,10 @@ from services.programmes.savings.schemas import (
     check_financial_year,
 )
 
-COUNCIL_TIME = ZoneInfo("Europe/London")
 AMBER_TOLERANCE_PERCENT = 10
 OVERDUE = "overdue"
 FORECAST_BELOW_TARGET = "forecast below target"
 ZERO = Decimal("0.00")
-
-
-def today() -> date:
-    """The council's today (Europe/London), the default day RAG and lateness are judged on."""
-    return datetime.now(COUNCIL_TIME).date()
 
 
 # The rule, in Python ---------------------------------------------------------------------------
@@ -107,7 +102,7 @@ def rag(
 
 def read(row: SavingsInitiative, as_of: date | None = None) -> SavingsRead:
     """The initiative with its computed fields, judged on ``as_of`` (default today)."""
-    day = as_of or today()
+    day = as_of or clock.today()
     facts: dict[str, Any] = {
         "target": row.target,
         "forecast": row.forecast,
@@ -185,8 +180,8 @@ async def list_initiatives(
     rag_is: RAG | None = None,
     late: bool | None = None,
     as_of: date | None = None,
-) -> tuple[list[SavingsInitiative], int]:
-    day = as_of or today()
+) -> Window[SavingsInitiative]:
+    day = as_of or clock.today()
     statement = select(SavingsInitiative)
     if programme_id is not None:
         statement = statement.where(SavingsInitiative.programme_id == programme_id)
@@ -205,11 +200,15 @@ async def list_initiatives(
     statement = statement.order_by(
         *order_by(SavingsInitiative, page.sort, SAVINGS_SORTS, [SavingsInitiative.code])
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
+
+
+async def find(*, session: AsyncSession, initiative_id: int) -> SavingsInitiative | None:
+    return await session.get(SavingsInitiative, initiative_id)
 
 
 async def get(*, session: AsyncSession, initiative_id: int) -> SavingsInitiative:
-    row = await session.get(SavingsInitiative, initiative_id)
+    row = await find(session=session, initiative_id=initiative_id)
     if row is None:
         raise NotFound(f"no savings initiative with id {initiative_id}", field="initiative_id")
     return row
@@ -226,9 +225,9 @@ async def by_programme(
             .order_by(col(SavingsInitiative.financial_year).desc(), col(SavingsInitiative.code))
         )
     ).all()
-    found: dict[int, list[SavingsInitiative]] = {pid: [] for pid in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row)
+    found: dict[int, list[SavingsInitiative]] = group_by(
+        rows, lambda row: row.programme_id, keys=programme_ids
+    )
     return found
 
 
@@ -371,7 +370,7 @@ async def totals(
     SQLite alike (SQLite would SUM a NUMERIC column as binary floats), and RAG/late counts use
     the one rule in :func:`rag`. Groups are ordered by label, the empty group last.
     """
-    day = as_of or today()
+    day = as_of or clock.today()
     statement = (
         select(  # type: ignore[call-overload]
             SavingsInitiative.programme_id,

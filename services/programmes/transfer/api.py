@@ -6,16 +6,17 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 
 from services.common import tabular
 from services.common.auth import Reader, Writer
-from services.common.db import SessionDep
+from services.common.clock import Today
+from services.common.db import DryRunSessionDep, SessionDep
 from services.common.tabular import MEDIA_TYPES, Format, Sheet
 from services.programmes.asof import ReadSessionDep
-from services.programmes.milestones.api import Today
 from services.programmes.plan import service as plan
 from services.programmes.transfer import service
+from services.programmes.transfer.schemas import ImportResult
 from services.programmes.transfer.service import ACTION_COLUMNS, MILESTONE_COLUMNS, Column
 
 router = APIRouter()
@@ -133,7 +134,7 @@ async def export_actions(
 
 @router.post(
     "/actions/import",
-    response_model=service.ImportResult,
+    response_model=ImportResult,
     tags=["transfer"],
     description=(
         "Import actions from a CSV or XLSX file (multipart field `file`; the format comes from "
@@ -143,14 +144,12 @@ async def export_actions(
     ),
 )
 async def import_actions(
-    session: SessionDep,
+    session: DryRunSessionDep,
     actor: Writer,
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
-    dry_run: Annotated[bool, Query(description="check and report; write nothing")] = False,
-) -> service.ImportResult:
+) -> ImportResult:
     sheet, fmt = await _upload(file, "actions")
-    result = await service.import_actions(session=session, actor=actor, sheet=sheet, fmt=fmt.value)
-    return await _finish(session, result, dry_run)
+    return await service.import_actions(session=session, actor=actor, sheet=sheet, fmt=fmt.value)
 
 
 # Milestones --------------------------------------------------------------------------------
@@ -211,7 +210,7 @@ async def export_milestones(
 
 @router.post(
     "/milestones/import",
-    response_model=service.ImportResult,
+    response_model=ImportResult,
     tags=["transfer"],
     description=(
         "Import milestones from a CSV or XLSX file (multipart field `file`; the format comes "
@@ -221,24 +220,12 @@ async def export_milestones(
     ),
 )
 async def import_milestones(
-    session: SessionDep,
+    session: DryRunSessionDep,
     actor: Writer,
     today: Today,
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
-    dry_run: Annotated[bool, Query(description="check and report; write nothing")] = False,
-) -> service.ImportResult:
+) -> ImportResult:
     sheet, fmt = await _upload(file, "milestones")
-    result = await service.import_milestones(
+    return await service.import_milestones(
         session=session, actor=actor, sheet=sheet, fmt=fmt.value, today=today
     )
-    return await _finish(session, result, dry_run)
-
-
-async def _finish(
-    session: SessionDep, result: service.ImportResult, dry_run: bool
-) -> service.ImportResult:
-    if not dry_run:
-        return result
-    await session.rollback()
-    rows = [r.model_copy(update={"id": None}) if r.outcome == "created" else r for r in result.rows]
-    return result.model_copy(update={"dry_run": True, "rows": rows})

@@ -16,19 +16,19 @@ version: the row has not changed since it was exported.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from typing import Any, Literal, TypeVar
 
 import pydantic
-from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import is_dry_run
 from services.common.errors import DomainError, FieldError
 from services.common.tabular import Sheet
 from services.programmes.actions import service as actions
@@ -43,6 +43,7 @@ from services.programmes.milestones.schemas import (
     Status,
 )
 from services.programmes.plan.models import Programme, Workstream
+from services.programmes.transfer.schemas import ImportedRow, ImportResult
 
 T = TypeVar("T")
 Row = TypeVar("Row", Action, KeyActivity)
@@ -53,16 +54,50 @@ Kind = Literal["text", "date", "int", "status", "bool"]
 
 
 @dataclass(frozen=True)
+class Exported:
+    """What one exported row is read from: the record (an action, or a milestone's read model)
+    and the values its ids stand for."""
+
+    record: Any
+    programme_code: str
+    workstream: str | None = None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class Column:
+    """One column, for export and import alike: exported as ``value(row)``, or else as the
+    record's attribute of the same name; so a row's cells cannot fall out of step with the
+    header."""
+
     name: str
     kind: Kind
     description: str
     readonly: bool = field(default=False, kw_only=True)
     required: bool = field(default=False, kw_only=True)  # must be in the header
+    value: Callable[[Exported], Any] | None = field(default=None, kw_only=True)
+
+    def cell(self, row: Exported) -> Any:
+        return getattr(row.record, self.name) if self.value is None else self.value(row)
+
+
+def export_rows(columns: Sequence[Column], rows: Iterable[Exported]) -> list[list[Any]]:
+    """The cells of ``rows`` in ``columns``' order."""
+    return [[column.cell(row) for column in columns] for row in rows]
+
+
+def _programme_code(row: Exported) -> str:
+    return row.programme_code
 
 
 ACTION_COLUMNS: tuple[Column, ...] = (
-    Column("programme_code", "text", "the programme's code, e.g. IRP-01 (key)", required=True),
+    Column(
+        "programme_code",
+        "text",
+        "the programme's code, e.g. IRP-01 (key)",
+        required=True,
+        value=_programme_code,
+    ),
     Column(
         "number", "text", "the action number, e.g. 1.3, unique per programme (key)", required=True
     ),
@@ -76,19 +111,41 @@ ACTION_COLUMNS: tuple[Column, ...] = (
     Column("timescale_start", "date", "parsed from timescale", readonly=True),
     Column("timescale_end", "date", "parsed from timescale", readonly=True),
     Column("timescale_precision", "text", "how precise the timescale is", readonly=True),
-    Column("overdue", "bool", "not completed and the timescale has passed", readonly=True),
+    Column(
+        "overdue",
+        "bool",
+        "not completed and the timescale has passed",
+        readonly=True,
+        value=lambda row: row.overdue,
+    ),
 )
 
 MILESTONE_COLUMNS: tuple[Column, ...] = (
     Column("id", "int", "the milestone's id (key); blank for a new milestone"),
-    Column("programme_code", "text", "the programme's code, e.g. IRP-01", required=True),
-    Column("workstream", "text", "the name of one of the programme's workstreams, or blank"),
+    Column(
+        "programme_code",
+        "text",
+        "the programme's code, e.g. IRP-01",
+        required=True,
+        value=_programme_code,
+    ),
+    Column(
+        "workstream",
+        "text",
+        "the name of one of the programme's workstreams, or blank",
+        value=lambda row: row.workstream,
+    ),
     Column("title", "text", "the key activity / milestone (required for a new one)"),
     Column("start_text", "text", 'baseline start as the plan writes it, e.g. "Apr-24", "Q1"'),
     Column("end_text", "text", 'baseline end as the plan writes it, e.g. "Mar 2025", "TBC"'),
     Column("forecast_date", "date", "forecast completion, YYYY-MM-DD or DD/MM/YYYY"),
     Column("actual_date", "date", "actual completion (defaults to today when Completed)"),
-    Column("status", "status", STATUS_HELP + " (blank: unchanged, or Not started if new)"),
+    Column(
+        "status",
+        "status",
+        STATUS_HELP + " (blank: unchanged, or Not started if new)",
+        value=lambda row: row.record.status.value,
+    ),
     Column("percent_complete", "int", "0 to 100; 100 when Completed"),
     Column("owner", "text", "who owns it"),
     Column("version", "int", "the version exported; if filled, the row must not have changed"),
@@ -289,24 +346,15 @@ def _same(stored: Any, imported: Any) -> bool:
     return bool(stored == imported)
 
 
-class ImportedRow(BaseModel):
-    row: int
-    id: int | None
-    outcome: Literal["created", "updated", "unchanged"]
-
-
-class ImportResult(BaseModel):
-    format: str
-    dry_run: bool = False
-    created: int
-    updated: int
-    unchanged: int
-    rows: list[ImportedRow]
-
-
-def _result(fmt: str, rows: list[ImportedRow]) -> ImportResult:
+def _result(session: AsyncSession, fmt: str, rows: list[ImportedRow]) -> ImportResult:
+    """The import's report; in a dry run (the transaction will be rolled back) created rows
+    have no id to report, since none will exist."""
+    dry_run = is_dry_run(session)
+    if dry_run:
+        rows = [r.model_copy(update={"id": None}) if r.outcome == "created" else r for r in rows]
     return ImportResult(
         format=fmt,
+        dry_run=dry_run,
         created=sum(r.outcome == "created" for r in rows),
         updated=sum(r.outcome == "updated" for r in rows),
         unchanged=sum(r.outcome == "unchanged" for r in rows),
@@ -436,26 +484,17 @@ async def export_actions(
     if programme_id is not None:
         statement = statement.where(Action.programme_id == programme_id)
     statement = statement.order_by(col(Programme.code), col(Action.number_key), col(Action.id))
-    rows = []
-    for action, code in (await session.exec(statement)).all():
-        rows.append(
-            [
-                code,
-                action.number,
-                action.description,
-                action.timescale,
-                action.measures,
-                action.responsible,
-                action.status,
-                action.review_references,
-                action.version,
-                action.timescale_start,
-                action.timescale_end,
-                action.timescale_precision,
-                actions.is_overdue(action.status, action.timescale_end, today=today),
-            ]
-        )
-    return rows
+    return export_rows(
+        ACTION_COLUMNS,
+        (
+            Exported(
+                record=action,
+                programme_code=code,
+                overdue=actions.is_overdue(action.status, action.timescale_end, today=today),
+            )
+            for action, code in (await session.exec(statement)).all()
+        ),
+    )
 
 
 async def _create_action(
@@ -530,7 +569,7 @@ async def import_actions(
         if outcome is not None:
             outcomes.append(outcome)
     problems.raise_if_any("actions")
-    return _result(fmt, outcomes)
+    return _result(session, fmt, outcomes)
 
 
 # Milestones --------------------------------------------------------------------------------
@@ -566,32 +605,17 @@ async def export_milestones(
     statement = statement.order_by(
         col(Programme.code), col(KeyActivity.position), col(KeyActivity.id)
     )
-    rows = []
-    for activity, code, workstream in (await session.exec(statement)).all():
-        read = milestones.to_read(activity, today=today)
-        rows.append(
-            [
-                read.id,
-                code,
-                workstream,
-                read.title,
-                read.start_text,
-                read.end_text,
-                read.forecast_date,
-                read.actual_date,
-                read.status.value,
-                read.percent_complete,
-                read.owner,
-                read.version,
-                read.start_date,
-                read.end_date,
-                read.start_precision,
-                read.end_precision,
-                read.slippage_days,
-                read.overdue,
-            ]
-        )
-    return rows
+    return export_rows(
+        MILESTONE_COLUMNS,
+        (
+            Exported(
+                record=milestones.to_read(activity, today=today),
+                programme_code=code,
+                workstream=workstream,
+            )
+            for activity, code, workstream in (await session.exec(statement)).all()
+        ),
+    )
 
 
 async def _workstreams(
@@ -706,4 +730,4 @@ async def import_milestones(
         if outcome is not None:
             outcomes.append(outcome)
     problems.raise_if_any("milestones")
-    return _result(fmt, outcomes)
+    return _result(session, fmt, outcomes)

@@ -196,8 +196,8 @@ async def test_graphql_actions(programmes_api: httpx.AsyncClient, today: date) -
             "overdue": False,
         }
     ]
-    overdue = await gql(programmes_api, "{ actions(overdue: true) { number } }", VIEWER)
-    assert [a["number"] for a in overdue["data"]["actions"]] == ["1.9", "1.10"]
+    overdue = await gql(programmes_api, "{ actions(overdue: true) { items { number } } }", VIEWER)
+    assert [a["number"] for a in overdue["data"]["actions"]["items"]] == ["1.9", "1.10"]
 
     create = """mutation($p: ID!, $n: String!) { createAction(programmeId: $p,
                   input: {number: $n, description: "Agree the city vision", timescale: "TBC"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import EDITOR, VIEWER
-from tests.programmes.governance.helpers import programme
+from tests.programmes.governance.helpers import chain, programme
 from tests.programmes.test_api import make_programme
 from tests.support import changes
 from tests.support.graphql import data_and_problems, entities, gql, refs
@@ -130,9 +130,9 @@ async def test_escalate_decide_and_resolve_through_graphql(
         await gql(
             programmes_api,
             """query($board: ID!) {
-          boards(kind: "TIB") { code escalatesTo { name } }
-          boardDecisions(boardId: $board) { decision escalationId }
-          escalations(status: "resolved") { id board { code } }
+          boards(kind: "TIB") { items { code escalatesTo { name } } }
+          boardDecisions(boardId: $board) { items { decision escalationId } }
+          escalations(status: "resolved") { items { id board { code } } }
           board(id: $board) { decisions { decidedBy } }
         }""",
             board=irb["id"],
@@ -140,11 +140,15 @@ async def test_escalate_decide_and_resolve_through_graphql(
     )
     assert errors == []
     assert data == {
-        "boards": [{"code": "TIB", "escalatesTo": {"name": "Improvement and Recovery Board"}}],
-        "boardDecisions": [
-            {"decision": "Commissioners agreed the recovery plan", "escalationId": raised["id"]}
-        ],
-        "escalations": [{"id": raised["id"], "board": {"code": "IRB"}}],
+        "boards": {
+            "items": [{"code": "TIB", "escalatesTo": {"name": "Improvement and Recovery Board"}}]
+        },
+        "boardDecisions": {
+            "items": [
+                {"decision": "Commissioners agreed the recovery plan", "escalationId": raised["id"]}
+            ]
+        },
+        "escalations": {"items": [{"id": raised["id"], "board": {"code": "IRB"}}]},
         "board": {"decisions": [{"decidedBy": "Improvement and Recovery Board"}]},
     }
 
@@ -178,7 +182,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(
     )
     assert errors[0]["status"] == 403
     _, errors = data_and_problems(
-        await gql(programmes_api, '{ escalations(status: "pending") { id } }')
+        await gql(programmes_api, '{ escalations(status: "pending") { items { id } } }')
     )
     assert errors[0]["errors"][0]["field"] == "status"
     assert await changes(programmes_api) == before
@@ -232,3 +236,34 @@ async def test_escalations_for_loads_every_programme_in_one_query(
         {"escalations": []},
     ]
     assert len(selects) == 1
+
+
+async def test_board_decisions_load_in_one_query_for_every_board(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    boards = await chain(programmes_api)
+    for key, board_row in boards.items():
+        for day, text in (("2024-07-01", f"{key} first"), ("2024-07-02", f"{key} second")):
+            logged = await programmes_api.post(
+                f"/boards/{board_row['id']}/decisions",
+                headers=EDITOR,
+                json={"decided_on": day, "decision": text, "decided_by": board_row["name"]},
+            )
+            assert logged.status_code == 201, logged.text
+    with statements(programmes_api, "board_decision") as selects:
+        data, errors = data_and_problems(
+            await gql(
+                programmes_api, "{ boards { items { code decisions(limit: 1) { decision } } } }"
+            )
+        )
+    assert errors == []
+    assert data["boards"]["items"] == [
+        {"code": "DB-CF", "decisions": [{"decision": "directorate second"}]},
+        {"code": "IRB", "decisions": [{"decision": "irb second"}]},
+        {"code": "TIB", "decisions": [{"decision": "tib second"}]},
+    ]
+    assert len(selects) == 1, selects
+    _, bad = data_and_problems(
+        await gql(programmes_api, "{ boards { items { decisions(limit: 0) { id } } } }")
+    )
+    assert bad[0]["errors"][0]["field"] == "limit"

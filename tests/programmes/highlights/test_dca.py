@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import httpx
 
+from services.common import clock
 from services.programmes.highlights.schemas import DCA
-from services.programmes.highlights.service import council_today
 from tests.conftest import ADMIN, EDITOR, VIEWER
 from tests.programmes.highlights.helpers import errors_field, programmes, submitted
 from tests.support import changes
@@ -45,7 +45,7 @@ async def test_history_newest_first(programmes_api: httpx.AsyncClient) -> None:
         "created_at": gateway.json()["created_at"],
     }
     board = await record(ADMIN, dca="amber green", reason="Board: recovery plan agreed")
-    assert board.status_code == 201 and board.json()["assessed_on"] == council_today().isoformat()
+    assert board.status_code == 201 and board.json()["assessed_on"] == clock.today().isoformat()
     report = await submitted(programmes_api, first["id"], dca="Amber", dca_reason="Monthly")
     older = await record(
         dca="Red", reason="Backfilled from the 2023 minutes", assessed_on="2023-11-30"
@@ -72,7 +72,7 @@ async def test_rejected_assessments_write_nothing(programmes_api: httpx.AsyncCli
     (programme,) = await programmes(programmes_api)
     url = f"/programmes/{programme['id']}/dca"
     before = len(await changes(programmes_api))
-    tomorrow = (council_today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     for body, field in (
         ({"dca": "Purple", "reason": "x"}, "dca"),
         ({"dca": "Amber/Amber", "reason": "x"}, "dca"),

@@ -164,14 +164,14 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     # The Programme fields the reporting service reads.
     read = await gql(
         programmes_api,
-        """query { programmes {
+        """query { programmes { items {
             latestHighlightReport { id period dca dcaRag dcaReason revision locked confidence
               decisionsNeeded nextSteps { what when who } }
             before: latestHighlightReport(upToPeriod: "2015-03") { id }
-            highlightReports { id revision } } }""",
+            highlightReports { id revision } } } }""",
         VIEWER,
     )
-    (listed,) = read["data"]["programmes"]
+    (listed,) = read["data"]["programmes"]["items"]
     latest = listed["latestHighlightReport"]
     assert (latest["id"], latest["dca"], latest["dcaRag"], latest["revision"]) == (
         second["id"],
@@ -185,7 +185,7 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     assert listed["highlightReports"] == [{"id": second["id"], "revision": 2}]
     wrong = await gql(
         programmes_api,
-        'query { programmes { latestHighlightReport(upToPeriod: "July") { id } } }',
+        'query { programmes { items { latestHighlightReport(upToPeriod: "July") { id } } } }',
         VIEWER,
     )
     assert status_of(wrong) == 422 and field_of(wrong) == "upToPeriod"
@@ -207,13 +207,13 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
     result = await gql(
         programmes_api,
         """query($programme: ID, $a: ID!) {
-          all: highlightReports { id period programmeId revision }
-          july: highlightReports(period: "2024-07") { id }
-          mine: highlightReports(programmeId: $programme) { period revision locked }
-          medium: highlightReports(confidence: "Med") { id confidence }
-          paged: highlightReports(limit: 1, offset: 1) { id }
-          periods: reportingPeriods { period status signedOffBy locked }
-          open: reportingPeriods(status: "open") { period }
+          all: highlightReports { items { id period programmeId revision } }
+          july: highlightReports(period: "2024-07") { items { id } }
+          mine: highlightReports(programmeId: $programme) { items { period revision locked } }
+          medium: highlightReports(confidence: "Med") { items { id confidence } }
+          paged: highlightReports(limit: 1, offset: 1) { items { id } }
+          periods: reportingPeriods { items { period status signedOffBy locked } }
+          open: reportingPeriods(status: "open") { items { period } }
           original: highlightReport(id: $a, revision: 1) { revision superseded dca }
           current: highlightReport(id: $a) { revision dca revisions { revision } }
           missing: highlightReport(id: "999") { id }
@@ -223,23 +223,23 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
     )
     assert "errors" not in result, result
     data = result["data"]
-    assert [(r["period"], r["programmeId"], r["revision"]) for r in data["all"]] == [
+    assert [(r["period"], r["programmeId"], r["revision"]) for r in data["all"]["items"]] == [
         ("2024-07", str(first["id"]), 1),
         ("2024-07", str(second["id"]), 1),
         ("2024-06", str(first["id"]), 2),
     ]
-    assert [r["id"] for r in data["july"]] == [str(b["id"]), str(c["id"])]
-    assert data["mine"] == [
+    assert [r["id"] for r in data["july"]["items"]] == [str(b["id"]), str(c["id"])]
+    assert data["mine"]["items"] == [
         {"period": "2024-07", "revision": 1, "locked": False},
         {"period": "2024-06", "revision": 2, "locked": True},
     ]
-    assert data["medium"] == [{"id": str(b["id"]), "confidence": "Medium"}]
-    assert data["paged"] == [{"id": str(c["id"])}]
-    assert data["periods"] == [
+    assert data["medium"]["items"] == [{"id": str(b["id"]), "confidence": "Medium"}]
+    assert data["paged"]["items"] == [{"id": str(c["id"])}]
+    assert data["periods"]["items"] == [
         {"period": "2024-07", "status": "open", "signedOffBy": None, "locked": False},
         {"period": "2024-06", "status": "signed_off", "signedOffBy": "test-admin", "locked": True},
     ]
-    assert data["open"] == [{"period": "2024-07"}]
+    assert data["open"]["items"] == [{"period": "2024-07"}]
     assert data["original"] == {"revision": 1, "superseded": True, "dca": "Amber"}
     assert data["current"] == {
         "revision": 2,
@@ -249,11 +249,11 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
     assert data["missing"] is None
 
     for query, status, field in (
-        ('{ highlightReports(confidence: "Sure") { id } }', 422, "confidence"),
-        ('{ highlightReports(dca: "Blue") { id } }', 422, "dca"),
-        ('{ highlightReports(period: "2024") { id } }', 422, "period"),
-        ('{ highlightReports(programmeId: "999") { id } }', 404, "programme_id"),
-        ('{ reportingPeriods(status: "closed") { period } }', 422, "status"),
+        ('{ highlightReports(confidence: "Sure") { items { id } } }', 422, "confidence"),
+        ('{ highlightReports(dca: "Blue") { items { id } } }', 422, "dca"),
+        ('{ highlightReports(period: "2024") { items { id } } }', 422, "period"),
+        ('{ highlightReports(programmeId: "999") { items { id } } }', 404, "programme_id"),
+        ('{ reportingPeriods(status: "closed") { items { period } } }', 422, "status"),
         (f'{{ highlightReport(id: "{a["id"]}", revision: 5) {{ id }} }}', 404, "revision"),
     ):
         failed = problems(await gql(programmes_api, query))
@@ -306,10 +306,10 @@ async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) 
 
     # Per-programme fields load in one batch for all programmes: as many queries for three
     # programmes as for one.
-    query = """query($limit: Int!) { programmes(limit: $limit) {
+    query = """query($limit: Int!) { programmes(limit: $limit) { items {
          highlightReports { id revisions { id } }
          latestHighlightReport { dca locked }
-         earlier: latestHighlightReport(upToPeriod: "2024-06") { dca } } }"""
+         earlier: latestHighlightReport(upToPeriod: "2024-06") { dca } } } }"""
     counts = []
     for limit in (1, 3):
         with statements(programmes_api) as selects:
@@ -318,10 +318,10 @@ async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) 
         counts.append(len(selects))
     assert counts[0] == counts[1], selects
     batched = batched["data"]
-    assert [p["latestHighlightReport"]["dca"] for p in batched["programmes"]] == [
+    assert [p["latestHighlightReport"]["dca"] for p in batched["programmes"]["items"]] == [
         "Amber",
         "Red",
         "Amber/Green",
     ]
-    assert [p["earlier"]["dca"] for p in batched["programmes"]] == ["Green"] * 3
+    assert [p["earlier"]["dca"] for p in batched["programmes"]["items"]] == ["Green"] * 3
     assert all(len(p["highlightReports"]) == 2 for p in batched["programmes"])

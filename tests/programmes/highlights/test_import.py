@@ -93,11 +93,12 @@ async def test_imported_without_dca_reads_back_null(programmes_api: httpx.AsyncC
     # The reporting service's query still works: the DCA fields come back null.
     body = await gql(
         programmes_api,
-        "query { programmes { latestHighlightReport { id period dca dcaRag dcaReason } } }",
+        "query { programmes { items {"
+        " latestHighlightReport { id period dca dcaRag dcaReason } } } }",
         VIEWER,
     )
     assert body.get("errors") is None, body
-    assert body["data"]["programmes"] == [
+    assert body["data"]["programmes"]["items"] == [
         {
             "latestHighlightReport": {
                 "id": str(row.id),

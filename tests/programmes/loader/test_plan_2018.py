@@ -204,12 +204,14 @@ async def test_outcomes_are_records_that_programmes_serve(
 QUERY = """
 {
   portfolios {
-    code
-    ragScale { code meaning common dca }
-    aims {
+    items {
       code
-      outcomes { id text programmes { code } }
-      programmes { code outcomes { text } portfolio { code ragScale { code } } }
+      ragScale { code meaning common dca }
+      aims {
+        code
+        outcomes { id text programmes { code } }
+        programmes { code outcomes { text } portfolio { code ragScale { code } } }
+      }
     }
   }
 }
@@ -223,7 +225,7 @@ async def test_graphql_walks_the_whole_plan(programmes_api: httpx.AsyncClient) -
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body
-    plans = {p["code"]: p for p in body["data"]["portfolios"]}
+    plans = {p["code"]: p for p in body["data"]["portfolios"]["items"]}
     gov = plans["CGIP-2018"]
     assert [g["code"] for g in gov["ragScale"]] == ["Green", "Amber", "Red"]
     t7 = next(a for a in gov["aims"] if a["code"] == "T7")

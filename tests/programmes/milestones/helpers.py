@@ -16,9 +16,9 @@ TODAY = date(2025, 1, 15)
 @pytest.fixture
 def today(monkeypatch: pytest.MonkeyPatch) -> date:
     """Fix the council's today (REST, GraphQL and imports all read it) at 15 January 2025."""
-    from services.programmes.milestones import service
+    from services.common import clock
 
-    monkeypatch.setattr(service, "council_today", lambda: TODAY)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
     return TODAY
 
 

@@ -90,12 +90,13 @@ async def test_milestones_query_filters(programmes_api: httpx.AsyncClient, today
     await milestone(programmes_api, programme, title="Future one", end_text="Dec 2025")
     result = await gql(
         programmes_api,
-        "{ overdue: milestones(overdue: true) { title overdue } all: milestones { title } }",
+        "{ overdue: milestones(overdue: true) { items { title overdue } } "
+        "all: milestones { items { title } } }",
         VIEWER,
     )
-    assert result["data"]["overdue"] == [{"title": "Late one", "overdue": True}]
-    assert len(result["data"]["all"]) == 2
-    bad = await gql(programmes_api, '{ milestones(status: "Purple") { id } }')
+    assert result["data"]["overdue"]["items"] == [{"title": "Late one", "overdue": True}]
+    assert len(result["data"]["all"]["items"]) == 2
+    bad = await gql(programmes_api, '{ milestones(status: "Purple") { items { id } } }')
     assert status_of(bad) == 422
 
 

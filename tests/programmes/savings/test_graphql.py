@@ -74,14 +74,14 @@ async def test_create_update_and_query(programmes_api: httpx.AsyncClient) -> Non
     assert stale[0]["status"] == 412
 
     query = """query($fy: String, $rag: String, $id: ID!) {
-      savingsInitiatives(financialYear: $fy, rag: $rag) { code rag programmeId }
+      savingsInitiatives(financialYear: $fy, rag: $rag) { items { code rag programmeId } }
       savingsInitiative(id: $id) { title delivered }
     }"""
     data, errors = data_and_problems(
         await gql(programmes_api, query, fy="2024/25", rag="Red", id=created["id"])
     )
     assert errors == []
-    assert data["savingsInitiatives"] == [  # type: ignore[index]
+    assert data["savingsInitiatives"]["items"] == [  # type: ignore[index]
         {"code": "CF-002", "rag": "Red", "programmeId": str(children["id"])}
     ]
     assert data["savingsInitiative"]["delivered"] == "5.50"  # type: ignore[index]
