@@ -29,17 +29,26 @@ from services.stack import SERVICES, Stack, components
 PORTS = {"programmes": 18211, "risks": 18212, "kpis": 18213, "reporting": 18214, "gateway": 14210}
 SECRET = "bench-fault-suite-secret-0123456789abcdef"
 ORDINARY = '{ programmeByCode(code: "IRP-01") { code name risks(top: 3) { code } } }'
+ALIAS = "a{i}: programmes { items { code } }"
 ABUSE = {
-    "depth 50": "{ programmes { " + "risks { programme { " * 25 + "code" + " } }" * 25 + " } }",
-    "1,000 aliases": "{ " + " ".join(f"a{i}: programmes {{ code }}" for i in range(1000)) + " }",
-    "100 aliases": "{ " + " ".join(f"a{i}: programmes {{ code }}" for i in range(100)) + " }",
-    "wide (cost)": "{ programmes { code "
+    "depth 50": "{ programmes { items { "
+    + "risks { programme { " * 25
+    + "code"
+    + " } }" * 25
+    + " } } }",
+    "1,000 aliases": "{ "
+    + " ".join(f"a{i}: programmes {{ items {{ code }} }}" for i in range(1000))
+    + " }",
+    "100 aliases": "{ "
+    + " ".join(f"a{i}: programmes {{ items {{ code }} }}" for i in range(100))
+    + " }",
+    "wide (cost)": "{ programmes { items { code "
     + " ".join(
         f"r{i}: risks {{ code title programme {{ code name purpose directorate "
         "risks { code title owner } } }"
         for i in range(28)
     )
-    + " } }",
+    + " } } }",
 }
 
 

@@ -73,6 +73,20 @@ def rows(value: Any) -> list[Any]:
     return list(value or [])
 
 
+def pack_variables(
+    *, period: Period, top_risks: int, portfolio_code: str | None = None
+) -> dict[str, Any]:
+    """The variables ``PACK_QUERY`` takes for a month (tests ask the gateway with the same)."""
+    return {
+        "portfolioCode": portfolio_code,
+        "upToPeriod": period.code,
+        "previousPeriod": period.previous().code,
+        "topRisks": top_risks,
+        "financialYear": period.financial_year,
+        "asOf": period.as_of.isoformat(),
+    }
+
+
 async def gather(
     *,
     http: httpx.AsyncClient,
@@ -85,14 +99,7 @@ async def gather(
 ) -> Sources:
     """Partial data is kept: a service that is down blanks its fields, not the pack; the
     gateway itself down, or no programmes at all, is a 503 naming the gateway."""
-    variables = {
-        "portfolioCode": portfolio_code,
-        "upToPeriod": period.code,
-        "previousPeriod": period.previous().code,
-        "topRisks": top_risks,
-        "financialYear": period.financial_year,
-        "asOf": period.as_of.isoformat(),
-    }
+    variables = pack_variables(period=period, top_risks=top_risks, portfolio_code=portfolio_code)
     try:
         response = await http.post(
             gateway_url,

@@ -449,7 +449,7 @@ async def mitigations_by_risk(
         .where(col(Mitigation.risk_id).in_(risk_ids))
         .order_by(col(Mitigation.due_on), col(Mitigation.id))
     )
-    return group_by((await session.exec(statement)).all(), key=lambda m: m.risk_id)
+    return group_by((await session.exec(statement)).all(), key=lambda m: m.risk_id, keys=risk_ids)
 
 
 async def overdue_mitigations(*, session: AsyncSession, as_of: date) -> list[Mitigation]:
@@ -637,4 +637,4 @@ async def assessments_by_risk(
     statement = (
         select(Assessment).where(col(Assessment.risk_id).in_(risk_ids)).order_by(col(Assessment.id))
     )
-    return group_by((await session.exec(statement)).all(), key=lambda a: a.risk_id)
+    return group_by((await session.exec(statement)).all(), key=lambda a: a.risk_id, keys=risk_ids)

@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.reporting.periods import Period
+from services.reporting.sources import PACK_QUERY, pack_variables
 from services.stack import SERVICES, Stack, components
 from tests.conftest import RAG_SCALE, auth, db_url, free_port, recreate
 from tests.conftest import SERVICES as ALL
@@ -20,18 +22,20 @@ pytestmark = pytest.mark.e2e
 VIEWER = auth("viewer", "hardening-viewer")
 ADMIN = auth("admin", "hardening-admin")
 
-DEEP = "{ programmes { " + "risks { programme { " * 25 + "code" + " } }" * 25 + " } }"
-ALIASES = "{ " + " ".join(f"a{i}: programmes(limit: 1) {{ code }}" for i in range(100)) + " }"
+DEEP = "{ programmes { items { " + "risks { programme { " * 25 + "code" + " } }" * 25 + " } } }"
+ALIASES = (
+    "{ " + " ".join(f"a{i}: programmes(limit: 1) {{ items {{ code }} }}" for i in range(100)) + " }"
+)
 TOKENS = "{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }"
 # Within the depth, alias and token limits, but wide: refused by cost alone (about 1,250).
 COSTLY = (
-    "{ programmes { code "
+    "{ programmes { items { code "
     + " ".join(
         f"r{i}: risks {{ code title owner programme {{ code name purpose directorate "
         "risks { code title } } }"
         for i in range(28)
     )
-    + " } }"
+    + " } } }"
 )
 INTROSPECTION = "{ __schema { queryType { name } types { name } } }"
 
@@ -92,23 +96,17 @@ def test_abuse_is_refused_everywhere(
 
 def test_ordinary_queries_pass_the_limits(production: tuple[Stack, dict[str, int]]) -> None:
     _, ports = production
-    from services.reporting.sources import PACK_QUERY
-
     response = httpx.post(
         endpoints(ports)["gateway"],
         headers=VIEWER,
         json={
             "query": PACK_QUERY,
-            "variables": {
-                "portfolioCode": None,
-                "upToPeriod": "2024-07",
-                "dueFrom": "2024-07-01",
-                "dueTo": "2024-07-31",
-                "topRisks": 5,
-            },
+            "variables": pack_variables(period=Period.parse("2024-07"), top_risks=5),
         },
     )
-    assert response.json() == {"data": {"programmes": []}}
+    body = response.json()
+    assert "errors" not in body, body  # the pack's whole query is inside every limit
+    assert body["data"]["programmes"]["items"] == []
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer forged"}, VIEWER])
@@ -197,8 +195,8 @@ def test_a_service_that_is_down_is_named(production: tuple[Stack, dict[str, int]
     )
     assert created.status_code == 201, created.text
     running["risks"].stop()
-    body, _ = ask(endpoints(ports)["gateway"], "{ programmes { code risks { code } } }")
-    assert body["data"] == {"programmes": [{"code": "DOWN-1", "risks": None}]}
+    body, _ = ask(endpoints(ports)["gateway"], "{ programmes { items { code risks { code } } } }")
+    assert body["data"] == {"programmes": {"items": [{"code": "DOWN-1", "risks": None}]}}
     (error,) = body["errors"]
     assert error["message"] == "risks unavailable"
     assert error["extensions"]["service"] == "risks"

@@ -112,9 +112,11 @@ def test_sections_are_named_with_or_without_a_list_index() -> None:
         {"message": "risks unavailable", "path": ["programmes", "risks"]},
         {"message": "kpis unavailable", "path": ["programmes", 1, "kpis", 0, "latest"]},
         {"message": "x", "extensions": {"service": "programmes"}},
+        # programmes is a page: its items are the list, the section is the field under them
+        {"message": "y", "path": ["programmes", "items", 2, "escalations"]},
     ]
     content = compose(period="2024-07", data=DATA, errors=errors)
-    assert content["unavailable_sections"] == ["kpis", "programmes", "risks"]
+    assert content["unavailable_sections"] == ["escalations", "kpis", "programmes", "risks"]
 
 
 def test_same_inputs_same_pack() -> None:

@@ -205,3 +205,15 @@ async def test_mitigations_are_actions_and_lateness_is_flagged(
         ("mitigation", "create"),
         ("mitigation", "update"),
     ]
+
+
+async def test_a_risk_with_no_mitigations_or_reviews_lists_none(
+    risks_api: httpx.AsyncClient,
+) -> None:
+    # Found by schemathesis: a risk without mitigations was a 500 (KeyError), not an empty list.
+    risk = await make_risk(risks_api, "IRP-R09")
+    for path in ("mitigations", "assessments"):
+        listed = await risks_api.get(f"/risks/{risk['id']}/{path}", headers=VIEWER)
+        assert listed.status_code == 200, (path, listed.text)
+    mitigations = await risks_api.get(f"/risks/{risk['id']}/mitigations", headers=VIEWER)
+    assert mitigations.json() == []

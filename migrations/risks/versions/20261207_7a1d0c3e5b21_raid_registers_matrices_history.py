@@ -400,6 +400,10 @@ def downgrade() -> None:
         batch_op.drop_column("author")
         batch_op.drop_column("identified_on")
         batch_op.drop_column("review_on")
+        # Named CHECKs of the two enums go first: SQLite rebuilds the table with every
+        # reflected constraint, and one naming a dropped column fails the rebuild.
+        batch_op.drop_constraint(batch_op.f("ck_risk_appetite"), type_="check")
+        batch_op.drop_constraint(batch_op.f("ck_risk_proximity"), type_="check")
         batch_op.drop_column("appetite")
         batch_op.drop_column("proximity")
         batch_op.drop_column("target_impact")

@@ -62,7 +62,8 @@ def _section(error: dict[str, Any]) -> str:
     """The part of the pack an error blanked: a programme's field (risks, kpis; the gateway's path
     may or may not carry the list index), a top-level read (savingsInitiatives, boards,
     assurance), else the service the gateway named."""
-    fields = [part for part in error.get("path") or [] if isinstance(part, str)]
+    # a page's ``items`` is the list, not a section: programmes.items.0.risks is "risks"
+    fields = [p for p in error.get("path") or [] if isinstance(p, str) and p != "items"]
     if len(fields) > 1:
         return fields[1]
     if fields and fields[0] != "programmes":
