@@ -19,36 +19,6 @@ def test_sdl_declares_the_programme_extension() -> None:
     assert "upToPeriod: String = null" in sdl
 
 
-BUILT_IN = {"String", "Float", "Int", "Boolean", "ID", "Date", "DateTime", "Query"}
-
-
-def test_every_type_field_and_argument_is_described() -> None:
-    undocumented = []
-    for name, kind in schema._schema.type_map.items():
-        if name.startswith(("_", "link__")) or name in BUILT_IN:
-            continue
-        if not kind.description:
-            undocumented.append(name)
-        for field_name, field in getattr(kind, "fields", {}).items():
-            if field_name.startswith("_"):
-                continue
-            if not field.description:
-                undocumented.append(f"{name}.{field_name}")
-            undocumented += [
-                f"{name}.{field_name}({arg})"
-                for arg, spec in field.args.items()
-                if not spec.description
-            ]
-    for field_name, field in schema._schema.query_type.fields.items():  # type: ignore[union-attr]
-        if field_name.startswith("_"):
-            continue
-        undocumented += [f"Query.{field_name}"] if not field.description else []
-        undocumented += [
-            f"Query.{field_name}({arg})" for arg, spec in field.args.items() if not spec.description
-        ]
-    assert undocumented == []
-
-
 async def test_programme_kpis_are_those_it_owns(kpis_api: httpx.AsyncClient) -> None:
     await make_kpi(kpis_api, "KPI-01", programme_code="IRP-01")
     await make_kpi(
