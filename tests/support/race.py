@@ -2,10 +2,11 @@
 
 Two requests sent with ``asyncio.gather`` may still run one after the other (the first finishing
 before the second starts), and then a test of the concurrent path passes without exercising it.
-``rendezvous`` wraps ``AsyncSession.exec`` and ``AsyncSession.get`` (seen as
-``SELECT ... FROM <table> WHERE id = ...``) so that the first read each request runs that
-matches ``reads`` (for example its read of the rows it is about to change) returns only once
-every party has run it too: all have read, none has written, so each write meets the others'.
+``rendezvous`` wraps ``AsyncSession.exec``, ``AsyncConnection.execute`` and
+``AsyncSession.get`` (seen as ``SELECT ... FROM <table> WHERE id = ...``) so that the first
+read each request runs that matches ``reads`` (for example its read of the rows it is about to
+change) returns only once every party has run it too: all have read, none has written, so each
+write meets the others'.
 If the parties never meet, the waiting request fails and the test says they did not race."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -68,7 +70,18 @@ def rendezvous(
         await wait(f"SELECT ... FROM {entity.__tablename__} WHERE id = {ident!r}")
         return result
 
+    original_execute = AsyncConnection.execute
+
+    async def execute_then_wait(
+        self: AsyncConnection, statement: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        # a hand-written statement run on the session's connection (e.g. the KPI push's probe)
+        result = await original_execute(self, statement, *args, **kwargs)
+        await wait(str(statement))
+        return result
+
     monkeypatch.setattr(AsyncSession, "exec", exec_then_wait)
     monkeypatch.setattr(AsyncSession, "get", get_then_wait)
+    monkeypatch.setattr(AsyncConnection, "execute", execute_then_wait)
     yield meeting
     assert meeting.met, f"{meeting.arrived} of {parties} requests met: they did not race"

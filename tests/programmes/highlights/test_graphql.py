@@ -324,4 +324,4 @@ async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) 
         "Amber/Green",
     ]
     assert [p["earlier"]["dca"] for p in batched["programmes"]["items"]] == ["Green"] * 3
-    assert all(len(p["highlightReports"]) == 2 for p in batched["programmes"])
+    assert all(len(p["highlightReports"]) == 2 for p in batched["programmes"]["items"])
