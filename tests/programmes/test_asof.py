@@ -106,7 +106,7 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
 
     query = """query($id: ID!, $cut: String) {
         programme(id: $id, cut: $cut) { name sao { name } }
-        programmes(cut: $cut) { code name }
+        programmes(cut: $cut) { items { code name } }
     }"""
     variables = {"id": programme["id"], "cut": then}
     response = await api.post(
@@ -115,7 +115,9 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
     body = response.json()
     assert "errors" not in body, body
     assert body["data"]["programme"]["name"] == programme["name"]
-    assert body["data"]["programmes"] == [{"code": programme["code"], "name": programme["name"]}]
+    assert body["data"]["programmes"]["items"] == [
+        {"code": programme["code"], "name": programme["name"]}
+    ]
     assert response.headers["cpmo-cut"] == then
     live = await api.post(
         "/graphql", headers=VIEWER, json={"query": query, "variables": {"id": programme["id"]}}
@@ -126,7 +128,8 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
         "/graphql",
         headers=VIEWER,
         json={
-            "query": "query($c: String) { a: portfolios(cut: $c) { code } b: portfolios { code } }",
+            "query": "query($c: String) { a: portfolios(cut: $c) { items { code } } "
+            "b: portfolios { items { code } } }",
             "variables": {"c": then},
         },
     )
@@ -135,7 +138,7 @@ async def test_graphql_reads_one_cut_per_operation(programmes_api: httpx.AsyncCl
     assert errors[0]["extensions"]["errors"][0]["field"] == "cut"
 
     bad = await api.post(
-        "/graphql", headers=VIEWER, json={"query": '{ portfolios(cut: "soon") { code } }'}
+        "/graphql", headers=VIEWER, json={"query": '{ portfolios(cut: "soon") { items { code } } }'}
     )
     assert bad.json()["errors"][0]["extensions"]["errors"][0]["field"] == "cut"
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -420,10 +421,17 @@ def _action(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def seeds_folders(here: Path) -> list[Path]:
+    """Where the council's seed texts may be: ``CPMO_SEEDS``, else a ``shared/seeds`` beside any
+    folder above this script (the workplace keeps them outside the repository)."""
+    named = [Path(os.environ["CPMO_SEEDS"])] if os.environ.get("CPMO_SEEDS") else []
+    return [d for d in [*named, *(a / "shared" / "seeds" for a in here.parents)] if d.is_dir()]
+
+
 def main() -> None:
     here = Path(__file__).resolve().parent
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    found = [d for d in (a / "shared" / "seeds" for a in here.parents) if d.is_dir()]
+    found = seeds_folders(here)
     parser.add_argument("seeds", nargs="?", type=Path, default=found[0] if found else None)
     parser.add_argument("--out", type=Path, default=here)
     args = parser.parse_args()
