@@ -43,6 +43,50 @@ def test_composed_again_the_demo_pack_says_the_same() -> None:
     assert canonical_sha256(demo_pack.content()) == canonical_sha256(demo_pack.content())
 
 
+def test_raid_heat_map_counts_current_beside_inherent() -> None:
+    cells = {
+        (c["likelihood"], c["impact"]): c for c in demo_pack.content()["raid"]["heat_map"]["cells"]
+    }
+    assert len(cells) == 25
+    # 16 programmes, two demo risks each: mitigation moved all 32 down one likelihood level
+    assert (cells[4, 4]["current"], cells[4, 4]["inherent"]) == (16, 0)
+    assert (cells[5, 5]["current"], cells[5, 5]["inherent"]) == (0, 16)
+    assert (cells[3, 4]["current"], cells[4, 5]["inherent"]) == (16, 16)
+    assert cells[4, 4]["current_codes"][0] == "R-IRP-01-1" and cells[4, 4]["band"] == "Very high"
+    assert sum(c["current"] for c in cells.values()) == 32
+    assert sum(c["inherent"] for c in cells.values()) == 32
+
+
+def test_raid_new_escalated_and_past_due_for_the_packs_programmes() -> None:
+    raid = demo_pack.content()["raid"]
+    assert [r["code"] for r in raid["new_risks"]] == ["R-IRP-05-2", "R-IRP-10-2", "R-IRP-15-2"]
+    red = [
+        p["code"]
+        for p in demo_pack.content()["programmes"]
+        if (p["dca"] or {}).get("value") == "Red"
+    ]
+    assert [r["code"] for r in raid["escalated_risks"]] == [f"R-{c}-1" for c in red]
+    assert raid["escalated_risks"][0]["residual_score"] == 16
+    # oldest first; plan-wide kept, another portfolio's programme left out
+    assert [(i["code"], i["due_on"], i["severity"]) for i in raid["issues_past_due"]] == [
+        ("I-PLAN-1", "2024-06-30", "Medium"),
+        ("I-IRP-02-1", "2024-07-15", "High"),
+    ]
+
+
+def test_raid_reads_the_gateway_could_not_answer_are_none_not_empty() -> None:
+    found = demo_pack.data()
+    for key in ("currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"):
+        found[key] = None
+    raid = compose(period=demo_pack.PERIOD, data=found, errors=[])["raid"]
+    assert raid == {
+        "heat_map": None,
+        "new_risks": None,
+        "escalated_risks": None,
+        "issues_past_due": None,
+    }
+
+
 def test_dca_change_is_marked() -> None:
     assert dca_change("Amber", "Red") == "improved"
     assert dca_change("Red", "Amber/Red") == "worse"

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.reporting.periods import Period
-from services.reporting.sections import decisions, exceptions, headline, programmes, purpose
+from services.reporting.sections import (
+    decisions,
+    exceptions,
+    headline,
+    programmes,
+    purpose,
+    raid,
+)
 from services.reporting.sections import savings as savings_section
 from services.reporting.sources import rows
 
@@ -53,6 +60,7 @@ def compose(
         "savings": savings_section.savings(
             data.get("savingsInitiatives"), summaries, month.financial_year
         ),
+        "raid": raid.board(data, {str(p["id"]) for p in raw}),
         "exceptions": exceptions.exceptions(summaries, smart, period),
         "decisions": decisions.log(data.get("boards"), raw, month),
     }
