@@ -41,8 +41,9 @@ query AssurancePack(
         id code title owner residualScore inherentScore status
       }
       kpis {
-        id code name unit: unitLabel target tolerance higherIsBetter
+        id code name aimCode unit: unitLabel target tolerance higherIsBetter
         latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
+        series { signals { rule period detail } }
       }
     }
   }

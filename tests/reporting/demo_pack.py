@@ -148,6 +148,7 @@ def data() -> dict[str, Any]:
                         "id": str(n),
                         "code": f"KPI-{n:02d}",
                         "name": f"Demo measure of {p['name']}",
+                        "aimCode": p["aim_code"],
                         "unit": "%",
                         "target": 90.0,
                         "tolerance": 5.0,
@@ -159,6 +160,20 @@ def data() -> dict[str, Any]:
                             "revision": 1,
                             "colour": ("Red", "Amber", "Green")[_pick(p["code"] + "kpi", 3)],
                             "direction": ("Improving", "Worsening", "Steady")[_pick(p["code"], 3)],
+                        },
+                        # demo signals: one before the pack's month, one after it (ignored)
+                        "series": {
+                            "signals": [
+                                {"rule": "RUN", "period": "2024-05", "detail": "demo run"},
+                                {
+                                    "rule": "BEYOND_LIMITS",
+                                    "period": "2024-07",
+                                    "detail": "demo: above the upper limit",
+                                },
+                                {"rule": "TREND", "period": "2024-09", "detail": "later"},
+                            ]
+                            if n == 1
+                            else []
                         },
                     }
                 ]

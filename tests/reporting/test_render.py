@@ -75,6 +75,9 @@ def test_pdf_pages_contents_numbers_and_charts(pages: list[str], content: dict[s
     assert "16 (0)" in raid and "0 (16)" in raid and "Impact" in raid
     assert "R-IRP-03-1" in raid and "I-IRP-02-1" in raid and "2024-06-30" in raid
     assert "I-OTHER-1" not in raid
+    kpis = " ".join(pages[listed["6. KPI scorecard"] - 1].split())
+    assert "Scorecard by aim" in kpis and "AIM-1 A Financially Sustainable Council" in kpis
+    assert "Beyond limits 2024-07: demo: above the upper limit" in kpis
 
 
 def test_pdf_figures_are_links(document: pypdf.PdfReader) -> None:
@@ -114,6 +117,7 @@ def test_html_figures_link_to_their_records(html: str, content: dict[str, Any]) 
     for r in demo_pack.content()["raid"]["escalated_risks"]:
         assert f'href="http://risks.test/risks/{r["risk_id"]}"' in html
     assert 'href="http://risks.test/issues/3"' in html
+    assert 'href="http://kpis.test/kpis/KPI-01/series">Beyond limits 2024-07</a>' in html
     assert "watermelon" in html and "Demo data" in html
 
 

@@ -87,6 +87,26 @@ def test_raid_reads_the_gateway_could_not_answer_are_none_not_empty() -> None:
     }
 
 
+def test_kpi_scorecard_by_aim_with_colour_direction_and_signal() -> None:
+    scorecard = demo_pack.content()["kpis"]
+    assert [(a["aim_code"], [k["code"] for k in a["kpis"]]) for a in scorecard] == [
+        ("AIM-1", ["KPI-01", "KPI-04"]),
+        ("AIM-2", ["KPI-07", "KPI-10"]),
+        ("AIM-3", ["KPI-13", "KPI-16"]),
+    ]
+    first = scorecard[0]["kpis"][0]
+    assert scorecard[0]["aim_name"] == "A Financially Sustainable Council"
+    assert (first["latest"]["value"], first["latest"]["colour"]) == (80.0, "Red")
+    assert first["latest"]["direction"] == "Steady"
+    # the latest signal up to the pack's month; September's is not yet known in July's pack
+    assert first["signal"] == {
+        "rule": "Beyond limits",
+        "period": "2024-07",
+        "detail": "demo: above the upper limit",
+    }
+    assert scorecard[1]["kpis"][0]["signal"] is None
+
+
 def test_dca_change_is_marked() -> None:
     assert dca_change("Amber", "Red") == "improved"
     assert dca_change("Red", "Amber/Red") == "worse"

@@ -11,6 +11,7 @@ from services.reporting.sections import (
     decisions,
     exceptions,
     headline,
+    kpis,
     programmes,
     purpose,
     raid,
@@ -60,6 +61,7 @@ def compose(
         "savings": savings_section.savings(
             data.get("savingsInitiatives"), summaries, month.financial_year
         ),
+        "kpis": kpis.by_aim(raw, period),
         "raid": raid.board(data, {str(p["id"]) for p in raw}),
         "exceptions": exceptions.exceptions(summaries, smart, period),
         "decisions": decisions.log(data.get("boards"), raw, month),
