@@ -134,3 +134,24 @@ def test_workbook_has_a_sheet_per_table(content: dict[str, Any]) -> None:
     assert sum(row[1] for row in by_programme) == 149_800_000
     exceptions = [row[0] for row in list(book["Exceptions"].values)[1:]]
     assert "missing highlight report" in exceptions and "SMART: no owner" in exceptions
+
+
+def test_a_pack_composed_before_the_raid_and_kpi_views_still_renders(
+    content: dict[str, Any],
+) -> None:
+    stored = {k: v for k, v in content.items() if k not in ("raid", "kpis")}
+    html = render_html(stored, LINKS)
+    assert html.count("<svg") == 2 and "Heat map" not in html and "Scorecard by aim" not in html
+    assert 'href="http://kpis.test/kpis/KPI-01"' in html  # the per-programme tables stay
+
+
+def test_raid_and_kpis_unavailable_are_said(content: dict[str, Any]) -> None:
+    blank: dict[str, Any] = {
+        "heat_map": None,
+        "new_risks": None,
+        "escalated_risks": [],
+        "issues_past_due": None,
+    }
+    html = render_html({**content, "raid": blank, "kpis": None}, LINKS)
+    assert html.count("<svg") == 2
+    assert "Heat map unavailable when composed." in html and "KPIs unavailable" in html

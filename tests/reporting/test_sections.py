@@ -215,9 +215,12 @@ def test_a_section_that_could_not_be_read_is_named() -> None:
         {"message": "down", "path": ["savingsInitiatives"]},
         {"message": "down", "path": ["programmes", 3, "risks"]},
         {"message": "assurance/smart unreadable", "path": ["assurance"]},
+        {"message": "risks unavailable", "path": ["currentHeatMap"]},
     ]
+    data["currentHeatMap"] = None
     content = compose(period="2024-07", data=data, errors=errors)
-    assert content["unavailable_sections"] == ["assurance", "risks", "savingsInitiatives"]
+    assert content["unavailable_sections"] == ["assurance", "raid", "risks", "savingsInitiatives"]
+    assert content["raid"]["heat_map"] is None and content["raid"]["new_risks"]
     assert content["savings"] is None
     assert content["exceptions"]["smart_failures"] is None
 

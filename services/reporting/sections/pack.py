@@ -30,6 +30,9 @@ SECTIONS = (
     ("decisions", "8. Decisions and escalations"),
 )
 
+# the plan-wide reads behind section 5: any of them blank is the RAID section unavailable
+RAID_READS = {"currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"}
+
 
 def compose(
     *,
@@ -76,6 +79,8 @@ def _section(error: dict[str, Any]) -> str:
     fields = [p for p in error.get("path") or [] if isinstance(p, str) and p != "items"]
     if len(fields) > 1:
         return fields[1]
+    if fields and fields[0] in RAID_READS:
+        return "raid"
     if fields and fields[0] != "programmes":
         return fields[0]
     return str((error.get("extensions") or {}).get("service") or "query")
