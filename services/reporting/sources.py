@@ -16,7 +16,7 @@ from services.reporting.periods import Period
 PACK_QUERY = """
 query AssurancePack(
   $portfolioCode: String, $upToPeriod: String!, $previousPeriod: String!, $topRisks: Int!,
-  $financialYear: String!, $asOf: Date!
+  $financialYear: String!, $asOf: Date!, $since: Date!
 ) {
   programmes(limit: 500, portfolioCode: $portfolioCode) {
     items {
@@ -41,8 +41,9 @@ query AssurancePack(
         id code title owner residualScore inherentScore status
       }
       kpis {
-        id code name unit: unitLabel target tolerance higherIsBetter
+        id code name aimCode unit: unitLabel target tolerance higherIsBetter
         latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
+        series { signals { rule period detail } }
       }
     }
   }
@@ -50,6 +51,21 @@ query AssurancePack(
     items {
       id code title programmeId directorate target forecast delivered rag late lateReason
     }
+  }
+  currentHeatMap: heatMap(score: CURRENT) {
+    matrixVersion unscored cells { likelihood impact score band colour count codes }
+  }
+  inherentHeatMap: heatMap(score: INHERENT) {
+    matrixVersion unscored cells { likelihood impact count codes }
+  }
+  newRisks(since: $since) {
+    id code title owner identifiedOn residualScore status programme { id }
+  }
+  escalatedRisks(since: $since) {
+    id code title owner residualScore status escalationId programme { id }
+  }
+  issuesPastDue(asOf: $asOf) {
+    id code title owner dueOn severity status programme { id }
   }
   boards(limit: 500) { items { id code name kind programmeId decisions(limit: 100) {
     id decidedOn decision decidedBy reference escalationId
@@ -84,6 +100,8 @@ def pack_variables(
         "topRisks": top_risks,
         "financialYear": period.financial_year,
         "asOf": period.as_of.isoformat(),
+        # new and escalated means since the month began: the last board's cut-off
+        "since": period.first.isoformat(),
     }
 
 

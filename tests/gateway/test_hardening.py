@@ -201,3 +201,15 @@ def test_a_service_that_is_down_is_named(production: tuple[Stack, dict[str, int]
     assert error["message"] == "risks unavailable"
     assert error["extensions"]["service"] == "risks"
     assert "ECONNREFUSED" not in str(body) and "representations" not in str(body)
+    # The pack's whole query with risks down: the programmes stay, the RAID reads blank.
+    variables = pack_variables(period=Period.parse("2024-07"), top_risks=5)
+    pack = httpx.post(
+        endpoints(ports)["gateway"],
+        json={"query": PACK_QUERY, "variables": variables},
+        headers=VIEWER,
+        timeout=30,
+    ).json()
+    assert [p["code"] for p in pack["data"]["programmes"]["items"]] == ["DOWN-1"]
+    for read in ("currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks"):
+        assert pack["data"][read] is None, read
+    assert pack["data"]["issuesPastDue"] is None

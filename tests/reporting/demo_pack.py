@@ -138,7 +138,7 @@ def data() -> dict[str, Any]:
                         "title": f"Demo risk {k} of {p['code']}",
                         "owner": p.get("sao"),
                         "residualScore": 20 - 4 * k,
-                        "inherentScore": 25 - 4 * k,
+                        "inherentScore": 30 - 5 * k,
                         "status": "Open",
                     }
                     for k in range(1, 3)
@@ -148,6 +148,7 @@ def data() -> dict[str, Any]:
                         "id": str(n),
                         "code": f"KPI-{n:02d}",
                         "name": f"Demo measure of {p['name']}",
+                        "aimCode": p["aim_code"],
                         "unit": "%",
                         "target": 90.0,
                         "tolerance": 5.0,
@@ -159,6 +160,20 @@ def data() -> dict[str, Any]:
                             "revision": 1,
                             "colour": ("Red", "Amber", "Green")[_pick(p["code"] + "kpi", 3)],
                             "direction": ("Improving", "Worsening", "Steady")[_pick(p["code"], 3)],
+                        },
+                        # demo signals: one before the pack's month, one after it (ignored)
+                        "series": {
+                            "signals": [
+                                {"rule": "RUN", "period": "2024-05", "detail": "demo run"},
+                                {
+                                    "rule": "BEYOND_LIMITS",
+                                    "period": "2024-07",
+                                    "detail": "demo: above the upper limit",
+                                },
+                                {"rule": "TREND", "period": "2024-09", "detail": "later"},
+                            ]
+                            if n == 1
+                            else []
                         },
                     }
                 ]
@@ -189,6 +204,7 @@ def data() -> dict[str, Any]:
     return {
         "programmes": programmes,
         "savingsInitiatives": initiatives,
+        **raid(programmes),
         "boards": [
             {
                 "id": "1",
@@ -208,6 +224,96 @@ def data() -> dict[str, Any]:
                 ],
             }
         ],
+    }
+
+
+# Where each demo risk sits: (likelihood, impact) now, and before mitigation.
+PLACES = {1: ((4, 4), (5, 5)), 2: ((3, 4), (4, 5))}
+
+
+def _band(score: int) -> tuple[str, str]:
+    if score >= 15:
+        return "Very high", "#c62828"
+    if score >= 8:
+        return "High", "#ef6c00"
+    return ("Medium", "#f9a825") if score >= 4 else ("Low", "#2e7d32")
+
+
+def _heat_map(kind: str, places: dict[tuple[int, int], list[str]]) -> dict[str, Any]:
+    cells = []
+    for likelihood in range(1, 6):
+        for impact in range(1, 6):
+            band, colour = _band(likelihood * impact)
+            codes = places.get((likelihood, impact), [])
+            cells.append(
+                {
+                    "likelihood": likelihood,
+                    "impact": impact,
+                    "score": likelihood * impact,
+                    "band": band,
+                    "colour": colour,
+                    "count": len(codes),
+                    "codes": codes,
+                }
+            )
+    return {"scoreKind": kind, "matrixVersion": 1, "unscored": 0, "cells": cells}
+
+
+def raid(programmes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plan's RAID reads for the month, from the demo risks above: two demo risks per
+    programme, the first of each Red programme escalated, every fifth programme's new."""
+    now: dict[tuple[int, int], list[str]] = {}
+    before: dict[tuple[int, int], list[str]] = {}
+    new, escalated = [], []
+    for p in programmes:
+        for risk in p["risks"]:
+            k = int(risk["code"].rsplit("-", 1)[1])
+            now.setdefault(PLACES[k][0], []).append(risk["code"])
+            before.setdefault(PLACES[k][1], []).append(risk["code"])
+            found = {**risk, "programme": {"id": p["id"]}}
+            if int(p["id"]) % 5 == 0 and k == 2:
+                new.append({**found, "identifiedOn": "2024-07-10"})
+            if p["escalations"] and k == 1:
+                escalated.append({**found, "escalationId": p["escalations"][0]["id"]})
+    past_due = [
+        {
+            "id": "7",
+            "code": "I-IRP-02-1",
+            "title": "Demo: the finance system upgrade missed its go-live",
+            "owner": "Demo owner",
+            "dueOn": "2024-07-15",
+            "severity": "HIGH",
+            "status": "Open",
+            "programme": {"id": "2"},
+        },
+        {
+            "id": "3",
+            "code": "I-PLAN-1",
+            "title": "Demo: the plan-wide resourcing review is overdue",
+            "owner": "Demo owner",
+            "dueOn": "2024-06-30",
+            "severity": "MEDIUM",
+            "status": "Open",
+            "programme": None,
+        },
+        {
+            # another portfolio's: not in this pack
+            "id": "9",
+            "code": "I-OTHER-1",
+            "title": "Demo: another portfolio's issue",
+            "owner": "Demo owner",
+            "dueOn": "2024-07-01",
+            "severity": "LOW",
+            "status": "Open",
+            "programme": {"id": "999"},
+        },
+    ]
+    return {
+        "currentHeatMap": _heat_map("CURRENT", now),
+        "inherentHeatMap": _heat_map("INHERENT", before),
+        "newRisks": new,
+        "escalatedRisks": escalated,
+        "issuesPastDue": past_due,
     }
 
 

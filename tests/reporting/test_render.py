@@ -69,6 +69,15 @@ def test_pdf_pages_contents_numbers_and_charts(pages: list[str], content: dict[s
     for legend in ("target", "forecast", "delivered", "at risk", "£9.4m"):
         assert legend in savings
     assert "149,800,000" in savings
+    raid = "\n".join(pages[listed["5. RAID"] - 1 : listed["6. KPI scorecard"] - 1])
+    # The heat map is drawn: its heading, a cell's "current (inherent)" and the axes.
+    assert "current (inherent) risks per cell" in raid
+    assert "16 (0)" in raid and "0 (16)" in raid and "Impact" in raid
+    assert "R-IRP-03-1" in raid and "I-IRP-02-1" in raid and "2024-06-30" in raid
+    assert "I-OTHER-1" not in raid
+    kpis = " ".join(pages[listed["6. KPI scorecard"] - 1].split())
+    assert "Scorecard by aim" in kpis and "AIM-1 A Financially Sustainable Council" in kpis
+    assert "Beyond limits 2024-07: demo: above the upper limit" in kpis
 
 
 def test_pdf_figures_are_links(document: pypdf.PdfReader) -> None:
@@ -82,6 +91,9 @@ def test_pdf_figures_are_links(document: pypdf.PdfReader) -> None:
     assert "http://programmes.test/programmes/1" in uris
     assert "http://programmes.test/highlight-reports/101" in uris
     assert any(u.startswith("http://programmes.test/savings/") for u in uris)
+    # RAID figures: a heat map cell's risks by code (the table under the chart), an issue
+    assert "http://risks.test/risks/by-code/R-IRP-01-1" in uris
+    assert "http://risks.test/issues/7" in uris
     outline = titles(reader.outline)
     assert "2. Headline" in outline and "8. Decisions and escalations" in outline
 
@@ -97,7 +109,15 @@ def test_html_figures_link_to_their_records(html: str, content: dict[str, Any]) 
     for i in content["savings"]["initiatives"]:
         if i["rag"] != "Green":
             assert f'href="http://programmes.test/savings/{i["savings_id"]}"' in html
-    assert html.count("<svg") == 2 and "<a href=" in html.split("<svg", 1)[1]
+    assert html.count("<svg") == 3 and "<a href=" in html.split("<svg", 1)[1]
+    heat = html.split("<svg")[3]
+    # the 2 cells with risks now link (16 each, so to the risks service's own heat map)
+    assert heat.count('<a href="http://risks.test/views/heat-map">') == 2
+    assert heat.count("<rect") == 25 and ">16 (0)<" in heat and ">0 (16)<" in heat
+    for r in demo_pack.content()["raid"]["escalated_risks"]:
+        assert f'href="http://risks.test/risks/{r["risk_id"]}"' in html
+    assert 'href="http://risks.test/issues/3"' in html
+    assert 'href="http://kpis.test/kpis/KPI-01/series">Beyond limits 2024-07</a>' in html
     assert "watermelon" in html and "Demo data" in html
 
 
@@ -114,3 +134,24 @@ def test_workbook_has_a_sheet_per_table(content: dict[str, Any]) -> None:
     assert sum(row[1] for row in by_programme) == 149_800_000
     exceptions = [row[0] for row in list(book["Exceptions"].values)[1:]]
     assert "missing highlight report" in exceptions and "SMART: no owner" in exceptions
+
+
+def test_a_pack_composed_before_the_raid_and_kpi_views_still_renders(
+    content: dict[str, Any],
+) -> None:
+    stored = {k: v for k, v in content.items() if k not in ("raid", "kpis")}
+    html = render_html(stored, LINKS)
+    assert html.count("<svg") == 2 and "Heat map" not in html and "Scorecard by aim" not in html
+    assert 'href="http://kpis.test/kpis/KPI-01"' in html  # the per-programme tables stay
+
+
+def test_raid_and_kpis_unavailable_are_said(content: dict[str, Any]) -> None:
+    blank: dict[str, Any] = {
+        "heat_map": None,
+        "new_risks": None,
+        "escalated_risks": [],
+        "issues_past_due": None,
+    }
+    html = render_html({**content, "raid": blank, "kpis": None}, LINKS)
+    assert html.count("<svg") == 2
+    assert "Heat map unavailable when composed." in html and "KPIs unavailable" in html

@@ -43,6 +43,70 @@ def test_composed_again_the_demo_pack_says_the_same() -> None:
     assert canonical_sha256(demo_pack.content()) == canonical_sha256(demo_pack.content())
 
 
+def test_raid_heat_map_counts_current_beside_inherent() -> None:
+    cells = {
+        (c["likelihood"], c["impact"]): c for c in demo_pack.content()["raid"]["heat_map"]["cells"]
+    }
+    assert len(cells) == 25
+    # 16 programmes, two demo risks each: mitigation moved all 32 down one likelihood level
+    assert (cells[4, 4]["current"], cells[4, 4]["inherent"]) == (16, 0)
+    assert (cells[5, 5]["current"], cells[5, 5]["inherent"]) == (0, 16)
+    assert (cells[3, 4]["current"], cells[4, 5]["inherent"]) == (16, 16)
+    assert cells[4, 4]["current_codes"][0] == "R-IRP-01-1" and cells[4, 4]["band"] == "Very high"
+    assert sum(c["current"] for c in cells.values()) == 32
+    assert sum(c["inherent"] for c in cells.values()) == 32
+
+
+def test_raid_new_escalated_and_past_due_for_the_packs_programmes() -> None:
+    raid = demo_pack.content()["raid"]
+    assert [r["code"] for r in raid["new_risks"]] == ["R-IRP-05-2", "R-IRP-10-2", "R-IRP-15-2"]
+    red = [
+        p["code"]
+        for p in demo_pack.content()["programmes"]
+        if (p["dca"] or {}).get("value") == "Red"
+    ]
+    assert [r["code"] for r in raid["escalated_risks"]] == [f"R-{c}-1" for c in red]
+    assert raid["escalated_risks"][0]["residual_score"] == 16
+    # oldest first; plan-wide kept, another portfolio's programme left out
+    assert [(i["code"], i["due_on"], i["severity"]) for i in raid["issues_past_due"]] == [
+        ("I-PLAN-1", "2024-06-30", "Medium"),
+        ("I-IRP-02-1", "2024-07-15", "High"),
+    ]
+
+
+def test_raid_reads_the_gateway_could_not_answer_are_none_not_empty() -> None:
+    found = demo_pack.data()
+    for key in ("currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"):
+        found[key] = None
+    raid = compose(period=demo_pack.PERIOD, data=found, errors=[])["raid"]
+    assert raid == {
+        "heat_map": None,
+        "new_risks": None,
+        "escalated_risks": None,
+        "issues_past_due": None,
+    }
+
+
+def test_kpi_scorecard_by_aim_with_colour_direction_and_signal() -> None:
+    scorecard = demo_pack.content()["kpis"]
+    assert [(a["aim_code"], [k["code"] for k in a["kpis"]]) for a in scorecard] == [
+        ("AIM-1", ["KPI-01", "KPI-04"]),
+        ("AIM-2", ["KPI-07", "KPI-10"]),
+        ("AIM-3", ["KPI-13", "KPI-16"]),
+    ]
+    first = scorecard[0]["kpis"][0]
+    assert scorecard[0]["aim_name"] == "A Financially Sustainable Council"
+    assert (first["latest"]["value"], first["latest"]["colour"]) == (80.0, "Red")
+    assert first["latest"]["direction"] == "Steady"
+    # the latest signal up to the pack's month; September's is not yet known in July's pack
+    assert first["signal"] == {
+        "rule": "Beyond limits",
+        "period": "2024-07",
+        "detail": "demo: above the upper limit",
+    }
+    assert scorecard[1]["kpis"][0]["signal"] is None
+
+
 def test_dca_change_is_marked() -> None:
     assert dca_change("Amber", "Red") == "improved"
     assert dca_change("Red", "Amber/Red") == "worse"
@@ -151,9 +215,12 @@ def test_a_section_that_could_not_be_read_is_named() -> None:
         {"message": "down", "path": ["savingsInitiatives"]},
         {"message": "down", "path": ["programmes", 3, "risks"]},
         {"message": "assurance/smart unreadable", "path": ["assurance"]},
+        {"message": "risks unavailable", "path": ["currentHeatMap"]},
     ]
+    data["currentHeatMap"] = None
     content = compose(period="2024-07", data=data, errors=errors)
-    assert content["unavailable_sections"] == ["assurance", "risks", "savingsInitiatives"]
+    assert content["unavailable_sections"] == ["assurance", "raid", "risks", "savingsInitiatives"]
+    assert content["raid"]["heat_map"] is None and content["raid"]["new_risks"]
     assert content["savings"] is None
     assert content["exceptions"]["smart_failures"] is None
 

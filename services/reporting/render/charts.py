@@ -105,3 +105,37 @@ def _short(value: str) -> str:
     if amount >= 1_000:
         return f"{amount / 1_000:.0f}k"
     return f"{amount:.0f}"
+
+
+def heat_map(cells: list[dict[str, Any]], link: Callable[[dict[str, Any]], str | None]) -> str:
+    """Likelihood up, impact across; each cell in its band's colour shows risks now and (in
+    brackets) before mitigation, so the board sees where mitigation moved them."""
+    size, left, top = 64, 90, 24
+    levels_l = sorted({c["likelihood"] for c in cells}, reverse=True)
+    levels_i = sorted({c["impact"] for c in cells})
+    body = [
+        f'<text x="{left}" y="14" font-weight="bold">current (inherent) risks per cell</text>',
+        f'<text x="0" y="{top + size * len(levels_l) // 2}">Likelihood</text>',
+    ]
+    for c in cells:
+        x = left + levels_i.index(c["impact"]) * size
+        y = top + levels_l.index(c["likelihood"]) * size
+        inherent = "" if c["inherent"] is None else f" ({c['inherent']})"
+        # an empty cell stays blank, so the eye goes to where the risks are
+        label = "" if not c["current"] and not c["inherent"] else f"{c['current']}{inherent}"
+        cell = (
+            f'<rect x="{x}" y="{y}" width="{size - 2}" height="{size - 2}" '
+            f"fill={quoteattr(c['colour'])}/>"
+            f'<text x="{x + size // 2 - 1}" y="{y + size // 2 + 4}" text-anchor="middle" '
+            f'font-size="14">{escape(label)}</text>'
+        )
+        body.append(_link(link(c) if c["current"] else None, cell))
+    bottom = top + size * len(levels_l)
+    for n, level in enumerate(levels_l):
+        body.append(f'<text x="{left - 14}" y="{top + n * size + size // 2 + 4}">{level}</text>')
+    for n, level in enumerate(levels_i):
+        body.append(f'<text x="{left + n * size + size // 2 - 4}" y="{bottom + 14}">{level}</text>')
+    body.append(
+        f'<text x="{left + size * len(levels_i) // 2 - 20}" y="{bottom + 30}">Impact</text>'
+    )
+    return _svg(left + size * len(levels_i) + 10, bottom + 40, "RAID heat map", body)

@@ -33,6 +33,7 @@ TEMPLATES.filters["gbp"] = gbp
 def render(content: dict[str, Any], links: Links) -> str:
     programmes = content.get("programmes") or []
     savings = content.get("savings") or {}
+    heat = (content.get("raid") or {}).get("heat_map")
     drawn = {
         "dca": charts.dca_strip(programmes, links.programme) if programmes else "",
         "savings": charts.savings_bars(
@@ -41,5 +42,14 @@ def render(content: dict[str, Any], links: Links) -> str:
         )
         if savings.get("by_programme")
         else "",
+        "heat_map": charts.heat_map(heat["cells"], lambda c: _cell_link(c, links))
+        if heat and heat["cells"]
+        else "",
     }
     return TEMPLATES.get_template("pack.html").render(pack=content, links=links, charts=drawn)
+
+
+def _cell_link(cell: dict[str, Any], links: Links) -> str:
+    """One risk: its record; several: the risks service's own heat map, which lists them."""
+    codes = cell["current_codes"]
+    return links.risk_by_code(codes[0]) if len(codes) == 1 else links.heat_map()

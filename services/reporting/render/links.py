@@ -44,6 +44,15 @@ class Links:
     def risk(self, id: str) -> str:
         return f"{self.risks}/risks/{id}"
 
+    def issue(self, id: str) -> str:
+        return f"{self.risks}/issues/{id}"
+
+    def risk_by_code(self, code: str) -> str:
+        return f"{self.risks}/risks/by-code/{code}"
+
+    def heat_map(self) -> str:
+        return f"{self.risks}/views/heat-map"
+
     def kpi(self, code: str) -> str:
         return f"{self.kpis}/kpis/{code}"
 

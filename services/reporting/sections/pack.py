@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.reporting.periods import Period
-from services.reporting.sections import decisions, exceptions, headline, programmes, purpose
+from services.reporting.sections import (
+    decisions,
+    exceptions,
+    headline,
+    kpis,
+    programmes,
+    purpose,
+    raid,
+)
 from services.reporting.sections import savings as savings_section
 from services.reporting.sources import rows
 
@@ -21,6 +29,9 @@ SECTIONS = (
     ("exceptions", "7. Exceptions"),
     ("decisions", "8. Decisions and escalations"),
 )
+
+# the plan-wide reads behind section 5: any of them blank is the RAID section unavailable
+RAID_READS = {"currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"}
 
 
 def compose(
@@ -53,6 +64,8 @@ def compose(
         "savings": savings_section.savings(
             data.get("savingsInitiatives"), summaries, month.financial_year
         ),
+        "kpis": kpis.by_aim(raw, period),
+        "raid": raid.board(data, {str(p["id"]) for p in raw}),
         "exceptions": exceptions.exceptions(summaries, smart, period),
         "decisions": decisions.log(data.get("boards"), raw, month),
     }
@@ -66,6 +79,8 @@ def _section(error: dict[str, Any]) -> str:
     fields = [p for p in error.get("path") or [] if isinstance(p, str) and p != "items"]
     if len(fields) > 1:
         return fields[1]
+    if fields and fields[0] in RAID_READS:
+        return "raid"
     if fields and fields[0] != "programmes":
         return fields[0]
     return str((error.get("extensions") or {}).get("service") or "query")

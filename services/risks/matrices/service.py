@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import exists, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -94,7 +95,15 @@ async def current(*, session: AsyncSession, actor: Principal) -> MatrixVersion:
     found = await latest(session=session)
     if found is not None:
         return found
-    return await _insert(session=session, data=council_5x5(), created_by="reference data")
+    try:
+        async with session.begin_nested():
+            return await _insert(session=session, data=council_5x5(), created_by="reference data")
+    except IntegrityError:
+        # Another request seeded it first (the pack's two heat maps run side by side): use it.
+        found = await latest(session=session)
+        if found is None:
+            raise
+        return found
 
 
 async def _insert(*, session: AsyncSession, data: MatrixCreate, created_by: str) -> MatrixVersion:

@@ -254,7 +254,9 @@ class RaidQuery:
         programme_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="only this programme's")
         ] = None,
-    ) -> HeatMap:
+        # nullable, like every field the pack reads across services: risks down blanks the
+        # pack's RAID section, not the whole answer (a non-null root field nulls all data)
+    ) -> HeatMap | None:
         async with info.context.transaction() as session:
             heat = await views.heat_map(
                 session=session,
@@ -288,7 +290,7 @@ class RaidQuery:
         self,
         info: Ctx,
         since: Annotated[date, strawberry.argument(description="from this day")],
-    ) -> list[RiskRef]:
+    ) -> list[RiskRef] | None:
         async with info.context.reading() as session:
             new, _ = await views.new_and_escalated(session=session, since=since)
         return [_risk(r) for r in new]
@@ -298,7 +300,7 @@ class RaidQuery:
         self,
         info: Ctx,
         since: Annotated[date, strawberry.argument(description="from this day")],
-    ) -> list[RiskRef]:
+    ) -> list[RiskRef] | None:
         async with info.context.reading() as session:
             _, escalated = await views.new_and_escalated(session=session, since=since)
         return [_risk(r) for r in escalated]
@@ -310,7 +312,7 @@ class RaidQuery:
         as_of: Annotated[
             date | None, strawberry.argument(description="judge by this day; default: today")
         ] = None,
-    ) -> list[Issue]:
+    ) -> list[Issue] | None:
         async with info.context.reading() as session:
             rows = await items.issues_past_due(session=session, as_of=as_of or clock.today())
         return [Issue.from_row(r) for r in rows]
