@@ -301,7 +301,16 @@ class History:
         risksCut) so that through the gateway a query can pass one cut per service."""
         history = self
 
-        async def resolve(info: strawberry.Info, at: str | None = None) -> CutType:
+        async def resolve(
+            info: strawberry.Info,
+            at: Annotated[
+                str | None,
+                strawberry.argument(
+                    description="the last position committed at or before this ISO-8601 "
+                    "instant; omit for the current position"
+                ),
+            ] = None,
+        ) -> CutType:
             async with history.session(info.context.engine, None) as session:
                 if at is None:
                     cut = await history.current(session)
