@@ -54,8 +54,10 @@ from sqlalchemy import (
     and_,
     event,
     func,
+    inspect,
     literal,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -299,7 +301,16 @@ class History:
         risksCut) so that through the gateway a query can pass one cut per service."""
         history = self
 
-        async def resolve(info: strawberry.Info, at: str | None = None) -> CutType:
+        async def resolve(
+            info: strawberry.Info,
+            at: Annotated[
+                str | None,
+                strawberry.argument(
+                    description="the last position committed at or before this ISO-8601 "
+                    "instant; omit for the current position"
+                ),
+            ] = None,
+        ) -> CutType:
             async with history.session(info.context.engine, None) as session:
                 if at is None:
                     cut = await history.current(session)
@@ -453,6 +464,26 @@ def register(
         _histories[_key(live)] = history
     _histories[_key(audit_table)] = history
     return history
+
+
+def backfill(bind: Connection, tables: Iterable[str]) -> None:
+    """For a migration adding history tables: today's rows of ``tables`` become the first version
+    of each, as of the current position, which becomes where the history begins (its origin)."""
+    position = bind.execute(text("SELECT COALESCE(MAX(id), 0) FROM audit_entry")).scalar_one()
+    for table in tables:
+        columns = [c["name"] for c in inspect(bind).get_columns(table)]
+        names = ", ".join(f'"{c}"' for c in columns)
+        bind.execute(
+            text(
+                f'INSERT INTO "{PREFIX}{table}" ({names}, {FROM}) '
+                f'SELECT {names}, :position FROM "{table}"'
+            ),
+            {"position": position},
+        )
+    bind.execute(
+        text(f"INSERT INTO {COMMITS} (position, at) VALUES (:position, :at)"),
+        {"position": position, "at": datetime.now(UTC)},
+    )
 
 
 def _key(table: Table) -> str:

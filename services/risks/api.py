@@ -13,6 +13,7 @@ from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep
 from services.risks import escalation, kri, links, service
 from services.risks.api_support import AsOf, KpisUpstream, Upstream
+from services.risks.asof import ReadSessionDep, history
 from services.risks.items import service as items
 from services.risks.items.api import router as items_router
 from services.risks.items.schemas import IssueRead
@@ -50,7 +51,7 @@ def _read(row: object) -> RiskRead:
 
 @router.get("/risks", response_model=Page[RiskRead], tags=["risks"])
 async def list_risks(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     programme_id: int | None = None,
@@ -83,7 +84,7 @@ async def create_risk(
 
 @router.get("/risks/by-code/{code}", response_model=RiskRead, tags=["risks"])
 async def get_risk_by_code(
-    code: str, session: SessionDep, _: Reader, response: Response
+    code: str, session: ReadSessionDep, _: Reader, response: Response
 ) -> RiskRead:
     risk = await service.get_by_code(session=session, code=code)
     set_etag(response, risk.version)
@@ -91,7 +92,9 @@ async def get_risk_by_code(
 
 
 @router.get("/risks/{risk_id}", response_model=RiskRead, tags=["risks"])
-async def get_risk(risk_id: int, session: SessionDep, _: Reader, response: Response) -> RiskRead:
+async def get_risk(
+    risk_id: int, session: ReadSessionDep, _: Reader, response: Response
+) -> RiskRead:
     risk = await service.get(session=session, risk_id=risk_id)
     set_etag(response, risk.version)
     return _read(risk)
@@ -123,7 +126,9 @@ async def update_risk(
 
 
 @router.get("/risks/{risk_id}/assessments", response_model=list[AssessmentRead], tags=["risks"])
-async def list_assessments(risk_id: int, session: SessionDep, _: Reader) -> list[AssessmentRead]:
+async def list_assessments(
+    risk_id: int, session: ReadSessionDep, _: Reader
+) -> list[AssessmentRead]:
     """Every assessment, oldest first, each with the matrix version it was scored on."""
     rows = await service.assessments(session=session, risk_id=risk_id)
     return [AssessmentRead.model_validate(r, from_attributes=True) for r in rows]
@@ -156,7 +161,7 @@ async def reassess(
 @router.get("/risks/{risk_id}/trend", response_model=TrendRead, tags=["risks"])
 async def trend(
     risk_id: int,
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     last: Annotated[int, Query(ge=2, le=100, description="how many reviews")] = 6,
 ) -> TrendRead:
@@ -171,7 +176,9 @@ def _mitigation(row: object) -> MitigationRead:
 
 
 @router.get("/risks/{risk_id}/mitigations", response_model=list[MitigationRead], tags=["risks"])
-async def list_mitigations(risk_id: int, session: SessionDep, _: Reader) -> list[MitigationRead]:
+async def list_mitigations(
+    risk_id: int, session: ReadSessionDep, _: Reader
+) -> list[MitigationRead]:
     await service.get(session=session, risk_id=risk_id)
     found = await service.mitigations_by_risk(session=session, risk_ids=[risk_id])
     return [_mitigation(r) for r in found[risk_id]]
@@ -193,7 +200,9 @@ async def add_mitigation(
 
 
 @router.get("/mitigations/overdue", response_model=list[MitigationRead], tags=["risks"])
-async def overdue_mitigations(session: SessionDep, _: Reader, as_of: AsOf) -> list[MitigationRead]:
+async def overdue_mitigations(
+    session: ReadSessionDep, _: Reader, as_of: AsOf
+) -> list[MitigationRead]:
     """Planned or in-progress actions whose due date is before ``as_of``."""
     rows = await service.overdue_mitigations(session=session, as_of=as_of)
     return [_mitigation(r) for r in rows]
@@ -201,7 +210,7 @@ async def overdue_mitigations(session: SessionDep, _: Reader, as_of: AsOf) -> li
 
 @router.get("/mitigations/{mitigation_id}", response_model=MitigationRead, tags=["risks"])
 async def get_mitigation(
-    mitigation_id: int, session: SessionDep, _: Reader, response: Response
+    mitigation_id: int, session: ReadSessionDep, _: Reader, response: Response
 ) -> MitigationRead:
     row = await service.get_mitigation(session=session, mitigation_id=mitigation_id)
     set_etag(response, row.version)
@@ -229,7 +238,7 @@ async def update_mitigation(
 
 
 @router.get("/reviews/overdue", response_model=list[RiskRead], tags=["risks"])
-async def overdue_reviews(session: SessionDep, _: Reader, as_of: AsOf) -> list[RiskRead]:
+async def overdue_reviews(session: ReadSessionDep, _: Reader, as_of: AsOf) -> list[RiskRead]:
     """Live risks whose review date is before ``as_of``."""
     return [_read(r) for r in await service.overdue_reviews(session=session, as_of=as_of)]
 
@@ -304,7 +313,7 @@ async def deescalate(
 
 @router.get("/risks/{risk_id}/escalations", response_model=list[EscalationStepRead], tags=["risks"])
 async def escalation_history(
-    risk_id: int, session: SessionDep, _: Reader
+    risk_id: int, session: ReadSessionDep, _: Reader
 ) -> list[EscalationStepRead]:
     await service.get(session=session, risk_id=risk_id)
     rows = await escalation.history(session=session, kind=RaidKind.risk, item_id=risk_id)
@@ -360,7 +369,7 @@ async def deescalate_issue(
     "/issues/{issue_id}/escalations", response_model=list[EscalationStepRead], tags=["issues"]
 )
 async def issue_escalation_history(
-    issue_id: int, session: SessionDep, _: Reader
+    issue_id: int, session: ReadSessionDep, _: Reader
 ) -> list[EscalationStepRead]:
     await items.get(session=session, kind=RaidKind.issue, item_id=issue_id)
     rows = await escalation.history(session=session, kind=RaidKind.issue, item_id=issue_id)
@@ -386,7 +395,7 @@ async def link_kri(
 
 
 @router.get("/risks/{risk_id}/kris", response_model=list[KriRead], tags=["key risk indicators"])
-async def list_kris(risk_id: int, session: SessionDep, _: Reader) -> list[KriRead]:
+async def list_kris(risk_id: int, session: ReadSessionDep, _: Reader) -> list[KriRead]:
     rows = await kri.of_risk(session=session, risk_id=risk_id)
     return [KriRead.model_validate(r, from_attributes=True) for r in rows]
 
@@ -414,7 +423,7 @@ async def link_items(data: links.LinkCreate, session: SessionDep, actor: Writer)
 
 @router.get("/raid/{kind}/{item_id}/links", response_model=list[links.LinkRead], tags=["links"])
 async def item_links(
-    kind: RaidKind, item_id: int, session: SessionDep, _: Reader
+    kind: RaidKind, item_id: int, session: ReadSessionDep, _: Reader
 ) -> list[links.LinkRead]:
     """Every link from or to the item."""
     rows = await links.of_item(session=session, kind=kind, item_id=item_id)
@@ -426,3 +435,4 @@ router.include_router(items_router)
 router.include_router(views_router)
 router.include_router(transfer_router)
 router.include_router(changes_router(AuditEntry))
+router.include_router(history.router())

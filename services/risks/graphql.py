@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from services.common.errors import FieldError
@@ -29,6 +30,7 @@ from services.common.graphql import (
     validate,
 )
 from services.risks import models, service
+from services.risks.asof import history
 from services.risks.items import service as items
 from services.risks.items.graphql import Assumption, Dependency, Issue, RaidKindEnum
 from services.risks.schemas import RiskCreate, RiskStatus, RiskUpdate, score
@@ -274,7 +276,7 @@ class Programme:
 
 
 @strawberry.type(description="Reads of the RAID log")
-class Query(RaidQuery):
+class ReadQuery(RaidQuery):
     @strawberry.field
     async def risks(
         self,
@@ -365,5 +367,8 @@ class Mutation(RaidMutation):
             )
         return Risk.from_row(row)
 
+
+# Every root field takes cut; risksCut says which cut to pass (services/common/asof.py).
+Query = merge_types("Query", (history.queryable(ReadQuery), history.cut_query("risksCut")))
 
 schema = federated_schema(query=Query, mutation=Mutation, types=[Risk, Programme, ScoreKindEnum])

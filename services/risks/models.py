@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.common.asof import register
 from services.common.audit import audit_model
 from services.common.db import new_registry, utc_column, utcnow
 from services.risks.items.schemas import AssumptionBase, DependencyBase, IssueBase
@@ -219,3 +220,7 @@ class RaidLink(Base, table=True):
 
 
 AuditEntry = audit_model(Base)
+
+# Last, once every table above is declared: each gets a history table for as-of reads. The feed
+# cursor is plumbing (where this service has read the kpis feed to), not part of the RAID log.
+history = register(Base, AuditEntry, exclude=("feed_cursor",))

@@ -8,13 +8,14 @@ Revises: b2018a9e5c31
 Create Date: 2026-12-07 21:44:16.680010
 
 """
-from datetime import UTC, datetime
 from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel.sql.sqltypes.AutoString)
 from sqlalchemy.dialects import postgresql
+
+from services.common import asof
 
 
 # revision identifiers, used by Alembic.
@@ -53,26 +54,6 @@ def _dca_type() -> sa.types.TypeEngine:
     if op.get_bind().dialect.name == "postgresql":
         return postgresql.ENUM(*DCA_NAMES, name="dca", create_type=False)
     return sa.Enum(*DCA_NAMES, name="dca")
-
-
-def _backfill() -> None:
-    """Today's rows become the first version of each, as of the current position."""
-    bind = op.get_bind()
-    position = bind.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM audit_entry")).scalar_one()
-    for table in TABLES:
-        columns = [c["name"] for c in sa.inspect(bind).get_columns(table)]
-        names = ", ".join(f'"{c}"' for c in columns)
-        bind.execute(
-            sa.text(
-                f'INSERT INTO "asof_{table}" ({names}, asof_from) '
-                f'SELECT {names}, :position FROM "{table}"'
-            ),
-            {"position": position},
-        )
-    bind.execute(
-        sa.text("INSERT INTO asof_commit (position, at) VALUES (:position, :at)"),
-        {"position": position, "at": datetime.now(UTC)},
-    )
 
 
 def upgrade() -> None:
@@ -435,7 +416,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_asof_workstream_programme_id_name', ['programme_id', 'name'], unique=False)
 
     # ### end Alembic commands ###
-    _backfill()
+    asof.backfill(op.get_bind(), TABLES)
 
 
 def downgrade() -> None:

@@ -13,6 +13,7 @@ from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep
 from services.risks.api_support import Upstream
+from services.risks.asof import ReadSessionDep
 from services.risks.items import service
 from services.risks.items.schemas import (
     AssumptionCreate,
@@ -53,7 +54,7 @@ def _register(
 
     @router.get(path, response_model=Page[read_model], tags=[tag], name=f"list_{tag}")  # type: ignore[valid-type]
     async def list_items(
-        session: SessionDep,
+        session: ReadSessionDep,
         _: Reader,
         page: PageDep,
         programme_id: Annotated[int | None, Query(ge=1)] = None,
@@ -94,7 +95,7 @@ def _register(
         tags=[tag],
         name=f"{kind.value}_by_code",
     )
-    async def get_by_code(code: str, session: SessionDep, _: Reader, response: Response) -> Any:
+    async def get_by_code(code: str, session: ReadSessionDep, _: Reader, response: Response) -> Any:
         row = await service.get_by_code(session=session, kind=kind, code=code)
         set_etag(response, row.version)
         return await read(session, row)
@@ -102,7 +103,7 @@ def _register(
     @router.get(
         f"{path}/{{item_id}}", response_model=read_model, tags=[tag], name=f"get_{kind.value}"
     )
-    async def get_item(item_id: int, session: SessionDep, _: Reader, response: Response) -> Any:
+    async def get_item(item_id: int, session: ReadSessionDep, _: Reader, response: Response) -> Any:
         row = await service.get(session=session, kind=kind, item_id=item_id)
         set_etag(response, row.version)
         return await read(session, row)

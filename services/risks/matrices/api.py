@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
+from services.risks.asof import ReadSessionDep
 from services.risks.matrices import service
 from services.risks.matrices.schemas import MatrixCreate, MatrixRead
 
@@ -14,7 +15,7 @@ router = APIRouter(tags=["matrices"])
 
 @router.get("/matrices", response_model=list[MatrixRead])
 async def list_matrices(
-    session: SessionDep, _: Reader, code: str | None = None
+    session: ReadSessionDep, _: Reader, code: str | None = None
 ) -> list[MatrixRead]:
     """Every version of every matrix, by code then version."""
     rows = await service.list_versions(session=session, code=code)
@@ -22,14 +23,14 @@ async def list_matrices(
 
 
 @router.get("/matrices/current", response_model=MatrixRead)
-async def current_matrix(session: SessionDep, actor: Reader) -> MatrixRead:
+async def current_matrix(session: ReadSessionDep, actor: Reader) -> MatrixRead:
     """The matrix new assessments are scored on (the newest council 5x5)."""
     row = await service.current(session=session, actor=actor)
     return (await service.read(session=session, rows=[row]))[0]
 
 
 @router.get("/matrices/{matrix_id}", response_model=MatrixRead)
-async def get_matrix(matrix_id: int, session: SessionDep, _: Reader) -> MatrixRead:
+async def get_matrix(matrix_id: int, session: ReadSessionDep, _: Reader) -> MatrixRead:
     row = await service.get(session=session, matrix_id=matrix_id)
     return (await service.read(session=session, rows=[row]))[0]
 

@@ -10,6 +10,7 @@ from services.common import tabular
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.risks.api_support import Upstream
+from services.risks.asof import ReadSessionDep
 from services.risks.transfer import service
 from services.risks.vocabulary import RaidKind
 
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/raid", tags=["spreadsheets"])
 )
 async def export(
     kind: RaidKind,
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     format: Annotated[tabular.Format, Query(description="csv or xlsx")] = tabular.Format.csv,
 ) -> Response:

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.common.auth import Reader
-from services.common.db import SessionDep
 from services.risks.api_support import AsOf, Upstream
+from services.risks.asof import ReadSessionDep
 from services.risks.items import service as items
 from services.risks.items.api import dependency_read
 from services.risks.items.schemas import IssueRead
@@ -31,7 +31,7 @@ def _risk(row: object) -> RiskRead:
 
 @router.get("/heat-map", response_model=HeatMap)
 async def heat_map(
-    session: SessionDep,
+    session: ReadSessionDep,
     actor: Reader,
     score: ScoreKind = ScoreKind.current,
     programme_id: ProgrammeFilter = None,
@@ -44,7 +44,7 @@ async def heat_map(
 
 @router.get("/heat-map.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})
 async def heat_map_svg(
-    session: SessionDep, actor: Reader, programme_id: ProgrammeFilter = None
+    session: ReadSessionDep, actor: Reader, programme_id: ProgrammeFilter = None
 ) -> Response:
     """Inherent, current and target heat maps side by side."""
     maps = [
@@ -63,7 +63,7 @@ async def heat_map_svg(
 
 @router.get("/top-risks", response_model=list[RiskRead])
 async def top_risks(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     programme_id: ProgrammeFilter = None,
@@ -75,7 +75,7 @@ async def top_risks(
 
 @router.get("/since", response_model=SinceRead)
 async def since(
-    session: SessionDep, _: Reader, since: Annotated[date, Query(description="from this day")]
+    session: ReadSessionDep, _: Reader, since: Annotated[date, Query(description="from this day")]
 ) -> SinceRead:
     """Risks identified, and risks escalated, since a day (the last board, say)."""
     new, escalated = await service.new_and_escalated(session=session, since=since)
@@ -86,7 +86,7 @@ async def since(
 
 @router.get("/late", response_model=BoardLists)
 async def late(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     as_of: AsOf,
     horizon_days: Annotated[
@@ -106,14 +106,18 @@ async def late(
 
 
 @router.get("/dependency-map", response_model=DependencyMap)
-async def dependency_map(session: SessionDep, actor: Reader, upstream: Upstream) -> DependencyMap:
+async def dependency_map(
+    session: ReadSessionDep, actor: Reader, upstream: Upstream
+) -> DependencyMap:
     """Programmes and other parties as nodes, dependencies as edges; cycles listed."""
     labels = await programme_labels(token=actor.token, **upstream)
     return await service.dependency_map(session=session, labels=labels)
 
 
 @router.get("/dependency-map.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})
-async def dependency_map_svg(session: SessionDep, actor: Reader, upstream: Upstream) -> Response:
+async def dependency_map_svg(
+    session: ReadSessionDep, actor: Reader, upstream: Upstream
+) -> Response:
     labels = await programme_labels(token=actor.token, **upstream)
     graph = await service.dependency_map(session=session, labels=labels)
     subtitle = f"{len(graph.edges)} dependencies between {len(graph.nodes)} parties" + (

@@ -1,0 +1,114 @@
+"""As-of reads on the risks service (services/common/asof.py), over HTTP, on PostgreSQL: the RAID
+registers, assessments and mitigations read at a cut say what they said then."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+
+from tests.conftest import EDITOR, VIEWER
+from tests.programmes.test_asof import cut
+from tests.risks.factories import make_risk
+from tests.risks.test_registers import post
+
+
+async def reassess(api: httpx.AsyncClient, risk: dict[str, object], likelihood: int) -> None:
+    current = (await api.get(f"/risks/{risk['id']}", headers=VIEWER)).json()
+    response = await api.post(
+        f"/risks/{risk['id']}/assessments",
+        headers={**EDITOR, "If-Match": f'"{current["version"]}"'},
+        json={"residual_likelihood": likelihood, "residual_impact": 2, "reason": "reviewed"},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_read_as_of_a_cut_says_what_a_live_read_said_then(
+    risks_api: httpx.AsyncClient,
+) -> None:
+    api = risks_api
+    risk = await make_risk(api, residual_likelihood=3, residual_impact=2)
+    await post(
+        api,
+        f"/risks/{risk['id']}/mitigations",
+        description="Monthly savings tracker at TIB",
+        owner="Director of Finance",
+        due_on=str(date.today() + timedelta(days=90)),
+    )
+    await post(api, "/assumptions", code="IRP-A01", title="Support continues", owner="CPMO")
+    then = await cut(api)
+    paths = (
+        f"/risks/{risk['id']}",
+        "/risks",
+        f"/risks/{risk['id']}/assessments",
+        f"/risks/{risk['id']}/mitigations",
+        "/assumptions",
+        "/matrices",
+    )
+    live_then = {path: (await api.get(path, headers=VIEWER)).content for path in paths}
+
+    await reassess(api, risk, likelihood=2)
+    await post(
+        api,
+        f"/risks/{risk['id']}/mitigations",
+        description="Added later",
+        owner="CPMO",
+        due_on=str(date.today() + timedelta(days=180)),
+    )
+    await post(api, "/assumptions", code="IRP-A02", title="Added later", owner="CPMO")
+    await make_risk(api, code="IRP-R02")
+    assert (await cut(api))["position"] > then["position"]
+
+    for path, body in live_then.items():
+        past = await api.get(path, headers=VIEWER, params={"cut": str(then["position"])})
+        assert past.status_code == 200, past.text
+        assert past.content == body, path
+        assert past.headers["cpmo-cut"] == str(then["position"])
+        now = await api.get(path, headers=VIEWER)
+        if path != "/matrices":
+            assert now.content != body, f"{path} did not change, so the test proves nothing"
+
+
+async def test_bad_cuts_are_refused_naming_the_field(risks_api: httpx.AsyncClient) -> None:
+    now = await cut(risks_api)
+    for bad in (str(now["position"] + 1), "yesterday", "2026-01-01T00:00:00", "-1", "9" * 30):
+        response = await risks_api.get("/risks", headers=VIEWER, params={"cut": bad})
+        assert response.status_code == 422, (bad, response.text)
+        assert response.json()["errors"][0]["field"] == "cut", response.text
+
+
+async def test_graphql_reads_the_raid_log_at_a_cut(risks_api: httpx.AsyncClient) -> None:
+    api = risks_api
+    risk = await make_risk(api, residual_likelihood=3, residual_impact=2)
+    then = str((await cut(api))["position"])
+    await reassess(api, risk, likelihood=1)
+    await make_risk(api, code="IRP-R02")
+
+    query = """query($cut: String) {
+        risks(cut: $cut) { code residualScore assessments { residualScore } }
+    }"""
+    past = await api.post(
+        "/graphql", headers=VIEWER, json={"query": query, "variables": {"cut": then}}
+    )
+    body = past.json()
+    assert "errors" not in body, body
+    assert past.headers["cpmo-cut"] == then
+    assert [r["code"] for r in body["data"]["risks"]] == [risk["code"]]
+    assert body["data"]["risks"][0]["residualScore"] == 6
+    live = (await api.post("/graphql", headers=VIEWER, json={"query": query})).json()
+    assert sorted(r["code"] for r in live["data"]["risks"]) == [risk["code"], "IRP-R02"]
+    assert next(r for r in live["data"]["risks"] if r["code"] == risk["code"])["residualScore"] == 2
+
+    bad = await api.post(
+        "/graphql", headers=VIEWER, json={"query": '{ risks(cut: "soon") { code } }'}
+    )
+    assert bad.json()["errors"][0]["extensions"]["errors"][0]["field"] == "cut"
+
+    risks_cut = await api.post(
+        "/graphql", headers=VIEWER, json={"query": "{ risksCut { position origin } }"}
+    )
+    rest = await cut(api)
+    assert risks_cut.json()["data"]["risksCut"] == {
+        "position": str(rest["position"]),
+        "origin": str(rest["origin"]),
+    }
