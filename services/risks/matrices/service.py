@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exists, func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -95,15 +94,16 @@ async def current(*, session: AsyncSession, actor: Principal) -> MatrixVersion:
     found = await latest(session=session)
     if found is not None:
         return found
-    try:
-        async with session.begin_nested():
-            return await _insert(session=session, data=council_5x5(), created_by="reference data")
-    except IntegrityError:
-        # Another request seeded it first (the pack's two heat maps run side by side): use it.
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        # Two first reads at once (the pack's two heat maps) seed it once: the second waits for
+        # the first to commit, then finds its matrix. A lock rather than a savepoint keeps the
+        # insert in the transaction's own history (as-of reads).
+        await connection.execute(text("SELECT pg_advisory_xact_lock(72202)"))
         found = await latest(session=session)
-        if found is None:
-            raise
-        return found
+        if found is not None:
+            return found
+    return await _insert(session=session, data=council_5x5(), created_by="reference data")
 
 
 async def _insert(*, session: AsyncSession, data: MatrixCreate, created_by: str) -> MatrixVersion:
