@@ -66,7 +66,9 @@ def upgrade() -> None:
     sa.Column('frequency', sa.Enum('monthly', 'quarterly', 'annual', 'survey', name='frequency', native_enum=False, create_constraint=True), autoincrement=False, nullable=False),
     sa.Column('target', sa.Float(), autoincrement=False, nullable=True),
     sa.Column('tolerance', sa.Float(), autoincrement=False, nullable=True),
-    sa.Column('baseline_text', sqlmodel.sql.sqltypes.AutoString(length=500), autoincrement=False, nullable=True),
+    # As the live column was made (unbounded): a view's column types must be the live table's,
+    # or statements the driver prepared against the table are refused inside an as-of read.
+    sa.Column('baseline_text', sqlmodel.sql.sqltypes.AutoString(), autoincrement=False, nullable=True),
     sa.Column('baseline_value', sa.Float(), autoincrement=False, nullable=True),
     sa.Column('baseline_date', sa.Date(), autoincrement=False, nullable=True),
     sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=200), autoincrement=False, nullable=True),
