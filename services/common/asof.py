@@ -396,12 +396,18 @@ def parse_instant(raw: str, *, field: str) -> datetime:
     return instant.astimezone(UTC)
 
 
-@strawberry.federation.type(name="Cut", shareable=True)
+@strawberry.federation.type(
+    name="Cut",
+    shareable=True,
+    description="A position of a service's change feed: pass it as cut to read as of it",
+)
 class CutType:
     """A position of a service's change feed (decimal, as the ``cut`` argument takes it)."""
 
-    position: str
-    at: datetime | None
+    position: str = strawberry.field(description="the position, in decimal")
+    at: datetime | None = strawberry.field(
+        description="when the transaction that wrote it committed; null before any"
+    )
     origin: str = strawberry.field(description="the position this service's history begins at")
 
 
