@@ -132,6 +132,26 @@ class BoundedJsonWriter implements LogWriter {
   }
 }
 
+// OpenTelemetry traces (Hive Gateway's own plugin), exported by OTLP/HTTP only when the standard
+// OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, as the services do; the exporter
+// reads the variable itself and appends /v1/traces. Off by default, and then nothing of the
+// SDK is loaded. The plugin continues a caller's `traceparent` and sends its own to every
+// subgraph fetch, so the subgraphs' spans join the gateway's trace.
+const otlpEndpoint =
+  env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+const tracing =
+  Boolean(otlpEndpoint) && !['1', 'true'].includes(env.OTEL_SDK_DISABLED?.trim() ?? '');
+if (tracing) {
+  const { openTelemetrySetup } = await import('@graphql-hive/gateway/opentelemetry/setup');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  openTelemetrySetup({
+    contextManager: new AsyncLocalStorageContextManager(),
+    resource: { serviceName: env.OTEL_SERVICE_NAME?.trim() || 'gateway' },
+    traces: { exporter: new OTLPTraceExporter() },
+  });
+}
+
 export const gatewayConfig = defineConfig({
   logging: new Logger({
     level: (env.LOG_LEVEL?.trim().toLowerCase() as LogLevel) || 'info',
@@ -199,6 +219,8 @@ export const gatewayConfig = defineConfig({
       });
     },
   },
+
+  openTelemetry: tracing ? { traces: true } : undefined,
 
   // Prometheus metrics on /metrics: requests, subgraph fetches, timings.
   prometheus: { endpoint: '/metrics' },

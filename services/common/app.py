@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.fastapi import GraphQLRouter
 
-from services.common import health, migrate
+from services.common import health, migrate, tracing
 from services.common.db import create_engine
 from services.common.errors import install_error_handlers
 from services.common.graphql import get_context
@@ -43,6 +43,7 @@ def create_app(
     common = CommonSettings()
     configure_logging(settings.service_name, common.log_level)
     url = settings.resolved_database_url()
+    traced = tracing.enabled(common)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,10 +51,14 @@ def create_app(
             # Alembic's env.py runs its own event loop; give it a thread of its own.
             await asyncio.to_thread(migrate.upgrade, settings.service_name, url)
         app.state.engine = engine_factory(url)
+        if traced:
+            tracing.instrument_engine(app.state.engine)
         app.state.http = client(timeout=common.http_timeout_seconds)
         try:
             yield
         finally:
+            if traced:
+                await asyncio.to_thread(tracing.flush)
             await app.state.http.aclose()
             await app.state.engine.dispose()
 
@@ -64,6 +69,7 @@ def create_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
+        telemetry=tracing.fastapi_telemetry(settings.service_name, traced),
         dependencies=[Depends(check_inputs)],
         # In production no document describes the API to strangers unless a setting says so.
         docs_url="/docs" if docs else None,

@@ -35,6 +35,15 @@ class CommonSettings(BaseSettings):
     jwt_audience: str | None = None
     jwks_url: str | None = None
     http_timeout_seconds: float = 10.0
+    # OpenTelemetry traces (services/common/tracing.py): on when an OTLP endpoint is set, under
+    # the standard names the SDK itself reads, so one variable configures every component.
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
+    otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
 
     @model_validator(mode="after")
     def check_secret(self) -> CommonSettings:
