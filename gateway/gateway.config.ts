@@ -1,6 +1,7 @@
 // Hive Gateway configuration for the CPMO federation gateway.
 // Loaded by `hive-gateway supergraph` from the current directory (no build step:
 // the CLI transpiles .ts config files itself).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -93,6 +94,25 @@ function subgraphOf(error: unknown): string | undefined {
   return undefined;
 }
 
+// The request id of the request being served, for log lines written outside its own logger:
+// GraphQL Yoga logs a masked error (a subgraph down, say) on the server's root logger, which
+// knows no request. Each request runs inside `requestIds.run` (the plugin below), so the
+// writer finds the id wherever the line comes from. The id is chosen there once (the caller's
+// x-request-id, or a new one) and the built-in request-id plugin is handed the same one.
+const requestIds = new AsyncLocalStorage<string>();
+const requestIdOf = new WeakMap<Request, string>();
+function requestIdInEveryLine() {
+  return {
+    instrumentation: {
+      request({ request }: { request: Request }, wrapped: () => unknown) {
+        const id = request.headers.get(REQUEST_ID_HEADER) || randomUUID();
+        requestIdOf.set(request, id);
+        return requestIds.run(id, wrapped);
+      },
+    },
+  };
+}
+
 // One JSON object a line, like the services'; the request id rides on each line of a request.
 // Bounded: a subrequest's body is never logged, a line is cut at 4 KB, and past 20 error lines
 // in a second the rest are counted and summarised, so one abusive query cannot flood the log.
@@ -119,7 +139,9 @@ class BoundedJsonWriter implements LogWriter {
     this.#emit(level, attrs, msg);
   }
   #emit(level: LogLevel, attrs: Record<string, unknown> | null | undefined, msg?: string | null) {
+    const requestId = requestIds.getStore();
     let line = JSON.stringify({
+      ...(requestId ? { requestId } : {}),
       ...attrs,
       level,
       ...(msg ? { msg } : {}),
@@ -182,7 +204,7 @@ export const gatewayConfig = defineConfig({
   // to the gateway's log lines, and returned to the client as the x-request-id header.
   requestId: {
     headerName: REQUEST_ID_HEADER,
-    generateRequestId: () => randomUUID(),
+    generateRequestId: ({ request }) => requestIdOf.get(request) ?? randomUUID(),
   },
 
   // Landing page + GraphiQL (Hive Laboratory) on /graphql, except in production.
@@ -195,6 +217,7 @@ export const gatewayConfig = defineConfig({
   maxTokens: limits.tokens,
   blockFieldSuggestions: isProduction,
   plugins: () => [
+    requestIdInEveryLine(),
     maxAliasesPlugin({ n: limits.aliases }),
     costLimitPlugin({ maxCost: limits.cost }),
   ],
