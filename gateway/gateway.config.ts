@@ -2,10 +2,10 @@
 // Loaded by `hive-gateway supergraph` from the current directory (no build step:
 // the CLI transpiles .ts config files itself).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { defineConfig } from '@graphql-hive/gateway';
+import { defineConfig, usePrometheus } from '@graphql-hive/gateway';
 import { Logger, type LogLevel, type LogWriter } from '@graphql-hive/logger';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
@@ -154,6 +154,31 @@ class BoundedJsonWriter implements LogWriter {
   }
 }
 
+// /metrics as the services have it (services/common/metrics.py): with CPMO_METRICS_TOKEN set, only
+// `Authorization: Bearer <token>` reads it; without one it is open, except in production, where it
+// is then off. Hive's Prometheus plugin is added after this guard (the `prometheus` option would
+// put it before every plugin of ours, answering first).
+const METRICS_PATH = '/metrics';
+const metricsToken = env.CPMO_METRICS_TOKEN?.trim();
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+function metricsForScrapersOnly() {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }: any) {
+      if (url.pathname !== METRICS_PATH) return;
+      if (metricsToken) {
+        if (sameSecret(request.headers.get('authorization') ?? '', `Bearer ${metricsToken}`)) return;
+        endResponse(new fetchAPI.Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } }));
+      } else if (isProduction) {
+        endResponse(new fetchAPI.Response(null, { status: 404 }));
+      }
+    },
+  };
+}
+
 // OpenTelemetry traces (Hive Gateway's own plugin), exported by OTLP/HTTP only when the standard
 // OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, as the services do; the exporter
 // reads the variable itself and appends /v1/traces. Off by default, and then nothing of the
@@ -216,8 +241,11 @@ export const gatewayConfig = defineConfig({
   maxDepth: limits.depth,
   maxTokens: limits.tokens,
   blockFieldSuggestions: isProduction,
-  plugins: () => [
+  plugins: (ctx) => [
     requestIdInEveryLine(),
+    metricsForScrapersOnly(),
+    // Prometheus metrics: requests, subgraph fetches, timings.
+    usePrometheus({ log: ctx.log, endpoint: METRICS_PATH }),
     maxAliasesPlugin({ n: limits.aliases }),
     costLimitPlugin({ maxCost: limits.cost }),
   ],
@@ -245,6 +273,4 @@ export const gatewayConfig = defineConfig({
 
   openTelemetry: tracing ? { traces: true } : undefined,
 
-  // Prometheus metrics on /metrics: requests, subgraph fetches, timings.
-  prometheus: { endpoint: '/metrics' },
 });

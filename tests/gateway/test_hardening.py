@@ -38,6 +38,8 @@ COSTLY = (
     )
     + " } } }"
 )
+SCRAPER_TOKEN = "hardening-scraper-token"
+SCRAPER = {"Authorization": f"Bearer {SCRAPER_TOKEN}"}
 INTROSPECTION = "{ __schema { queryType { name } types { name } } }"
 
 
@@ -47,6 +49,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
     env = {
         "CPMO_MODE": "production",
         "CPMO_MAX_BODY_BYTES": "100000",
+        "CPMO_METRICS_TOKEN": SCRAPER_TOKEN,
     }
     for service in ALL:
         url = db_url(service, "_hardening")
@@ -164,15 +167,25 @@ def test_security_headers_and_metrics(production: tuple[Stack, dict[str, int]]) 
     assert "default-src 'none'" in response.headers["content-security-policy"]
     for name in SERVICES:
         httpx.get(f"http://127.0.0.1:{ports[name]}/healthz")
-        metrics = httpx.get(f"http://127.0.0.1:{ports[name]}/metrics").text
+        # Production: only the scraper's token reads the metrics.
+        for refused in ({}, VIEWER, {"Authorization": "Bearer hardening-scraper-tokeN"}):
+            response = httpx.get(f"http://127.0.0.1:{ports[name]}/metrics", headers=refused)
+            assert response.status_code == 401, (name, refused, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+        metrics = httpx.get(f"http://127.0.0.1:{ports[name]}/metrics", headers=SCRAPER).text
         series = (
             f'cpmo_http_requests_total{{method="GET",route="/healthz",service="{name}",'
             'status="200"}'
         )
         assert series in metrics, name
         assert f'cpmo_db_pool_connections_in_use{{service="{name}"}}' in metrics, name
-    gateway = httpx.get(f"http://127.0.0.1:{ports['gateway']}/metrics")
-    assert gateway.status_code == 200 and "# TYPE" in gateway.text
+    gateway = f"http://127.0.0.1:{ports['gateway']}/metrics"
+    for refused in ({}, VIEWER):
+        assert httpx.get(gateway, headers=refused).status_code == 401, refused
+    scraped = httpx.get(gateway, headers=SCRAPER)
+    assert scraped.status_code == 200 and "# TYPE" in scraped.text
+    # Hive's own series: the gateway's requests and its subgraph fetches.
+    assert "graphql_envelop_request" in scraped.text, scraped.text[:500]
 
 
 def test_no_field_suggestions_in_production(production: tuple[Stack, dict[str, int]]) -> None:
