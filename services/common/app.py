@@ -26,6 +26,7 @@ from services.common.posture import (
     PostureSettings,
     SecurityHeadersMiddleware,
     TimeBudgetMiddleware,
+    document_preconditions,
     install_safety_net,
 )
 from services.common.settings import CommonSettings, ServiceSettings
@@ -77,6 +78,14 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
+    openapi = app.openapi
+
+    def openapi_with_preconditions() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_preconditions(openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi_with_preconditions  # type: ignore[method-assign]
     app.state.common_settings = common
     app.add_middleware(TimeBudgetMiddleware, seconds=posture.request_budget_seconds)
     app.add_middleware(BodyLimitMiddleware, settings=posture)

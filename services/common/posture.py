@@ -322,3 +322,25 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
     "5XX": _problem("internal error, or a service this one depends on is unavailable (503)"),
 }
+
+
+def document_preconditions(schema: dict[str, Any]) -> dict[str, Any]:
+    """Name 412 and 428 on every operation that reads If-Match (the 4XX range covers them;
+    a client generator wants them by number): 428 where the header is required by the route
+    (ExpectedVersion), 412 wherever a stale one is refused."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            headers = [
+                p
+                for p in operation.get("parameters", [])
+                if p.get("in") == "header" and p.get("name", "").lower() == "if-match"
+            ]
+            if not headers:
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("412", _problem("the If-Match is stale: read again, reapply"))
+            if "optional" not in headers[0].get("description", ""):
+                responses.setdefault(
+                    "428", _problem("If-Match is required: send the ETag you last read")
+                )
+    return schema
