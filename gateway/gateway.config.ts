@@ -1,10 +1,11 @@
 // Hive Gateway configuration for the CPMO federation gateway.
 // Loaded by `hive-gateway supergraph` from the current directory (no build step:
 // the CLI transpiles .ts config files itself).
-import { randomUUID } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { defineConfig } from '@graphql-hive/gateway';
+import { defineConfig, usePrometheus } from '@graphql-hive/gateway';
 import { Logger, type LogLevel, type LogWriter } from '@graphql-hive/logger';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
@@ -93,6 +94,25 @@ function subgraphOf(error: unknown): string | undefined {
   return undefined;
 }
 
+// The request id of the request being served, for log lines written outside its own logger:
+// GraphQL Yoga logs a masked error (a subgraph down, say) on the server's root logger, which
+// knows no request. Each request runs inside `requestIds.run` (the plugin below), so the
+// writer finds the id wherever the line comes from. The id is chosen there once (the caller's
+// x-request-id, or a new one) and the built-in request-id plugin is handed the same one.
+const requestIds = new AsyncLocalStorage<string>();
+const requestIdOf = new WeakMap<Request, string>();
+function requestIdInEveryLine() {
+  return {
+    instrumentation: {
+      request({ request }: { request: Request }, wrapped: () => unknown) {
+        const id = request.headers.get(REQUEST_ID_HEADER) || randomUUID();
+        requestIdOf.set(request, id);
+        return requestIds.run(id, wrapped);
+      },
+    },
+  };
+}
+
 // One JSON object a line, like the services'; the request id rides on each line of a request.
 // Bounded: a subrequest's body is never logged, a line is cut at 4 KB, and past 20 error lines
 // in a second the rest are counted and summarised, so one abusive query cannot flood the log.
@@ -119,7 +139,9 @@ class BoundedJsonWriter implements LogWriter {
     this.#emit(level, attrs, msg);
   }
   #emit(level: LogLevel, attrs: Record<string, unknown> | null | undefined, msg?: string | null) {
+    const requestId = requestIds.getStore();
     let line = JSON.stringify({
+      ...(requestId ? { requestId } : {}),
       ...attrs,
       level,
       ...(msg ? { msg } : {}),
@@ -130,6 +152,51 @@ class BoundedJsonWriter implements LogWriter {
     }
     process.stdout.write(line + '\n');
   }
+}
+
+// /metrics as the services have it (services/common/metrics.py): with CPMO_METRICS_TOKEN set, only
+// `Authorization: Bearer <token>` reads it; without one it is open, except in production, where it
+// is then off. Hive's Prometheus plugin is added after this guard (the `prometheus` option would
+// put it before every plugin of ours, answering first).
+const METRICS_PATH = '/metrics';
+const metricsToken = env.CPMO_METRICS_TOKEN?.trim();
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+function metricsForScrapersOnly() {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }: any) {
+      if (url.pathname !== METRICS_PATH) return;
+      if (metricsToken) {
+        if (sameSecret(request.headers.get('authorization') ?? '', `Bearer ${metricsToken}`)) return;
+        endResponse(new fetchAPI.Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } }));
+      } else if (isProduction) {
+        endResponse(new fetchAPI.Response(null, { status: 404 }));
+      }
+    },
+  };
+}
+
+// OpenTelemetry traces (Hive Gateway's own plugin), exported by OTLP/HTTP only when the standard
+// OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, as the services do; the exporter
+// reads the variable itself and appends /v1/traces. Off by default, and then nothing of the
+// SDK is loaded. The plugin continues a caller's `traceparent` and sends its own to every
+// subgraph fetch, so the subgraphs' spans join the gateway's trace.
+const otlpEndpoint =
+  env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+const tracing =
+  Boolean(otlpEndpoint) && !['1', 'true'].includes(env.OTEL_SDK_DISABLED?.trim() ?? '');
+if (tracing) {
+  const { openTelemetrySetup } = await import('@graphql-hive/gateway/opentelemetry/setup');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  openTelemetrySetup({
+    contextManager: new AsyncLocalStorageContextManager(),
+    resource: { serviceName: env.OTEL_SERVICE_NAME?.trim() || 'gateway' },
+    traces: { exporter: new OTLPTraceExporter() },
+  });
 }
 
 export const gatewayConfig = defineConfig({
@@ -162,7 +229,7 @@ export const gatewayConfig = defineConfig({
   // to the gateway's log lines, and returned to the client as the x-request-id header.
   requestId: {
     headerName: REQUEST_ID_HEADER,
-    generateRequestId: () => randomUUID(),
+    generateRequestId: ({ request }) => requestIdOf.get(request) ?? randomUUID(),
   },
 
   // Landing page + GraphiQL (Hive Laboratory) on /graphql, except in production.
@@ -174,7 +241,11 @@ export const gatewayConfig = defineConfig({
   maxDepth: limits.depth,
   maxTokens: limits.tokens,
   blockFieldSuggestions: isProduction,
-  plugins: () => [
+  plugins: (ctx) => [
+    requestIdInEveryLine(),
+    metricsForScrapersOnly(),
+    // Prometheus metrics: requests, subgraph fetches, timings.
+    usePrometheus({ log: ctx.log, endpoint: METRICS_PATH }),
     maxAliasesPlugin({ n: limits.aliases }),
     costLimitPlugin({ maxCost: limits.cost }),
   ],
@@ -200,6 +271,6 @@ export const gatewayConfig = defineConfig({
     },
   },
 
-  // Prometheus metrics on /metrics: requests, subgraph fetches, timings.
-  prometheus: { endpoint: '/metrics' },
+  openTelemetry: tracing ? { traces: true } : undefined,
+
 });

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.fastapi import GraphQLRouter
 
-from services.common import health, migrate
+from services.common import health, migrate, tracing
 from services.common.db import create_engine
 from services.common.errors import install_error_handlers
 from services.common.graphql import get_context
@@ -26,6 +26,7 @@ from services.common.posture import (
     PostureSettings,
     SecurityHeadersMiddleware,
     TimeBudgetMiddleware,
+    document_preconditions,
     install_safety_net,
 )
 from services.common.settings import CommonSettings, ServiceSettings
@@ -43,6 +44,7 @@ def create_app(
     common = CommonSettings()
     configure_logging(settings.service_name, common.log_level)
     url = settings.resolved_database_url()
+    traced = tracing.enabled(common)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,10 +52,14 @@ def create_app(
             # Alembic's env.py runs its own event loop; give it a thread of its own.
             await asyncio.to_thread(migrate.upgrade, settings.service_name, url)
         app.state.engine = engine_factory(url)
+        if traced:
+            tracing.instrument_engine(app.state.engine)
         app.state.http = client(timeout=common.http_timeout_seconds)
         try:
             yield
         finally:
+            if traced:
+                await asyncio.to_thread(tracing.flush)
             await app.state.http.aclose()
             await app.state.engine.dispose()
 
@@ -64,6 +70,7 @@ def create_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
+        telemetry=tracing.fastapi_telemetry(settings.service_name, traced),
         dependencies=[Depends(check_inputs)],
         # In production no document describes the API to strangers unless a setting says so.
         docs_url="/docs" if docs else None,
@@ -71,6 +78,14 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
+    openapi = app.openapi
+
+    def openapi_with_preconditions() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_preconditions(openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi_with_preconditions  # type: ignore[method-assign]
     app.state.common_settings = common
     app.add_middleware(TimeBudgetMiddleware, seconds=posture.request_budget_seconds)
     app.add_middleware(BodyLimitMiddleware, settings=posture)

@@ -1,17 +1,21 @@
 """Ranges every route checks before the database sees a value, whatever its own schema says:
 ids and offsets that fit their columns, text without NUL or control characters, codes (they
-become URLs and Location headers) from a safe set, dates within a sane range. One dependency
-for the whole app, so a new route is covered without remembering to be; each refusal is a 422
-naming the field (in a bulk body, with the item's index)."""
+become URLs and Location headers) from a safe set, dates within a sane range, and numbers that
+are numbers (pydantic would read `"target": false` as 0.0, and `"sao_id": true` as person 1).
+One dependency for the whole app, so a new route is covered without remembering to be; each
+refusal is a 422 naming the field (in a bulk body, with the item's index)."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+import types
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Request
+from pydantic import BaseModel
 
 from services.common.errors import FieldError
 
@@ -84,6 +88,53 @@ def _scalar(text: str) -> Any:
     return text
 
 
+NUMBERS = (int, float, Decimal)
+
+
+def _plain(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def bools_for_numbers(annotation: Any, value: Any, path: str = "") -> Iterator[str]:
+    """The paths in a JSON ``value`` where a boolean stands for a number ``annotation``
+    declares, however deep (models, lists, mappings, optional and union types)."""
+    annotation = _plain(annotation)
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        options = [_plain(a) for a in get_args(annotation) if a is not type(None)]
+        if isinstance(value, bool):
+            if bool not in options and any(o in NUMBERS for o in options):
+                yield path or "body"
+            return
+        for option in options:
+            yield from bools_for_numbers(option, value, path)
+        return
+    if isinstance(value, bool):
+        if annotation in NUMBERS:
+            yield path or "body"
+        return
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(value, dict):
+            for name, field in annotation.model_fields.items():
+                key = name if name in value else field.alias
+                if key is not None and key in value:
+                    yield from bools_for_numbers(field.annotation, value[key], _join(path, key))
+        return
+    args = get_args(annotation)
+    if isinstance(value, list) and origin in (list, set, frozenset, tuple) and args:
+        for index, item in enumerate(value):
+            yield from bools_for_numbers(args[0], item, _join(path, str(index)))
+    elif isinstance(value, dict) and origin in (dict, Mapping) and len(args) == 2:
+        for key, item in value.items():
+            yield from bools_for_numbers(args[1], item, _join(path, str(key)))
+
+
+def _join(path: str, part: str) -> str:
+    return f"{path}.{part}" if path else part
+
+
 async def check_inputs(request: Request) -> None:
     for name, text in request.path_params.items():
         check_value(str(name), str(name), _scalar(str(text)))
@@ -103,3 +154,8 @@ async def check_inputs(request: Request) -> None:
         body = body.get("variables") if isinstance(body, dict) else None
     for field, name, value in _walk(body, []):
         check_value(field, name, value)
+    # The route's body type, where FastAPI keeps it: true and false are not numbers.
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is not None:
+        for field in bools_for_numbers(body_field.field_info.annotation, body):
+            raise FieldError("a number is required, not true or false", field=field)

@@ -83,6 +83,13 @@ class OverBudget(DomainError):
 
 
 class TimeBudgetMiddleware:
+    """Work stops when its time budget runs out (503) or when the client goes away: its task is
+    cancelled, which rolls its transaction back and cancels the query in flight (asyncpg sends
+    PostgreSQL a cancel request), so an abandoned query does not run on for nobody.
+
+    Sits inside BodyLimitMiddleware, which has read the whole body: after it, the only message
+    the server can still send is the disconnect, so a watcher waits for it beside the work."""
+
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
         self.app = app
         self.seconds = seconds
@@ -92,20 +99,67 @@ class TimeBudgetMiddleware:
             await self.app(scope, receive, send)
             return
         started = False
+        answered = False
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, answered
             started = started or message["type"] == "http.response.start"
+            # Set before sending: the server reports a finished response as a "disconnect".
+            answered = answered or (
+                message["type"] == "http.response.body" and not message.get("more_body", False)
+            )
             await send(message)
 
+        work = asyncio.current_task()
+        first = await receive()
+        gone = asyncio.Event()
+        if first["type"] == "http.disconnect":
+            return
+        if first.get("more_body", False) or work is None:
+            app_receive, watcher = _replay(first, receive), None  # a body still streaming
+        else:
+            app_receive = _body_then(first, gone)
+
+            async def watch() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                if not answered:
+                    gone.set()
+                    work.cancel()
+
+            watcher = asyncio.create_task(watch())
         try:
             async with asyncio.timeout(self.seconds):
-                await self.app(scope, receive, tracking_send)
+                await self.app(scope, app_receive, tracking_send)
         except TimeoutError:
             log.warning("stopped after the %ss budget: %s", self.seconds, scope.get("path"))
             if not started:
                 error = OverBudget(f"stopped after this service's {self.seconds:g}s time budget")
                 await _send_problem(scope, send, error)
+        except asyncio.CancelledError:
+            if not gone.is_set() or work is None:
+                raise
+            # Our own cancellation: the client left, nobody is waiting for an answer.
+            work.uncancel()
+            log.info("client went away; work stopped: %s", scope.get("path"))
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+
+
+def _body_then(first: Message, gone: asyncio.Event) -> Receive:
+    """The body, then (for an app that listens) the disconnect once the watcher has seen it."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return first
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 class BodyLimitMiddleware:
@@ -268,3 +322,25 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
     "5XX": _problem("internal error, or a service this one depends on is unavailable (503)"),
 }
+
+
+def document_preconditions(schema: dict[str, Any]) -> dict[str, Any]:
+    """Name 412 and 428 on every operation that reads If-Match (the 4XX range covers them;
+    a client generator wants them by number): 428 where the header is required by the route
+    (ExpectedVersion), 412 wherever a stale one is refused."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            headers = [
+                p
+                for p in operation.get("parameters", [])
+                if p.get("in") == "header" and p.get("name", "").lower() == "if-match"
+            ]
+            if not headers:
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("412", _problem("the If-Match is stale: read again, reapply"))
+            if "optional" not in headers[0].get("description", ""):
+                responses.setdefault(
+                    "428", _problem("If-Match is required: send the ETag you last read")
+                )
+    return schema

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development only: anything else refuses to start with it (see CommonSettings.check_secret).
@@ -35,6 +35,25 @@ class CommonSettings(BaseSettings):
     jwt_audience: str | None = None
     jwks_url: str | None = None
     http_timeout_seconds: float = 10.0
+    # OpenTelemetry traces (services/common/tracing.py): on when an OTLP endpoint is set, under
+    # the standard names the SDK itself reads, so one variable configures every component.
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
+    otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
+    # /metrics on every service and the gateway: with a token set, only `Authorization: Bearer
+    # <token>` (Prometheus's `authorization` scrape setting) reads it; without one it is open,
+    # except in production, where it is then off.
+    metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_token", "otlp_endpoint", mode="before")
+    @classmethod
+    def empty_is_unset(cls, value: Any) -> Any:
+        # Compose passes an unset variable on as "": that is no token, no endpoint.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def check_secret(self) -> CommonSettings:

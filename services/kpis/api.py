@@ -22,6 +22,7 @@ from services.common.pagination import Page, PageDep
 from services.kpis import insight, push, service, upload
 from services.kpis.asof import ReadSessionDep, history
 from services.kpis.chart import render
+from services.kpis.metrics import CountedPushes
 from services.kpis.models import AuditEntry, Kpi, KpiTarget, PushClient
 from services.kpis.schemas import (
     BenchmarkView,
@@ -152,14 +153,17 @@ async def submissions(
 
 
 @router.post("/kpis/measurements/bulk", response_model=BulkResult)
-async def push_bulk(data: BulkPush, session: SessionDep, actor: Authenticated) -> BulkResult:
+async def push_bulk(
+    pushes: CountedPushes, data: BulkPush, session: SessionDep, actor: Authenticated
+) -> BulkResult:
     """Many values in one transaction, all-or-nothing; every bad item named by its index."""
     items = push.bulk_items(data.items)
-    return await push.push_bulk(session=session, actor=actor, items=items)
+    return pushes.record(await push.push_bulk(session=session, actor=actor, items=items))
 
 
 @router.post("/kpis/measurements/upload", response_model=BulkResult)
 async def upload_values(
+    pushes: CountedPushes,
     session: SessionDep,
     actor: Writer,
     file: Annotated[UploadFile, File(description="CSV or XLSX: code, period, value, ...")],
@@ -167,7 +171,7 @@ async def upload_values(
     """Values from a sheet, all-or-nothing; every bad row named ``rows[i].<column>``."""
     content = await file.read(upload.MAX_BYTES + 1)
     items = upload.items_from_file(content, file.filename)
-    return await push.push_bulk(session=session, actor=actor, items=items)
+    return pushes.record(await push.push_bulk(session=session, actor=actor, items=items))
 
 
 @router.post("/kpis/benchmarks", status_code=status.HTTP_201_CREATED)
@@ -261,6 +265,7 @@ async def list_measurements(
     responses={200: {"description": "nothing written: a replay of this key, or the current value"}},
 )
 async def push_measurement(
+    pushes: CountedPushes,
     code: str,
     data: MeasurementCreate,
     session: SessionDep,
@@ -277,6 +282,7 @@ async def push_measurement(
     row, outcome = await push.push_measurement(
         session=session, actor=actor, code=code, data=data, idempotency_key=idempotency_key
     )
+    pushes.record(outcome)
     if outcome in (PushOutcome.replayed, PushOutcome.unchanged):
         response.status_code = status.HTTP_200_OK
     if outcome is PushOutcome.replayed:
@@ -286,13 +292,17 @@ async def push_measurement(
 
 @router.post("/kpis/{code}/measurements/bulk", response_model=BulkResult)
 async def push_bulk_for_kpi(
-    code: str, data: list[BulkItem], session: SessionDep, actor: Authenticated
+    pushes: CountedPushes,
+    code: str,
+    data: list[BulkItem],
+    session: SessionDep,
+    actor: Authenticated,
 ) -> BulkResult:
     """A list of one KPI's values (items need no code), all-or-nothing."""
     if not data or len(data) > MAX_BULK:
         raise FieldError(f"send 1 to {MAX_BULK:,} items", field="items")
     items = push.bulk_items(data, code=code)
-    return await push.push_bulk(session=session, actor=actor, items=items)
+    return pushes.record(await push.push_bulk(session=session, actor=actor, items=items))
 
 
 @router.get("/kpis/{code}/latest", response_model=KpiAssessment)

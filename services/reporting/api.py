@@ -11,6 +11,7 @@ from services.common.auth import Admin, Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
 from services.reporting import service
+from services.reporting.metrics import CountedPackRun
 from services.reporting.models import AuditEntry
 from services.reporting.schemas import PackCreate, PackRead, PackSummary
 
@@ -22,7 +23,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.post("/packs", response_model=PackRead, status_code=status.HTTP_201_CREATED)
 async def create_pack(
-    data: PackCreate, request: Request, session: SessionDep, actor: Writer, response: Response
+    _run: CountedPackRun,
+    data: PackCreate,
+    request: Request,
+    session: SessionDep,
+    actor: Writer,
+    response: Response,
 ) -> PackRead:
     pack = await service.create(
         session=session,

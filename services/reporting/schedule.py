@@ -27,6 +27,7 @@ from services.common.db import utcnow
 from services.common.errors import DomainError
 from services.common.settings import CommonSettings
 from services.reporting import service
+from services.reporting.metrics import PACK_RUNS
 from services.reporting.models import ScheduledRun
 from services.reporting.periods import Period
 from services.reporting.schemas import PackCreate
@@ -97,17 +98,18 @@ async def generate(
     progress(f"{period}: composing through {settings.gateway_url}")
     async with AsyncSession(engine, expire_on_commit=False) as session:
         try:
-            pack = await service.create(
-                session=session,
-                actor=actor,
-                data=PackCreate(period=period, portfolio_code=settings.schedule_portfolio_code),
-                http=http,
-                settings=settings,
-                top_risks=settings.top_risks,
-            )
-            await session.flush()
-            await _finish(session, run_id, status="done", pack_id=pack.id)
-            await session.commit()
+            with PACK_RUNS.run("schedule"):
+                pack = await service.create(
+                    session=session,
+                    actor=actor,
+                    data=PackCreate(period=period, portfolio_code=settings.schedule_portfolio_code),
+                    http=http,
+                    settings=settings,
+                    top_risks=settings.top_risks,
+                )
+                await session.flush()
+                await _finish(session, run_id, status="done", pack_id=pack.id)
+                await session.commit()
         except DomainError as exc:
             await session.rollback()
             await _finish(session, run_id, status="failed", error=exc.detail)

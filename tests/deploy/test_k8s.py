@@ -72,6 +72,8 @@ def resolved_env(container: dict[str, Any], secrets: dict[str, str]) -> dict[str
             continue
         ref = entry["valueFrom"]["secretKeyRef"]
         assert ref["name"] == secret()["metadata"]["name"], f"{name}: unknown Secret {ref['name']}"
+        if ref.get("optional") is True and ref["key"] not in secret_data():
+            continue  # a key the operator may add (CPMO_METRICS_TOKEN); absent, it is unset
         assert ref["key"] in secret_data(), f"{name}: the Secret has no key {ref['key']}"
         env[name] = secrets[ref["key"]]
     return env

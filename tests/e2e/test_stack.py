@@ -178,6 +178,10 @@ def test_push_read_through_gateway_and_pack(
         timeout=60,
     )
     assert again_pack.json()["content_sha256"] == pack.json()["content_sha256"]
+    # Both compositions are counted and timed (ours is the only reporting process here).
+    scraped = httpx.get(url(ports, "reporting", "/metrics")).text
+    assert 'cpmo_pack_runs_total{result="done",trigger="request"} 2.0' in scraped
+    assert 'cpmo_pack_run_duration_seconds_count{result="done",trigger="request"} 2.0' in (scraped)
     assert json.dumps(again_pack.json()["content"], sort_keys=True) == json.dumps(
         content, sort_keys=True
     )

@@ -4,6 +4,7 @@ the services still healthy after; no schema to strangers; a service that is down
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,8 @@ COSTLY = (
     )
     + " } } }"
 )
+SCRAPER_TOKEN = "hardening-scraper-token"
+SCRAPER = {"Authorization": f"Bearer {SCRAPER_TOKEN}"}
 INTROSPECTION = "{ __schema { queryType { name } types { name } } }"
 
 
@@ -46,6 +49,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
     env = {
         "CPMO_MODE": "production",
         "CPMO_MAX_BODY_BYTES": "100000",
+        "CPMO_METRICS_TOKEN": SCRAPER_TOKEN,
     }
     for service in ALL:
         url = db_url(service, "_hardening")
@@ -59,6 +63,15 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
         yield running, ports
     finally:
         running.stop()
+
+
+def _log_lines(path: Path) -> list[dict]:
+    """The gateway's JSON log lines (its first few, before the config loads, are plain text)."""
+    found = []
+    for text in path.read_text(errors="replace").splitlines():
+        if text.startswith("{"):
+            found.append(json.loads(text))
+    return found
 
 
 def endpoints(ports: dict[str, int]) -> dict[str, str]:
@@ -154,15 +167,25 @@ def test_security_headers_and_metrics(production: tuple[Stack, dict[str, int]]) 
     assert "default-src 'none'" in response.headers["content-security-policy"]
     for name in SERVICES:
         httpx.get(f"http://127.0.0.1:{ports[name]}/healthz")
-        metrics = httpx.get(f"http://127.0.0.1:{ports[name]}/metrics").text
+        # Production: only the scraper's token reads the metrics.
+        for refused in ({}, VIEWER, {"Authorization": "Bearer hardening-scraper-tokeN"}):
+            response = httpx.get(f"http://127.0.0.1:{ports[name]}/metrics", headers=refused)
+            assert response.status_code == 401, (name, refused, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+        metrics = httpx.get(f"http://127.0.0.1:{ports[name]}/metrics", headers=SCRAPER).text
         series = (
             f'cpmo_http_requests_total{{method="GET",route="/healthz",service="{name}",'
             'status="200"}'
         )
         assert series in metrics, name
         assert f'cpmo_db_pool_connections_in_use{{service="{name}"}}' in metrics, name
-    gateway = httpx.get(f"http://127.0.0.1:{ports['gateway']}/metrics")
-    assert gateway.status_code == 200 and "# TYPE" in gateway.text
+    gateway = f"http://127.0.0.1:{ports['gateway']}/metrics"
+    for refused in ({}, VIEWER):
+        assert httpx.get(gateway, headers=refused).status_code == 401, refused
+    scraped = httpx.get(gateway, headers=SCRAPER)
+    assert scraped.status_code == 200 and "# TYPE" in scraped.text
+    # Hive's own series: the gateway's requests and its subgraph fetches.
+    assert "graphql_envelop_request" in scraped.text, scraped.text[:500]
 
 
 def test_no_field_suggestions_in_production(production: tuple[Stack, dict[str, int]]) -> None:
@@ -195,12 +218,31 @@ def test_a_service_that_is_down_is_named(production: tuple[Stack, dict[str, int]
     )
     assert created.status_code == 201, created.text
     running["risks"].stop()
-    body, _ = ask(endpoints(ports)["gateway"], "{ programmes { items { code risks { code } } } }")
+    query = {"query": "{ programmes { items { code risks { code } } } }"}
+    response = httpx.post(endpoints(ports)["gateway"], json=query, headers=VIEWER, timeout=30)
+    body = response.json()
     assert body["data"] == {"programmes": {"items": [{"code": "DOWN-1", "risks": None}]}}
     (error,) = body["errors"]
     assert error["message"] == "risks unavailable"
     assert error["extensions"]["service"] == "risks"
     assert "ECONNREFUSED" not in str(body) and "representations" not in str(body)
+    # The gateway's error line for it carries the request id the caller was given (generated
+    # here), and one the caller sends is used as it is.
+    generated = response.headers["x-request-id"]
+    sent = httpx.post(
+        endpoints(ports)["gateway"],
+        json=query,
+        headers={**VIEWER, "x-request-id": "down-named-1"},
+        timeout=30,
+    )
+    assert sent.headers["x-request-id"] == "down-named-1"
+    for request_id in (generated, "down-named-1"):
+        errors = [
+            line
+            for line in _log_lines(running["gateway"].log_path)
+            if line.get("level") == "error" and line.get("requestId") == request_id
+        ]
+        assert any("risks" in json.dumps(line) for line in errors), (request_id, errors)
     # The pack's whole query with risks down: the programmes stay, the RAID reads blank.
     variables = pack_variables(period=Period.parse("2024-07"), top_risks=5)
     pack = httpx.post(
