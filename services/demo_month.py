@@ -1,8 +1,9 @@
 """The demo reporting month (March 2025, with February before it) for the 2024 plan, so every
-section of the demo pack has content: highlight reports with DCAs for both months, the 2024/25
-savings initiatives summing to the plan's £149.8m, escalations to the TIB, its decisions, and a
-risk identified and risks escalated in the month. Everything goes through the services' REST
-APIs (validated, audited); each step looks before it writes, so a second load writes nothing.
+section of the demo pack has content: highlight reports with DCAs for both months, progress on
+the plan's milestones, the 2024/25 savings initiatives summing to the plan's £149.8m,
+escalations to the TIB, its decisions, and a risk identified and risks escalated in the month.
+Everything goes through the services' REST APIs (validated, audited); each step looks before it
+writes, so a second load writes nothing.
 
 The month's data is in services/programmes/seed_data/irp_2024_demo_month.json and
 services/risks/seed_data/irp_2024_demo_month.json; what the plan does not give is labelled demo.
@@ -45,6 +46,7 @@ class DemoMonth:
 
     def load(self) -> None:
         self.highlight_reports()
+        self.milestones()
         self.savings()
         escalations = self.escalations()
         self.decisions(escalations)
@@ -83,6 +85,44 @@ class DemoMonth:
                 held[code].add(report["period"])
                 self._count("highlight reports")
             self.progress("highlight reports", done, len(reports))
+
+    def milestones(self) -> None:
+        """Progress on the plan's key activities by the month's end: those due by then are
+        completed on their baseline end, but the slipped ones, which get a later forecast.
+        An activity with progress already recorded is left as it is."""
+        plan = self.month["milestones"]
+        as_of = plan["as_of"]
+        slipped = plan["slipped"]
+        codes = sorted({r["programme_code"] for r in self.month["highlight_reports"]})
+        for done, code in enumerate(codes, start=1):
+            path = f"/programmes/{self.ids[code]}/key-activities"
+            for activity in self._get(self.programmes, path):
+                end = activity["end_date"]
+                recorded = activity["actual_date"] or activity["forecast_date"]
+                if end is None or end > as_of or recorded or activity["status"] == "Completed":
+                    continue
+                late = next(
+                    (
+                        m
+                        for m in slipped
+                        if m["programme_code"] == code
+                        and activity["title"].startswith(m["title_starts"])
+                    ),
+                    None,
+                )
+                change = (
+                    {"status": "Completed", "actual_date": end}
+                    if late is None
+                    else {"status": late["status"], "forecast_date": late["forecast_date"]}
+                )
+                response = self.programmes.patch(
+                    f"/milestones/{activity['id']}",
+                    json=change,
+                    headers={"If-Match": f'"{activity["version"]}"'},
+                )
+                self._ok(response, f"recording progress on milestone {activity['id']}")
+                self._count("milestones completed" if late is None else "milestones slipped")
+            self.progress("milestones", done, len(codes))
 
     def savings(self) -> None:
         plan = self.month["savings"]

@@ -274,8 +274,10 @@ def test_the_demo_month_fills_every_section_of_its_pack(
     # 6. KPIs have values for the month.
     latest = [k["latest"] for aim in content["kpis"] for k in aim["kpis"] if k["latest"]]
     assert any(v["period"] == "2025-03" for v in latest)
-    # 7. Exceptions: the missing March report.
+    # 7. Exceptions: the missing March report; the milestones the month's progress left slipped.
     assert [r["code"] for r in content["exceptions"]["stale_reports"]] == ["IRP-16"]
+    slipped = {m["title"] for m in content["exceptions"]["slipped_milestones"]}
+    assert "Income Management Solution Go-Live" in slipped and len(slipped) == 10, slipped
     # 8. The month's decisions, not February's; one resolved an escalation.
     decisions = content["decisions"]["decisions"]
     assert [d["reference"] for d in decisions] == ["TIB/2025/03/1", "TIB/2025/03/2"]

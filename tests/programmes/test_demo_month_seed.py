@@ -38,3 +38,16 @@ def test_the_months_risks_are_the_plans() -> None:
     seeded = {r["code"] for r in json.loads(demo.RISKS.read_text())["risks"]}
     assert {r["code"] for r in risks["escalate"]} <= seeded
     assert all(r["title"].startswith("DEMO") for r in risks["new_risks"])
+
+
+def test_each_slipped_milestone_is_one_of_the_plans_due_by_the_month() -> None:
+    plan = {p["code"]: p for p in json.loads(demo.PLAN.read_text())["programmes"]}
+    progress = json.loads(demo_month.MONTH.read_text())["milestones"]
+    for slip in progress["slipped"]:
+        found = [
+            a
+            for a in plan[slip["programme_code"]]["key_activities"]
+            if a["title"].startswith(slip["title_starts"])
+        ]
+        assert len(found) == 1, slip
+        assert slip["forecast_date"] > progress["as_of"] and slip["why"].startswith("Demo:")
