@@ -334,7 +334,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     results = {}
-    for scale in (1, args.scale):
+    for scale in sorted({1, args.scale}):
         print(f"x{scale}: starting a stack and loading ...")
         results[scale] = measure(scale, args.repeat)
     small, large = results[1], results[args.scale]
