@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         "up",
         help="install, migrate, run all five components on SQLite with demo data until Ctrl-C",
         description="Migrate, start the four services and the gateway on SQLite under"
-        " CPMO_DATA_DIR, load the demo plan, print a development admin token; Ctrl-C stops"
+        " CPMO_DATA_DIR, load the demo plans and reporting month (2025-03), print a development"
+        " admin token; Ctrl-C stops"
         " everything. Refuses to start when a port it needs is taken (ports move with"
         " PROGRAMMES_PORT, RISKS_PORT, KPIS_PORT, REPORTING_PORT, GATEWAY_PORT).",
     )
@@ -200,9 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         " is started if it is down). Example: ./cpmo test tests/risks -q -x",
     )
     test.set_defaults(func=cmd_test)
-    sub.add_parser("seed", help="load the demo plan into running services").set_defaults(
-        func=cmd_seed
-    )
+    sub.add_parser(
+        "seed", help="load the demo plans and reporting month into running services"
+    ).set_defaults(func=cmd_seed)
     sub.add_parser("sdl", help="export subgraph SDL and compose the supergraph").set_defaults(
         func=cmd_sdl
     )

@@ -1,6 +1,7 @@
 """Load the council's three plans (the 2024 Improvement and Recovery Plan, the 2015 action plan
-and the 2018 corporate governance improvement plan) as demo data, through each service's
-REST API (so validation, audit and cross-service checks apply). Run twice, nothing doubles."""
+and the 2018 corporate governance improvement plan) as demo data, and a demo reporting month of
+the 2024 plan (services/demo_month.py), through each service's REST API (so validation, audit
+and cross-service checks apply). Run twice, nothing doubles."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from services.demo_month import DemoMonth
 from services.kpis.seed_data import demo_values
 
 HERE = Path(__file__).parent
@@ -259,6 +261,9 @@ def load(urls: dict[str, str], token: str, progress: Progress = _print_progress)
         loader.risks(programme_ids)
         loader.raid(programme_ids)
         loader.kpis(json.loads(PLAN.read_text())["portfolio"]["code"])
+        month = DemoMonth(loader.clients, programme_ids, loader.progress, loader.created)
+        loader.say(f"    demo reporting month {month.month['period']}:")
+        month.load()
     finally:
         loader.close()
     return loader.created

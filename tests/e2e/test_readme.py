@@ -114,6 +114,9 @@ def test_every_shell_example_runs(
     assert '"signed_off_by":"dev-admin"' in out.replace(" ", ""), out[-2000:]
     pack_html = (tmp_path / "pack-1.html").read_text()
     assert "IRP-01" in pack_html and "<html" in pack_html.lower()
+    # The demo month's pack: its savings add up to the plan's £149.8m; the PDF is a PDF.
+    assert "2025-03" in pack_html and "149,800,000" in pack_html
+    assert (tmp_path / "pack.pdf").read_bytes()[:5] == b"%PDF-"
     # The loader's dry run reports what it would make of the 2015 plan, and what it could not read.
     assert "(dry run)" in out and "could not be read" in out
 

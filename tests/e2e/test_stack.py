@@ -14,7 +14,7 @@ import httpx
 import pypdf
 import pytest
 
-from services import demo
+from services import demo, demo_month
 from services.reporting import cli as reporting_cli
 from services.stack import SERVICES, Stack, components
 from tests.conftest import SERVICES as ALL
@@ -227,6 +227,81 @@ def test_push_read_through_gateway_and_pack(
     ).json()
     assert "errors" not in listed, listed
     assert {p["status"] for p in listed["data"]["packs"]["items"]} == {"draft"}
+
+
+def test_the_demo_month_fills_every_section_of_its_pack(
+    stack: tuple[Stack, dict[str, int]],
+) -> None:
+    """What `./cpmo up` loads for its reporting month, read back as the board's pack."""
+    _, ports = stack
+    admin = token(["admin"], "e2e-admin")
+    demo.load({n: url(ports, n) for n in SERVICES}, admin, progress=lambda *_: None)
+    response = httpx.post(
+        url(ports, "reporting", "/packs"),
+        headers=auth("editor", "cpmo-analyst"),
+        json={"period": demo_month.PERIOD, "portfolio_code": "IRP-2024"},
+        timeout=120,
+    )
+    assert response.status_code == 201, response.text
+    pack = response.json()
+    content = pack["content"]
+    assert pack["complete"] is True and content["unavailable_sections"] == []
+    assert content["period"] == "2025-03" and content["previous_period"] == "2025-02"
+    # 1. Escalations awaiting the TIB become asks.
+    asks = content["purpose"]["escalations_awaiting"]
+    awaiting = {(e["programme_code"], e["kind"]) for e in asks}
+    assert awaiting == {
+        ("IRP-06", "programme_exception"), ("IRP-15", "programme_exception"), ("IRP-06", "risk"),
+    }  # fmt: skip
+    # 2. and 3. Every programme's DCA this month beside last month's, the change marked.
+    by_code = {p["code"]: p for p in content["programmes"]}
+    assert len(by_code) == 16
+    assert (by_code["IRP-06"]["dca"]["value"], by_code["IRP-06"]["dca_previous"]["value"]) == (
+        "Red",
+        "Amber/Red",
+    )
+    assert by_code["IRP-06"]["dca_change"] == "worse"
+    assert by_code["IRP-14"]["dca_change"] == "improved"
+    assert by_code["IRP-16"]["dca"]["stale"] is True  # its March report never came
+    moves = content["headline"]["moves"]
+    assert moves["improved"] == 4 and moves["worse"] == 4 and moves["same"] == 8
+    # 4. Savings for 2024/25 add up to the plan's £149.8m.
+    savings = content["savings"]
+    assert savings["financial_year"] == "2024/25"
+    assert savings["total"]["target"] == "149800000.00"
+    assert len(savings["initiatives"]) == 19 and len(savings["by_directorate"]) == 7
+    # 5. RAID: the month's new risk, the risks escalated in it, the issue past due.
+    raid = content["raid"]
+    assert "DEMO-R01" in {r["code"] for r in raid["new_risks"]}
+    assert {r["code"] for r in raid["escalated_risks"]} == {"IRP-R14", "IRP-R24"}
+    assert [i["code"] for i in raid["issues_past_due"]] == ["DEMO-I01"]
+    # 6. KPIs have values for the month.
+    latest = [k["latest"] for aim in content["kpis"] for k in aim["kpis"] if k["latest"]]
+    assert any(v["period"] == "2025-03" for v in latest)
+    # 7. Exceptions: the missing March report; the milestones the month's progress left slipped.
+    assert [r["code"] for r in content["exceptions"]["stale_reports"]] == ["IRP-16"]
+    slipped = {m["title"] for m in content["exceptions"]["slipped_milestones"]}
+    assert "Income Management Solution Go-Live" in slipped and len(slipped) == 10, slipped
+    # 8. The month's decisions, not February's; one resolved an escalation.
+    decisions = content["decisions"]["decisions"]
+    assert [d["reference"] for d in decisions] == ["TIB/2025/03/1", "TIB/2025/03/2"]
+    assert decisions[1]["escalation_id"] is not None
+    # As a board member gets it: every section in the PDF, the charts drawn, kept to look at.
+    editor = auth("editor", "cpmo-analyst")
+    html = httpx.get(url(ports, "reporting", f"/packs/{pack['id']}.html"), headers=editor).text
+    assert html.count("<svg") >= 3 and "Demo:" in html
+    pdf = httpx.get(
+        url(ports, "reporting", f"/packs/{pack['id']}.pdf"), headers=editor, timeout=300
+    )
+    assert pdf.status_code == 200, pdf.text
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages]
+    text = "\n".join(pages)
+    for section in content["sections"]:
+        assert section["title"] in text, section["title"]
+    assert "Last month" in text and "This month" in text and "149,800,000" in text
+    artefacts = Path(os.environ.get("CPMO_TEST_LOGS", "/tmp")) / "cpmo-demo-month"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    (artefacts / "pack-2025-03.pdf").write_bytes(pdf.content)
 
 
 def test_one_service_down_degrades_the_answer(stack: tuple[Stack, dict[str, int]]) -> None:
