@@ -364,12 +364,18 @@ def parse_instant(raw: str, *, field: str) -> datetime:
     return instant.astimezone(UTC)
 
 
-@strawberry.federation.type(name="Cut", shareable=True)
+@strawberry.federation.type(
+    name="Cut",
+    shareable=True,
+    description="A position of a service's change feed, to pass as another read's cut",
+)
 class CutType:
     """A position of a service's change feed (decimal, as the ``cut`` argument takes it)."""
 
-    position: str
-    at: datetime | None
+    position: str = strawberry.field(description="the position, in decimal, as cut takes it")
+    at: datetime | None = strawberry.field(
+        description="when that position was committed; null for the empty start"
+    )
     origin: str = strawberry.field(description="the position this service's history begins at")
 
 

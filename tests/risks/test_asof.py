@@ -85,7 +85,7 @@ async def test_graphql_reads_the_raid_log_at_a_cut(risks_api: httpx.AsyncClient)
     await make_risk(api, code="IRP-R02")
 
     query = """query($cut: String) {
-        risks(cut: $cut) { code residualScore assessments { residualScore } }
+        risks(cut: $cut) { items { code residualScore assessments { residualScore } } }
     }"""
     past = await api.post(
         "/graphql", headers=VIEWER, json={"query": query, "variables": {"cut": then}}
@@ -93,14 +93,15 @@ async def test_graphql_reads_the_raid_log_at_a_cut(risks_api: httpx.AsyncClient)
     body = past.json()
     assert "errors" not in body, body
     assert past.headers["cpmo-cut"] == then
-    assert [r["code"] for r in body["data"]["risks"]] == [risk["code"]]
-    assert body["data"]["risks"][0]["residualScore"] == 6
+    assert [r["code"] for r in body["data"]["risks"]["items"]] == [risk["code"]]
+    assert body["data"]["risks"]["items"][0]["residualScore"] == 6
     live = (await api.post("/graphql", headers=VIEWER, json={"query": query})).json()
-    assert sorted(r["code"] for r in live["data"]["risks"]) == [risk["code"], "IRP-R02"]
-    assert next(r for r in live["data"]["risks"] if r["code"] == risk["code"])["residualScore"] == 2
+    now = live["data"]["risks"]["items"]
+    assert sorted(r["code"] for r in now) == [risk["code"], "IRP-R02"]
+    assert next(r for r in now if r["code"] == risk["code"])["residualScore"] == 2
 
     bad = await api.post(
-        "/graphql", headers=VIEWER, json={"query": '{ risks(cut: "soon") { code } }'}
+        "/graphql", headers=VIEWER, json={"query": '{ risks(cut: "soon") { items { code } } }'}
     )
     assert bad.json()["errors"][0]["extensions"]["errors"][0]["field"] == "cut"
 
