@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
 
+from services.common import clock
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_asof import cut
 from tests.risks.factories import make_risk
 from tests.risks.test_registers import post
+from tests.support.graphql import gql
 
 
 async def reassess(api: httpx.AsyncClient, risk: dict[str, object], likelihood: int) -> None:
@@ -113,3 +116,59 @@ async def test_graphql_reads_the_raid_log_at_a_cut(risks_api: httpx.AsyncClient)
         "position": str(rest["position"]),
         "origin": str(rest["origin"]),
     }
+
+
+async def test_overdue_checks_at_a_cut_judge_by_the_cuts_day(
+    risks_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = risks_api
+    today = clock.today()
+    risk = await make_risk(api, review_on=str(today + timedelta(days=10)))
+    await post(
+        api,
+        f"/risks/{risk['id']}/mitigations",
+        description="Monthly savings tracker at TIB",
+        owner="Director of Finance",
+        due_on=str(today + timedelta(days=5)),
+    )
+    await post(
+        api,
+        "/issues",
+        code="IRP-I01",
+        title="Finance system upgrade late",
+        owner="CPMO",
+        severity="High",
+        priority="High",
+        due_on=str(today + timedelta(days=5)),
+    )
+    then = {"cut": str((await cut(api))["position"])}
+    # A month on: everything above is past due now, and was not at the cut.
+    monkeypatch.setattr(clock, "today", lambda: today + timedelta(days=30))
+
+    views = ("/mitigations/overdue", "/reviews/overdue")
+    for path in views:
+        live = await api.get(path, headers=VIEWER)
+        assert len(live.json()) == 1, (path, live.text)
+        past = await api.get(path, headers=VIEWER, params=then)
+        assert past.status_code == 200 and past.json() == [], (path, past.text)
+        # an explicit day still wins over the cut's
+        asked = await api.get(
+            path, headers=VIEWER, params={**then, "as_of": str(today + timedelta(days=30))}
+        )
+        assert len(asked.json()) == 1, (path, asked.text)
+
+    late = await api.get("/views/late", headers=VIEWER)
+    assert [i["code"] for i in late.json()["issues_past_due"]] == ["IRP-I01"], late.text
+    late_then = (await api.get("/views/late", headers=VIEWER, params=then)).json()
+    assert late_then["issues_past_due"] == [] and late_then["as_of"] == str(today)
+
+    query = """query($cut: String) {
+      issuesPastDue(cut: $cut) { code } overdueMitigations(cut: $cut) { description }
+    }"""
+    live = await gql(api, query)
+    assert live["data"] == {
+        "issuesPastDue": [{"code": "IRP-I01"}],
+        "overdueMitigations": [{"description": "Monthly savings tracker at TIB"}],
+    }
+    past = await gql(api, query, **then)
+    assert past["data"] == {"issuesPastDue": [], "overdueMitigations": []}, past

@@ -11,7 +11,6 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common import clock
 from services.common.errors import FieldError
 from services.common.graphql import (
     Context,
@@ -27,6 +26,7 @@ from services.common.graphql import (
 )
 from services.common.pagination import PageParams, Window
 from services.risks import models, service
+from services.risks.asof import today
 from services.risks.items import service as items
 from services.risks.items.graphql import (
     Assumption,
@@ -342,11 +342,12 @@ class RaidQuery:
         self,
         info: Ctx,
         as_of: Annotated[
-            date | None, strawberry.argument(description="judge by this day; default: today")
+            date | None,
+            strawberry.argument(description="judge by this day; default: today, or the cut's day"),
         ] = None,
     ) -> list[Issue] | None:
         async with info.context.reading() as session:
-            rows = await items.issues_past_due(session=session, as_of=as_of or clock.today())
+            rows = await items.issues_past_due(session=session, as_of=as_of or today(session))
         return [Issue.from_row(r) for r in rows]
 
     @strawberry.field(description="dependencies not met and at risk, broken or needed soon")
@@ -354,7 +355,8 @@ class RaidQuery:
         self,
         info: Ctx,
         as_of: Annotated[
-            date | None, strawberry.argument(description="judge by this day; default: today")
+            date | None,
+            strawberry.argument(description="judge by this day; default: today, or the cut's day"),
         ] = None,
         horizon_days: Annotated[
             int, strawberry.argument(description="needed within this many days counts, 0..366")
@@ -364,7 +366,7 @@ class RaidQuery:
             raise FieldError("horizonDays is 0..366", field="horizonDays")
         async with info.context.reading() as session:
             rows = await items.dependencies_at_risk(
-                session=session, as_of=as_of or clock.today(), horizon_days=horizon_days
+                session=session, as_of=as_of or today(session), horizon_days=horizon_days
             )
         return [Dependency.from_row(r) for r in rows]
 
@@ -373,11 +375,12 @@ class RaidQuery:
         self,
         info: Ctx,
         as_of: Annotated[
-            date | None, strawberry.argument(description="judge by this day; default: today")
+            date | None,
+            strawberry.argument(description="judge by this day; default: today, or the cut's day"),
         ] = None,
     ) -> list[Mitigation]:
         async with info.context.reading() as session:
-            rows = await service.overdue_mitigations(session=session, as_of=as_of or clock.today())
+            rows = await service.overdue_mitigations(session=session, as_of=as_of or today(session))
         return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
