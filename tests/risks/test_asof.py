@@ -165,10 +165,10 @@ async def test_overdue_checks_at_a_cut_judge_by_the_cuts_day(
     query = """query($cut: String) {
       issuesPastDue(cut: $cut) { code } overdueMitigations(cut: $cut) { description }
     }"""
-    live = await gql(api, query)
-    assert live["data"] == {
+    now = await gql(api, query)
+    assert now["data"] == {
         "issuesPastDue": [{"code": "IRP-I01"}],
         "overdueMitigations": [{"description": "Monthly savings tracker at TIB"}],
     }
-    past = await gql(api, query, **then)
-    assert past["data"] == {"issuesPastDue": [], "overdueMitigations": []}, past
+    at_cut = await gql(api, query, cut=then["cut"])
+    assert at_cut["data"] == {"issuesPastDue": [], "overdueMitigations": []}, at_cut

@@ -51,6 +51,11 @@ Ctx = Info[Context, None]
 RiskRef = Annotated["Risk", strawberry.lazy("services.risks.graphql")]
 ScoreKindEnum = graphql_enum(ScoreKind, description="inherent, current or target")
 MitigationStatusEnum = graphql_enum(MitigationStatus, description="A mitigating action's state")
+# The day overdue checks judge by, described once.
+JudgedOn = Annotated[
+    date | None,
+    strawberry.argument(description="judge by this day; default: today, or the cut's day"),
+]
 
 
 def _risk(row: models.Risk) -> Risk:
@@ -341,10 +346,7 @@ class RaidQuery:
     async def issues_past_due(
         self,
         info: Ctx,
-        as_of: Annotated[
-            date | None,
-            strawberry.argument(description="judge by this day; default: today, or the cut's day"),
-        ] = None,
+        as_of: JudgedOn = None,
     ) -> list[Issue] | None:
         async with info.context.reading() as session:
             rows = await items.issues_past_due(session=session, as_of=as_of or today(session))
@@ -354,10 +356,7 @@ class RaidQuery:
     async def dependencies_at_risk(
         self,
         info: Ctx,
-        as_of: Annotated[
-            date | None,
-            strawberry.argument(description="judge by this day; default: today, or the cut's day"),
-        ] = None,
+        as_of: JudgedOn = None,
         horizon_days: Annotated[
             int, strawberry.argument(description="needed within this many days counts, 0..366")
         ] = 30,
@@ -374,10 +373,7 @@ class RaidQuery:
     async def overdue_mitigations(
         self,
         info: Ctx,
-        as_of: Annotated[
-            date | None,
-            strawberry.argument(description="judge by this day; default: today, or the cut's day"),
-        ] = None,
+        as_of: JudgedOn = None,
     ) -> list[Mitigation]:
         async with info.context.reading() as session:
             rows = await service.overdue_mitigations(session=session, as_of=as_of or today(session))
