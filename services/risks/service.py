@@ -265,7 +265,7 @@ async def _assess(
     session: AsyncSession, actor: Principal, risk: Risk, reason: str | None
 ) -> Assessment:
     """Keep the risk's ratings as one more assessment, on the matrix new scores use."""
-    matrix = await matrices.current(session=session, actor=actor)
+    matrix = await matrices.current(session=session)
     assessment = Assessment(
         risk_id=risk.id,  # type: ignore[arg-type]
         matrix_version_id=matrix.id,  # type: ignore[arg-type]

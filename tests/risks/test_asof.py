@@ -13,6 +13,7 @@ from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_asof import cut
 from tests.risks.factories import make_risk
 from tests.risks.test_registers import post
+from tests.support import changes
 from tests.support.graphql import gql
 
 
@@ -172,3 +173,32 @@ async def test_overdue_checks_at_a_cut_judge_by_the_cuts_day(
     }
     at_cut = await gql(api, query, cut=then["cut"])
     assert at_cut["data"] == {"issuesPastDue": [], "overdueMitigations": []}, at_cut
+
+
+async def test_the_matrix_is_seeded_so_reading_it_never_writes(
+    risks_api: httpx.AsyncClient,
+) -> None:
+    api = risks_api
+    start = await cut(api)
+    assert start["position"] == start["origin"]  # nothing has happened yet
+    at_start = {"cut": str(start["position"])}
+    # At a cut (read-only) before anything was written, the seeded matrix is there to read.
+    matrix = await api.get("/matrices/current", headers=VIEWER, params=at_start)
+    assert matrix.status_code == 200, matrix.text
+    assert (matrix.json()["code"], matrix.json()["version"]) == ("council-5x5", 1)
+    heat = await api.get("/views/heat-map", headers=VIEWER, params=at_start)
+    assert heat.status_code == 200 and heat.json()["matrix_version"] == 1, heat.text
+    query = """query($cut: String) {
+      currentMatrix(cut: $cut) { version escalationScore } heatMap(cut: $cut) { matrixVersion }
+    }"""
+    for variables in ({}, at_start):
+        body = await gql(api, query, **variables)
+        assert body.get("errors") is None, body
+        assert body["data"] == {
+            "currentMatrix": {"version": 1, "escalationScore": 16},
+            "heatMap": {"matrixVersion": 1},
+        }
+    # Live reads wrote nothing either: no change in the feed, the cut has not moved.
+    assert (await api.get("/matrices/current", headers=VIEWER)).status_code == 200
+    assert await changes(api) == []
+    assert (await cut(api))["position"] == start["position"]

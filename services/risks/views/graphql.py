@@ -276,8 +276,8 @@ class RaidQuery:
 
     @strawberry.field(description="the matrix new assessments are scored on")
     async def current_matrix(self, info: Ctx) -> Matrix:
-        async with info.context.transaction() as session:
-            row = await matrices.current(session=session, actor=info.context.principal)
+        async with info.context.reading() as session:
+            row = await matrices.current(session=session)
         return _matrix(row)
 
     @strawberry.field(description="live risks per matrix cell")
@@ -294,10 +294,9 @@ class RaidQuery:
         # nullable, like every field the pack reads across services: risks down blanks the
         # pack's RAID section, not the whole answer (a non-null root field nulls all data)
     ) -> HeatMap | None:
-        async with info.context.transaction() as session:
+        async with info.context.reading() as session:
             heat = await views.heat_map(
                 session=session,
-                actor=info.context.principal,
                 kind=ScoreKind(score),
                 programme_id=None
                 if programme_id is None
