@@ -6,7 +6,7 @@ see each register's own path parameter, a local variable.)"""
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from sqlmodel import SQLModel
 
 from services.common.auth import Reader, Writer
@@ -271,6 +271,47 @@ async def materialise(
 # Escalation: the same three routes for each register that escalates ----------------------
 
 
+def _escalation_action(
+    path: str,
+    id_name: str,
+    tag: str,
+    own: str,
+    action: str,
+    request_model: type[SQLModel],
+    act: Callable[..., Awaitable[Any]],
+    read_model: type[SQLModel],
+    description: str,
+) -> None:
+    ItemId = Annotated[int, Path(alias=id_name)]
+
+    @router.post(
+        f"{path}/{action}",
+        response_model=read_model,
+        tags=[tag],
+        name="_".join(filter(None, (action, own))),
+        description=description,
+    )
+    async def escalation_step(
+        item_id: ItemId,
+        data: Annotated[request_model, Body()],  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: Writer,
+        version: ExpectedVersion,
+        upstream: Upstream,
+        response: Response,
+    ) -> Any:
+        row = await act(
+            session=session,
+            actor=actor,
+            item_id=item_id,
+            reason=data.reason,  # type: ignore[attr-defined]
+            expected_version=version,
+            **upstream,
+        )
+        set_etag(response, row.version)
+        return read_model.model_validate(row, from_attributes=True)
+
+
 def _escalation_routes(kind: RaidKind, read_model: type[SQLModel], what: str, only: str) -> None:
     """``POST /<kind>s/{<kind>_id}/escalate`` and ``/deescalate`` and ``GET .../escalations``
     for one register; the service's ``escalate``/``deescalate`` for the kind do the work."""
@@ -281,61 +322,26 @@ def _escalation_routes(kind: RaidKind, read_model: type[SQLModel], what: str, on
     # The risk's routes came first and keep their names (OpenAPI operation ids).
     own = "" if kind is RaidKind.risk else kind.value
 
-    @router.post(
-        f"{path}/escalate",
-        response_model=read_model,
-        tags=[tag],
-        name="_".join(filter(None, ("escalate", own))),
-        description=f"Raise {what} at its board in the programmes service, or, if escalated, "
-        f"one board up ({only}).",
+    actions = (
+        (
+            "escalate",
+            EscalateRiskRequest,
+            escalate_it,
+            f"Raise {what} at its board in the programmes service, or, if escalated, one board "
+            f"up ({only}).",
+        ),
+        (
+            "deescalate",
+            DeescalateRequest,
+            deescalate_it,
+            f"Close the escalation of {what} in the programmes service: the board no longer "
+            "needs to see it.",
+        ),
     )
-    async def escalate(
-        item_id: ItemId,
-        data: EscalateRiskRequest,
-        session: SessionDep,
-        actor: Writer,
-        version: ExpectedVersion,
-        upstream: Upstream,
-        response: Response,
-    ) -> Any:
-        row = await escalate_it(
-            session=session,
-            actor=actor,
-            item_id=item_id,
-            reason=data.reason,
-            expected_version=version,
-            **upstream,
+    for action, request_model, act, description in actions:
+        _escalation_action(
+            path, f"{kind.value}_id", tag, own, action, request_model, act, read_model, description
         )
-        set_etag(response, row.version)
-        return read_model.model_validate(row, from_attributes=True)
-
-    @router.post(
-        f"{path}/deescalate",
-        response_model=read_model,
-        tags=[tag],
-        name="_".join(filter(None, ("deescalate", own))),
-        description=f"Close the escalation of {what} in the programmes service: the board no "
-        "longer needs to see it.",
-    )
-    async def deescalate(
-        item_id: ItemId,
-        data: DeescalateRequest,
-        session: SessionDep,
-        actor: Writer,
-        version: ExpectedVersion,
-        upstream: Upstream,
-        response: Response,
-    ) -> Any:
-        row = await deescalate_it(
-            session=session,
-            actor=actor,
-            item_id=item_id,
-            reason=data.reason,
-            expected_version=version,
-            **upstream,
-        )
-        set_etag(response, row.version)
-        return read_model.model_validate(row, from_attributes=True)
 
     @router.get(
         f"{path}/escalations",

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_api import make_portfolio
+from tests.support.asof import Seen, assert_cuts_read_as_then, read_at_cut
 
 NAMES = (
     st.text(alphabet="ABCDEFGHIJ klmnop-&'", min_size=1, max_size=30).map(str.strip).filter(bool)
@@ -41,7 +42,7 @@ class World:
         self.programmes: list[int] = []
         self.people: list[int] = []
         self.activities: list[int] = []
-        self.seen: list[tuple[str, dict[str, bytes]]] = []
+        self.seen: list[Seen] = []
 
     async def send(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         headers = dict(EDITOR)
@@ -104,9 +105,7 @@ class World:
         ]
 
     async def take_cut(self) -> None:
-        position = (await self.api.get("/cut", headers=VIEWER)).json()["position"]
-        reads = {path: (await self.api.get(path, headers=VIEWER)).content for path in self.paths()}
-        self.seen.append((str(position), reads))
+        self.seen.append(await read_at_cut(self.api, self.paths()))
 
 
 @settings(
@@ -123,9 +122,4 @@ async def test_a_read_as_of_a_cut_never_changes(
     for op in history:
         await world.apply(op)
     await world.take_cut()  # the end state, read live and as of its own cut
-    for position, reads in world.seen:
-        for path, body in reads.items():
-            joiner = "&" if "?" in path else "?"
-            past = await programmes_api.get(f"{path}{joiner}cut={position}", headers=VIEWER)
-            assert past.status_code == 200, (path, position, past.text)
-            assert past.content == body, (path, position)
+    await assert_cuts_read_as_then(programmes_api, world.seen)

@@ -20,6 +20,7 @@ from services.common import clock
 from tests.conftest import EDITOR, VIEWER
 from tests.risks.factories import risk_body
 from tests.risks.test_matrices_and_history import matrix_body
+from tests.support.asof import Seen, assert_cuts_read_as_then, read_at_cut
 
 TEXT = st.text(alphabet="ABCDEFGHIJ klmnop-&'", min_size=1, max_size=30).map(str.strip).filter(bool)
 DAYS = st.integers(-40, 40)  # around today, so overdue flags go both ways
@@ -50,7 +51,7 @@ class World:
         self.today = clock.today()
         self.risks: list[int] = []
         self.mitigations: list[int] = []
-        self.seen: list[tuple[str, dict[str, bytes]]] = []
+        self.seen: list[Seen] = []
 
     def day(self, offset: int) -> str:
         return str(self.today + timedelta(days=offset))
@@ -147,13 +148,7 @@ class World:
         ]
 
     async def take_cut(self) -> None:
-        position = (await self.api.get("/cut", headers=VIEWER)).json()["position"]
-        reads = {}
-        for path in self.paths():
-            response = await self.api.get(path, headers=VIEWER)
-            assert response.status_code == 200, (path, response.text)
-            reads[path] = response.content
-        self.seen.append((str(position), reads))
+        self.seen.append(await read_at_cut(self.api, self.paths()))
 
 
 @settings(
@@ -169,9 +164,4 @@ async def test_a_read_as_of_a_cut_never_changes(
     for op in history:
         await world.apply(op)
     await world.take_cut()  # the end state, read live and as of its own cut
-    for position, reads in world.seen:
-        for path, body in reads.items():
-            joiner = "&" if "?" in path else "?"
-            past = await risks_api.get(f"{path}{joiner}cut={position}", headers=VIEWER)
-            assert past.status_code == 200, (path, position, past.text)
-            assert past.content == body, (path, position)
+    await assert_cuts_read_as_then(risks_api, world.seen)
