@@ -13,14 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from services.common import clock
 from tests.conftest import EDITOR, VIEWER
 from tests.risks.factories import risk_body
 from tests.risks.test_matrices_and_history import matrix_body
-from tests.support.asof import Seen, assert_cuts_read_as_then, read_at_cut
+from tests.support.asof import AS_OF_PROPERTY, History
 
 TEXT = st.text(alphabet="ABCDEFGHIJ klmnop-&'", min_size=1, max_size=30).map(str.strip).filter(bool)
 DAYS = st.integers(-40, 40)  # around today, so overdue flags go both ways
@@ -43,15 +43,14 @@ OPS = st.one_of(
 _codes = itertools.count(1)
 
 
-class World:
+class World(History):
     """What the history has made so far, and the live reads taken at each cut."""
 
     def __init__(self, api: httpx.AsyncClient) -> None:
-        self.api = api
+        super().__init__(api)
         self.today = clock.today()
         self.risks: list[int] = []
         self.mitigations: list[int] = []
-        self.seen: list[Seen] = []
 
     def day(self, offset: int) -> str:
         return str(self.today + timedelta(days=offset))
@@ -67,9 +66,7 @@ class World:
 
     async def apply(self, op: tuple[Any, ...]) -> None:
         kind = op[0]
-        if kind == "cut":
-            await self.take_cut()
-        elif kind == "risk":
+        if kind == "risk":
             _, title, likelihood, impact, review = op
             body = risk_body(
                 f"R-{next(_codes)}",
@@ -147,21 +144,11 @@ class World:
             *(f"/risks/{r}/trend" for r in self.risks),
         ]
 
-    async def take_cut(self) -> None:
-        self.seen.append(await read_at_cut(self.api, self.paths()))
 
-
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@AS_OF_PROPERTY
 @given(history=st.lists(OPS, min_size=1, max_size=25))
 async def test_a_read_as_of_a_cut_never_changes(
     risks_api: httpx.AsyncClient, history: list[tuple[Any, ...]]
 ) -> None:
     world = World(risks_api)
-    for op in history:
-        await world.apply(op)
-    await world.take_cut()  # the end state, read live and as of its own cut
-    await assert_cuts_read_as_then(risks_api, world.seen)
+    await world.replay(history)
