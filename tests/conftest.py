@@ -110,13 +110,31 @@ def database(service: str) -> str:
     return url
 
 
+# Reference data a service's migrations seed (table -> which rows): kept when a test's rows go,
+# as a real database keeps them. Nothing references these rows' tables but seeded rows.
+SEEDED = {
+    "risks": {
+        "matrix_version": "created_by = 'reference data'",
+        "asof_matrix_version": "created_by = 'reference data'",
+    },
+}
+
+
 async def truncate(service: str) -> None:
     import asyncpg
 
-    tables = ", ".join(f'"{t}"' for t in _table_names(service))
+    seeded = SEEDED.get(service, {})
+    tables = ", ".join(f'"{t}"' for t in _table_names(service) if t not in seeded)
     conn = await asyncpg.connect(db_url(service))
     try:
         await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        for table, kept in seeded.items():
+            await conn.execute(f'DELETE FROM "{table}" WHERE NOT ({kept})')
+            if not table.startswith("asof_"):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f'COALESCE(MAX(id), 0) + 1, false) FROM "{table}"'
+                )
     finally:
         await conn.close()
 

@@ -8,12 +8,15 @@ The argument layer, one way each:
   return a ``pagination.Window`` and resolvers answer ``Page.of(window, convert)``;
 - ids: ``parse_id(value, "programmeId")`` / ``optional_id``: a bad id is a field error;
 - statuses and kinds: ``graphql_enum(DomainEnum, description=...)`` makes a GraphQL enum of
-  UPPER_SNAKE names; ``choice`` reads a free-text value into an enum where a String stays;
+  UPPER_SNAKE names; ``choice`` reads a free-text value into an enum where a String stays; a
+  value GraphQL itself refuses (an enum value that does not exist, a string for an Int) is a
+  422 field error naming the argument or input field, as a service's own refusal would be;
 - per-row lookups: ``info.context.loader(name, load)`` batches them into one query.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, overload
@@ -21,6 +24,8 @@ from typing import Annotated, Any, Generic, TypeVar, overload
 import pydantic
 import strawberry
 from fastapi import Request
+from graphql import ArgumentNode, DocumentNode, GraphQLError, Node, ObjectFieldNode, ValueNode
+from graphql import VariableNode as GraphQLVariableNode
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -258,6 +263,70 @@ class DomainErrors(SchemaExtension):
                 }
 
 
+# graphql-core's refusal of a variable's value: "Variable '$input' has invalid value at .status:"
+_BAD_VARIABLE = re.compile(r"^Variable '\$(\w+)' has invalid value(?: at ([^:]+))?:")
+
+
+def _named_values(document: DocumentNode) -> tuple[dict[int, str], dict[str, str]]:
+    """Where each value sits: its start offset -> the argument or input field it is given
+    for (innermost wins), and each variable -> the argument it feeds first."""
+    values: dict[int, str] = {}
+    variables: dict[str, str] = {}
+
+    def walk(node: Node, name: str | None) -> None:
+        if isinstance(node, ArgumentNode | ObjectFieldNode):
+            name = node.name.value
+        if name is not None and isinstance(node, ValueNode) and node.loc is not None:
+            values[node.loc.start] = name
+            if isinstance(node, GraphQLVariableNode):
+                variables.setdefault(node.name.value, name)
+        for key in node.keys:
+            child = getattr(node, key, None)
+            for item in child if isinstance(child, tuple | list) else (child,):
+                if isinstance(item, Node):
+                    walk(item, name)
+
+    walk(document, None)
+    return values, variables
+
+
+def _input_field(error: GraphQLError, document: DocumentNode) -> str | None:
+    """The argument or input field a refused input value was given for, or None when the error
+    is not about an input value."""
+    values, variables = _named_values(document)
+    found = _BAD_VARIABLE.match(error.message)
+    if found:
+        variable, at = found.groups()
+        return at.strip().lstrip(".") if at else variables.get(variable, variable)
+    node = error.nodes[0] if error.nodes else None
+    if isinstance(node, ValueNode) and node.loc is not None:
+        return values.get(node.loc.start)
+    return None
+
+
+class InputErrors(SchemaExtension):
+    """GraphQL refuses an out-of-vocabulary enum value or a mistyped input before any resolver
+    runs; give that refusal the field error's shape (422, the argument or input field named)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        document = self.execution_context.graphql_document
+        if result is None or document is None:
+            return
+        for error in result.errors or []:
+            if error.extensions or isinstance(error.original_error, DomainError):
+                continue
+            field = _input_field(error, document)
+            if field is not None:
+                problem = FieldError(error.message, field=field)
+                error.extensions = {
+                    "code": problem.code,
+                    "status": problem.status,
+                    "errors": problem.errors,
+                }
+
+
 class _Schema(strawberry.federation.Schema):
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Log only what went wrong on our side; a caller's 4xx is an answer, not an error."""
@@ -272,6 +341,6 @@ class _Schema(strawberry.federation.Schema):
 def federated_schema(**kwargs: Any) -> strawberry.federation.Schema:
     return _Schema(
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        extensions=[DomainErrors, *limit_extensions()],
+        extensions=[DomainErrors, InputErrors, *limit_extensions()],
         **kwargs,
     )

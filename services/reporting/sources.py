@@ -37,7 +37,7 @@ query AssurancePack(
         board { id code name kind }
         resolutionDecision { id decidedOn decision }
       }
-      risks(top: $topRisks, status: "Open") {
+      risks(top: $topRisks, status: OPEN) {
         id code title owner residualScore inherentScore status
       }
       kpis {

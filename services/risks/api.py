@@ -1,10 +1,13 @@
-"""REST: thin routers over service.py."""
+"""REST: thin routers over service.py.
 
-from __future__ import annotations
+(No postponed annotations here: the escalation routes are built per register and FastAPI must
+see each register's own path parameter, a local variable.)"""
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
+from sqlmodel import SQLModel
 
 from services.common.auth import Reader, Writer
 from services.common.changes import changes_router
@@ -265,115 +268,112 @@ async def materialise(
     return IssueRead.model_validate(issue, from_attributes=True)
 
 
-@router.post("/risks/{risk_id}/escalate", response_model=RiskRead, tags=["risks"])
-async def escalate(
-    risk_id: int,
-    data: EscalateRiskRequest,
-    session: SessionDep,
-    actor: Writer,
-    version: ExpectedVersion,
-    upstream: Upstream,
-    response: Response,
-) -> RiskRead:
-    """Raise it at its board in the programmes service, or, if escalated, one board up."""
-    risk = await service.escalate(
-        session=session,
-        actor=actor,
-        risk_id=risk_id,
-        reason=data.reason,
-        expected_version=version,
-        **upstream,
+# Escalation: the same three routes for each register that escalates ----------------------
+
+
+def _escalation_action(
+    path: str,
+    id_name: str,
+    tag: str,
+    own: str,
+    action: str,
+    request_model: type[SQLModel],
+    act: Callable[..., Awaitable[Any]],
+    read_model: type[SQLModel],
+    description: str,
+) -> None:
+    ItemId = Annotated[int, Path(alias=id_name)]
+
+    @router.post(
+        f"{path}/{action}",
+        response_model=read_model,
+        tags=[tag],
+        name="_".join(filter(None, (action, own))),
+        description=description,
     )
-    set_etag(response, risk.version)
-    return _read(risk)
+    async def escalation_step(
+        item_id: ItemId,
+        data: Annotated[request_model, Body()],  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: Writer,
+        version: ExpectedVersion,
+        upstream: Upstream,
+        response: Response,
+    ) -> Any:
+        row = await act(
+            session=session,
+            actor=actor,
+            item_id=item_id,
+            reason=data.reason,  # type: ignore[attr-defined]
+            expected_version=version,
+            **upstream,
+        )
+        set_etag(response, row.version)
+        return read_model.model_validate(row, from_attributes=True)
 
 
-@router.post("/risks/{risk_id}/deescalate", response_model=RiskRead, tags=["risks"])
-async def deescalate(
-    risk_id: int,
-    data: DeescalateRequest,
-    session: SessionDep,
-    actor: Writer,
-    version: ExpectedVersion,
-    upstream: Upstream,
-    response: Response,
-) -> RiskRead:
-    """Close its escalation in the programmes service: the board no longer needs to see it."""
-    risk = await service.deescalate(
-        session=session,
-        actor=actor,
-        risk_id=risk_id,
-        reason=data.reason,
-        expected_version=version,
-        **upstream,
+def _escalation_routes(kind: RaidKind, read_model: type[SQLModel], what: str, only: str) -> None:
+    """``POST /<kind>s/{<kind>_id}/escalate`` and ``/deescalate`` and ``GET .../escalations``
+    for one register; the service's ``escalate``/``deescalate`` for the kind do the work."""
+    tag = f"{kind.value}s"
+    path = f"/{tag}/{{{kind.value}_id}}"
+    ItemId = Annotated[int, Path(alias=f"{kind.value}_id")]
+    escalate_it, deescalate_it = ESCALATE[kind]
+    # The risk's routes came first and keep their names (OpenAPI operation ids).
+    own = "" if kind is RaidKind.risk else kind.value
+
+    actions = (
+        (
+            "escalate",
+            EscalateRiskRequest,
+            escalate_it,
+            f"Raise {what} at its board in the programmes service, or, if escalated, one board "
+            f"up ({only}).",
+        ),
+        (
+            "deescalate",
+            DeescalateRequest,
+            deescalate_it,
+            f"Close the escalation of {what} in the programmes service: the board no longer "
+            "needs to see it.",
+        ),
     )
-    set_etag(response, risk.version)
-    return _read(risk)
+    for action, request_model, act, description in actions:
+        _escalation_action(
+            path, f"{kind.value}_id", tag, own, action, request_model, act, read_model, description
+        )
 
-
-@router.get("/risks/{risk_id}/escalations", response_model=list[EscalationStepRead], tags=["risks"])
-async def escalation_history(
-    risk_id: int, session: ReadSessionDep, _: Reader
-) -> list[EscalationStepRead]:
-    await service.get(session=session, risk_id=risk_id)
-    rows = await escalation.history(session=session, kind=RaidKind.risk, item_id=risk_id)
-    return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
-
-
-@router.post("/issues/{issue_id}/escalate", response_model=IssueRead, tags=["issues"])
-async def escalate_issue(
-    issue_id: int,
-    data: EscalateRiskRequest,
-    session: SessionDep,
-    actor: Writer,
-    version: ExpectedVersion,
-    upstream: Upstream,
-    response: Response,
-) -> IssueRead:
-    """Raise an open issue at its board in the programmes service, or one board up."""
-    issue = await items.escalate_issue(
-        session=session,
-        actor=actor,
-        issue_id=issue_id,
-        reason=data.reason,
-        expected_version=version,
-        **upstream,
+    @router.get(
+        f"{path}/escalations",
+        response_model=list[EscalationStepRead],
+        tags=[tag],
+        name="_".join(filter(None, (own, "escalation_history"))),
+        description=f"Every escalation step of {what}, oldest first.",
     )
-    set_etag(response, issue.version)
-    return IssueRead.model_validate(issue, from_attributes=True)
+    async def escalation_history(
+        item_id: ItemId, session: ReadSessionDep, _: Reader
+    ) -> list[EscalationStepRead]:
+        if kind is RaidKind.risk:
+            await service.get(session=session, risk_id=item_id)
+        else:
+            await items.get(session=session, kind=kind, item_id=item_id)
+        rows = await escalation.history(session=session, kind=kind, item_id=item_id)
+        return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("/issues/{issue_id}/deescalate", response_model=IssueRead, tags=["issues"])
-async def deescalate_issue(
-    issue_id: int,
-    data: DeescalateRequest,
-    session: SessionDep,
-    actor: Writer,
-    version: ExpectedVersion,
-    upstream: Upstream,
-    response: Response,
-) -> IssueRead:
-    issue = await items.deescalate_issue(
-        session=session,
-        actor=actor,
-        issue_id=issue_id,
-        reason=data.reason,
-        expected_version=version,
-        **upstream,
-    )
-    set_etag(response, issue.version)
-    return IssueRead.model_validate(issue, from_attributes=True)
-
-
-@router.get(
-    "/issues/{issue_id}/escalations", response_model=list[EscalationStepRead], tags=["issues"]
-)
-async def issue_escalation_history(
-    issue_id: int, session: ReadSessionDep, _: Reader
-) -> list[EscalationStepRead]:
-    await items.get(session=session, kind=RaidKind.issue, item_id=issue_id)
-    rows = await escalation.history(session=session, kind=RaidKind.issue, item_id=issue_id)
-    return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
+# Each escalating register's (escalate, deescalate), called with item_id=.
+ESCALATE: dict[RaidKind, tuple[Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]]] = {
+    RaidKind.risk: (
+        lambda item_id, **kw: service.escalate(risk_id=item_id, **kw),
+        lambda item_id, **kw: service.deescalate(risk_id=item_id, **kw),
+    ),
+    RaidKind.issue: (
+        lambda item_id, **kw: items.escalate_issue(issue_id=item_id, **kw),
+        lambda item_id, **kw: items.deescalate_issue(issue_id=item_id, **kw),
+    ),
+}
+_escalation_routes(RaidKind.risk, RiskRead, "a risk", "a live one only")
+_escalation_routes(RaidKind.issue, IssueRead, "an issue", "an open one only")
 
 
 # Key risk indicators -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
-from services.common import clock
+from services.risks.asof import ReadSessionDep, today
 
 
 def upstream(request: Request) -> dict[str, Any]:
@@ -34,11 +34,14 @@ KpisUpstream = Annotated[dict[str, Any], Depends(kpis_upstream)]
 
 
 def as_of(
+    session: ReadSessionDep,
     as_of: Annotated[
-        date | None, Query(description="the day to judge by; default: today (council time)")
+        date | None,
+        Query(description="the day to judge by; default: today (council time), or the cut's day"),
     ] = None,
 ) -> date:
-    return as_of or clock.today()
+    # The route's own read session (FastAPI resolves the dependency once per request).
+    return as_of or today(session)
 
 
 AsOf = Annotated[date, Depends(as_of)]

@@ -19,13 +19,10 @@ from strawberry.types import Info
 from services.common.errors import FieldError
 from services.common.graphql import (
     Context,
-    choice,
     federated_schema,
     graphql_enum,
     id_or_none,
     input_dict,
-    optional_id,
-    page,
     parse_id,
     validate,
 )
@@ -40,6 +37,7 @@ from services.risks.views.graphql import (
     RaidMutation,
     RaidQuery,
     ScoreKindEnum,
+    register_list,
 )
 from services.risks.views.graphql import (
     upstream as _upstream,
@@ -47,10 +45,6 @@ from services.risks.views.graphql import (
 from services.risks.vocabulary import Appetite, Proximity, RaidKind
 
 Ctx = Info[Context, None]
-
-
-def _status(value: str | None) -> RiskStatus | None:
-    return choice(RiskStatus, value, "status")
 
 
 async def _load_risks(session: AsyncSession, ids: Sequence[int]) -> dict[int, models.Risk]:
@@ -64,6 +58,7 @@ def _risks_of_programmes(status: RiskStatus | None) -> Any:
     return load
 
 
+RiskStatusEnum = graphql_enum(RiskStatus, description="Where a risk stands")
 AppetiteEnum = graphql_enum(Appetite, description="The council's appetite for a kind of risk")
 ProximityEnum = graphql_enum(Proximity, description="How soon a risk would strike")
 
@@ -110,7 +105,9 @@ class Risk:
     appetite: AppetiteEnum | None = strawberry.field(description="the appetite for it")  # type: ignore[valid-type]
     review_on: date | None = strawberry.field(description="its next review")
     mitigation: str | None = strawberry.field(description="the response, in a sentence or two")
-    status: str = strawberry.field(description="Open, Treating, Tolerated, Closed or Materialised")
+    status: RiskStatusEnum = strawberry.field(  # type: ignore[valid-type]
+        description="open, treating, tolerated, closed or materialised"
+    )
     needs_review: bool = strawberry.field(description="a key risk indicator asked for a review")
     escalation_id: strawberry.ID | None = strawberry.field(
         description="its open escalation in the programmes service"
@@ -146,7 +143,7 @@ class Risk:
             appetite=None if row.appetite is None else Appetite(row.appetite),
             review_on=row.review_on,
             mitigation=row.mitigation,
-            status=RiskStatus(row.status).value,
+            status=RiskStatus(row.status),
             needs_review=row.needs_review,
             escalation_id=id_or_none(row.escalation_id),
             issue_id=id_or_none(row.issue_id),
@@ -265,11 +262,19 @@ class Programme:
 
     @strawberry.field(description="its risks, highest residual score first, then by code")
     async def risks(
-        self, info: Ctx, top: int | None = None, status: str | None = None
+        self,
+        info: Ctx,
+        top: Annotated[
+            int | None, strawberry.argument(description="only the first this many; 0 or more")
+        ] = None,
+        status: Annotated[
+            RiskStatusEnum | None,  # type: ignore[valid-type]
+            strawberry.argument(description="only in this status"),
+        ] = None,
     ) -> list[Risk] | None:
         if top is not None and top < 0:
             raise FieldError("top cannot be negative", field="top")
-        wanted = _status(status)
+        wanted = None if status is None else RiskStatus(status)
         loader = info.context.loader(f"programme_risks:{wanted}", _risks_of_programmes(wanted))
         rows = await loader.load(parse_id(self.id, "id")) or []
         return [Risk.from_row(r) for r in (rows if top is None else rows[:top])]
@@ -277,73 +282,86 @@ class Programme:
 
 @strawberry.type(description="Reads of the RAID log")
 class ReadQuery(RaidQuery):
-    @strawberry.field
-    async def risks(
-        self,
-        info: Ctx,
-        programme_id: strawberry.ID | None = None,
-        plan_wide: bool | None = None,
-        status: str | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[Risk]:
-        params = page(limit, offset)
-        async with info.context.reading() as session:
-            rows, _ = await service.list_risks(
-                session=session,
-                page=params,
-                programme_id=optional_id(programme_id, "programmeId"),
-                plan_wide=plan_wide,
-                status=_status(status),
-            )
-        return [Risk.from_row(r) for r in rows]
+    risks = register_list(RaidKind.risk, Risk, RiskStatusEnum, "risks, by code")
 
-    @strawberry.field
-    async def risk(self, info: Ctx, id: strawberry.ID) -> Risk | None:
+    @strawberry.field(description="a risk by its id; null if there is none")
+    async def risk(
+        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
+    ) -> Risk | None:
         return await Risk.resolve_reference(info, id)
 
-    @strawberry.field
-    async def risk_by_code(self, info: Ctx, code: str) -> Risk | None:
+    @strawberry.field(description="a risk by its code; null if there is none")
+    async def risk_by_code(
+        self,
+        info: Ctx,
+        code: Annotated[str, strawberry.argument(description="its code, e.g. IRP-R01")],
+    ) -> Risk | None:
         async with info.context.reading() as session:
             row = await service.find_by_code(session=session, code=code)
         return None if row is None else Risk.from_row(row)
 
 
-@strawberry.input
+@strawberry.input(description="A new risk")
 class RiskCreateInput:
-    code: str
-    title: str
-    description: str
-    owner: str
-    inherent_likelihood: int
-    inherent_impact: int
-    residual_likelihood: int
-    residual_impact: int
-    programme_id: strawberry.ID | None = None
-    cause: str | None = None
-    mitigation: str | None = None
-    status: str | None = strawberry.UNSET
+    code: str = strawberry.field(description="unique reference, e.g. IRP-R01")
+    title: str = strawberry.field(description="the risk in a line")
+    description: str = strawberry.field(description="the event: what might happen")
+    owner: str = strawberry.field(description="the risk owner")
+    inherent_likelihood: int = strawberry.field(description="1..5, before controls")
+    inherent_impact: int = strawberry.field(description="1..5, before controls")
+    residual_likelihood: int = strawberry.field(description="1..5, now (current)")
+    residual_impact: int = strawberry.field(description="1..5, now (current)")
+    programme_id: strawberry.ID | None = strawberry.field(
+        default=None, description="its programme; null for a plan-wide risk"
+    )
+    cause: str | None = strawberry.field(default=None, description="the cause")
+    mitigation: str | None = strawberry.field(
+        default=None, description="the response, in a sentence or two"
+    )
+    status: RiskStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=strawberry.UNSET, description="where it stands; default open"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Changes to a risk; fields left out stay as they are")
 class RiskUpdateInput:
-    programme_id: strawberry.ID | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    cause: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    owner: str | None = strawberry.UNSET
-    inherent_likelihood: int | None = strawberry.UNSET
-    inherent_impact: int | None = strawberry.UNSET
-    residual_likelihood: int | None = strawberry.UNSET
-    residual_impact: int | None = strawberry.UNSET
-    mitigation: str | None = strawberry.UNSET
-    status: str | None = strawberry.UNSET
+    programme_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="its programme; null for a plan-wide risk"
+    )
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="the risk in a line")
+    cause: str | None = strawberry.field(default=strawberry.UNSET, description="the cause")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="the event: what might happen"
+    )
+    owner: str | None = strawberry.field(default=strawberry.UNSET, description="the risk owner")
+    inherent_likelihood: int | None = strawberry.field(
+        default=strawberry.UNSET, description="1..5, before controls"
+    )
+    inherent_impact: int | None = strawberry.field(
+        default=strawberry.UNSET, description="1..5, before controls"
+    )
+    residual_likelihood: int | None = strawberry.field(
+        default=strawberry.UNSET, description="1..5, now (current)"
+    )
+    residual_impact: int | None = strawberry.field(
+        default=strawberry.UNSET, description="1..5, now (current)"
+    )
+    mitigation: str | None = strawberry.field(
+        default=strawberry.UNSET, description="the response, in a sentence or two"
+    )
+    status: RiskStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=strawberry.UNSET, description="where it stands"
+    )
 
 
 @strawberry.type(description="Changes to the RAID log")
 class Mutation(RaidMutation):
-    @strawberry.mutation
-    async def create_risk(self, info: Ctx, input: RiskCreateInput) -> Risk:
+    @strawberry.mutation(description="add a risk to the register")
+    async def create_risk(
+        self,
+        info: Ctx,
+        input: Annotated[RiskCreateInput, strawberry.argument(description="the new risk")],
+    ) -> Risk:
         actor = info.context.writer()
         data = validate(RiskCreate, input_dict(input))
         async with info.context.transaction() as session:
@@ -352,7 +370,11 @@ class Mutation(RaidMutation):
 
     @strawberry.mutation(description="change a risk; version is the one you last read")
     async def update_risk(
-        self, info: Ctx, id: strawberry.ID, version: int, input: RiskUpdateInput
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="the risk")],
+        version: Annotated[int, strawberry.argument(description="the version you last read")],
+        input: Annotated[RiskUpdateInput, strawberry.argument(description="what changes")],
     ) -> Risk:
         actor = info.context.writer()
         data = validate(RiskUpdate, input_dict(input))

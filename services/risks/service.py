@@ -29,7 +29,7 @@ from services.common.errors import (
 )
 from services.common.grouping import group_by
 from services.common.http import bearer
-from services.common.pagination import PageParams, order_by, paginate
+from services.common.pagination import PageParams, Window, order_by, paginate, window
 from services.common.updates import refuse_empty
 from services.risks import audit, escalation
 from services.risks.matrices import service as matrices
@@ -151,15 +151,16 @@ async def check_programme(
 # Reads -------------------------------------------------------------------------------------
 
 
-async def list_risks(
+def risk_listing(
     *,
-    session: AsyncSession,
-    page: PageParams,
+    sort: str | None = None,
     programme_id: int | None = None,
     plan_wide: bool | None = None,
     status: RiskStatus | None = None,
     min_residual_score: int | None = None,
-) -> tuple[list[Risk], int]:
+) -> Any:
+    """The ordered SELECT of the risk register: REST pages it with a total, GraphQL with a
+    window (counted only when asked)."""
     if programme_id is not None and plan_wide:
         raise FieldError(
             "a plan-wide risk belongs to no programme: filter by programme_id or plan_wide",
@@ -176,8 +177,40 @@ async def list_risks(
         statement = statement.where(Risk.status == status)
     if min_residual_score is not None:
         statement = statement.where(Risk.residual_score >= min_residual_score)
-    statement = statement.order_by(*order_by(Risk, page.sort, RISK_SORTS, [Risk.code]))
+    return statement.order_by(*order_by(Risk, sort, RISK_SORTS, [Risk.code]))
+
+
+async def list_risks(
+    *,
+    session: AsyncSession,
+    page: PageParams,
+    programme_id: int | None = None,
+    plan_wide: bool | None = None,
+    status: RiskStatus | None = None,
+    min_residual_score: int | None = None,
+) -> tuple[list[Risk], int]:
+    statement = risk_listing(
+        sort=page.sort,
+        programme_id=programme_id,
+        plan_wide=plan_wide,
+        status=status,
+        min_residual_score=min_residual_score,
+    )
     return await paginate(session, statement, page)
+
+
+async def window_risks(
+    *,
+    session: AsyncSession,
+    page: PageParams,
+    programme_id: int | None = None,
+    plan_wide: bool | None = None,
+    status: RiskStatus | None = None,
+) -> Window[Risk]:
+    statement = risk_listing(
+        sort=page.sort, programme_id=programme_id, plan_wide=plan_wide, status=status
+    )
+    return await window(session, statement, page)
 
 
 async def get(*, session: AsyncSession, risk_id: int) -> Risk:
@@ -232,7 +265,7 @@ async def _assess(
     session: AsyncSession, actor: Principal, risk: Risk, reason: str | None
 ) -> Assessment:
     """Keep the risk's ratings as one more assessment, on the matrix new scores use."""
-    matrix = await matrices.current(session=session, actor=actor)
+    matrix = await matrices.current(session=session)
     assessment = Assessment(
         risk_id=risk.id,  # type: ignore[arg-type]
         matrix_version_id=matrix.id,  # type: ignore[arg-type]

@@ -198,6 +198,48 @@ async def test_statuses_are_enums_with_upper_snake_names(engine: AsyncEngine) ->
     assert wrong.errors is not None
 
 
+@strawberry.input(description="a filter")
+class Filter:
+    colours: list[Colour] = strawberry.field(description="any of these")
+
+
+@strawberry.type
+class FilterQuery:
+    @strawberry.field
+    def count(self, filter: Filter | None = None, colour: Colour | None = None) -> int:
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "field"),
+    [
+        ("{ count(colour: BLUE) }", {}, "colour"),
+        ('{ count(colour: "Red") }', {}, "colour"),
+        ("{ count(colour: 3) }", {}, "colour"),
+        ("{ count(filter: {colours: [RED, BLUE]}) }", {}, "colours"),
+        ("query($c: Colour) { count(colour: $c) }", {"c": "Red"}, "colour"),
+        ("query($f: Filter) { count(filter: $f) }", {"f": {"colours": ["RED", "x"]}}, "colours[1]"),
+    ],
+)
+async def test_a_value_graphql_refuses_is_a_field_error_naming_it(
+    query: str, variables: dict[str, Any], field: str
+) -> None:
+    refusing = federated_schema(query=FilterQuery)
+    result = await refusing.execute(query, variable_values=variables)
+    assert result.errors and len(result.errors) == 1, result.errors
+    extensions = result.errors[0].extensions
+    assert extensions is not None
+    assert extensions["code"] == "invalid-field" and extensions["status"] == 422
+    assert extensions["errors"][0]["field"] == field
+    assert result.data is None
+
+
+async def test_other_refusals_keep_graphql_shape() -> None:
+    refusing = federated_schema(query=FilterQuery)
+    result = await refusing.execute("{ count(nope: 1) }")
+    assert result.errors and not result.errors[0].extensions
+
+
 def test_page_type_names_follow_the_item_type() -> None:
     sdl = schema.as_str()
     assert "type ItemTypePage" in sdl

@@ -7,11 +7,12 @@ import itertools
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_api import make_portfolio
+from tests.support.asof import AS_OF_PROPERTY, History
 
 NAMES = (
     st.text(alphabet="ABCDEFGHIJ klmnop-&'", min_size=1, max_size=30).map(str.strip).filter(bool)
@@ -32,16 +33,15 @@ OPS = st.one_of(
 _codes = itertools.count(1)
 
 
-class World:
+class World(History):
     """What the history has made so far, and the live reads taken at each cut."""
 
     def __init__(self, api: httpx.AsyncClient, portfolio_id: int) -> None:
-        self.api = api
+        super().__init__(api)
         self.portfolio_id = portfolio_id
         self.programmes: list[int] = []
         self.people: list[int] = []
         self.activities: list[int] = []
-        self.seen: list[tuple[str, dict[str, bytes]]] = []
 
     async def send(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         headers = dict(EDITOR)
@@ -58,9 +58,7 @@ class World:
 
     async def apply(self, op: tuple[Any, ...]) -> None:
         kind = op[0]
-        if kind == "cut":
-            await self.take_cut()
-        elif kind == "person" or (not self.people and kind in ("programme", "sao")):
+        if kind == "person" or (not self.people and kind in ("programme", "sao")):
             await self.person(op[1] if kind == "person" else "SAO")
         if kind == "programme":
             body = {
@@ -103,29 +101,12 @@ class World:
             *(f"/programmes/{p}/key-activities" for p in self.programmes),
         ]
 
-    async def take_cut(self) -> None:
-        position = (await self.api.get("/cut", headers=VIEWER)).json()["position"]
-        reads = {path: (await self.api.get(path, headers=VIEWER)).content for path in self.paths()}
-        self.seen.append((str(position), reads))
 
-
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@AS_OF_PROPERTY
 @given(history=st.lists(OPS, min_size=1, max_size=25))
 async def test_a_read_as_of_a_cut_never_changes(
     programmes_api: httpx.AsyncClient, history: list[tuple[Any, ...]]
 ) -> None:
     portfolio = await make_portfolio(programmes_api, code=f"PF-{next(_codes)}")
     world = World(programmes_api, portfolio["id"])
-    for op in history:
-        await world.apply(op)
-    await world.take_cut()  # the end state, read live and as of its own cut
-    for position, reads in world.seen:
-        for path, body in reads.items():
-            joiner = "&" if "?" in path else "?"
-            past = await programmes_api.get(f"{path}{joiner}cut={position}", headers=VIEWER)
-            assert past.status_code == 200, (path, position, past.text)
-            assert past.content == body, (path, position)
+    await world.replay(history)

@@ -139,7 +139,7 @@ def data() -> dict[str, Any]:
                         "owner": p.get("sao"),
                         "residualScore": 20 - 4 * k,
                         "inherentScore": 30 - 5 * k,
-                        "status": "Open",
+                        "status": "OPEN",
                     }
                     for k in range(1, 3)
                 ],

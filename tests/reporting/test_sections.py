@@ -67,6 +67,7 @@ def test_raid_new_escalated_and_past_due_for_the_packs_programmes() -> None:
     ]
     assert [r["code"] for r in raid["escalated_risks"]] == [f"R-{c}-1" for c in red]
     assert raid["escalated_risks"][0]["residual_score"] == 16
+    assert raid["escalated_risks"][0]["status"] == "Open"  # the enum's OPEN, as packs print it
     # oldest first; plan-wide kept, another portfolio's programme left out
     assert [(i["code"], i["due_on"], i["severity"]) for i in raid["issues_past_due"]] == [
         ("I-PLAN-1", "2024-06-30", "Medium"),

@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
 
+from services.common import clock
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_asof import cut
 from tests.risks.factories import make_risk
 from tests.risks.test_registers import post
+from tests.support import changes
+from tests.support.graphql import gql
 
 
 async def reassess(api: httpx.AsyncClient, risk: dict[str, object], likelihood: int) -> None:
@@ -85,7 +89,7 @@ async def test_graphql_reads_the_raid_log_at_a_cut(risks_api: httpx.AsyncClient)
     await make_risk(api, code="IRP-R02")
 
     query = """query($cut: String) {
-        risks(cut: $cut) { code residualScore assessments { residualScore } }
+        risks(cut: $cut) { items { code residualScore assessments { residualScore } } }
     }"""
     past = await api.post(
         "/graphql", headers=VIEWER, json={"query": query, "variables": {"cut": then}}
@@ -93,14 +97,15 @@ async def test_graphql_reads_the_raid_log_at_a_cut(risks_api: httpx.AsyncClient)
     body = past.json()
     assert "errors" not in body, body
     assert past.headers["cpmo-cut"] == then
-    assert [r["code"] for r in body["data"]["risks"]] == [risk["code"]]
-    assert body["data"]["risks"][0]["residualScore"] == 6
+    assert [r["code"] for r in body["data"]["risks"]["items"]] == [risk["code"]]
+    assert body["data"]["risks"]["items"][0]["residualScore"] == 6
     live = (await api.post("/graphql", headers=VIEWER, json={"query": query})).json()
-    assert sorted(r["code"] for r in live["data"]["risks"]) == [risk["code"], "IRP-R02"]
-    assert next(r for r in live["data"]["risks"] if r["code"] == risk["code"])["residualScore"] == 2
+    now = live["data"]["risks"]["items"]
+    assert sorted(r["code"] for r in now) == [risk["code"], "IRP-R02"]
+    assert next(r for r in now if r["code"] == risk["code"])["residualScore"] == 2
 
     bad = await api.post(
-        "/graphql", headers=VIEWER, json={"query": '{ risks(cut: "soon") { code } }'}
+        "/graphql", headers=VIEWER, json={"query": '{ risks(cut: "soon") { items { code } } }'}
     )
     assert bad.json()["errors"][0]["extensions"]["errors"][0]["field"] == "cut"
 
@@ -112,3 +117,88 @@ async def test_graphql_reads_the_raid_log_at_a_cut(risks_api: httpx.AsyncClient)
         "position": str(rest["position"]),
         "origin": str(rest["origin"]),
     }
+
+
+async def test_overdue_checks_at_a_cut_judge_by_the_cuts_day(
+    risks_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = risks_api
+    today = clock.today()
+    risk = await make_risk(api, review_on=str(today + timedelta(days=10)))
+    await post(
+        api,
+        f"/risks/{risk['id']}/mitigations",
+        description="Monthly savings tracker at TIB",
+        owner="Director of Finance",
+        due_on=str(today + timedelta(days=5)),
+    )
+    await post(
+        api,
+        "/issues",
+        code="IRP-I01",
+        title="Finance system upgrade late",
+        owner="CPMO",
+        severity="High",
+        priority="High",
+        due_on=str(today + timedelta(days=5)),
+    )
+    then = {"cut": str((await cut(api))["position"])}
+    # A month on: everything above is past due now, and was not at the cut.
+    monkeypatch.setattr(clock, "today", lambda: today + timedelta(days=30))
+
+    views = ("/mitigations/overdue", "/reviews/overdue")
+    for path in views:
+        live = await api.get(path, headers=VIEWER)
+        assert len(live.json()) == 1, (path, live.text)
+        past = await api.get(path, headers=VIEWER, params=then)
+        assert past.status_code == 200 and past.json() == [], (path, past.text)
+        # an explicit day still wins over the cut's
+        asked = await api.get(
+            path, headers=VIEWER, params={**then, "as_of": str(today + timedelta(days=30))}
+        )
+        assert len(asked.json()) == 1, (path, asked.text)
+
+    late = await api.get("/views/late", headers=VIEWER)
+    assert [i["code"] for i in late.json()["issues_past_due"]] == ["IRP-I01"], late.text
+    late_then = (await api.get("/views/late", headers=VIEWER, params=then)).json()
+    assert late_then["issues_past_due"] == [] and late_then["as_of"] == str(today)
+
+    query = """query($cut: String) {
+      issuesPastDue(cut: $cut) { code } overdueMitigations(cut: $cut) { description }
+    }"""
+    now = await gql(api, query)
+    assert now["data"] == {
+        "issuesPastDue": [{"code": "IRP-I01"}],
+        "overdueMitigations": [{"description": "Monthly savings tracker at TIB"}],
+    }
+    at_cut = await gql(api, query, cut=then["cut"])
+    assert at_cut["data"] == {"issuesPastDue": [], "overdueMitigations": []}, at_cut
+
+
+async def test_the_matrix_is_seeded_so_reading_it_never_writes(
+    risks_api: httpx.AsyncClient,
+) -> None:
+    api = risks_api
+    start = await cut(api)
+    assert start["position"] == start["origin"]  # nothing has happened yet
+    at_start = {"cut": str(start["position"])}
+    # At a cut (read-only) before anything was written, the seeded matrix is there to read.
+    matrix = await api.get("/matrices/current", headers=VIEWER, params=at_start)
+    assert matrix.status_code == 200, matrix.text
+    assert (matrix.json()["code"], matrix.json()["version"]) == ("council-5x5", 1)
+    heat = await api.get("/views/heat-map", headers=VIEWER, params=at_start)
+    assert heat.status_code == 200 and heat.json()["matrix_version"] == 1, heat.text
+    query = """query($cut: String) {
+      currentMatrix(cut: $cut) { version escalationScore } heatMap(cut: $cut) { matrixVersion }
+    }"""
+    for at in (None, at_start["cut"]):
+        body = await gql(api, query, cut=at)
+        assert body.get("errors") is None, body
+        assert body["data"] == {
+            "currentMatrix": {"version": 1, "escalationScore": 16},
+            "heatMap": {"matrixVersion": 1},
+        }
+    # Live reads wrote nothing either: no change in the feed, the cut has not moved.
+    assert (await api.get("/matrices/current", headers=VIEWER)).status_code == 200
+    assert await changes(api) == []
+    assert (await cut(api))["position"] == start["position"]

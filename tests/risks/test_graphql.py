@@ -23,7 +23,12 @@ def test_sdl_is_a_federation_2_subgraph() -> None:
     )
     assert 'type Risk @key(fields: "id")' in sdl
     assert 'type Programme @key(fields: "id")' in sdl
-    assert "risks(top: Int = null, status: String = null): [Risk!]\n" in sdl
+    assert "  status: RiskStatus!\n" in sdl and "enum RiskStatus {\n  OPEN\n  TREATING\n" in sdl
+    programme_risks = sdl[sdl.index("  risks(\n", sdl.index("type Programme")) :]
+    assert programme_risks.startswith("  risks(\n")
+    assert "top: Int = null" in programme_risks and "status: RiskStatus = null" in programme_risks
+    assert "  ): [Risk!]\n" in programme_risks
+    assert "): RiskPage!\n" in sdl[sdl.index("type Query") :]
     assert "  programme: Programme\n" in sdl
     assert "union _Entity = Programme | Risk" in sdl
     for field in ("inherentScore: Int!", "residualScore: Int!", "residualLikelihood: Int!"):
@@ -72,7 +77,7 @@ async def test_programme_risks_through_entities_in_one_query(
 
     filtered = """query($reps: [_Any!]!) {
       _entities(representations: $reps) {
-        ... on Programme { top: risks(top: 1) { code } open: risks(status: "Open") { code } }
+        ... on Programme { top: risks(top: 1) { code } open: risks(status: OPEN) { code } }
       }
     }"""
     with statements(risks_api, "risk") as selects:
@@ -87,12 +92,12 @@ async def test_programme_risks_through_entities_in_one_query(
     bad = await gql(
         risks_api,
         "query($reps: [_Any!]!) { _entities(representations: $reps) "
-        '{ ... on Programme { risks(status: "Dormant") { code } } } }',
+        "{ ... on Programme { risks(status: DORMANT) { code } } } }",
         reps=reps[:1],
     )
     assert bad["errors"][0]["extensions"]["status"] == 422
     assert bad["errors"][0]["extensions"]["errors"][0]["field"] == "status"
-    assert bad["data"]["_entities"][0]["risks"] is None  # the nullable list absorbs the error
+    assert bad["data"] is None  # refused before anything was read
 
 
 async def test_queries_and_the_programme_stub(
@@ -102,9 +107,11 @@ async def test_queries_and_the_programme_stub(
     linked = await make_risk(risks_api, "IRP-R01", programme_id=programme_id)
     await make_risk(risks_api, "IRP-R02")
     query = """query($id: ID!, $pid: ID!, $reps: [_Any!]!) {
-      all: risks { code programme { id } }
-      planWide: risks(planWide: true) { code }
-      ofProgramme: risks(programmeId: $pid) { code }
+      all: risks { items { code programme { id } } totalCount pageInfo { hasNextPage } }
+      planWide: risks(planWide: true) { items { code } }
+      ofProgramme: risks(programmeId: $pid) { items { code } }
+      open: risks(status: OPEN, limit: 1) { items { code } pageInfo { hasNextPage } }
+      closed: risks(status: CLOSED) { items { code } totalCount }
       risk(id: $id) {
         code inherentLikelihood inherentImpact inherentScore residualScore status version
         cause mitigation owner title description
@@ -122,14 +129,20 @@ async def test_queries_and_the_programme_stub(
     )
     assert "errors" not in body, body
     data = body["data"]
-    assert data["all"] == [
-        {"code": "IRP-R01", "programme": {"id": str(programme_id)}},
-        {"code": "IRP-R02", "programme": None},
-    ]
-    assert data["planWide"] == [{"code": "IRP-R02"}]
-    assert data["ofProgramme"] == [{"code": "IRP-R01"}]
+    assert data["all"] == {
+        "items": [
+            {"code": "IRP-R01", "programme": {"id": str(programme_id)}},
+            {"code": "IRP-R02", "programme": None},
+        ],
+        "totalCount": 2,
+        "pageInfo": {"hasNextPage": False},
+    }
+    assert data["planWide"] == {"items": [{"code": "IRP-R02"}]}
+    assert data["ofProgramme"] == {"items": [{"code": "IRP-R01"}]}
+    assert data["open"] == {"items": [{"code": "IRP-R01"}], "pageInfo": {"hasNextPage": True}}
+    assert data["closed"] == {"items": [], "totalCount": 0}
     assert data["risk"]["inherentScore"] == 20 and data["risk"]["residualScore"] == 12
-    assert data["risk"]["status"] == "Open" and data["risk"]["version"] == 1
+    assert data["risk"]["status"] == "OPEN" and data["risk"]["version"] == 1
     assert data["byCode"] == {"code": "IRP-R02", "programme": None}
     assert data["nothing"] is None
     assert data["_entities"] == [{"code": "IRP-R01"}]
@@ -197,14 +210,15 @@ async def test_mutations_follow_the_rest_rules(
     assert updated["data"]["updateRisk"] == {
         "owner": "Monitoring Officer",
         "residualScore": 6,
-        "status": "Open",
+        "status": "OPEN",
         "version": 2,
     }
-    stale = await gql(risks_api, UPDATE, EDITOR, id=risk["id"], v=1, input={"status": "Closed"})
+    stale = await gql(risks_api, UPDATE, EDITOR, id=risk["id"], v=1, input={"status": "CLOSED"})
     assert stale["errors"][0]["extensions"]["status"] == 412
     bad_status = await gql(
-        risks_api, UPDATE, EDITOR, id=risk["id"], v=2, input={"status": "Dormant"}
+        risks_api, UPDATE, EDITOR, id=risk["id"], v=2, input={"status": "Closed"}
     )
+    assert bad_status["errors"][0]["extensions"]["status"] == 422
     assert bad_status["errors"][0]["extensions"]["errors"][0]["field"] == "status"
 
     feed = await changes(risks_api)
@@ -215,7 +229,7 @@ async def test_mutations_follow_the_rest_rules(
     assert feed[1]["before"]["owner"] == "Chief Executive"
     assert feed[1]["after"]["owner"] == "Monitoring Officer"
 
-    anonymous = await risks_api.post("/graphql", json={"query": "{ risks { code } }"})
+    anonymous = await risks_api.post("/graphql", json={"query": "{ risks { items { code } } }"})
     assert anonymous.status_code == 401
 
 

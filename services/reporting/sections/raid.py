@@ -20,7 +20,7 @@ def top_risks(risks: Any) -> list[dict[str, Any]] | None:
             "owner": r["owner"],
             "residual_score": r["residualScore"],
             "inherent_score": r["inherentScore"],
-            "status": r["status"],
+            "status": r["status"].capitalize(),  # RiskStatus names one word each: OPEN
         }
         for r in rows(risks)
     ]
@@ -79,7 +79,7 @@ def _risks(risks: Any, programme_ids: set[str]) -> list[dict[str, Any]] | None:
             "title": r["title"],
             "owner": r["owner"],
             "residual_score": r["residualScore"],
-            "status": r["status"],
+            "status": r["status"].capitalize(),  # RiskStatus names one word each: OPEN
             "programme_id": (r.get("programme") or {}).get("id"),
         }
         for r in sorted(rows(risks), key=lambda r: (-r["residualScore"], r["code"]))

@@ -93,12 +93,26 @@ async def get_by_code(*, session: AsyncSession, kind: RaidKind, code: str) -> An
 
 
 def listing(
-    *, kind: RaidKind, sort: str | None, programme_id: int | None, status: str | None
+    *,
+    kind: RaidKind,
+    sort: str | None,
+    programme_id: int | None,
+    status: str | None,
+    plan_wide: bool | None = None,
 ) -> Any:
     """The ordered SELECT of one register's list: REST pages it with a total, GraphQL with a
-    window (counted only when asked)."""
+    window (counted only when asked). Plan-wide items belong to no programme (a dependency:
+    the whole plan depends)."""
     model = MODELS[kind]
     statement = select(model)
+    if programme_id is not None and plan_wide:
+        raise FieldError(
+            f"a plan-wide {kind.value} belongs to no programme: filter by one or the other",
+            field="plan_wide",
+        )
+    if plan_wide is not None:
+        owner = col(model.from_programme_id if kind is RaidKind.dependency else model.programme_id)
+        statement = statement.where(owner.is_(None) if plan_wide else owner.is_not(None))
     if programme_id is not None:
         if kind is RaidKind.dependency:
             statement = statement.where(
@@ -129,9 +143,12 @@ async def window_items(
     kind: RaidKind,
     page: PageParams,
     programme_id: int | None = None,
+    plan_wide: bool | None = None,
     status: str | None = None,
 ) -> Window[Any]:
-    statement = listing(kind=kind, sort=page.sort, programme_id=programme_id, status=status)
+    statement = listing(
+        kind=kind, sort=page.sort, programme_id=programme_id, status=status, plan_wide=plan_wide
+    )
     return await window(session, statement, page)
 
 

@@ -23,9 +23,9 @@ async def list_matrices(
 
 
 @router.get("/matrices/current", response_model=MatrixRead)
-async def current_matrix(session: ReadSessionDep, actor: Reader) -> MatrixRead:
+async def current_matrix(session: ReadSessionDep, _: Reader) -> MatrixRead:
     """The matrix new assessments are scored on (the newest council 5x5)."""
-    row = await service.current(session=session, actor=actor)
+    row = await service.current(session=session)
     return (await service.read(session=session, rows=[row]))[0]
 
 

@@ -43,21 +43,3 @@ class MatrixRead(MatrixBase):
     created_by: str
     created_at: datetime
     in_use: bool = Field(description="an assessment was scored on it: it can no longer change")
-
-
-def council_5x5() -> MatrixCreate:
-    """The 5x5 that English councils use (likelihood x impact, four bands)."""
-    return MatrixCreate(
-        code="council-5x5",
-        name="Council 5x5 risk matrix",
-        size=5,
-        likelihood_labels=["Rare", "Unlikely", "Possible", "Likely", "Almost certain"],
-        impact_labels=["Negligible", "Minor", "Moderate", "Major", "Catastrophic"],
-        bands=[
-            Band(name="Low", min_score=1, max_score=4, colour="#2e7d32"),
-            Band(name="Medium", min_score=5, max_score=9, colour="#f9a825"),
-            Band(name="High", min_score=10, max_score=15, colour="#ef6c00"),
-            Band(name="Very high", min_score=16, max_score=25, colour="#c62828"),
-        ],
-        escalation_score=16,
-    )

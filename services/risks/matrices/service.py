@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, text
+from sqlalchemy import exists, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, FieldError, NotFound
 from services.risks import audit
-from services.risks.matrices.schemas import MatrixCreate, MatrixRead, council_5x5
+from services.risks.matrices.schemas import MatrixCreate, MatrixRead
 from services.risks.models import Assessment, MatrixVersion
 
 DEFAULT_CODE = "council-5x5"
@@ -88,22 +88,16 @@ async def latest(*, session: AsyncSession, code: str = DEFAULT_CODE) -> MatrixVe
     return (await session.exec(statement)).first()
 
 
-async def current(*, session: AsyncSession, actor: Principal) -> MatrixVersion:
-    """The matrix new assessments are scored on: the newest council 5x5, created on first use
-    (reference data, as a migration would have seeded it)."""
+async def current(*, session: AsyncSession) -> MatrixVersion:
+    """The matrix new assessments are scored on: the newest council 5x5. The migrations seed
+    its first version as reference data, so reading it never writes (and reads at a cut can)."""
     found = await latest(session=session)
-    if found is not None:
-        return found
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        # Two first reads at once (the pack's two heat maps) seed it once: the second waits for
-        # the first to commit, then finds its matrix. A lock rather than a savepoint keeps the
-        # insert in the transaction's own history (as-of reads).
-        await connection.execute(text("SELECT pg_advisory_xact_lock(72202)"))
-        found = await latest(session=session)
-        if found is not None:
-            return found
-    return await _insert(session=session, data=council_5x5(), created_by="reference data")
+    if found is None:
+        raise NotFound(
+            f"no {DEFAULT_CODE} matrix here: the risks migrations seed it (run them)",
+            field="matrix_id",
+        )
+    return found
 
 
 async def _insert(*, session: AsyncSession, data: MatrixCreate, created_by: str) -> MatrixVersion:

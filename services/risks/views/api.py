@@ -32,23 +32,21 @@ def _risk(row: object) -> RiskRead:
 @router.get("/heat-map", response_model=HeatMap)
 async def heat_map(
     session: ReadSessionDep,
-    actor: Reader,
+    _: Reader,
     score: ScoreKind = ScoreKind.current,
     programme_id: ProgrammeFilter = None,
 ) -> HeatMap:
     """Live risks per cell of the current matrix, by their inherent, current or target score."""
-    return await service.heat_map(
-        session=session, actor=actor, kind=score, programme_id=programme_id
-    )
+    return await service.heat_map(session=session, kind=score, programme_id=programme_id)
 
 
 @router.get("/heat-map.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})
 async def heat_map_svg(
-    session: ReadSessionDep, actor: Reader, programme_id: ProgrammeFilter = None
+    session: ReadSessionDep, _: Reader, programme_id: ProgrammeFilter = None
 ) -> Response:
     """Inherent, current and target heat maps side by side."""
     maps = [
-        await service.heat_map(session=session, actor=actor, kind=kind, programme_id=programme_id)
+        await service.heat_map(session=session, kind=kind, programme_id=programme_id)
         for kind in ScoreKind
     ]
     matrix = await matrices.get(session=session, matrix_id=maps[0].matrix_id)

@@ -4,15 +4,18 @@ mitigations, matrices and the boards' views. Mixed into the subgraph's Query and
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common import clock
 from services.common.errors import FieldError
 from services.common.graphql import (
     Context,
+    Limit,
+    Offset,
     Page,
     graphql_enum,
     input_dict,
@@ -21,8 +24,9 @@ from services.common.graphql import (
     parse_id,
     validate,
 )
-from services.common.pagination import Window
+from services.common.pagination import PageParams, Window
 from services.risks import models, service
+from services.risks.asof import today
 from services.risks.items import service as items
 from services.risks.items.graphql import (
     Assumption,
@@ -47,6 +51,11 @@ Ctx = Info[Context, None]
 RiskRef = Annotated["Risk", strawberry.lazy("services.risks.graphql")]
 ScoreKindEnum = graphql_enum(ScoreKind, description="inherent, current or target")
 MitigationStatusEnum = graphql_enum(MitigationStatus, description="A mitigating action's state")
+# The day overdue checks judge by, described once.
+JudgedOn = Annotated[
+    date | None,
+    strawberry.argument(description="judge by this day; default: today, or the cut's day"),
+]
 
 
 def _risk(row: models.Risk) -> Risk:
@@ -183,64 +192,92 @@ class DependencyMap:
     cycles: list[list[str]] = strawberry.field(description="dependency codes of each cycle")
 
 
+async def _window(
+    session: AsyncSession, kind: RaidKind, page: PageParams, **filters: Any
+) -> Window[Any]:
+    if kind is RaidKind.risk:
+        return await service.window_risks(session=session, page=page, **filters)
+    status = filters.pop("status")
+    return await items.window_items(
+        session=session,
+        kind=kind,
+        page=page,
+        status=None if status is None else status.value,
+        **filters,
+    )
+
+
+def register_list(
+    kind: RaidKind,
+    item: type,
+    status: type[Enum],
+    description: str,
+    *,
+    of_programme: str = "only this programme's",
+) -> Any:
+    """A root list of one RAID register as a field: the four registers take the same filters
+    and answer the same page, differing only in kind, item type and status vocabulary."""
+
+    async def resolve(
+        self: Any,
+        info: Ctx,
+        programme_id: strawberry.ID | None = None,
+        plan_wide: bool | None = None,
+        status: Enum | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Any:
+        params = page(limit, offset)
+        async with info.context.reading() as session:
+            found = await _window(
+                session,
+                kind,
+                params,
+                programme_id=optional_id(programme_id, "programmeId"),
+                plan_wide=plan_wide,
+                status=status,
+            )
+        return Page.of(found, item.from_row)  # type: ignore[attr-defined]
+
+    # Annotations are set here, not written above, because the item and status types are this
+    # call's arguments; strawberry reads the signature from them.
+    resolve.__annotations__ = {
+        "info": Ctx,
+        "programme_id": Annotated[
+            strawberry.ID | None, strawberry.argument(description=of_programme)
+        ],
+        "plan_wide": Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only those of no programme; false: only programmes'"
+            ),
+        ],
+        "status": Annotated[status | None, strawberry.argument(description="only in this status")],
+        "limit": Limit,
+        "offset": Offset,
+        "return": Page[item],  # type: ignore[valid-type]
+    }
+    return strawberry.field(resolver=resolve, description=description)
+
+
 @strawberry.type(description="Reads of the RAID registers and the boards' views")
 class RaidQuery:
-    @strawberry.field(description="assumptions, by code")
-    async def assumptions(
-        self,
-        info: Ctx,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
-        status: Annotated[
-            AssumptionStatusEnum | None,  # type: ignore[valid-type]
-            strawberry.argument(description="only in this status"),
-        ] = None,
-        limit: Annotated[int, strawberry.argument(description="page size, 1..500")] = 100,
-        offset: Annotated[int, strawberry.argument(description="rows to skip")] = 0,
-    ) -> Page[Assumption]:
-        found = await _list(info, RaidKind.assumption, programme_id, status, limit, offset)
-        return Page.of(found, Assumption.from_row)
-
-    @strawberry.field(description="issues, by code")
-    async def issues(
-        self,
-        info: Ctx,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
-        status: Annotated[
-            IssueStatusEnum | None,  # type: ignore[valid-type]
-            strawberry.argument(description="only in this status"),
-        ] = None,
-        limit: Annotated[int, strawberry.argument(description="page size, 1..500")] = 100,
-        offset: Annotated[int, strawberry.argument(description="rows to skip")] = 0,
-    ) -> Page[Issue]:
-        found = await _list(info, RaidKind.issue, programme_id, status, limit, offset)
-        return Page.of(found, Issue.from_row)
-
-    @strawberry.field(description="dependencies, by code")
-    async def dependencies(
-        self,
-        info: Ctx,
-        programme_id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="only those from or to this programme"),
-        ] = None,
-        status: Annotated[
-            DependencyStatusEnum | None,  # type: ignore[valid-type]
-            strawberry.argument(description="only in this status"),
-        ] = None,
-        limit: Annotated[int, strawberry.argument(description="page size, 1..500")] = 100,
-        offset: Annotated[int, strawberry.argument(description="rows to skip")] = 0,
-    ) -> Page[Dependency]:
-        found = await _list(info, RaidKind.dependency, programme_id, status, limit, offset)
-        return Page.of(found, Dependency.from_row)
+    assumptions = register_list(
+        RaidKind.assumption, Assumption, AssumptionStatusEnum, "assumptions, by code"
+    )
+    issues = register_list(RaidKind.issue, Issue, IssueStatusEnum, "issues, by code")
+    dependencies = register_list(
+        RaidKind.dependency,
+        Dependency,
+        DependencyStatusEnum,
+        "dependencies, by code",
+        of_programme="only those from or to this programme",
+    )
 
     @strawberry.field(description="the matrix new assessments are scored on")
     async def current_matrix(self, info: Ctx) -> Matrix:
-        async with info.context.transaction() as session:
-            row = await matrices.current(session=session, actor=info.context.principal)
+        async with info.context.reading() as session:
+            row = await matrices.current(session=session)
         return _matrix(row)
 
     @strawberry.field(description="live risks per matrix cell")
@@ -257,10 +294,9 @@ class RaidQuery:
         # nullable, like every field the pack reads across services: risks down blanks the
         # pack's RAID section, not the whole answer (a non-null root field nulls all data)
     ) -> HeatMap | None:
-        async with info.context.transaction() as session:
+        async with info.context.reading() as session:
             heat = await views.heat_map(
                 session=session,
-                actor=info.context.principal,
                 kind=ScoreKind(score),
                 programme_id=None
                 if programme_id is None
@@ -309,21 +345,17 @@ class RaidQuery:
     async def issues_past_due(
         self,
         info: Ctx,
-        as_of: Annotated[
-            date | None, strawberry.argument(description="judge by this day; default: today")
-        ] = None,
+        as_of: JudgedOn = None,
     ) -> list[Issue] | None:
         async with info.context.reading() as session:
-            rows = await items.issues_past_due(session=session, as_of=as_of or clock.today())
+            rows = await items.issues_past_due(session=session, as_of=as_of or today(session))
         return [Issue.from_row(r) for r in rows]
 
     @strawberry.field(description="dependencies not met and at risk, broken or needed soon")
     async def dependencies_at_risk(
         self,
         info: Ctx,
-        as_of: Annotated[
-            date | None, strawberry.argument(description="judge by this day; default: today")
-        ] = None,
+        as_of: JudgedOn = None,
         horizon_days: Annotated[
             int, strawberry.argument(description="needed within this many days counts, 0..366")
         ] = 30,
@@ -332,7 +364,7 @@ class RaidQuery:
             raise FieldError("horizonDays is 0..366", field="horizonDays")
         async with info.context.reading() as session:
             rows = await items.dependencies_at_risk(
-                session=session, as_of=as_of or clock.today(), horizon_days=horizon_days
+                session=session, as_of=as_of or today(session), horizon_days=horizon_days
             )
         return [Dependency.from_row(r) for r in rows]
 
@@ -340,12 +372,10 @@ class RaidQuery:
     async def overdue_mitigations(
         self,
         info: Ctx,
-        as_of: Annotated[
-            date | None, strawberry.argument(description="judge by this day; default: today")
-        ] = None,
+        as_of: JudgedOn = None,
     ) -> list[Mitigation]:
         async with info.context.reading() as session:
-            rows = await service.overdue_mitigations(session=session, as_of=as_of or clock.today())
+            rows = await service.overdue_mitigations(session=session, as_of=as_of or today(session))
         return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
@@ -365,25 +395,6 @@ class RaidQuery:
                 for e in graph.edges
             ],
             cycles=graph.cycles,
-        )
-
-
-async def _list(
-    info: Ctx,
-    kind: RaidKind,
-    programme_id: strawberry.ID | None,
-    status: Any,
-    limit: int,
-    offset: int,
-) -> Window[Any]:
-    params = page(limit, offset)
-    async with info.context.reading() as session:
-        return await items.window_items(
-            session=session,
-            kind=kind,
-            page=params,
-            programme_id=optional_id(programme_id, "programmeId"),
-            status=None if status is None else status.value,
         )
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common.auth import Principal
 from services.risks.items import service as items
 from services.risks.matrices import service as matrices
 from services.risks.models import EscalationStep, Risk
@@ -29,11 +28,11 @@ async def live_risks(*, session: AsyncSession, programme_id: int | None) -> list
 
 
 async def heat_map(
-    *, session: AsyncSession, actor: Principal, kind: ScoreKind, programme_id: int | None = None
+    *, session: AsyncSession, kind: ScoreKind, programme_id: int | None = None
 ) -> HeatMap:
     """Live risks counted per cell of the current matrix, by their inherent, current or target
     ratings."""
-    matrix = await matrices.current(session=session, actor=actor)
+    matrix = await matrices.current(session=session)
     rows = await live_risks(session=session, programme_id=programme_id)
     likelihood_field, impact_field = RATING_COLUMNS[kind]
     cells: dict[tuple[int, int], list[str]] = {}

@@ -1,0 +1,69 @@
+"""What the as-of property tests share: the live reads taken at a cut, and the check that every
+one of them reads the same, byte for byte, as of its cut after everything that came later."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, settings
+
+from tests.conftest import VIEWER
+
+# A cut's position, and each path's live body read there.
+Seen = tuple[str, dict[str, bytes]]
+
+
+async def read_at_cut(api: httpx.AsyncClient, paths: Iterable[str]) -> Seen:
+    position = (await api.get("/cut", headers=VIEWER)).json()["position"]
+    reads = {}
+    for path in paths:
+        response = await api.get(path, headers=VIEWER)
+        assert response.status_code == 200, (path, response.text)
+        reads[path] = response.content
+    return str(position), reads
+
+
+async def assert_cuts_read_as_then(api: httpx.AsyncClient, seen: Iterable[Seen]) -> None:
+    for position, reads in seen:
+        for path, body in reads.items():
+            joiner = "&" if "?" in path else "?"
+            past = await api.get(f"{path}{joiner}cut={position}", headers=VIEWER)
+            assert past.status_code == 200, (path, position, past.text)
+            assert past.content == body, (path, position)
+
+
+# The as-of property tests' budget: ten random histories each (they run over real HTTP).
+AS_OF_PROPERTY = settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+class History:
+    """A random history's world: ``apply`` one op (a ``("cut",)`` op reads every path at a cut),
+    ``paths`` to read; ``replay`` runs the ops, cuts the end state and checks every cut."""
+
+    def __init__(self, api: httpx.AsyncClient) -> None:
+        self.api = api
+        self.seen: list[Seen] = []
+
+    def paths(self) -> list[str]:
+        raise NotImplementedError
+
+    async def apply(self, op: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
+    async def take_cut(self) -> None:
+        self.seen.append(await read_at_cut(self.api, self.paths()))
+
+    async def replay(self, ops: Iterable[tuple[Any, ...]]) -> None:
+        for op in ops:
+            if op[0] == "cut":
+                await self.take_cut()
+            else:
+                await self.apply(op)
+        await self.take_cut()  # the end state, read live and as of its own cut
+        await assert_cuts_read_as_then(self.api, self.seen)
