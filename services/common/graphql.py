@@ -8,7 +8,8 @@ The argument layer, one way each:
   return a ``pagination.Window`` and resolvers answer ``Page.of(window, convert)``;
 - ids: ``parse_id(value, "programmeId")`` / ``optional_id``: a bad id is a field error;
 - statuses and kinds: ``graphql_enum(DomainEnum, description=...)`` makes a GraphQL enum of
-  UPPER_SNAKE names; ``choice`` reads a free-text value into an enum where a String stays;
+  UPPER_SNAKE names; a name that is not one is a field error like any other (graphql_values);
+  ``choice`` reads a free-text value into an enum where a String stays;
 - per-row lookups: ``info.context.loader(name, load)`` batches them into one query.
 """
 
@@ -31,6 +32,7 @@ from services.common.auth import READERS, WRITERS, Principal, Role, authenticate
 from services.common.db import Transaction
 from services.common.errors import DomainError, FieldError, Forbidden
 from services.common.graphql_limits import limit_extensions
+from services.common.graphql_values import as_field_error, input_field
 from services.common.pagination import MAX_LIMIT, MAX_OFFSET, PageParams, Window
 
 FEDERATION_VERSION = "2.9"
@@ -233,11 +235,13 @@ async def get_context(request: Request) -> Context:
 
 
 class DomainErrors(SchemaExtension):
-    """Give each DomainError the same machine-readable facts the REST problem+json carries."""
+    """Give each DomainError the same machine-readable facts the REST problem+json carries,
+    and an argument value GraphQL itself refused (a bad enum name) those of a FieldError."""
 
-    def on_execute(self) -> Iterator[None]:
+    def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
+        document = self.execution_context.graphql_document
         for error in getattr(result, "errors", None) or []:
             original = error.original_error
             if isinstance(original, DomainError):
@@ -246,15 +250,19 @@ class DomainErrors(SchemaExtension):
                     "status": original.status,
                     "errors": original.errors,
                 }
+            else:
+                as_field_error(error, document)
 
 
 class _Schema(strawberry.federation.Schema):
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Log only what went wrong on our side; a caller's 4xx is an answer, not an error."""
+        document = getattr(execution_context, "graphql_document", None)
         unexpected = [
             e
             for e in errors
             if not (isinstance(e.original_error, DomainError) and e.original_error.status < 500)
+            and input_field(e, document) is None
         ]
         super().process_errors(unexpected, execution_context)
 

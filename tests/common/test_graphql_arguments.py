@@ -90,6 +90,15 @@ class Query:
     def named(self, id: strawberry.ID | None = None) -> int | None:
         return optional_id(id, "ownerId")
 
+    @strawberry.field
+    def paint(self, input: Paint) -> int:
+        return len(input.colours)
+
+
+@strawberry.input(description="colours to paint with")
+class Paint:
+    colours: list[Colour] = strawberry.field(description="in the order given")
+
 
 schema = federated_schema(query=Query)
 
@@ -196,6 +205,27 @@ async def test_statuses_are_enums_with_upper_snake_names(engine: AsyncEngine) ->
     ]
     wrong = await run(engine, '{ items(colour: "Red") { items { name } } }')
     assert wrong.errors is not None
+
+
+async def test_a_value_graphql_refuses_is_a_field_error_naming_the_field(
+    engine: AsyncEngine,
+) -> None:
+    """Literal or variable, at the top or inside an input's list: 422 and where it was."""
+    for query, variables, field in (
+        ('{ items(colour: "Red") { totalCount } }', {}, "colour"),
+        ("{ items(colour: BLUE) { totalCount } }", {}, "colour"),
+        ('{ items(limit: "two") { totalCount } }', {}, "limit"),
+        ("query($c: Colour) { items(colour: $c) { totalCount } }", {"c": "Red"}, "colour"),
+        ("{ paint(input: {colours: [RED, PURPLE]}) }", {}, "colours[1]"),
+        ("query($p: Paint!) { paint(input: $p) }", {"p": {"colours": ["RED", "x"]}}, "colours[1]"),
+    ):
+        result = await run(engine, query, **variables)
+        assert result.data is None, query
+        [error] = result.errors
+        assert error.extensions["status"] == 422, query
+        assert error.extensions["errors"][0]["field"] == field, query
+    good = await run(engine, "query($p: Paint!) { paint(input: $p) }", p={"colours": ["RED"]})
+    assert good.errors is None and good.data == {"paint": 1}
 
 
 def test_page_type_names_follow_the_item_type() -> None:
