@@ -364,12 +364,16 @@ def parse_instant(raw: str, *, field: str) -> datetime:
     return instant.astimezone(UTC)
 
 
-@strawberry.federation.type(name="Cut", shareable=True)
+@strawberry.federation.type(
+    name="Cut",
+    shareable=True,
+    description="a position of a service's change feed, to pass as a root field's cut",
+)
 class CutType:
     """A position of a service's change feed (decimal, as the ``cut`` argument takes it)."""
 
-    position: str
-    at: datetime | None
+    position: str = strawberry.field(description="the position, a decimal string")
+    at: datetime | None = strawberry.field(description="when the change there was committed")
     origin: str = strawberry.field(description="the position this service's history begins at")
 
 

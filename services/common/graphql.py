@@ -118,6 +118,15 @@ Offset = Annotated[
     int, strawberry.argument(description="how many items of the list to skip, 0 or more")
 ]
 
+# A mutation's optimistic-locking argument, described once: ``version: Version``.
+Version = Annotated[
+    int,
+    strawberry.argument(
+        description="the version you last read; if it has changed since, nothing is written "
+        "and the answer is 412: read again and retry"
+    ),
+]
+
 # ids are PostgreSQL INTEGER (int4) primary keys: anything larger cannot name a row.
 MAX_ID = 2**31 - 1
 
