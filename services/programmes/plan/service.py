@@ -60,6 +60,13 @@ async def get_portfolio(*, session: AsyncSession, portfolio_id: int) -> Portfoli
     return portfolio
 
 
+async def financial_year_start(*, session: AsyncSession, portfolio_id: int) -> int | None:
+    """The first financial year of a plan, if recorded: it places timescales such as "Q1"
+    that name no year."""
+    portfolio = await session.get(Portfolio, portfolio_id)
+    return None if portfolio is None else portfolio.financial_year_start
+
+
 async def create_portfolio(
     *, session: AsyncSession, actor: Principal, data: PortfolioCreate
 ) -> Portfolio:
@@ -187,6 +194,14 @@ async def list_programmes(
         *order_by(Programme, page.sort, PROGRAMME_SORTS, [Programme.code])
     )
     return await window(session, statement, page)
+
+
+async def find(*, session: AsyncSession, programme_id: int) -> Programme | None:
+    return await session.get(Programme, programme_id)
+
+
+async def find_workstream(*, session: AsyncSession, workstream_id: int) -> Workstream | None:
+    return await session.get(Workstream, workstream_id)
 
 
 async def get(*, session: AsyncSession, programme_id: int) -> Programme:
