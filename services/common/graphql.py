@@ -118,6 +118,16 @@ Offset = Annotated[
     int, strawberry.argument(description="how many items of the list to skip, 0 or more")
 ]
 
+# A single item's id, and a list's sort, described once.
+ById = Annotated[strawberry.ID, strawberry.argument(description="its id")]
+Sort = Annotated[
+    str | None,
+    strawberry.argument(
+        description="fields to sort by, comma-separated (snake_case), - before one for "
+        "descending, e.g. -due_date,code"
+    ),
+]
+
 # A mutation's optimistic-locking argument, described once: ``version: Version``.
 Version = Annotated[
     int,
@@ -153,6 +163,12 @@ def parse_id(value: strawberry.ID | str | int, field: str = "id") -> int:
 def optional_id(value: strawberry.ID | None, field: str = "id") -> int | None:
     """An optional ID argument; null (or empty) filters nothing, anything else must parse."""
     return parse_id(value, field) if value else None
+
+
+def if_sent(description: str) -> Any:
+    """An input field that may be left out: then ``input_dict`` drops it, so an update leaves
+    the stored value and a create takes the model's default; null is passed on as null."""
+    return strawberry.field(default=strawberry.UNSET, description=description)
 
 
 def id_or_none(value: int | None) -> strawberry.ID | None:

@@ -16,11 +16,14 @@ from strawberry.types import Info
 
 from services.common import clock
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
+    Sort,
     Version,
+    if_sent,
     input_dict,
     optional_id,
     page,
@@ -29,7 +32,7 @@ from services.common.graphql import (
 )
 from services.programmes.actions import models, service
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
-from services.programmes.graphql_enums import Precision, Status
+from services.programmes.graphql_shared import DueFrom, DueTo, OfProgramme, Precision, Status
 
 Ctx = Info[Context, None]
 
@@ -103,31 +106,19 @@ class ActionsQuery:
     async def actions(
         self,
         info: Ctx,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
+        programme_id: OfProgramme = None,
         status: Annotated[
             Status | None, strawberry.argument(description="only actions at this status")
         ] = None,
         responsible: Annotated[
             str | None, strawberry.argument(description="only actions this person or post holds")
         ] = None,
-        due_from: Annotated[
-            date | None, strawberry.argument(description="only those due on or after this day")
-        ] = None,
-        due_to: Annotated[
-            date | None, strawberry.argument(description="only those due on or before this day")
-        ] = None,
+        due_from: DueFrom = None,
+        due_to: DueTo = None,
         overdue: Annotated[
             bool | None, strawberry.argument(description="true: only overdue; false: only not")
         ] = None,
-        sort: Annotated[
-            str | None,
-            strawberry.argument(
-                description="fields to sort by, comma-separated, - before one for descending, "
-                "e.g. -timescale_end,number"
-            ),
-        ] = None,
+        sort: Sort = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[Action]:
@@ -147,9 +138,7 @@ class ActionsQuery:
         return Page.of(found, lambda r: Action.from_row(r, today=today))
 
     @strawberry.field(description="one action, by id")
-    async def action(
-        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
-    ) -> Action | None:
+    async def action(self, info: Ctx, id: ById) -> Action | None:
         async with info.context.reading() as session:
             row = (await service.get_many(session=session, ids=[parse_id(id, "id")])).get(
                 parse_id(id, "id")
@@ -169,30 +158,18 @@ class ActionCreateInput:
     review_references: str | None = strawberry.field(
         default=None, description="the review findings the action answers"
     )
-    status: Status | None = strawberry.field(
-        default=strawberry.UNSET, description="NOT_STARTED when left out"
-    )
+    status: Status | None = if_sent("NOT_STARTED when left out")
 
 
 @strawberry.input(description="only the fields sent change; null clears an optional field")
 class ActionUpdateInput:
-    number: str | None = strawberry.field(default=strawberry.UNSET, description="its new number")
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="what is to be done"
-    )
-    timescale: str | None = strawberry.field(
-        default=strawberry.UNSET, description="when, as the plan writes it"
-    )
-    measures: str | None = strawberry.field(
-        default=strawberry.UNSET, description="how success is measured"
-    )
-    responsible: str | None = strawberry.field(
-        default=strawberry.UNSET, description="who is responsible"
-    )
-    review_references: str | None = strawberry.field(
-        default=strawberry.UNSET, description="the review findings the action answers"
-    )
-    status: Status | None = strawberry.field(default=strawberry.UNSET, description="its status now")
+    number: str | None = if_sent("its new number")
+    description: str | None = if_sent("what is to be done")
+    timescale: str | None = if_sent("when, as the plan writes it")
+    measures: str | None = if_sent("how success is measured")
+    responsible: str | None = if_sent("who is responsible")
+    review_references: str | None = if_sent("the review findings the action answers")
+    status: Status | None = if_sent("its status now")
 
 
 @strawberry.type

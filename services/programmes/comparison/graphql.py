@@ -10,7 +10,7 @@ from strawberry.types import Info
 from services.common.graphql import Context, graphql_enum
 from services.programmes.comparison import service
 from services.programmes.comparison.schemas import NOT_RATED, RatedKind
-from services.programmes.graphql_enums import CommonRag
+from services.programmes.graphql_shared import CommonRag
 from services.programmes.plan.graphql import RagGrade
 
 graphql_enum(

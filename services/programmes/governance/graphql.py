@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
@@ -18,6 +19,7 @@ from services.common.graphql import (
     Version,
     graphql_enum,
     id_or_none,
+    if_sent,
     input_dict,
     optional_id,
     page,
@@ -36,6 +38,7 @@ from services.programmes.governance.schemas import (
     EscalationStatus,
     EscalationUpdate,
 )
+from services.programmes.graphql_shared import OfProgramme
 
 Ctx = Info[Context, None]
 
@@ -284,9 +287,7 @@ class GovernanceQuery:
         return Page.of(window_of(rows, params), Board.from_row)
 
     @strawberry.field(description="one board, by id")
-    async def board(
-        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
-    ) -> Board | None:
+    async def board(self, info: Ctx, id: ById) -> Board | None:
         return await _board(info, parse_id(id, "id"))
 
     @strawberry.field(description="escalations, oldest first")
@@ -299,9 +300,7 @@ class GovernanceQuery:
         board_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="only those now before it")
         ] = None,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
+        programme_id: OfProgramme = None,
         kind: Annotated[
             EscalationKind | None, strawberry.argument(description="only of this kind")
         ] = None,
@@ -324,9 +323,7 @@ class GovernanceQuery:
         return Page.of(found, Escalation.from_row)
 
     @strawberry.field(description="one escalation, by id")
-    async def escalation(
-        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
-    ) -> Escalation | None:
+    async def escalation(self, info: Ctx, id: ById) -> Escalation | None:
         escalation_id = parse_id(id, "id")
         async with info.context.reading() as session:
             row = await service.find_escalation(session=session, escalation_id=escalation_id)
@@ -369,20 +366,14 @@ class BoardCreateInput:
 
 @strawberry.input(description="only the fields sent change; null clears an optional field")
 class BoardUpdateInput:
-    code: str | None = strawberry.field(default=strawberry.UNSET, description="its short code")
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="its name")
-    kind: BoardKind | None = strawberry.field(default=strawberry.UNSET, description="its kind")
-    directorate: str | None = strawberry.field(
-        default=strawberry.UNSET, description="a Directorate Board's directorate"
-    )
-    programme_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="the programme a Programme Board oversees"
-    )
-    chair: str | None = strawberry.field(default=strawberry.UNSET, description="who chairs it")
-    escalates_to_board_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="the next board up"
-    )
-    notes: str | None = strawberry.field(default=strawberry.UNSET, description="notes")
+    code: str | None = if_sent("its short code")
+    name: str | None = if_sent("its name")
+    kind: BoardKind | None = if_sent("its kind")
+    directorate: str | None = if_sent("a Directorate Board's directorate")
+    programme_id: strawberry.ID | None = if_sent("the programme a Programme Board oversees")
+    chair: str | None = if_sent("who chairs it")
+    escalates_to_board_id: strawberry.ID | None = if_sent("the next board up")
+    notes: str | None = if_sent("notes")
 
 
 @strawberry.input(description="a programme exception, risk or issue to put before a board")
@@ -408,22 +399,12 @@ class EscalationCreateInput:
 
 @strawberry.input(description="only the fields sent change")
 class EscalationUpdateInput:
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="what it is")
-    reason: str | None = strawberry.field(
-        default=strawberry.UNSET, description="why it needs the board"
-    )
-    item_ref: str | None = strawberry.field(
-        default=strawberry.UNSET, description="the item it refers to"
-    )
-    status: EscalationStatus | None = strawberry.field(
-        default=strawberry.UNSET, description="RESOLVED, CLOSED, or OPEN again"
-    )
-    resolution_decision_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="the board decision that resolved it"
-    )
-    resolution_note: str | None = strawberry.field(
-        default=strawberry.UNSET, description="how it was resolved or closed"
-    )
+    title: str | None = if_sent("what it is")
+    reason: str | None = if_sent("why it needs the board")
+    item_ref: str | None = if_sent("the item it refers to")
+    status: EscalationStatus | None = if_sent("RESOLVED, CLOSED, or OPEN again")
+    resolution_decision_id: strawberry.ID | None = if_sent("the board decision that resolved it")
+    resolution_note: str | None = if_sent("how it was resolved or closed")
 
 
 @strawberry.input(description="an entry for a board's decision log")

@@ -22,6 +22,7 @@ from services.common.graphql import (
     Version,
     graphql_enum,
     id_or_none,
+    if_sent,
     input_dict,
     optional_id,
     page,
@@ -30,7 +31,7 @@ from services.common.graphql import (
 )
 from services.common.grouping import group_by
 from services.common.pagination import window_of
-from services.programmes.graphql_enums import DCA, CommonRag, Precision
+from services.programmes.graphql_shared import DCA, CommonRag, OfProgramme, Precision
 from services.programmes.highlights import service
 from services.programmes.highlights.schemas import (
     Confidence,
@@ -310,9 +311,7 @@ class HighlightsQuery:
         period: Annotated[
             str | None, strawberry.argument(description="only this month's, YYYY-MM")
         ] = None,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
+        programme_id: OfProgramme = None,
         confidence: Annotated[
             Confidence | None, strawberry.argument(description="only reports this sure")
         ] = None,
@@ -409,27 +408,13 @@ class HighlightReportInput:
 
 @strawberry.input(description="only the fields sent change")
 class HighlightReportRevisionInput:
-    dca: DCA | None = strawberry.field(
-        default=strawberry.UNSET, description="the Delivery Confidence Assessment"
-    )
-    dca_reason: str | None = strawberry.field(
-        default=strawberry.UNSET, description="why the DCA is judged so"
-    )
-    highlights: str | None = strawberry.field(
-        default=strawberry.UNSET, description="progress this month"
-    )
-    next_steps: list[NextStepInput] | None = strawberry.field(
-        default=strawberry.UNSET, description="NEXT STEPS / WHEN / WHO, replacing the rows"
-    )
-    confidence: Confidence | None = strawberry.field(
-        default=strawberry.UNSET, description="how sure the programme is of the report"
-    )
-    decisions_needed: str | None = strawberry.field(
-        default=strawberry.UNSET, description="decisions or escalations needed"
-    )
-    revision_reason: str | None = strawberry.field(
-        default=strawberry.UNSET, description="why a signed-off report is revised (required then)"
-    )
+    dca: DCA | None = if_sent("the Delivery Confidence Assessment")
+    dca_reason: str | None = if_sent("why the DCA is judged so")
+    highlights: str | None = if_sent("progress this month")
+    next_steps: list[NextStepInput] | None = if_sent("NEXT STEPS / WHEN / WHO, replacing the rows")
+    confidence: Confidence | None = if_sent("how sure the programme is of the report")
+    decisions_needed: str | None = if_sent("decisions or escalations needed")
+    revision_reason: str | None = if_sent("why a signed-off report is revised (required then)")
 
 
 @strawberry.input(description="a Delivery Confidence Assessment judged on its own")

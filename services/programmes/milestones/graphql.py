@@ -16,19 +16,22 @@ from strawberry.types import Info
 
 from services.common import clock
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
+    Sort,
     Version,
     id_or_none,
+    if_sent,
     input_dict,
     optional_id,
     page,
     parse_id,
     validate,
 )
-from services.programmes.graphql_enums import Precision, Status
+from services.programmes.graphql_shared import DueFrom, DueTo, OfProgramme, Precision, Status
 from services.programmes.milestones import models, service
 from services.programmes.milestones.schemas import KeyActivityCreate, KeyActivityUpdate
 
@@ -129,9 +132,7 @@ class MilestonesQuery:
     async def milestones(
         self,
         info: Ctx,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
+        programme_id: OfProgramme = None,
         workstream_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="only this workstream's")
         ] = None,
@@ -146,22 +147,12 @@ class MilestonesQuery:
             bool | None,
             strawberry.argument(description="true: only those forecast after their baseline end"),
         ] = None,
-        due_from: Annotated[
-            date | None, strawberry.argument(description="only those due on or after this day")
-        ] = None,
-        due_to: Annotated[
-            date | None, strawberry.argument(description="only those due on or before this day")
-        ] = None,
+        due_from: DueFrom = None,
+        due_to: DueTo = None,
         owner: Annotated[
             str | None, strawberry.argument(description="only those this person or post owns")
         ] = None,
-        sort: Annotated[
-            str | None,
-            strawberry.argument(
-                description="fields to sort by, comma-separated, - before one for descending, "
-                "e.g. -end_date,title"
-            ),
-        ] = None,
+        sort: Sort = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[KeyActivity]:
@@ -183,9 +174,7 @@ class MilestonesQuery:
         return Page.of(found, lambda r: KeyActivity.from_row(r, today=today))
 
     @strawberry.field(description="one milestone, by id")
-    async def milestone(
-        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
-    ) -> KeyActivity | None:
+    async def milestone(self, info: Ctx, id: ById) -> KeyActivity | None:
         async with info.context.reading() as session:
             found = await service.get_many(session=session, ids=[parse_id(id, "id")])
         row = found.get(parse_id(id, "id"))
@@ -208,40 +197,22 @@ class MilestoneCreateInput:
         default=None, description="when it is now expected"
     )
     actual_date: date | None = strawberry.field(default=None, description="when it was delivered")
-    status: Status | None = strawberry.field(
-        default=strawberry.UNSET, description="NOT_STARTED when left out"
-    )
-    percent_complete: int | None = strawberry.field(
-        default=strawberry.UNSET, description="0 to 100; 0 when left out"
-    )
+    status: Status | None = if_sent("NOT_STARTED when left out")
+    percent_complete: int | None = if_sent("0 to 100; 0 when left out")
     owner: str | None = strawberry.field(default=None, description="who delivers it")
 
 
 @strawberry.input(description="only the fields sent change; null clears an optional field")
 class MilestoneUpdateInput:
-    title: str | None = strawberry.field(
-        default=strawberry.UNSET, description="what is to be delivered"
-    )
-    start_text: str | None = strawberry.field(
-        default=strawberry.UNSET, description="baseline start as the plan writes it"
-    )
-    end_text: str | None = strawberry.field(
-        default=strawberry.UNSET, description="baseline end as the plan writes it"
-    )
-    workstream_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="the programme's workstream it sits in"
-    )
-    forecast_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="when it is now expected"
-    )
-    actual_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="when it was delivered"
-    )
-    status: Status | None = strawberry.field(default=strawberry.UNSET, description="its status now")
-    percent_complete: int | None = strawberry.field(
-        default=strawberry.UNSET, description="how far it has got, 0 to 100"
-    )
-    owner: str | None = strawberry.field(default=strawberry.UNSET, description="who delivers it")
+    title: str | None = if_sent("what is to be delivered")
+    start_text: str | None = if_sent("baseline start as the plan writes it")
+    end_text: str | None = if_sent("baseline end as the plan writes it")
+    workstream_id: strawberry.ID | None = if_sent("the programme's workstream it sits in")
+    forecast_date: date | None = if_sent("when it is now expected")
+    actual_date: date | None = if_sent("when it was delivered")
+    status: Status | None = if_sent("its status now")
+    percent_complete: int | None = if_sent("how far it has got, 0 to 100")
+    owner: str | None = if_sent("who delivers it")
 
 
 @strawberry.type

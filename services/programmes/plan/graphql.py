@@ -11,11 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
     Version,
+    if_sent,
     input_dict,
     optional_id,
     page,
@@ -26,7 +28,7 @@ from services.common.grouping import group_by
 from services.common.pagination import window_of
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
-from services.programmes.graphql_enums import DCA, CommonRag, Precision, Status, Unit
+from services.programmes.graphql_shared import DCA, CommonRag, Precision, Status, Unit
 from services.programmes.highlights import graphql as highlights
 from services.programmes.highlights.graphql import DcaAssessment, HighlightReport
 from services.programmes.milestones import graphql as milestones
@@ -446,9 +448,7 @@ class PlanQuery:
         return Page.of(window_of(rows, params), Portfolio.from_row)
 
     @strawberry.field(description="one outcome of a plan, by id")
-    async def outcome(
-        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
-    ) -> Outcome | None:
+    async def outcome(self, info: Ctx, id: ById) -> Outcome | None:
         return await Outcome.resolve_reference(info, id)
 
     @strawberry.field(
@@ -509,9 +509,7 @@ class PlanQuery:
         return Page.of(found, Programme.from_row)
 
     @strawberry.field(description="one programme, by id")
-    async def programme(
-        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
-    ) -> Programme | None:
+    async def programme(self, info: Ctx, id: ById) -> Programme | None:
         return await Programme.resolve_reference(info, id)
 
     @strawberry.field(description="the people directory, by name")
@@ -562,23 +560,13 @@ class ProgrammeCreateInput:
 
 @strawberry.input(description="only the fields sent change; null clears an optional field")
 class ProgrammeUpdateInput:
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="its name")
-    purpose: str | None = strawberry.field(default=strawberry.UNSET, description="what it is for")
-    directorate: str | None = strawberry.field(
-        default=strawberry.UNSET, description="the directorate that leads it"
-    )
-    sao_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="its Senior Accountable Officer"
-    )
-    rdl_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="its Responsible Delivery Lead"
-    )
-    lead_member_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="the Cabinet member leading it"
-    )
-    board_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="the Programme Board that oversees it"
-    )
+    name: str | None = if_sent("its name")
+    purpose: str | None = if_sent("what it is for")
+    directorate: str | None = if_sent("the directorate that leads it")
+    sao_id: strawberry.ID | None = if_sent("its Senior Accountable Officer")
+    rdl_id: strawberry.ID | None = if_sent("its Responsible Delivery Lead")
+    lead_member_id: strawberry.ID | None = if_sent("the Cabinet member leading it")
+    board_id: strawberry.ID | None = if_sent("the Programme Board that oversees it")
 
 
 @strawberry.input(description="someone (or a post) for the people directory")
@@ -591,12 +579,10 @@ class PersonInput:
 
 @strawberry.input(description="only the fields sent change; null clears an optional field")
 class PersonUpdateInput:
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="their name")
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="their job title")
-    email: str | None = strawberry.field(default=strawberry.UNSET, description="their work email")
-    directorate: str | None = strawberry.field(
-        default=strawberry.UNSET, description="their directorate"
-    )
+    name: str | None = if_sent("their name")
+    title: str | None = if_sent("their job title")
+    email: str | None = if_sent("their work email")
+    directorate: str | None = if_sent("their directorate")
 
 
 @strawberry.input(description="a new workstream or project of a programme")

@@ -14,19 +14,23 @@ from strawberry.types import Info
 
 from services.common import clock
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
+    Sort,
     Version,
     graphql_enum,
     id_or_none,
+    if_sent,
     input_dict,
     optional_id,
     page,
     parse_id,
     validate,
 )
+from services.programmes.graphql_shared import OfProgramme
 from services.programmes.savings import models, service
 from services.programmes.savings.schemas import (
     RAG,
@@ -184,9 +188,7 @@ class SavingsQuery:
     async def savings_initiatives(
         self,
         info: Ctx,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
+        programme_id: OfProgramme = None,
         directorate: Annotated[
             str | None, strawberry.argument(description="only this directorate's")
         ] = None,
@@ -198,13 +200,7 @@ class SavingsQuery:
             bool | None, strawberry.argument(description="true: only late; false: only on time")
         ] = None,
         as_of: AsOf = None,
-        sort: Annotated[
-            str | None,
-            strawberry.argument(
-                description="fields to sort by, comma-separated, - before one for descending, "
-                "e.g. -target,code"
-            ),
-        ] = None,
+        sort: Sort = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[SavingsInitiative]:
@@ -226,7 +222,7 @@ class SavingsQuery:
     async def savings_initiative(
         self,
         info: Ctx,
-        id: Annotated[strawberry.ID, strawberry.argument(description="its id")],
+        id: ById,
         as_of: AsOf = None,
     ) -> SavingsInitiative | None:
         initiative_id = parse_id(id, "id")
@@ -244,9 +240,7 @@ class SavingsQuery:
         financial_year: Annotated[
             str | None, strawberry.argument(description="only this year's, e.g. 2024/25")
         ] = None,
-        programme_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="only this programme's")
-        ] = None,
+        programme_id: OfProgramme = None,
         directorate: Annotated[
             str | None, strawberry.argument(description="only this directorate's")
         ] = None,
@@ -278,12 +272,8 @@ class SavingsInitiativeCreateInput:
     financial_year: str = strawberry.field(description="e.g. 2024/25 (April to March)")
     target: Decimal = strawberry.field(description="the saving to make in the year, in £")
     forecast: Decimal = strawberry.field(description="what is forecast to be saved, in £")
-    delivered: Decimal | None = strawberry.field(
-        default=strawberry.UNSET, description="saved so far, in £; 0.00 if left out or null"
-    )
-    directorate: str | None = strawberry.field(
-        default=strawberry.UNSET, description="the directorate; the programme's if left out"
-    )
+    delivered: Decimal | None = if_sent("saved so far, in £; 0.00 if left out or null")
+    directorate: str | None = if_sent("the directorate; the programme's if left out")
     due_date: date | None = strawberry.field(default=None, description="when it is due in full")
     owner: str | None = strawberry.field(default=None, description="who delivers it")
     notes: str | None = strawberry.field(default=None, description="anything else")
@@ -291,25 +281,17 @@ class SavingsInitiativeCreateInput:
 
 @strawberry.input(description="only the fields sent change; money in £")
 class SavingsInitiativeUpdateInput:
-    code: str | None = strawberry.field(default=strawberry.UNSET, description="its reference")
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="what it is")
-    programme_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="the programme delivering it"
-    )
-    directorate: str | None = strawberry.field(
-        default=strawberry.UNSET, description="the directorate"
-    )
-    financial_year: str | None = strawberry.field(
-        default=strawberry.UNSET, description="e.g. 2024/25"
-    )
-    target: Decimal | None = strawberry.field(default=strawberry.UNSET, description="in £")
-    forecast: Decimal | None = strawberry.field(default=strawberry.UNSET, description="in £")
-    delivered: Decimal | None = strawberry.field(default=strawberry.UNSET, description="in £")
-    due_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="when it is due in full"
-    )
-    owner: str | None = strawberry.field(default=strawberry.UNSET, description="who delivers it")
-    notes: str | None = strawberry.field(default=strawberry.UNSET, description="anything else")
+    code: str | None = if_sent("its reference")
+    title: str | None = if_sent("what it is")
+    programme_id: strawberry.ID | None = if_sent("the programme delivering it")
+    directorate: str | None = if_sent("the directorate")
+    financial_year: str | None = if_sent("e.g. 2024/25")
+    target: Decimal | None = if_sent("in £")
+    forecast: Decimal | None = if_sent("in £")
+    delivered: Decimal | None = if_sent("in £")
+    due_date: date | None = if_sent("when it is due in full")
+    owner: str | None = if_sent("who delivers it")
+    notes: str | None = if_sent("anything else")
 
 
 @strawberry.type

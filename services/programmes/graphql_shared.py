@@ -1,15 +1,21 @@
-"""The words programmes' sub-domains share, declared once as GraphQL enums (UPPER_SNAKE names
-of the domain enums in vocabulary.py, timescales.py and plan/schemas.py). A sub-domain's own
-statuses and kinds are declared in its graphql.py."""
+"""What programmes' sub-domain graphs share: the shared words declared once as GraphQL enums
+(UPPER_SNAKE names of the domain enums in vocabulary.py, timescales.py and plan/schemas.py), and
+the arguments several lists take. A sub-domain's own statuses and kinds are declared in its
+graphql.py."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
 
 from services.common.graphql import graphql_enum
 from services.programmes.plan.schemas import CommonRag
 from services.programmes.timescales import Precision, Unit
 from services.programmes.vocabulary import DCA, Status
 
-__all__ = ["DCA", "CommonRag", "Precision", "Status", "Unit"]
+__all__ = ["DCA", "CommonRag", "DueFrom", "DueTo", "OfProgramme", "Precision", "Status", "Unit"]
 
 graphql_enum(
     Status,
@@ -36,3 +42,14 @@ graphql_enum(
     "SEASON or YEAR; RECURRING (every N weeks/months/years); ONGOING; UNKNOWN (no window read)",
 )
 graphql_enum(Unit, name="RecurrenceUnit", description="What a recurring timescale counts in")
+
+# A list's filters on its programme and its due date, described once.
+OfProgramme = Annotated[
+    strawberry.ID | None, strawberry.argument(description="only this programme's")
+]
+DueFrom = Annotated[
+    date | None, strawberry.argument(description="only those due on or after this day")
+]
+DueTo = Annotated[
+    date | None, strawberry.argument(description="only those due on or before this day")
+]
