@@ -77,7 +77,7 @@ class Action:
             timescale=read.timescale,
             timescale_start=read.timescale_start,
             timescale_end=read.timescale_end,
-            timescale_precision=read.timescale_precision,
+            timescale_precision=Precision(read.timescale_precision),
             measures=read.measures,
             responsible=read.responsible,
             review_references=read.review_references,

@@ -80,7 +80,7 @@ class NextStep:
             confidence=step.confidence,
             when_start=step.when_start,
             when_end=step.when_end,
-            when_precision=step.when_precision,
+            when_precision=Precision(step.when_precision),
         )
 
 
@@ -143,7 +143,7 @@ class HighlightReport:
             supersedes_id=id_or_none(read.supersedes_id),
             locked=read.locked,
             dca=read.dca,
-            dca_rag=read.dca_rag,
+            dca_rag=None if read.dca_rag is None else CommonRag(read.dca_rag),
             dca_reason=read.dca_reason,
             highlights=read.highlights,
             next_steps=[NextStep.from_read(step) for step in read.next_steps],
@@ -208,7 +208,7 @@ class DcaAssessment:
             programme_id=strawberry.ID(str(read.programme_id)),
             assessed_on=read.assessed_on,
             dca=read.dca,
-            dca_rag=read.dca_rag,
+            dca_rag=CommonRag(read.dca_rag),
             reason=read.reason,
             author=read.author,
             highlight_report_id=id_or_none(read.highlight_report_id),

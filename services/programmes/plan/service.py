@@ -196,6 +196,18 @@ async def list_programmes(
     return await window(session, statement, page)
 
 
+async def all_programmes(
+    *, session: AsyncSession, portfolio_id: int | None = None, programme_id: int | None = None
+) -> list[Programme]:
+    """Every programme by code, or a plan's, or one: for checks that read the whole plan."""
+    statement = select(Programme).order_by(col(Programme.code))
+    if portfolio_id is not None:
+        statement = statement.where(Programme.portfolio_id == portfolio_id)
+    if programme_id is not None:
+        statement = statement.where(Programme.id == programme_id)
+    return list((await session.exec(statement)).all())
+
+
 async def find(*, session: AsyncSession, programme_id: int) -> Programme | None:
     return await session.get(Programme, programme_id)
 

@@ -40,7 +40,7 @@ ENUM_NAMES = {"Amber/Green": "AMBER_GREEN", "Med": "MEDIUM", "High": "HIGH", "hi
 def graphql_input(report: dict[str, Any]) -> dict[str, Any]:
     names = {"dca_reason": "dcaReason", "next_steps": "nextSteps"}
     names["decisions_needed"] = "decisionsNeeded"
-    found = {
+    found: dict[str, Any] = {
         names.get(k, k): ENUM_NAMES.get(v, v) if isinstance(v, str) else v
         for k, v in report.items()
     }
