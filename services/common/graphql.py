@@ -8,15 +8,13 @@ The argument layer, one way each:
   return a ``pagination.Window`` and resolvers answer ``Page.of(window, convert)``;
 - ids: ``parse_id(value, "programmeId")`` / ``optional_id``: a bad id is a field error;
 - statuses and kinds: ``graphql_enum(DomainEnum, description=...)`` makes a GraphQL enum of
-  UPPER_SNAKE names; ``choice`` reads a free-text value into an enum where a String stays; a
-  value GraphQL itself refuses (an enum value that does not exist, a string for an Int) is a
-  422 field error naming the argument or input field, as a service's own refusal would be;
+  UPPER_SNAKE names; a name that is not one is a field error like any other (graphql_values);
+  ``choice`` reads a free-text value into an enum where a String stays;
 - per-row lookups: ``info.context.loader(name, load)`` batches them into one query.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, overload
@@ -24,8 +22,6 @@ from typing import Annotated, Any, Generic, TypeVar, overload
 import pydantic
 import strawberry
 from fastapi import Request
-from graphql import ArgumentNode, DocumentNode, GraphQLError, Node, ObjectFieldNode, ValueNode
-from graphql import VariableNode as GraphQLVariableNode
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -36,6 +32,7 @@ from services.common.auth import READERS, WRITERS, Principal, Role, authenticate
 from services.common.db import Transaction
 from services.common.errors import DomainError, FieldError, Forbidden
 from services.common.graphql_limits import limit_extensions
+from services.common.graphql_values import as_field_error, input_field
 from services.common.pagination import MAX_LIMIT, MAX_OFFSET, PageParams, Window
 
 FEDERATION_VERSION = "2.9"
@@ -121,6 +118,25 @@ Offset = Annotated[
     int, strawberry.argument(description="how many items of the list to skip, 0 or more")
 ]
 
+# A single item's id, and a list's sort, described once.
+ById = Annotated[strawberry.ID, strawberry.argument(description="its id")]
+Sort = Annotated[
+    str | None,
+    strawberry.argument(
+        description="fields to sort by, comma-separated (snake_case), - before one for "
+        "descending, e.g. -due_date,code"
+    ),
+]
+
+# A mutation's optimistic-locking argument, described once: ``version: Version``.
+Version = Annotated[
+    int,
+    strawberry.argument(
+        description="the version you last read; if it has changed since, nothing is written "
+        "and the answer is 412: read again and retry"
+    ),
+]
+
 # ids are PostgreSQL INTEGER (int4) primary keys: anything larger cannot name a row.
 MAX_ID = 2**31 - 1
 
@@ -147,6 +163,12 @@ def parse_id(value: strawberry.ID | str | int, field: str = "id") -> int:
 def optional_id(value: strawberry.ID | None, field: str = "id") -> int | None:
     """An optional ID argument; null (or empty) filters nothing, anything else must parse."""
     return parse_id(value, field) if value else None
+
+
+def if_sent(description: str) -> Any:
+    """An input field that may be left out: then ``input_dict`` drops it, so an update leaves
+    the stored value and a create takes the model's default; null is passed on as null."""
+    return strawberry.field(default=strawberry.UNSET, description=description)
 
 
 def id_or_none(value: int | None) -> strawberry.ID | None:
@@ -248,11 +270,13 @@ async def get_context(request: Request) -> Context:
 
 
 class DomainErrors(SchemaExtension):
-    """Give each DomainError the same machine-readable facts the REST problem+json carries."""
+    """Give each DomainError the same machine-readable facts the REST problem+json carries,
+    and an argument value GraphQL itself refused (a bad enum name) those of a FieldError."""
 
-    def on_execute(self) -> Iterator[None]:
+    def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
+        document = self.execution_context.graphql_document
         for error in getattr(result, "errors", None) or []:
             original = error.original_error
             if isinstance(original, DomainError):
@@ -261,79 +285,19 @@ class DomainErrors(SchemaExtension):
                     "status": original.status,
                     "errors": original.errors,
                 }
-
-
-# graphql-core's refusal of a variable's value: "Variable '$input' has invalid value at .status:"
-_BAD_VARIABLE = re.compile(r"^Variable '\$(\w+)' has invalid value(?: at ([^:]+))?:")
-
-
-def _named_values(document: DocumentNode) -> tuple[dict[int, str], dict[str, str]]:
-    """Where each value sits: its start offset -> the argument or input field it is given
-    for (innermost wins), and each variable -> the argument it feeds first."""
-    values: dict[int, str] = {}
-    variables: dict[str, str] = {}
-
-    def walk(node: Node, name: str | None) -> None:
-        if isinstance(node, ArgumentNode | ObjectFieldNode):
-            name = node.name.value
-        if name is not None and isinstance(node, ValueNode) and node.loc is not None:
-            values[node.loc.start] = name
-            if isinstance(node, GraphQLVariableNode):
-                variables.setdefault(node.name.value, name)
-        for key in node.keys:
-            child = getattr(node, key, None)
-            for item in child if isinstance(child, tuple | list) else (child,):
-                if isinstance(item, Node):
-                    walk(item, name)
-
-    walk(document, None)
-    return values, variables
-
-
-def _input_field(error: GraphQLError, document: DocumentNode) -> str | None:
-    """The argument or input field a refused input value was given for, or None when the error
-    is not about an input value."""
-    values, variables = _named_values(document)
-    found = _BAD_VARIABLE.match(error.message)
-    if found:
-        variable, at = found.groups()
-        return at.strip().lstrip(".") if at else variables.get(variable, variable)
-    node = error.nodes[0] if error.nodes else None
-    if isinstance(node, ValueNode) and node.loc is not None:
-        return values.get(node.loc.start)
-    return None
-
-
-class InputErrors(SchemaExtension):
-    """GraphQL refuses an out-of-vocabulary enum value or a mistyped input before any resolver
-    runs; give that refusal the field error's shape (422, the argument or input field named)."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        document = self.execution_context.graphql_document
-        if result is None or document is None:
-            return
-        for error in result.errors or []:
-            if error.extensions or isinstance(error.original_error, DomainError):
-                continue
-            field = _input_field(error, document)
-            if field is not None:
-                problem = FieldError(error.message, field=field)
-                error.extensions = {
-                    "code": problem.code,
-                    "status": problem.status,
-                    "errors": problem.errors,
-                }
+            else:
+                as_field_error(error, document)
 
 
 class _Schema(strawberry.federation.Schema):
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Log only what went wrong on our side; a caller's 4xx is an answer, not an error."""
+        document = getattr(execution_context, "graphql_document", None)
         unexpected = [
             e
             for e in errors
             if not (isinstance(e.original_error, DomainError) and e.original_error.status < 500)
+            and input_field(e, document) is None
         ]
         super().process_errors(unexpected, execution_context)
 
@@ -341,6 +305,6 @@ class _Schema(strawberry.federation.Schema):
 def federated_schema(**kwargs: Any) -> strawberry.federation.Schema:
     return _Schema(
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        extensions=[DomainErrors, InputErrors, *limit_extensions()],
+        extensions=[DomainErrors, *limit_extensions()],
         **kwargs,
     )

@@ -90,6 +90,15 @@ class Query:
     def named(self, id: strawberry.ID | None = None) -> int | None:
         return optional_id(id, "ownerId")
 
+    @strawberry.field
+    def paint(self, input: Paint) -> int:
+        return len(input.colours)
+
+
+@strawberry.input(description="colours to paint with")
+class Paint:
+    colours: list[Colour] = strawberry.field(description="in the order given")
+
 
 schema = federated_schema(query=Query)
 
@@ -216,7 +225,7 @@ class FilterQuery:
         ("{ count(colour: BLUE) }", {}, "colour"),
         ('{ count(colour: "Red") }', {}, "colour"),
         ("{ count(colour: 3) }", {}, "colour"),
-        ("{ count(filter: {colours: [RED, BLUE]}) }", {}, "colours"),
+        ("{ count(filter: {colours: [RED, BLUE]}) }", {}, "colours[1]"),
         ("query($c: Colour) { count(colour: $c) }", {"c": "Red"}, "colour"),
         ("query($f: Filter) { count(filter: $f) }", {"f": {"colours": ["RED", "x"]}}, "colours[1]"),
     ],
@@ -238,6 +247,27 @@ async def test_other_refusals_keep_graphql_shape() -> None:
     refusing = federated_schema(query=FilterQuery)
     result = await refusing.execute("{ count(nope: 1) }")
     assert result.errors and not result.errors[0].extensions
+
+
+async def test_a_value_graphql_refuses_is_a_field_error_naming_the_field(
+    engine: AsyncEngine,
+) -> None:
+    """Literal or variable, at the top or inside an input's list: 422 and where it was."""
+    for query, variables, field in (
+        ('{ items(colour: "Red") { totalCount } }', {}, "colour"),
+        ("{ items(colour: BLUE) { totalCount } }", {}, "colour"),
+        ('{ items(limit: "two") { totalCount } }', {}, "limit"),
+        ("query($c: Colour) { items(colour: $c) { totalCount } }", {"c": "Red"}, "colour"),
+        ("{ paint(input: {colours: [RED, PURPLE]}) }", {}, "colours[1]"),
+        ("query($p: Paint!) { paint(input: $p) }", {"p": {"colours": ["RED", "x"]}}, "colours[1]"),
+    ):
+        result = await run(engine, query, **variables)
+        assert result.data is None, query
+        [error] = result.errors
+        assert error.extensions["status"] == 422, query
+        assert error.extensions["errors"][0]["field"] == field, query
+    good = await run(engine, "query($p: Paint!) { paint(input: $p) }", p={"colours": ["RED"]})
+    assert good.errors is None and good.data == {"paint": 1}
 
 
 def test_page_type_names_follow_the_item_type() -> None:

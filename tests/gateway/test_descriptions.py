@@ -9,7 +9,7 @@ import pytest
 import strawberry
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLSchema
 
-DESCRIBED = ("kpis", "reporting", "risks")
+DESCRIBED = ("kpis", "programmes", "reporting", "risks")
 
 
 def undescribed(schema: GraphQLSchema) -> list[str]:

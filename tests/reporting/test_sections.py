@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
-from graphql import build_schema, parse, validate
+from graphql import GraphQLEnumType, build_schema, parse, validate
 
 from services.reporting.diff import diff
 from services.reporting.periods import Period
-from services.reporting.sections.common import dca_change
+from services.reporting.sections.common import COUNCIL_WORDS, READ_AS, dca_change
 from services.reporting.sections.pack import compose
 from services.reporting.sections.programmes import milestones
 from services.reporting.service import canonical_sha256
@@ -256,3 +257,45 @@ def test_the_pack_query_is_valid_against_the_supergraph() -> None:
     schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
     errors = validate(schema, parse(PACK_QUERY))
     assert not errors, [e.message for e in errors]
+
+
+def test_council_words_cover_each_programmes_enum_the_pack_reads() -> None:
+    """A status or kind added to the graph without its words would print as AMBER_GREEN."""
+    schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    for name, words in COUNCIL_WORDS.items():
+        enum = schema.type_map[name]
+        assert isinstance(enum, GraphQLEnumType), name
+        assert set(words) == set(enum.values), name
+
+
+def test_the_pack_prints_the_graphs_enum_names_in_the_councils_words() -> None:
+    """What the gateway answers now (enum names) composes the same pack as the words did."""
+    words = demo_pack.data()
+    as_names = json.loads(json.dumps(words))
+    names = {word: name for table in COUNCIL_WORDS.values() for name, word in table.items()}
+    renamed = 0
+    for parent, fields in READ_AS.items():
+        for row in _objects_under(as_names, parent):
+            for field in fields:
+                if isinstance(row.get(field), str):
+                    row[field] = names[row[field]]
+                    renamed += row[field] not in COUNCIL_WORDS["BoardKind"]  # TIB is TIB
+    assert renamed > 50 and "AMBER_GREEN" in json.dumps(as_names)
+    composed = [
+        compose(period=demo_pack.PERIOD, data=data, errors=[], smart=demo_pack.SMART,
+                confidence=demo_pack.confidence(words), asks=[demo_pack.DEMO_ASK])
+        for data in (words, as_names)
+    ]  # fmt: skip
+    assert canonical_sha256(composed[0]) == canonical_sha256(composed[1])
+    assert composed[1]["programmes"][0]["dca"]["value"] in COUNCIL_WORDS["DCA"].values()
+
+
+def _objects_under(value: Any, parent: str, here: str = "") -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return [o for item in value for o in _objects_under(item, parent, here)]
+    if not isinstance(value, dict):
+        return []
+    found = [value] if here == parent else []
+    for key, item in value.items():
+        found += _objects_under(item, parent, here if key == "items" else key)
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,11 +16,14 @@ from strawberry.types import Info
 
 from services.common import clock
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
-    choice,
+    Sort,
+    Version,
+    if_sent,
     input_dict,
     optional_id,
     page,
@@ -28,27 +32,39 @@ from services.common.graphql import (
 )
 from services.programmes.actions import models, service
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
-from services.programmes.vocabulary import Status
+from services.programmes.graphql_shared import DueFrom, DueTo, OfProgramme, Precision, Status
 
 Ctx = Info[Context, None]
 
 
 @strawberry.type(description="A numbered action of a programme's action plan")
 class Action:
-    id: strawberry.ID
-    programme_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="the action's id")
+    programme_id: strawberry.ID = strawberry.field(description="the programme it belongs to")
     number: str = strawberry.field(description='e.g. "1.3", unique within its programme')
-    description: str
-    timescale: str | None = strawberry.field(description="as the plan writes it")
-    timescale_start: date | None
-    timescale_end: date | None
-    timescale_precision: str
-    measures: str | None
-    responsible: str | None
-    review_references: str | None
-    status: str
+    description: str = strawberry.field(description="what is to be done, as the plan words it")
+    timescale: str | None = strawberry.field(
+        description='when, as the plan writes it: "March 2016", "Q2", "Every 6 weeks", "Ongoing"'
+    )
+    timescale_start: date | None = strawberry.field(
+        description="the first day of the window the timescale reads as"
+    )
+    timescale_end: date | None = strawberry.field(
+        description="the last day of that window: the action's due date"
+    )
+    timescale_precision: Precision = strawberry.field(
+        description="how exactly the timescale names its window"
+    )
+    measures: str | None = strawberry.field(
+        description="how success is measured, as the plan writes it"
+    )
+    responsible: str | None = strawberry.field(description="who is responsible, post or name")
+    review_references: str | None = strawberry.field(
+        description="the review findings the action answers, e.g. Casey report paragraphs"
+    )
+    status: Status = strawberry.field(description="its status on the highlight report's scale")
     overdue: bool = strawberry.field(description="not completed and its timescale has passed")
-    version: int
+    version: int = strawberry.field(description="its version: send it back to change it")
 
     @classmethod
     def from_row(cls, row: models.Action, *, today: date | None = None) -> Action:
@@ -61,11 +77,11 @@ class Action:
             timescale=read.timescale,
             timescale_start=read.timescale_start,
             timescale_end=read.timescale_end,
-            timescale_precision=read.timescale_precision,
+            timescale_precision=Precision(read.timescale_precision),
             measures=read.measures,
             responsible=read.responsible,
             review_references=read.review_references,
-            status=read.status.value,
+            status=read.status,
             overdue=read.overdue,
             version=read.version,
         )
@@ -90,13 +106,19 @@ class ActionsQuery:
     async def actions(
         self,
         info: Ctx,
-        programme_id: strawberry.ID | None = None,
-        status: str | None = None,
-        responsible: str | None = None,
-        due_from: date | None = None,
-        due_to: date | None = None,
-        overdue: bool | None = None,
-        sort: str | None = None,
+        programme_id: OfProgramme = None,
+        status: Annotated[
+            Status | None, strawberry.argument(description="only actions at this status")
+        ] = None,
+        responsible: Annotated[
+            str | None, strawberry.argument(description="only actions this person or post holds")
+        ] = None,
+        due_from: DueFrom = None,
+        due_to: DueTo = None,
+        overdue: Annotated[
+            bool | None, strawberry.argument(description="true: only overdue; false: only not")
+        ] = None,
+        sort: Sort = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[Action]:
@@ -107,7 +129,7 @@ class ActionsQuery:
                 page=page(limit, offset, sort),
                 today=today,
                 programme_id=optional_id(programme_id, "programmeId"),
-                status=choice(Status, status, "status"),
+                status=status,
                 responsible=responsible,
                 due_from=due_from,
                 due_to=due_to,
@@ -115,8 +137,8 @@ class ActionsQuery:
             )
         return Page.of(found, lambda r: Action.from_row(r, today=today))
 
-    @strawberry.field
-    async def action(self, info: Ctx, id: strawberry.ID) -> Action | None:
+    @strawberry.field(description="one action, by id")
+    async def action(self, info: Ctx, id: ById) -> Action | None:
         async with info.context.reading() as session:
             row = (await service.get_many(session=session, ids=[parse_id(id, "id")])).get(
                 parse_id(id, "id")
@@ -124,33 +146,42 @@ class ActionsQuery:
         return None if row is None else Action.from_row(row)
 
 
-@strawberry.input
+@strawberry.input(description="a new numbered action of a programme's action plan")
 class ActionCreateInput:
-    number: str
-    description: str
-    timescale: str | None = None
-    measures: str | None = None
-    responsible: str | None = None
-    review_references: str | None = None
-    status: str | None = strawberry.UNSET
+    number: str = strawberry.field(description='e.g. "1.3", unique within its programme')
+    description: str = strawberry.field(description="what is to be done")
+    timescale: str | None = strawberry.field(
+        default=None, description='when, as the plan writes it, e.g. "Q2" or "March 2016"'
+    )
+    measures: str | None = strawberry.field(default=None, description="how success is measured")
+    responsible: str | None = strawberry.field(default=None, description="who is responsible")
+    review_references: str | None = strawberry.field(
+        default=None, description="the review findings the action answers"
+    )
+    status: Status | None = if_sent("NOT_STARTED when left out")
 
 
 @strawberry.input(description="only the fields sent change; null clears an optional field")
 class ActionUpdateInput:
-    number: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    timescale: str | None = strawberry.UNSET
-    measures: str | None = strawberry.UNSET
-    responsible: str | None = strawberry.UNSET
-    review_references: str | None = strawberry.UNSET
-    status: str | None = strawberry.UNSET
+    number: str | None = if_sent("its new number")
+    description: str | None = if_sent("what is to be done")
+    timescale: str | None = if_sent("when, as the plan writes it")
+    measures: str | None = if_sent("how success is measured")
+    responsible: str | None = if_sent("who is responsible")
+    review_references: str | None = if_sent("the review findings the action answers")
+    status: Status | None = if_sent("its status now")
 
 
 @strawberry.type
 class ActionsMutation:
     @strawberry.mutation(description="add a numbered action to a programme")
     async def create_action(
-        self, info: Ctx, programme_id: strawberry.ID, input: ActionCreateInput
+        self,
+        info: Ctx,
+        programme_id: Annotated[
+            strawberry.ID, strawberry.argument(description="the programme it belongs to")
+        ],
+        input: Annotated[ActionCreateInput, strawberry.argument(description="the action")],
     ) -> Action:
         actor = info.context.writer()
         data = validate(ActionCreate, input_dict(input))
@@ -165,7 +196,11 @@ class ActionsMutation:
 
     @strawberry.mutation(description="change an action; version is the one you last read")
     async def update_action(
-        self, info: Ctx, id: strawberry.ID, version: int, input: ActionUpdateInput
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="the action's id")],
+        version: Version,
+        input: Annotated[ActionUpdateInput, strawberry.argument(description="what changes")],
     ) -> Action:
         actor = info.context.writer()
         data = validate(ActionUpdate, input_dict(input))

@@ -172,7 +172,7 @@ async def create_action(
 ) -> Action:
     programme = await plan.get(session=session, programme_id=programme_id)
     await _check_number_free(session, programme_id, data.number)
-    fy = await milestones.plan_financial_year(session, programme.portfolio_id)
+    fy = await plan.financial_year_start(session=session, portfolio_id=programme.portfolio_id)
     action = Action(
         **data.model_dump(exclude={"status"}),
         status=data.status.value,
@@ -207,7 +207,7 @@ async def update_action(
         changes["number_key"] = number_key(changes["number"])
     if "timescale" in changes:
         programme = await plan.get(session=session, programme_id=row.programme_id)
-        fy = await milestones.plan_financial_year(session, programme.portfolio_id)
+        fy = await plan.financial_year_start(session=session, portfolio_id=programme.portfolio_id)
         changes.update(parsed_timescale(changes["timescale"], financial_year_start=fy))
     before = audit.snapshot(row)
     await update_versioned(session, row, changes, expected_version=expected_version)

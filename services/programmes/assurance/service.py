@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.programmes.actions import service as actions
-from services.programmes.actions.models import Action
 from services.programmes.assurance.schemas import (
     ConfidenceCheck,
     Evidence,
@@ -21,11 +20,12 @@ from services.programmes.assurance.schemas import (
 )
 from services.programmes.highlights import service as highlights
 from services.programmes.milestones import service as milestones
-from services.programmes.milestones.models import KeyActivity
+from services.programmes.plan import service as plan
 from services.programmes.plan.models import Programme
 from services.programmes.savings import service as savings
-from services.programmes.savings.models import SavingsInitiative
 from services.programmes.vocabulary import DCA, Status
+
+T = TypeVar("T")
 
 RAG_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
 # A milestone this far past due, or this many overdue at once, is Red evidence on its own.
@@ -36,12 +36,14 @@ RED_OVERDUE_COUNT = 3
 async def _programmes(
     session: AsyncSession, portfolio_id: int | None, programme_id: int | None
 ) -> list[Programme]:
-    statement = select(Programme).order_by(col(Programme.code))
-    if portfolio_id is not None:
-        statement = statement.where(Programme.portfolio_id == portfolio_id)
-    if programme_id is not None:
-        statement = statement.where(Programme.id == programme_id)
-    return list((await session.exec(statement)).all())
+    return await plan.all_programmes(
+        session=session, portfolio_id=portfolio_id, programme_id=programme_id
+    )
+
+
+def _flat(by_programme: dict[int, list[T]]) -> list[T]:
+    """Each sub-domain's rows, read through its service, as one list (the checks sort)."""
+    return [row for rows in by_programme.values() for row in rows]
 
 
 def _is_tbc(text: str | None) -> bool:
@@ -56,7 +58,7 @@ async def smart(
     programme_id: int | None = None,
 ) -> SmartReport:
     programmes = await _programmes(session, portfolio_id, programme_id)
-    by_id = {p.id: p for p in programmes}
+    by_id = {p.id: p for p in programmes if p.id is not None}
     ids = list(by_id)
     failures: list[SmartFailure] = []
 
@@ -90,9 +92,9 @@ async def smart(
                 f"no {' or '.join(missing)} named",
             )
 
-    activities = (
-        await session.exec(select(KeyActivity).where(col(KeyActivity.programme_id).in_(ids)))
-    ).all()
+    activities = _flat(
+        await milestones.key_activities_by_programme(session=session, programme_ids=ids)
+    )
     for a in activities:
         assert a.id is not None
         ref = a.title[:80]
@@ -121,9 +123,7 @@ async def smart(
                 f"due {due}, still reported On track",
             )
 
-    action_rows = (
-        await session.exec(select(Action).where(col(Action.programme_id).in_(ids)))
-    ).all()
+    action_rows = _flat(await actions.actions_by_programme(session=session, programme_ids=ids))
     for x in action_rows:
         assert x.id is not None
         ref = f"action {x.number}"
@@ -181,9 +181,9 @@ async def confidence(
     ids = [p.id for p in programmes if p.id is not None]
     found: dict[int, list[Evidence]] = {pid: [] for pid in ids}
 
-    activities = (
-        await session.exec(select(KeyActivity).where(col(KeyActivity.programme_id).in_(ids)))
-    ).all()
+    activities = _flat(
+        await milestones.key_activities_by_programme(session=session, programme_ids=ids)
+    )
     overdue_counts: Counter[int] = Counter()
     for a in activities:
         assert a.id is not None
@@ -217,11 +217,7 @@ async def confidence(
                 if e.kind == "overdue milestone":
                     e.rag = "Red"
 
-    rows = (
-        await session.exec(
-            select(SavingsInitiative).where(col(SavingsInitiative.programme_id).in_(ids))
-        )
-    ).all()
+    rows = _flat(await savings.by_programme(session=session, programme_ids=ids))
     for row in rows:
         read = savings.read(row, as_of=today)
         if read.late or read.rag != "Green":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
 from services.programmes.plan.schemas import CommonRag, RagGradeRead
@@ -9,8 +11,16 @@ from services.programmes.plan.schemas import CommonRag, RagGradeRead
 NOT_RATED = "not rated"
 
 
+class RatedKind(StrEnum):
+    """What a compared item is: a programme (rated by its DCA or confidence) or an action
+    (rated by its status)."""
+
+    programme = "programme"
+    action = "action"
+
+
 class RatedItem(BaseModel):
-    kind: str = Field(description="programme or action")
+    kind: RatedKind = Field(description="programme or action")
     code: str = Field(description="the programme's code, or programme code and action number")
     title: str
     rated: str | None = Field(description="the grade as the plan writes it, if rated")

@@ -13,7 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.pagination import PageParams
 from services.programmes.actions import service as actions
-from services.programmes.comparison.schemas import NOT_RATED, Comparison, PlanComparison, RatedItem
+from services.programmes.comparison.schemas import (
+    NOT_RATED,
+    Comparison,
+    PlanComparison,
+    RatedItem,
+    RatedKind,
+)
 from services.programmes.highlights import service as highlights
 from services.programmes.plan import service as plan
 from services.programmes.plan.schemas import CommonRag, RagGradeRead
@@ -26,7 +32,12 @@ COMMON_SCALE = {
 
 
 def _rated(
-    kind: str, code: str, title: str, portfolio: str, grade: RagGradeRead | None, source: str
+    kind: RatedKind,
+    code: str,
+    title: str,
+    portfolio: str,
+    grade: RagGradeRead | None,
+    source: str,
 ) -> RatedItem:
     if grade is None:
         return RatedItem(
@@ -94,13 +105,20 @@ async def compare(*, session: AsyncSession, portfolio_codes: list[str] | None = 
                 grade = by_code.get(report.confidence.lower())
                 source = f"its {report.period} highlight report's confidence"
             items.append(
-                _rated("programme", programme.code, programme.name, portfolio.code, grade, source)
+                _rated(
+                    RatedKind.programme,
+                    programme.code,
+                    programme.name,
+                    portfolio.code,
+                    grade,
+                    source,
+                )
             )
             for action in action_rows.get(programme.id, []) if by_status else []:
                 graded = by_status.get(action.status)
                 items.append(
                     _rated(
-                        "action",
+                        RatedKind.action,
                         f"{programme.code} {action.number}",
                         action.description.split("\n")[0][:200],
                         portfolio.code,

@@ -53,6 +53,7 @@ from services.programmes.governance.schemas import (
     EscalationStatus,
     EscalationUpdate,
 )
+from services.programmes.plan import service as plan
 from services.programmes.plan.models import Programme
 
 # Boards ------------------------------------------------------------------------------------
@@ -119,7 +120,7 @@ async def _check_board(session: AsyncSession, values: dict[str, Any], board_id: 
     if kind is BoardKind.programme_board:
         if programme_id is None:
             raise FieldError("a Programme Board names its programme", field="programme_id")
-        if await session.get(Programme, programme_id) is None:
+        if await plan.find(session=session, programme_id=programme_id) is None:
             raise FieldError(f"no programme with id {programme_id}", field="programme_id")
     elif programme_id is not None:
         raise FieldError("only a Programme Board oversees a programme", field="programme_id")
@@ -312,7 +313,7 @@ async def raise_escalation(
         )
     programme = None
     if data.programme_id is not None:
-        programme = await session.get(Programme, data.programme_id)
+        programme = await plan.find(session=session, programme_id=data.programme_id)
         if programme is None:
             raise FieldError(f"no programme with id {data.programme_id}", field="programme_id")
     elif data.kind is EscalationKind.programme_exception:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,7 +19,10 @@ from services.common.graphql import (
     Limit,
     Offset,
     Page,
+    Version,
+    graphql_enum,
     id_or_none,
+    if_sent,
     input_dict,
     optional_id,
     page,
@@ -28,8 +31,10 @@ from services.common.graphql import (
 )
 from services.common.grouping import group_by
 from services.common.pagination import window_of
+from services.programmes.graphql_shared import DCA, CommonRag, OfProgramme, Precision
 from services.programmes.highlights import service
 from services.programmes.highlights.schemas import (
+    Confidence,
     DcaAssessmentCreate,
     HighlightReportCreate,
     HighlightReportRead,
@@ -41,16 +46,30 @@ from services.programmes.highlights.schemas import (
 
 Ctx = Info[Context, None]
 
+graphql_enum(
+    Confidence,
+    description="How sure the programme is of its report or of a next step: HIGH, MEDIUM, LOW",
+)
+graphql_enum(
+    PeriodStatus,
+    description="A reporting month: OPEN for reports, or SIGNED_OFF (its pack agreed, locked)",
+)
+
+Period = Annotated[str, strawberry.argument(description="a reporting month, YYYY-MM")]
+
 
 @strawberry.type(description="one row of NEXT STEPS / WHEN / WHO")
 class NextStep:
-    what: str
+    what: str = strawberry.field(description="the step, as the report words it")
     when: str | None = strawberry.field(description="as written: Q2, June 2024, Q1/2 ...")
-    who: str | None
-    confidence: str | None = strawberry.field(description="the row's own, where given")
-    when_start: date | None = strawberry.field(description="the window `when` reads as")
-    when_end: date | None
-    when_precision: str
+    who: str | None = strawberry.field(description="who takes it, post or name")
+    confidence: Confidence | None = strawberry.field(description="the row's own, where given")
+    when_start: date | None = strawberry.field(
+        description="the first day of the window `when` reads as (a bare quarter counts from "
+        "the report's financial year, April to March)"
+    )
+    when_end: date | None = strawberry.field(description="the last day of that window")
+    when_precision: Precision = strawberry.field(description="how exactly `when` names its window")
 
     @classmethod
     def from_read(cls, step: NextStepRead) -> NextStep:
@@ -58,42 +77,57 @@ class NextStep:
             what=step.what,
             when=step.when,
             who=step.who,
-            confidence=None if step.confidence is None else step.confidence.value,
+            confidence=step.confidence,
             when_start=step.when_start,
             when_end=step.when_end,
-            when_precision=step.when_precision,
+            when_precision=Precision(step.when_precision),
         )
 
 
 @strawberry.type(description="a programme's monthly highlight report (one revision of it)")
 class HighlightReport:
     id: strawberry.ID = strawberry.field(description="this revision's id")
-    programme_id: strawberry.ID
-    period: str
+    programme_id: strawberry.ID = strawberry.field(description="the programme reporting")
+    period: str = strawberry.field(description="the month reported on, YYYY-MM")
     revision: int = strawberry.field(description="1 as submitted; 2, 3 ... after sign-off")
-    current: bool
-    superseded: bool
-    superseded_by_id: strawberry.ID | None
-    superseded_at: datetime | None
-    supersedes_id: strawberry.ID | None
+    current: bool = strawberry.field(description="whether this is the period's latest revision")
+    superseded: bool = strawberry.field(description="whether a later revision replaced it")
+    superseded_by_id: strawberry.ID | None = strawberry.field(
+        description="the revision that replaced it"
+    )
+    superseded_at: datetime | None = strawberry.field(description="when it was replaced")
+    supersedes_id: strawberry.ID | None = strawberry.field(
+        description="the revision this one replaced"
+    )
     locked: bool = strawberry.field(
         description="the period is signed off: a change makes a new revision"
     )
-    dca: str | None = strawberry.field(
+    dca: DCA | None = strawberry.field(
         description="Delivery Confidence Assessment (five-point); null only for a report "
         "imported from a source that declares none"
     )
-    dca_rag: str | None = strawberry.field(description="the DCA mapped to Red/Amber/Green")
-    dca_reason: str | None
-    highlights: str | None
-    next_steps: list[NextStep]
-    confidence: str | None = strawberry.field(description="High, Medium or Low")
-    decisions_needed: str | None = strawberry.field(description="decisions or escalations")
-    revision_reason: str | None
-    author: str
-    submitted_at: datetime
-    updated_at: datetime
-    version: int
+    dca_rag: CommonRag | None = strawberry.field(
+        description="the DCA mapped to Red/Amber/Green, as central government reports it: "
+        "AMBER_GREEN and AMBER are AMBER, AMBER_RED is RED"
+    )
+    dca_reason: str | None = strawberry.field(description="why the SAO judges the DCA so")
+    highlights: str | None = strawberry.field(description="highlights on progress this month")
+    next_steps: list[NextStep] = strawberry.field(
+        description="NEXT STEPS / WHEN / WHO, in the report's order"
+    )
+    confidence: Confidence | None = strawberry.field(
+        description="how sure the programme is of the report"
+    )
+    decisions_needed: str | None = strawberry.field(
+        description="decisions or escalations needed from the board"
+    )
+    revision_reason: str | None = strawberry.field(
+        description="why a signed-off report was revised"
+    )
+    author: str = strawberry.field(description="who submitted (or revised) it")
+    submitted_at: datetime = strawberry.field(description="when this revision was submitted")
+    updated_at: datetime = strawberry.field(description="when it last changed")
+    version: int = strawberry.field(description="its version: send it back to change it")
 
     @classmethod
     def from_read(cls, read: HighlightReportRead) -> HighlightReport:
@@ -108,12 +142,12 @@ class HighlightReport:
             superseded_at=read.superseded_at,
             supersedes_id=id_or_none(read.supersedes_id),
             locked=read.locked,
-            dca=None if read.dca is None else read.dca.value,
-            dca_rag=read.dca_rag,
+            dca=read.dca,
+            dca_rag=None if read.dca_rag is None else CommonRag(read.dca_rag),
             dca_reason=read.dca_reason,
             highlights=read.highlights,
             next_steps=[NextStep.from_read(step) for step in read.next_steps],
-            confidence=None if read.confidence is None else read.confidence.value,
+            confidence=read.confidence,
             decisions_needed=read.decisions_needed,
             revision_reason=read.revision_reason,
             author=read.author,
@@ -130,11 +164,11 @@ class HighlightReport:
 
 @strawberry.type(description="a month's assurance pack: open, or signed off (who, when)")
 class ReportingPeriod:
-    period: str
-    status: str
-    signed_off_by: str | None
-    signed_off_at: datetime | None
-    version: int
+    period: str = strawberry.field(description="the month, YYYY-MM")
+    status: PeriodStatus = strawberry.field(description="open, or signed off")
+    signed_off_by: str | None = strawberry.field(description="who signed it off")
+    signed_off_at: datetime | None = strawberry.field(description="when it was signed off")
+    version: int = strawberry.field(description="its version")
 
     @strawberry.field(description="signed off: its highlight reports change only by revision")
     def locked(self) -> bool:
@@ -145,7 +179,7 @@ class ReportingPeriod:
         read = service.period_read(row)
         return cls(
             period=read.period,
-            status=read.status.value,
+            status=read.status,
             signed_off_by=read.signed_off_by,
             signed_off_at=read.signed_off_at,
             version=read.version,
@@ -154,17 +188,17 @@ class ReportingPeriod:
 
 @strawberry.type(description="a dated delivery confidence judgement, with reason and author")
 class DcaAssessment:
-    id: strawberry.ID
-    programme_id: strawberry.ID
-    assessed_on: date
-    dca: str
-    dca_rag: str
-    reason: str
-    author: str
+    id: strawberry.ID = strawberry.field(description="the judgement's id")
+    programme_id: strawberry.ID = strawberry.field(description="the programme judged")
+    assessed_on: date = strawberry.field(description="the day the judgement holds from")
+    dca: DCA = strawberry.field(description="the Delivery Confidence Assessment (five-point)")
+    dca_rag: CommonRag = strawberry.field(description="the DCA mapped to Red/Amber/Green")
+    reason: str = strawberry.field(description="why it was judged so")
+    author: str = strawberry.field(description="who judged it (the SAO or their delegate)")
     highlight_report_id: strawberry.ID | None = strawberry.field(
         description="the highlight report revision that declared it, if one did"
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="when it was recorded")
 
     @classmethod
     def from_row(cls, row: Any) -> DcaAssessment:
@@ -173,8 +207,8 @@ class DcaAssessment:
             id=strawberry.ID(str(read.id)),
             programme_id=strawberry.ID(str(read.programme_id)),
             assessed_on=read.assessed_on,
-            dca=read.dca.value,
-            dca_rag=read.dca_rag,
+            dca=read.dca,
+            dca_rag=CommonRag(read.dca_rag),
             reason=read.reason,
             author=read.author,
             highlight_report_id=id_or_none(read.highlight_report_id),
@@ -274,10 +308,16 @@ class HighlightsQuery:
     async def highlight_reports(
         self,
         info: Ctx,
-        period: str | None = None,
-        programme_id: strawberry.ID | None = None,
-        confidence: str | None = None,
-        dca: str | None = None,
+        period: Annotated[
+            str | None, strawberry.argument(description="only this month's, YYYY-MM")
+        ] = None,
+        programme_id: OfProgramme = None,
+        confidence: Annotated[
+            Confidence | None, strawberry.argument(description="only reports this sure")
+        ] = None,
+        dca: Annotated[
+            DCA | None, strawberry.argument(description="only reports at this DCA")
+        ] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[HighlightReport]:
@@ -287,14 +327,22 @@ class HighlightsQuery:
                 page=page(limit, offset),
                 period=period,
                 programme_id=optional_id(programme_id, "programmeId"),
-                confidence=service.confidence_filter(confidence),
-                dca=service.dca_filter(dca),
+                confidence=confidence,
+                dca=dca,
             )
             return Page.of(found.with_rows(await _reports(session, found.rows)))
 
     @strawberry.field(description="a report's current revision, or the revision asked for")
     async def highlight_report(
-        self, info: Ctx, id: strawberry.ID, revision: int | None = None
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="any revision's id")],
+        revision: Annotated[
+            int | None,
+            strawberry.argument(
+                description="which revision, from 1; the current one when left out"
+            ),
+        ] = None,
     ) -> HighlightReport | None:
         async with info.context.reading() as session:
             every = await service.revisions_many(session=session, report_ids=[parse_id(id, "id")])
@@ -306,28 +354,33 @@ class HighlightsQuery:
 
     @strawberry.field(description="reporting periods, newest first")
     async def reporting_periods(
-        self, info: Ctx, status: str | None = None, limit: Limit = 100, offset: Offset = 0
+        self,
+        info: Ctx,
+        status: Annotated[
+            PeriodStatus | None, strawberry.argument(description="only periods at this status")
+        ] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[ReportingPeriod]:
         params = page(limit, offset)
-        wanted = None
-        if status is not None:
-            if status not in PeriodStatus.__members__:
-                raise FieldError(f"{status!r}: a period is open or signed_off", field="status")
-            wanted = PeriodStatus(status)
         async with info.context.reading() as session:
-            rows = await service.list_periods(session=session, status=wanted)
+            rows = await service.list_periods(session=session, status=status)
         return Page.of(window_of(rows, params), ReportingPeriod.from_row)
 
 
 # Mutations ----------------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="one row of NEXT STEPS / WHEN / WHO")
 class NextStepInput:
-    what: str
-    when: str | None = None
-    who: str | None = None
-    confidence: str | None = None
+    what: str = strawberry.field(description="the step")
+    when: str | None = strawberry.field(
+        default=None, description="as written: Q2, June 2024, Q1/2 ..."
+    )
+    who: str | None = strawberry.field(default=None, description="who takes it")
+    confidence: Confidence | None = strawberry.field(
+        default=None, description="the row's own, where given"
+    )
 
 
 def _with_steps(data: dict[str, Any]) -> dict[str, Any]:
@@ -336,32 +389,38 @@ def _with_steps(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@strawberry.input
+@strawberry.input(description="a programme's highlight report for a month")
 class HighlightReportInput:
-    period: str
-    dca: str
-    dca_reason: str
-    highlights: str | None = None
-    next_steps: list[NextStepInput] | None = None
-    confidence: str | None = strawberry.field(default=None, description="High, Medium/Med, Low")
-    decisions_needed: str | None = None
+    period: str = strawberry.field(description="the month reported on, YYYY-MM")
+    dca: DCA = strawberry.field(description="the Delivery Confidence Assessment (five-point)")
+    dca_reason: str = strawberry.field(description="why the DCA is judged so")
+    highlights: str | None = strawberry.field(default=None, description="progress this month")
+    next_steps: list[NextStepInput] | None = strawberry.field(
+        default=None, description="NEXT STEPS / WHEN / WHO"
+    )
+    confidence: Confidence | None = strawberry.field(
+        default=None, description="how sure the programme is of the report"
+    )
+    decisions_needed: str | None = strawberry.field(
+        default=None, description="decisions or escalations needed from the board"
+    )
 
 
 @strawberry.input(description="only the fields sent change")
 class HighlightReportRevisionInput:
-    dca: str | None = strawberry.UNSET
-    dca_reason: str | None = strawberry.UNSET
-    highlights: str | None = strawberry.UNSET
-    next_steps: list[NextStepInput] | None = strawberry.UNSET
-    confidence: str | None = strawberry.UNSET
-    decisions_needed: str | None = strawberry.UNSET
-    revision_reason: str | None = strawberry.UNSET
+    dca: DCA | None = if_sent("the Delivery Confidence Assessment")
+    dca_reason: str | None = if_sent("why the DCA is judged so")
+    highlights: str | None = if_sent("progress this month")
+    next_steps: list[NextStepInput] | None = if_sent("NEXT STEPS / WHEN / WHO, replacing the rows")
+    confidence: Confidence | None = if_sent("how sure the programme is of the report")
+    decisions_needed: str | None = if_sent("decisions or escalations needed")
+    revision_reason: str | None = if_sent("why a signed-off report is revised (required then)")
 
 
-@strawberry.input
+@strawberry.input(description="a Delivery Confidence Assessment judged on its own")
 class DcaInput:
-    dca: str
-    reason: str
+    dca: DCA = strawberry.field(description="the judgement on the five-point scale")
+    reason: str = strawberry.field(description="why it is judged so")
     assessed_on: date | None = strawberry.field(default=None, description="today when left out")
 
 
@@ -369,7 +428,10 @@ class DcaInput:
 class HighlightsMutation:
     @strawberry.mutation(description="a programme's report for a month; one per period")
     async def submit_highlight_report(
-        self, info: Ctx, programme_id: strawberry.ID, input: HighlightReportInput
+        self,
+        info: Ctx,
+        programme_id: Annotated[strawberry.ID, strawberry.argument(description="the programme")],
+        input: Annotated[HighlightReportInput, strawberry.argument(description="the report")],
     ) -> HighlightReport:
         actor = info.context.writer()
         data = validate(HighlightReportCreate, _with_steps(input_dict(input)))
@@ -388,7 +450,13 @@ class HighlightsMutation:
         "it. Signed-off period: adds the next revision beside the earlier ones."
     )
     async def revise_highlight_report(
-        self, info: Ctx, id: strawberry.ID, version: int, input: HighlightReportRevisionInput
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="the report's id")],
+        version: Version,
+        input: Annotated[
+            HighlightReportRevisionInput, strawberry.argument(description="what changes")
+        ],
     ) -> HighlightReport:
         actor = info.context.writer()
         data = validate(HighlightReportUpdate, _with_steps(input_dict(input)))
@@ -405,7 +473,10 @@ class HighlightsMutation:
 
     @strawberry.mutation(description="a DCA judged on its own, dated, with its reason")
     async def record_dca(
-        self, info: Ctx, programme_id: strawberry.ID, input: DcaInput
+        self,
+        info: Ctx,
+        programme_id: Annotated[strawberry.ID, strawberry.argument(description="the programme")],
+        input: Annotated[DcaInput, strawberry.argument(description="the judgement")],
     ) -> DcaAssessment:
         actor = info.context.writer()
         data = validate(DcaAssessmentCreate, input_dict(input))
@@ -419,7 +490,7 @@ class HighlightsMutation:
         return DcaAssessment.from_row(row)
 
     @strawberry.mutation(description="sign off a period's assurance pack (admin): locks it")
-    async def sign_off_period(self, info: Ctx, period: str) -> ReportingPeriod:
+    async def sign_off_period(self, info: Ctx, period: Period) -> ReportingPeriod:
         actor = info.context.require((Role.admin,))
         async with info.context.transaction() as session:
             row = await service.sign_off_period(session=session, actor=actor, period=period)

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import audit
@@ -447,7 +447,7 @@ async def load_boards(*, session: AsyncSession, actor: Principal) -> LoadReport:
     }
     linked = 0
     unparsed: list[Unparsed] = []
-    programmes = (await session.exec(select(Programme).order_by(col(Programme.code)))).all()
+    programmes = await plan.all_programmes(session=session)
     for programme in programmes:
         if programme.board_id is not None:
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,46 +16,56 @@ from strawberry.types import Info
 
 from services.common import clock
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
-    choice,
+    Sort,
+    Version,
     id_or_none,
+    if_sent,
     input_dict,
     optional_id,
     page,
     parse_id,
     validate,
 )
+from services.programmes.graphql_shared import DueFrom, DueTo, OfProgramme, Precision, Status
 from services.programmes.milestones import models, service
-from services.programmes.milestones.schemas import (
-    KeyActivityCreate,
-    KeyActivityUpdate,
-    Status,
-)
+from services.programmes.milestones.schemas import KeyActivityCreate, KeyActivityUpdate
 
 Ctx = Info[Context, None]
 
 
 @strawberry.type(description="A key activity / milestone: the plan's baseline and its progress")
 class KeyActivity:
-    id: strawberry.ID
-    programme_id: strawberry.ID
-    workstream_id: strawberry.ID | None
-    title: str
+    id: strawberry.ID = strawberry.field(description="the milestone's id")
+    programme_id: strawberry.ID = strawberry.field(description="the programme it belongs to")
+    workstream_id: strawberry.ID | None = strawberry.field(
+        description="the programme's workstream it sits in, if any"
+    )
+    title: str = strawberry.field(description="what is to be delivered")
     start_text: str | None = strawberry.field(description="baseline start as the plan writes it")
     end_text: str | None = strawberry.field(description="baseline end as the plan writes it")
-    start_date: date | None
-    end_date: date | None
-    start_precision: str
-    end_precision: str
-    forecast_date: date | None
-    actual_date: date | None
-    status: str
-    percent_complete: int
-    owner: str | None
-    version: int
+    start_date: date | None = strawberry.field(
+        description="the first day of the window the baseline start reads as"
+    )
+    end_date: date | None = strawberry.field(
+        description="the last day of the window the baseline end reads as: the baseline date"
+    )
+    start_precision: Precision = strawberry.field(
+        description="how exactly the baseline start names its window"
+    )
+    end_precision: Precision = strawberry.field(
+        description="how exactly the baseline end names its window"
+    )
+    forecast_date: date | None = strawberry.field(description="when it is now expected")
+    actual_date: date | None = strawberry.field(description="when it was delivered")
+    status: Status = strawberry.field(description="its status on the highlight report's scale")
+    percent_complete: int = strawberry.field(description="how far it has got, 0 to 100")
+    owner: str | None = strawberry.field(description="who delivers it, post or name")
+    version: int = strawberry.field(description="its version: send it back to change it")
     due_date: date | None = strawberry.field(description="the forecast, else the baseline end")
     slippage_days: int | None = strawberry.field(
         description="forecast date minus baseline end, in days"
@@ -73,11 +84,11 @@ class KeyActivity:
             end_text=read.end_text,
             start_date=read.start_date,
             end_date=read.end_date,
-            start_precision=read.start_precision,
-            end_precision=read.end_precision,
+            start_precision=Precision(read.start_precision),
+            end_precision=Precision(read.end_precision),
             forecast_date=read.forecast_date,
             actual_date=read.actual_date,
-            status=read.status.value,
+            status=read.status,
             percent_complete=read.percent_complete,
             owner=read.owner,
             version=read.version,
@@ -121,15 +132,27 @@ class MilestonesQuery:
     async def milestones(
         self,
         info: Ctx,
-        programme_id: strawberry.ID | None = None,
-        workstream_id: strawberry.ID | None = None,
-        status: str | None = None,
-        overdue: bool | None = None,
-        slipped: bool | None = None,
-        due_from: date | None = None,
-        due_to: date | None = None,
-        owner: str | None = None,
-        sort: str | None = None,
+        programme_id: OfProgramme = None,
+        workstream_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="only this workstream's")
+        ] = None,
+        status: Annotated[
+            Status | None, strawberry.argument(description="only milestones at this status")
+        ] = None,
+        overdue: Annotated[
+            bool | None,
+            strawberry.argument(description="true: only not completed and due before today"),
+        ] = None,
+        slipped: Annotated[
+            bool | None,
+            strawberry.argument(description="true: only those forecast after their baseline end"),
+        ] = None,
+        due_from: DueFrom = None,
+        due_to: DueTo = None,
+        owner: Annotated[
+            str | None, strawberry.argument(description="only those this person or post owns")
+        ] = None,
+        sort: Sort = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[KeyActivity]:
@@ -141,7 +164,7 @@ class MilestonesQuery:
                 today=today,
                 programme_id=optional_id(programme_id, "programmeId"),
                 workstream_id=optional_id(workstream_id, "workstreamId"),
-                status=choice(Status, status, "status"),
+                status=status,
                 overdue=overdue,
                 slipped=slipped,
                 due_from=due_from,
@@ -150,45 +173,58 @@ class MilestonesQuery:
             )
         return Page.of(found, lambda r: KeyActivity.from_row(r, today=today))
 
-    @strawberry.field
-    async def milestone(self, info: Ctx, id: strawberry.ID) -> KeyActivity | None:
+    @strawberry.field(description="one milestone, by id")
+    async def milestone(self, info: Ctx, id: ById) -> KeyActivity | None:
         async with info.context.reading() as session:
             found = await service.get_many(session=session, ids=[parse_id(id, "id")])
         row = found.get(parse_id(id, "id"))
         return None if row is None else KeyActivity.from_row(row)
 
 
-@strawberry.input
+@strawberry.input(description="a new key activity / milestone of a programme")
 class MilestoneCreateInput:
-    title: str
-    start_text: str | None = None
-    end_text: str | None = None
-    workstream_id: strawberry.ID | None = None
-    forecast_date: date | None = None
-    actual_date: date | None = None
-    status: str | None = strawberry.UNSET
-    percent_complete: int | None = strawberry.UNSET
-    owner: str | None = None
+    title: str = strawberry.field(description="what is to be delivered")
+    start_text: str | None = strawberry.field(
+        default=None, description='baseline start as the plan writes it, e.g. "Apr-24"'
+    )
+    end_text: str | None = strawberry.field(
+        default=None, description='baseline end as the plan writes it, e.g. "Feb 2025"'
+    )
+    workstream_id: strawberry.ID | None = strawberry.field(
+        default=None, description="the programme's workstream it sits in"
+    )
+    forecast_date: date | None = strawberry.field(
+        default=None, description="when it is now expected"
+    )
+    actual_date: date | None = strawberry.field(default=None, description="when it was delivered")
+    status: Status | None = if_sent("NOT_STARTED when left out")
+    percent_complete: int | None = if_sent("0 to 100; 0 when left out")
+    owner: str | None = strawberry.field(default=None, description="who delivers it")
 
 
 @strawberry.input(description="only the fields sent change; null clears an optional field")
 class MilestoneUpdateInput:
-    title: str | None = strawberry.UNSET
-    start_text: str | None = strawberry.UNSET
-    end_text: str | None = strawberry.UNSET
-    workstream_id: strawberry.ID | None = strawberry.UNSET
-    forecast_date: date | None = strawberry.UNSET
-    actual_date: date | None = strawberry.UNSET
-    status: str | None = strawberry.UNSET
-    percent_complete: int | None = strawberry.UNSET
-    owner: str | None = strawberry.UNSET
+    title: str | None = if_sent("what is to be delivered")
+    start_text: str | None = if_sent("baseline start as the plan writes it")
+    end_text: str | None = if_sent("baseline end as the plan writes it")
+    workstream_id: strawberry.ID | None = if_sent("the programme's workstream it sits in")
+    forecast_date: date | None = if_sent("when it is now expected")
+    actual_date: date | None = if_sent("when it was delivered")
+    status: Status | None = if_sent("its status now")
+    percent_complete: int | None = if_sent("how far it has got, 0 to 100")
+    owner: str | None = if_sent("who delivers it")
 
 
 @strawberry.type
 class MilestonesMutation:
     @strawberry.mutation(description="add a key activity / milestone to a programme")
     async def create_milestone(
-        self, info: Ctx, programme_id: strawberry.ID, input: MilestoneCreateInput
+        self,
+        info: Ctx,
+        programme_id: Annotated[
+            strawberry.ID, strawberry.argument(description="the programme it belongs to")
+        ],
+        input: Annotated[MilestoneCreateInput, strawberry.argument(description="the milestone")],
     ) -> KeyActivity:
         actor = info.context.writer()
         data = validate(KeyActivityCreate, input_dict(input))
@@ -205,7 +241,11 @@ class MilestonesMutation:
 
     @strawberry.mutation(description="change a milestone; version is the one you last read")
     async def update_milestone(
-        self, info: Ctx, id: strawberry.ID, version: int, input: MilestoneUpdateInput
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="the milestone's id")],
+        version: Version,
+        input: Annotated[MilestoneUpdateInput, strawberry.argument(description="what changes")],
     ) -> KeyActivity:
         actor = info.context.writer()
         data = validate(KeyActivityUpdate, input_dict(input))

@@ -33,7 +33,6 @@ from services.programmes.milestones.schemas import (
     Status,
 )
 from services.programmes.plan import service as plan
-from services.programmes.plan.models import Portfolio, Workstream
 
 # Rules -------------------------------------------------------------------------------------
 
@@ -277,19 +276,12 @@ async def get_many(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Ke
 # Writing -----------------------------------------------------------------------------------
 
 
-async def plan_financial_year(session: AsyncSession, portfolio_id: int) -> int | None:
-    """The first financial year of the plan (portfolio) a programme belongs to, if recorded:
-    it places timescales such as "Q1" that name no year."""
-    portfolio = await session.get(Portfolio, portfolio_id)
-    return getattr(portfolio, "financial_year_start", None)
-
-
 async def check_workstream(
     session: AsyncSession, workstream_id: int | None, programme_id: int
 ) -> None:
     if workstream_id is None:
         return
-    workstream = await session.get(Workstream, workstream_id)
+    workstream = await plan.find_workstream(session=session, workstream_id=workstream_id)
     if workstream is None:
         raise FieldError(f"no workstream with id {workstream_id}", field="workstream_id")
     if workstream.programme_id != programme_id:
@@ -310,7 +302,9 @@ async def add_key_activity(
     baseline = parse_baseline(
         data.start_text,
         data.end_text,
-        financial_year_start=await plan_financial_year(session, programme.portfolio_id),
+        financial_year_start=await plan.financial_year_start(
+            session=session, portfolio_id=programme.portfolio_id
+        ),
     )
     await check_workstream(session, data.workstream_id, programme_id)
     progress = settle_completion(
@@ -367,7 +361,9 @@ async def update_milestone(
         baseline = parse_baseline(
             merged["start_text"],
             merged["end_text"],
-            financial_year_start=await plan_financial_year(session, programme.portfolio_id),
+            financial_year_start=await plan.financial_year_start(
+                session=session, portfolio_id=programme.portfolio_id
+            ),
         )
         changes.update(
             start_date=baseline.start.start,

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
-    graphql_enum,
+    Version,
+    if_sent,
     input_dict,
     optional_id,
     page,
@@ -25,13 +28,13 @@ from services.common.grouping import group_by
 from services.common.pagination import window_of
 from services.programmes.actions.graphql import Action, actions_for
 from services.programmes.governance.graphql import Escalation, escalations_for
+from services.programmes.graphql_shared import DCA, CommonRag, Precision, Status, Unit
 from services.programmes.highlights import graphql as highlights
 from services.programmes.highlights.graphql import DcaAssessment, HighlightReport
 from services.programmes.milestones import graphql as milestones
 from services.programmes.milestones.graphql import KeyActivity
 from services.programmes.plan import models, service
 from services.programmes.plan.schemas import (
-    CommonRag,
     PersonCreate,
     PersonUpdate,
     ProgrammeCreate,
@@ -45,9 +48,6 @@ from services.programmes.savings.graphql import SavingsInitiative, savings_for
 Ctx = Info[Context, None]
 
 
-graphql_enum(CommonRag, description="the common scale every plan is read on for the board")
-
-
 @strawberry.type(description="one grade of a portfolio's own RAG scale")
 class RagGrade:
     code: str = strawberry.field(description="as the plan writes it, e.g. Amber")
@@ -56,9 +56,9 @@ class RagGrade:
     common: CommonRag = strawberry.field(
         description="the grade on the common Red/Amber/Green scale"
     )
-    dca: str | None = strawberry.field(description="its point on the five-point DCA, if any")
-    status: str | None = strawberry.field(description="the status an item rated so has")
-    position: int
+    dca: DCA | None = strawberry.field(description="its point on the five-point DCA, if any")
+    status: Status | None = strawberry.field(description="the status an item rated so has")
+    position: int = strawberry.field(description="its place on the scale, from 1")
 
     @classmethod
     def from_read(cls, row: RagGradeRead) -> RagGrade:
@@ -67,8 +67,8 @@ class RagGrade:
             colour=row.colour,
             meaning=row.meaning,
             common=row.common,
-            dca=row.dca.value if row.dca else None,
-            status=row.status.value if row.status else None,
+            dca=row.dca,
+            status=row.status,
             position=row.position,
         )
 
@@ -89,9 +89,9 @@ async def rag_scale_for(info: Ctx, portfolio_id: int) -> list[RagGrade]:
     keys=["id"], description="an outcome an aim of the plan seeks, served by programmes"
 )
 class Outcome:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="the outcome's id")
     position: int = strawberry.field(description="its place in the aim's list, from 1")
-    text: str
+    text: str = strawberry.field(description="the outcome, as the plan words it")
     aim_id: strawberry.Private[int]
 
     @strawberry.field(description="the aim it belongs to")
@@ -146,10 +146,10 @@ async def _programmes(info: Ctx, ids: Sequence[int]) -> list[Programme]:
 
 @strawberry.type(description="an aim of the plan: what it seeks, through which outcomes")
 class Aim:
-    id: strawberry.ID
-    code: str
-    name: str
-    focus: str | None
+    id: strawberry.ID = strawberry.field(description="the aim's id")
+    code: str = strawberry.field(description="its code in its plan, e.g. AIM-1")
+    name: str = strawberry.field(description="the aim, as the plan names it")
+    focus: str | None = strawberry.field(description="what the aim concentrates on")
     portfolio_id: strawberry.Private[int]
 
     @strawberry.field(description="the outcomes the aim seeks, in the plan's order")
@@ -165,11 +165,11 @@ class Aim:
 
 @strawberry.type(description="someone (or a post) holding roles in the plan")
 class Person:
-    id: strawberry.ID
-    name: str
-    title: str | None
-    email: str | None
-    directorate: str | None
+    id: strawberry.ID = strawberry.field(description="the person's id")
+    name: str = strawberry.field(description="their name, or the post's")
+    title: str | None = strawberry.field(description="their job title")
+    email: str | None = strawberry.field(description="their work email")
+    directorate: str | None = strawberry.field(description="the directorate they work in")
 
     @classmethod
     def from_row(cls, row: models.Person) -> Person:
@@ -182,13 +182,13 @@ class Person:
         )
 
 
-@strawberry.type
+@strawberry.type(description="a workstream or project of a programme")
 class Workstream:
-    id: strawberry.ID
-    name: str
-    description: str | None
-    lead: str | None
-    position: int
+    id: strawberry.ID = strawberry.field(description="the workstream's id")
+    name: str = strawberry.field(description="its name")
+    description: str | None = strawberry.field(description="what it covers")
+    lead: str | None = strawberry.field(description="who leads it")
+    position: int = strawberry.field(description="its place in the programme's list, from 1")
 
 
 async def _load_people(session: AsyncSession, ids: Sequence[int]) -> dict[int, Person]:
@@ -259,15 +259,15 @@ async def _load_portfolio_codes(session: AsyncSession, ids: Sequence[int]) -> di
 
 @strawberry.federation.type(keys=["id"], description="A priority programme of an improvement plan")
 class Programme:
-    id: strawberry.ID
-    code: str
-    name: str
-    purpose: str | None
-    directorate: str | None
+    id: strawberry.ID = strawberry.field(description="the programme's id")
+    code: str = strawberry.field(description="its code, unique, e.g. IRP-01")
+    name: str = strawberry.field(description="its name, as the plan gives it")
+    purpose: str | None = strawberry.field(description="what it is for, as the plan says")
+    directorate: str | None = strawberry.field(description="the directorate that leads it")
     sao_id: strawberry.Private[int | None]
     rdl_id: strawberry.Private[int | None]
     lead_member_id: strawberry.Private[int | None]
-    version: int
+    version: int = strawberry.field(description="its version: send it back to change it")
     portfolio_id: strawberry.Private[int]
     aim_id: strawberry.Private[int | None]
 
@@ -295,11 +295,11 @@ class Programme:
     async def rdl(self, info: Ctx) -> Person | None:
         return None if self.rdl_id is None else await _person(info, self.rdl_id)
 
-    @strawberry.field
+    @strawberry.field(description="the Cabinet member leading it")
     async def lead_member(self, info: Ctx) -> Person | None:
         return None if self.lead_member_id is None else await _person(info, self.lead_member_id)
 
-    @strawberry.field
+    @strawberry.field(description="its workstreams or projects, in order")
     async def workstreams(self, info: Ctx) -> list[Workstream]:
         found = await info.context.loader("workstreams", _load_workstreams).load(int(self.id))
         return found or []
@@ -326,7 +326,7 @@ class Programme:
             return None
         return await info.context.loader("aim", _load_aims).load(self.aim_id)
 
-    @strawberry.field
+    @strawberry.field(description="the plan's aim it serves")
     async def aim(self, info: Ctx) -> Aim | None:
         return await self._aim(info)
 
@@ -345,16 +345,25 @@ class Programme:
     async def portfolio(self, info: Ctx) -> Portfolio | None:
         return await info.context.loader("portfolio", _load_portfolios).load(self.portfolio_id)
 
-    @strawberry.field
+    @strawberry.field(description="its plan's code, e.g. IRP-2024")
     async def portfolio_code(self, info: Ctx) -> str:
         code = await info.context.loader("portfolio_code", _load_portfolio_codes).load(
             self.portfolio_id
         )
         return code or ""
 
-    @strawberry.field
+    @strawberry.field(description="its key activities / milestones, in plan order")
     async def key_activities(
-        self, info: Ctx, due_from: date | None = None, due_to: date | None = None
+        self,
+        info: Ctx,
+        due_from: Annotated[
+            date | None,
+            strawberry.argument(description="only those whose baseline end is on or after it"),
+        ] = None,
+        due_to: Annotated[
+            date | None,
+            strawberry.argument(description="only those whose baseline end is on or before it"),
+        ] = None,
     ) -> list[KeyActivity]:
         return await milestones.key_activities_for(
             info, int(self.id), due_from=due_from, due_to=due_to
@@ -364,13 +373,18 @@ class Programme:
     async def actions(self, info: Ctx) -> list[Action]:
         return await actions_for(info, int(self.id))
 
-    @strawberry.field
+    @strawberry.field(description="its highlight reports (current revisions), newest first")
     async def highlight_reports(self, info: Ctx) -> list[HighlightReport]:
         return await highlights.highlight_reports_for(info, int(self.id))
 
     @strawberry.field(description="the newest highlight report, or the newest up to a period")
     async def latest_highlight_report(
-        self, info: Ctx, up_to_period: str | None = None
+        self,
+        info: Ctx,
+        up_to_period: Annotated[
+            str | None,
+            strawberry.argument(description="the newest report for this month (YYYY-MM) or before"),
+        ] = None,
     ) -> HighlightReport | None:
         return await highlights.latest_highlight_report_for(
             info, int(self.id), up_to_period=up_to_period
@@ -379,10 +393,10 @@ class Programme:
 
 @strawberry.type(description="an improvement plan: its aims, outcomes, programmes and own RAG")
 class Portfolio:
-    id: strawberry.ID
-    code: str
-    name: str
-    source: str | None
+    id: strawberry.ID = strawberry.field(description="the plan's id")
+    code: str = strawberry.field(description="its code, e.g. IRP-2024")
+    name: str = strawberry.field(description="its title")
+    source: str | None = strawberry.field(description="the document it was loaded from")
     rag_definition: str | None = strawberry.field(description="the plan's RAG, in words")
     financial_year_start: int | None = strawberry.field(
         description="the plan's first financial year: anchors 'Year 2' or 'Q1'"
@@ -411,12 +425,12 @@ class Portfolio:
 
 @strawberry.type(description="a timescale as a plan writes it, read")
 class Timescale:
-    text: str
-    precision: str = strawberry.field(description="day, month, quarter, season, year, ...")
-    start: date | None
-    end: date | None
+    text: str = strawberry.field(description="the timescale as written")
+    precision: Precision = strawberry.field(description="how exactly it names its window")
+    start: date | None = strawberry.field(description="the first day of its window")
+    end: date | None = strawberry.field(description="the last day of its window")
     every: int | None = strawberry.field(description="a recurrence's interval, e.g. 6")
-    unit: str | None = strawberry.field(description="a recurrence's unit: week, month, year")
+    unit: Unit | None = strawberry.field(description="a recurrence's unit: week, month, year")
     since: date | None = strawberry.field(description="what the recurrence is counted from")
     next_due: date | None = strawberry.field(description="its next occurrence as of the day")
     reason: str | None = strawberry.field(description="why no window could be read")
@@ -424,7 +438,7 @@ class Timescale:
 
 @strawberry.type
 class PlanQuery:
-    @strawberry.field
+    @strawberry.field(description="the improvement plans, by code")
     async def portfolios(
         self, info: Ctx, limit: Limit = 100, offset: Offset = 0
     ) -> Page[Portfolio]:
@@ -434,7 +448,7 @@ class PlanQuery:
         return Page.of(window_of(rows, params), Portfolio.from_row)
 
     @strawberry.field(description="one outcome of a plan, by id")
-    async def outcome(self, info: Ctx, id: strawberry.ID) -> Outcome | None:
+    async def outcome(self, info: Ctx, id: ById) -> Outcome | None:
         return await Outcome.resolve_reference(info, id)
 
     @strawberry.field(
@@ -444,10 +458,19 @@ class PlanQuery:
     async def timescale(
         self,
         info: Ctx,
-        text: str,
-        as_of: date,
-        portfolio_code: str | None = None,
-        since: date | None = None,
+        text: Annotated[
+            str,
+            strawberry.argument(description='as a plan writes it, e.g. "Q2" or "Every 6 weeks"'),
+        ],
+        as_of: Annotated[date, strawberry.argument(description="the day to read it on")],
+        portfolio_code: Annotated[
+            str | None,
+            strawberry.argument(description="the plan whose financial year 'Year 2' counts from"),
+        ] = None,
+        since: Annotated[
+            date | None,
+            strawberry.argument(description="what a recurrence counts from; the plan's start"),
+        ] = None,
     ) -> Timescale:
         async with info.context.reading() as session:
             read = await service.read_timescale(
@@ -459,13 +482,19 @@ class PlanQuery:
             )
         return Timescale(**read.model_dump())
 
-    @strawberry.field
+    @strawberry.field(description="the priority programmes, by code")
     async def programmes(
         self,
         info: Ctx,
-        portfolio_id: strawberry.ID | None = None,
-        portfolio_code: str | None = None,
-        directorate: str | None = None,
+        portfolio_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="only this plan's")
+        ] = None,
+        portfolio_code: Annotated[
+            str | None, strawberry.argument(description="only this plan's, by its code")
+        ] = None,
+        directorate: Annotated[
+            str | None, strawberry.argument(description="only those this directorate leads")
+        ] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[Programme]:
@@ -479,78 +508,96 @@ class PlanQuery:
             )
         return Page.of(found, Programme.from_row)
 
-    @strawberry.field
-    async def programme(self, info: Ctx, id: strawberry.ID) -> Programme | None:
+    @strawberry.field(description="one programme, by id")
+    async def programme(self, info: Ctx, id: ById) -> Programme | None:
         return await Programme.resolve_reference(info, id)
 
-    @strawberry.field
+    @strawberry.field(description="the people directory, by name")
     async def people(
-        self, info: Ctx, q: str | None = None, limit: Limit = 100, offset: Offset = 0
+        self,
+        info: Ctx,
+        q: Annotated[
+            str | None, strawberry.argument(description="only those whose name or title holds it")
+        ] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[Person]:
         params = page(limit, offset)
         async with info.context.reading() as session:
             found = await service.list_people(session=session, page=params, q=q)
         return Page.of(found, Person.from_row)
 
-    @strawberry.field
-    async def programme_by_code(self, info: Ctx, code: str) -> Programme | None:
+    @strawberry.field(description="one programme, by code")
+    async def programme_by_code(
+        self, info: Ctx, code: Annotated[str, strawberry.argument(description="e.g. IRP-01")]
+    ) -> Programme | None:
         async with info.context.reading() as session:
             row = await service.find_by_code(session=session, code=code)
         return None if row is None else Programme.from_row(row)
 
 
-@strawberry.input
+@strawberry.input(description="a new priority programme of a plan")
 class ProgrammeCreateInput:
-    portfolio_id: strawberry.ID
-    code: str
-    name: str
-    sao_id: strawberry.ID
-    lead_member_id: strawberry.ID
-    aim_id: strawberry.ID | None = None
-    purpose: str | None = None
-    directorate: str | None = None
-    rdl_id: strawberry.ID | None = None
-    board_id: strawberry.ID | None = None
+    portfolio_id: strawberry.ID = strawberry.field(description="the plan it belongs to")
+    code: str = strawberry.field(description="its code, unique, e.g. IRP-01")
+    name: str = strawberry.field(description="its name")
+    sao_id: strawberry.ID = strawberry.field(description="its Senior Accountable Officer")
+    lead_member_id: strawberry.ID = strawberry.field(description="the Cabinet member leading it")
+    aim_id: strawberry.ID | None = strawberry.field(
+        default=None, description="the plan's aim it serves"
+    )
+    purpose: str | None = strawberry.field(default=None, description="what it is for")
+    directorate: str | None = strawberry.field(
+        default=None, description="the directorate that leads it"
+    )
+    rdl_id: strawberry.ID | None = strawberry.field(
+        default=None, description="its Responsible Delivery Lead"
+    )
+    board_id: strawberry.ID | None = strawberry.field(
+        default=None, description="the Programme Board that oversees it"
+    )
 
 
-@strawberry.input
+@strawberry.input(description="only the fields sent change; null clears an optional field")
 class ProgrammeUpdateInput:
-    name: str | None = strawberry.UNSET
-    purpose: str | None = strawberry.UNSET
-    directorate: str | None = strawberry.UNSET
-    sao_id: strawberry.ID | None = strawberry.UNSET
-    rdl_id: strawberry.ID | None = strawberry.UNSET
-    lead_member_id: strawberry.ID | None = strawberry.UNSET
-    board_id: strawberry.ID | None = strawberry.UNSET
+    name: str | None = if_sent("its name")
+    purpose: str | None = if_sent("what it is for")
+    directorate: str | None = if_sent("the directorate that leads it")
+    sao_id: strawberry.ID | None = if_sent("its Senior Accountable Officer")
+    rdl_id: strawberry.ID | None = if_sent("its Responsible Delivery Lead")
+    lead_member_id: strawberry.ID | None = if_sent("the Cabinet member leading it")
+    board_id: strawberry.ID | None = if_sent("the Programme Board that oversees it")
 
 
-@strawberry.input
+@strawberry.input(description="someone (or a post) for the people directory")
 class PersonInput:
-    name: str
-    title: str | None = None
-    email: str | None = None
-    directorate: str | None = None
+    name: str = strawberry.field(description="their name, or the post's")
+    title: str | None = strawberry.field(default=None, description="their job title")
+    email: str | None = strawberry.field(default=None, description="their work email")
+    directorate: str | None = strawberry.field(default=None, description="their directorate")
 
 
-@strawberry.input
+@strawberry.input(description="only the fields sent change; null clears an optional field")
 class PersonUpdateInput:
-    name: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    directorate: str | None = strawberry.UNSET
+    name: str | None = if_sent("their name")
+    title: str | None = if_sent("their job title")
+    email: str | None = if_sent("their work email")
+    directorate: str | None = if_sent("their directorate")
 
 
-@strawberry.input
+@strawberry.input(description="a new workstream or project of a programme")
 class WorkstreamInput:
-    name: str
-    description: str | None = None
-    lead: str | None = None
+    name: str = strawberry.field(description="its name")
+    description: str | None = strawberry.field(default=None, description="what it covers")
+    lead: str | None = strawberry.field(default=None, description="who leads it")
 
 
 @strawberry.type
 class PlanMutation:
     @strawberry.mutation(description="add someone (or a post) to the people directory")
-    async def create_person(self, info: Ctx, input: PersonInput) -> Person:
+    async def create_person(
+        self, info: Ctx, input: Annotated[PersonInput, strawberry.argument(description="who")]
+    ) -> Person:
         actor = info.context.writer()  # the role before the input
         data = validate(PersonCreate, input_dict(input))
         async with info.context.transaction() as session:
@@ -559,7 +606,11 @@ class PlanMutation:
 
     @strawberry.mutation(description="change a person; version is the one you last read")
     async def update_person(
-        self, info: Ctx, id: strawberry.ID, version: int, input: PersonUpdateInput
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="the person's id")],
+        version: Version,
+        input: Annotated[PersonUpdateInput, strawberry.argument(description="what changes")],
     ) -> Person:
         actor = info.context.writer()  # the role before the input
         data = validate(PersonUpdate, input_dict(input))
@@ -573,9 +624,12 @@ class PlanMutation:
             )
         return Person.from_row(row)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="add a workstream to a programme, after its others")
     async def add_workstream(
-        self, info: Ctx, programme_id: strawberry.ID, input: WorkstreamInput
+        self,
+        info: Ctx,
+        programme_id: Annotated[strawberry.ID, strawberry.argument(description="the programme")],
+        input: Annotated[WorkstreamInput, strawberry.argument(description="the workstream")],
     ) -> Workstream:
         actor = info.context.writer()  # the role before the input
         data = validate(WorkstreamCreate, input_dict(input))
@@ -594,8 +648,12 @@ class PlanMutation:
             position=row.position,
         )
 
-    @strawberry.mutation
-    async def create_programme(self, info: Ctx, input: ProgrammeCreateInput) -> Programme:
+    @strawberry.mutation(description="add a priority programme to a plan")
+    async def create_programme(
+        self,
+        info: Ctx,
+        input: Annotated[ProgrammeCreateInput, strawberry.argument(description="the programme")],
+    ) -> Programme:
         actor = info.context.writer()  # the role before the input
         data = validate(ProgrammeCreate, input_dict(input))
         async with info.context.transaction() as session:
@@ -604,7 +662,11 @@ class PlanMutation:
 
     @strawberry.mutation(description="change a programme; version is the one you last read")
     async def update_programme(
-        self, info: Ctx, id: strawberry.ID, version: int, input: ProgrammeUpdateInput
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="the programme's id")],
+        version: Version,
+        input: Annotated[ProgrammeUpdateInput, strawberry.argument(description="what changes")],
     ) -> Programme:
         actor = info.context.writer()  # the role before the input
         data = validate(ProgrammeUpdate, input_dict(input))
@@ -623,7 +685,14 @@ class PlanMutation:
         "version is the programme's, as you last read it"
     )
     async def set_served_outcomes(
-        self, info: Ctx, programme_id: strawberry.ID, version: int, outcome_ids: list[strawberry.ID]
+        self,
+        info: Ctx,
+        programme_id: Annotated[strawberry.ID, strawberry.argument(description="the programme")],
+        version: Version,
+        outcome_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="every outcome of its plan it serves; [] for none"),
+        ],
     ) -> Programme:
         ids = [parse_id(o, f"outcomeIds[{n}]") for n, o in enumerate(outcome_ids)]
         data = validate(ServedOutcomes, {"outcome_ids": ids})

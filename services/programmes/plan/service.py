@@ -60,6 +60,13 @@ async def get_portfolio(*, session: AsyncSession, portfolio_id: int) -> Portfoli
     return portfolio
 
 
+async def financial_year_start(*, session: AsyncSession, portfolio_id: int) -> int | None:
+    """The first financial year of a plan, if recorded: it places timescales such as "Q1"
+    that name no year."""
+    portfolio = await session.get(Portfolio, portfolio_id)
+    return None if portfolio is None else portfolio.financial_year_start
+
+
 async def create_portfolio(
     *, session: AsyncSession, actor: Principal, data: PortfolioCreate
 ) -> Portfolio:
@@ -187,6 +194,26 @@ async def list_programmes(
         *order_by(Programme, page.sort, PROGRAMME_SORTS, [Programme.code])
     )
     return await window(session, statement, page)
+
+
+async def all_programmes(
+    *, session: AsyncSession, portfolio_id: int | None = None, programme_id: int | None = None
+) -> list[Programme]:
+    """Every programme by code, or a plan's, or one: for checks that read the whole plan."""
+    statement = select(Programme).order_by(col(Programme.code))
+    if portfolio_id is not None:
+        statement = statement.where(Programme.portfolio_id == portfolio_id)
+    if programme_id is not None:
+        statement = statement.where(Programme.id == programme_id)
+    return list((await session.exec(statement)).all())
+
+
+async def find(*, session: AsyncSession, programme_id: int) -> Programme | None:
+    return await session.get(Programme, programme_id)
+
+
+async def find_workstream(*, session: AsyncSession, workstream_id: int) -> Workstream | None:
+    return await session.get(Workstream, workstream_id)
 
 
 async def get(*, session: AsyncSession, programme_id: int) -> Programme:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,18 +14,23 @@ from strawberry.types import Info
 
 from services.common import clock
 from services.common.graphql import (
+    ById,
     Context,
     Limit,
     Offset,
     Page,
-    choice,
+    Sort,
+    Version,
+    graphql_enum,
     id_or_none,
+    if_sent,
     input_dict,
     optional_id,
     page,
     parse_id,
     validate,
 )
+from services.programmes.graphql_shared import OfProgramme
 from services.programmes.savings import models, service
 from services.programmes.savings.schemas import (
     RAG,
@@ -37,30 +43,50 @@ from services.programmes.savings.schemas import SavingsTotal as SavingsTotalMode
 
 Ctx = Info[Context, None]
 
+graphql_enum(
+    RAG,
+    name="SavingsRag",
+    description="A savings initiative's RAG on the day judged: RED overdue, or forecast more "
+    "than 10% below target; AMBER forecast below target by no more than 10%; GREEN forecast "
+    "at or above target and not overdue",
+)
+graphql_enum(
+    GroupBy,
+    name="SavingsGroupBy",
+    description="What savings totals are summed by: PROGRAMME, DIRECTORATE or AIM",
+)
+
+AsOf = Annotated[
+    date | None,
+    strawberry.argument(description="the day RAG and lateness are judged on; today if left out"),
+]
+
 
 @strawberry.type(description="A savings initiative: £ per financial year, for a programme")
 class SavingsInitiative:
-    id: strawberry.ID
-    code: str
-    title: str
-    programme_id: strawberry.ID
-    directorate: str | None
+    id: strawberry.ID = strawberry.field(description="the initiative's id")
+    code: str = strawberry.field(description="its reference, unique")
+    title: str = strawberry.field(description="what the saving is")
+    programme_id: strawberry.ID = strawberry.field(description="the programme delivering it")
+    directorate: str | None = strawberry.field(description="the directorate whose budget it is")
     financial_year: str = strawberry.field(description="e.g. 2024/25 (April to March)")
-    target: Decimal
-    forecast: Decimal
-    delivered: Decimal
-    gap: Decimal = strawberry.field(description="target - forecast")
-    due_date: date | None
+    target: Decimal = strawberry.field(description="the saving to make in the year, in £")
+    forecast: Decimal = strawberry.field(description="what is now forecast to be saved, in £")
+    delivered: Decimal = strawberry.field(description="what has been saved so far, in £")
+    gap: Decimal = strawberry.field(description="target - forecast, in £")
+    due_date: date | None = strawberry.field(description="when the saving is due in full")
     late: bool = strawberry.field(
         description="past the due date with less than target delivered, or forecast < target"
     )
-    late_reason: str | None
-    rag: str = strawberry.field(description="Green, Amber or Red: see savings/service.py")
-    owner: str | None
-    notes: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    late_reason: str | None = strawberry.field(
+        description="why it is late: overdue (which wins) or forecast below target"
+    )
+    rag: RAG = strawberry.field(description="its RAG on the day judged")
+    owner: str | None = strawberry.field(description="who delivers it")
+    notes: str | None = strawberry.field(description="anything else the CPMO records")
+    version: int = strawberry.field(description="its version: send it back to change it")
+    created_at: datetime = strawberry.field(description="when it was entered")
+    updated_at: datetime = strawberry.field(description="when it last changed")
 
     @classmethod
     def from_read(cls, read: SavingsRead) -> SavingsInitiative:
@@ -78,7 +104,7 @@ class SavingsInitiative:
             due_date=read.due_date,
             late=read.late,
             late_reason=read.late_reason,
-            rag=read.rag.value,
+            rag=read.rag,
             owner=read.owner,
             notes=read.notes,
             version=read.version,
@@ -95,19 +121,23 @@ class SavingsInitiative:
 
 @strawberry.type(description="Savings summed for one group (or all: every key null)")
 class SavingsTotal:
-    programme_id: strawberry.ID | None
-    directorate: str | None
-    aim_id: strawberry.ID | None
-    label: str
-    target: Decimal
-    forecast: Decimal
-    delivered: Decimal
-    gap: Decimal = strawberry.field(description="target - forecast")
-    count: int
-    green: int
-    amber: int
-    red: int
-    late: int
+    programme_id: strawberry.ID | None = strawberry.field(
+        description="the programme summed, when grouped by programme"
+    )
+    directorate: str | None = strawberry.field(
+        description="the directorate summed, when grouped by directorate"
+    )
+    aim_id: strawberry.ID | None = strawberry.field(description="the aim summed, by aim")
+    label: str = strawberry.field(description="the group's name to print")
+    target: Decimal = strawberry.field(description="the targets summed, in £")
+    forecast: Decimal = strawberry.field(description="the forecasts summed, in £")
+    delivered: Decimal = strawberry.field(description="what has been saved, summed, in £")
+    gap: Decimal = strawberry.field(description="target - forecast, in £")
+    count: int = strawberry.field(description="how many initiatives")
+    green: int = strawberry.field(description="how many are Green")
+    amber: int = strawberry.field(description="how many are Amber")
+    red: int = strawberry.field(description="how many are Red")
+    late: int = strawberry.field(description="how many are late")
 
     @classmethod
     def from_model(cls, total: SavingsTotalModel) -> SavingsTotal:
@@ -128,13 +158,13 @@ class SavingsTotal:
         )
 
 
-@strawberry.type
+@strawberry.type(description="savings summed per group, and in all")
 class SavingsTotals:
-    group_by: str
-    financial_year: str | None
-    as_of: date
-    groups: list[SavingsTotal]
-    total: SavingsTotal
+    group_by: GroupBy = strawberry.field(description="what the groups are")
+    financial_year: str | None = strawberry.field(description="the year summed, if one")
+    as_of: date = strawberry.field(description="the day RAG and lateness were judged on")
+    groups: list[SavingsTotal] = strawberry.field(description="one total per group")
+    total: SavingsTotal = strawberry.field(description="every group together")
 
 
 async def _load_savings(
@@ -154,17 +184,23 @@ async def savings_for(info: Ctx, programme_id: int) -> list[SavingsInitiative]:
 
 @strawberry.type
 class SavingsQuery:
-    @strawberry.field
+    @strawberry.field(description="savings initiatives, by code unless sorted")
     async def savings_initiatives(
         self,
         info: Ctx,
-        programme_id: strawberry.ID | None = None,
-        directorate: str | None = None,
-        financial_year: str | None = None,
-        rag: str | None = None,
-        late: bool | None = None,
-        as_of: date | None = None,
-        sort: str | None = None,
+        programme_id: OfProgramme = None,
+        directorate: Annotated[
+            str | None, strawberry.argument(description="only this directorate's")
+        ] = None,
+        financial_year: Annotated[
+            str | None, strawberry.argument(description="only this year's, e.g. 2024/25")
+        ] = None,
+        rag: Annotated[RAG | None, strawberry.argument(description="only at this RAG")] = None,
+        late: Annotated[
+            bool | None, strawberry.argument(description="true: only late; false: only on time")
+        ] = None,
+        as_of: AsOf = None,
+        sort: Sort = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[SavingsInitiative]:
@@ -176,15 +212,18 @@ class SavingsQuery:
                 programme_id=optional_id(programme_id, "programmeId"),
                 directorate=directorate,
                 financial_year=financial_year,
-                rag_is=choice(RAG, rag, "rag"),
+                rag_is=rag,
                 late=late,
                 as_of=day,
             )
         return Page.of(found, lambda r: SavingsInitiative.from_row(r, day))
 
-    @strawberry.field
+    @strawberry.field(description="one savings initiative, by id")
     async def savings_initiative(
-        self, info: Ctx, id: strawberry.ID, as_of: date | None = None
+        self,
+        info: Ctx,
+        id: ById,
+        as_of: AsOf = None,
     ) -> SavingsInitiative | None:
         initiative_id = parse_id(id, "id")
         async with info.context.reading() as session:
@@ -195,23 +234,29 @@ class SavingsQuery:
     async def savings_totals(
         self,
         info: Ctx,
-        group_by: str = "programme",
-        financial_year: str | None = None,
-        programme_id: strawberry.ID | None = None,
-        directorate: str | None = None,
-        as_of: date | None = None,
+        group_by: Annotated[
+            GroupBy, strawberry.argument(description="what to sum by")
+        ] = GroupBy.programme,
+        financial_year: Annotated[
+            str | None, strawberry.argument(description="only this year's, e.g. 2024/25")
+        ] = None,
+        programme_id: OfProgramme = None,
+        directorate: Annotated[
+            str | None, strawberry.argument(description="only this directorate's")
+        ] = None,
+        as_of: AsOf = None,
     ) -> SavingsTotals:
         async with info.context.reading() as session:
             result = await service.totals(
                 session=session,
-                group_by=choice(GroupBy, group_by, "group_by"),
+                group_by=group_by,
                 financial_year=financial_year,
                 programme_id=optional_id(programme_id, "programmeId"),
                 directorate=directorate,
                 as_of=as_of,
             )
         return SavingsTotals(
-            group_by=result.group_by.value,
+            group_by=result.group_by,
             financial_year=result.financial_year,
             as_of=result.as_of,
             groups=[SavingsTotal.from_model(g) for g in result.groups],
@@ -219,41 +264,45 @@ class SavingsQuery:
         )
 
 
-@strawberry.input
+@strawberry.input(description="a new savings initiative; money in £, up to two decimal places")
 class SavingsInitiativeCreateInput:
-    programme_id: strawberry.ID
-    code: str
-    title: str
-    financial_year: str
-    target: Decimal
-    forecast: Decimal
-    delivered: Decimal | None = strawberry.UNSET
-    directorate: str | None = strawberry.UNSET
-    due_date: date | None = None
-    owner: str | None = None
-    notes: str | None = None
+    programme_id: strawberry.ID = strawberry.field(description="the programme delivering it")
+    code: str = strawberry.field(description="its reference, unique")
+    title: str = strawberry.field(description="what the saving is")
+    financial_year: str = strawberry.field(description="e.g. 2024/25 (April to March)")
+    target: Decimal = strawberry.field(description="the saving to make in the year, in £")
+    forecast: Decimal = strawberry.field(description="what is forecast to be saved, in £")
+    delivered: Decimal | None = if_sent("saved so far, in £; 0.00 if left out or null")
+    directorate: str | None = if_sent("the directorate; the programme's if left out")
+    due_date: date | None = strawberry.field(default=None, description="when it is due in full")
+    owner: str | None = strawberry.field(default=None, description="who delivers it")
+    notes: str | None = strawberry.field(default=None, description="anything else")
 
 
-@strawberry.input
+@strawberry.input(description="only the fields sent change; money in £")
 class SavingsInitiativeUpdateInput:
-    code: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    programme_id: strawberry.ID | None = strawberry.UNSET
-    directorate: str | None = strawberry.UNSET
-    financial_year: str | None = strawberry.UNSET
-    target: Decimal | None = strawberry.UNSET
-    forecast: Decimal | None = strawberry.UNSET
-    delivered: Decimal | None = strawberry.UNSET
-    due_date: date | None = strawberry.UNSET
-    owner: str | None = strawberry.UNSET
-    notes: str | None = strawberry.UNSET
+    code: str | None = if_sent("its reference")
+    title: str | None = if_sent("what it is")
+    programme_id: strawberry.ID | None = if_sent("the programme delivering it")
+    directorate: str | None = if_sent("the directorate")
+    financial_year: str | None = if_sent("e.g. 2024/25")
+    target: Decimal | None = if_sent("in £")
+    forecast: Decimal | None = if_sent("in £")
+    delivered: Decimal | None = if_sent("in £")
+    due_date: date | None = if_sent("when it is due in full")
+    owner: str | None = if_sent("who delivers it")
+    notes: str | None = if_sent("anything else")
 
 
 @strawberry.type
 class SavingsMutation:
-    @strawberry.mutation
+    @strawberry.mutation(description="add a savings initiative")
     async def create_savings_initiative(
-        self, info: Ctx, input: SavingsInitiativeCreateInput
+        self,
+        info: Ctx,
+        input: Annotated[
+            SavingsInitiativeCreateInput, strawberry.argument(description="the initiative")
+        ],
     ) -> SavingsInitiative:
         actor = info.context.writer()
         values = input_dict(input)
@@ -266,7 +315,13 @@ class SavingsMutation:
 
     @strawberry.mutation(description="change an initiative; version is the one you last read")
     async def update_savings_initiative(
-        self, info: Ctx, id: strawberry.ID, version: int, input: SavingsInitiativeUpdateInput
+        self,
+        info: Ctx,
+        id: Annotated[strawberry.ID, strawberry.argument(description="the initiative's id")],
+        version: Version,
+        input: Annotated[
+            SavingsInitiativeUpdateInput, strawberry.argument(description="what changes")
+        ],
     ) -> SavingsInitiative:
         actor = info.context.writer()
         data = validate(SavingsUpdate, input_dict(input))

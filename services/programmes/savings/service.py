@@ -52,6 +52,7 @@ from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.programmes.base import record
+from services.programmes.plan import service as plan
 from services.programmes.plan.models import Aim, Programme
 from services.programmes.savings.models import SavingsInitiative
 from services.programmes.savings.schemas import (
@@ -232,7 +233,7 @@ async def by_programme(
 
 
 async def _programme(session: AsyncSession, programme_id: int) -> Programme:
-    programme = await session.get(Programme, programme_id)
+    programme = await plan.find(session=session, programme_id=programme_id)
     if programme is None:
         raise FieldError(f"no programme with id {programme_id}", field="programme_id")
     return programme
@@ -338,11 +339,13 @@ def _label(code: str | None, name: str | None) -> str:
     return " ".join(part for part in (code, name) if part) or "(none)"
 
 
-def _group(row: Any, group_by: GroupBy) -> tuple[Any, str, dict[str, Any]]:
+def _group(
+    row: Any, programme: Programme, aim: Aim | None, group_by: GroupBy
+) -> tuple[Any, str, dict[str, Any]]:
     if group_by is GroupBy.programme:
         return (
             row.programme_id,
-            _label(row.programme_code, row.programme_name),
+            _label(programme.code, programme.name),
             {"programme_id": row.programme_id},
         )
     if group_by is GroupBy.directorate:
@@ -351,8 +354,9 @@ def _group(row: Any, group_by: GroupBy) -> tuple[Any, str, dict[str, Any]]:
             row.directorate or "(no directorate)",
             {"directorate": row.directorate},
         )
-    label = _label(row.aim_code, row.aim_name) if row.aim_id is not None else "(no aim)"
-    return row.aim_id, label, {"aim_id": row.aim_id}
+    if aim is None:
+        return None, "(no aim)", {"aim_id": None}
+    return aim.id, _label(aim.code, aim.name), {"aim_id": aim.id}
 
 
 async def totals(
@@ -371,22 +375,13 @@ async def totals(
     the one rule in :func:`rag`. Groups are ordered by label, the empty group last.
     """
     day = as_of or clock.today()
-    statement = (
-        select(  # type: ignore[call-overload]
-            SavingsInitiative.programme_id,
-            SavingsInitiative.directorate,
-            SavingsInitiative.target,
-            SavingsInitiative.forecast,
-            SavingsInitiative.delivered,
-            SavingsInitiative.due_date,
-            col(Programme.code).label("programme_code"),
-            col(Programme.name).label("programme_name"),
-            col(Programme.aim_id).label("aim_id"),
-            col(Aim.code).label("aim_code"),
-            col(Aim.name).label("aim_name"),
-        )
-        .join(Programme, col(Programme.id) == col(SavingsInitiative.programme_id))
-        .outerjoin(Aim, col(Aim.id) == col(Programme.aim_id))
+    statement = select(  # type: ignore[call-overload]
+        SavingsInitiative.programme_id,
+        SavingsInitiative.directorate,
+        SavingsInitiative.target,
+        SavingsInitiative.forecast,
+        SavingsInitiative.delivered,
+        SavingsInitiative.due_date,
     )
     if financial_year:
         statement = statement.where(
@@ -399,10 +394,17 @@ async def totals(
             func.lower(SavingsInitiative.directorate) == directorate.lower()
         )
     rows = (await session.exec(statement)).all()
+    # The programmes and their aims are the plan's: read through it, two queries in all.
+    programmes = await plan.get_many(session=session, ids=sorted({r.programme_id for r in rows}))
+    aims = await plan.get_aims(
+        session=session, ids=sorted({p.aim_id for p in programmes.values() if p.aim_id})
+    )
     groups: dict[Any, _Sums] = {}
     grand = _Sums(label="Total", key={})
     for row in rows:
-        key, label, fields = _group(row, group_by)
+        programme = programmes[row.programme_id]
+        aim = None if programme.aim_id is None else aims.get(programme.aim_id)
+        key, label, fields = _group(row, programme, aim, group_by)
         groups.setdefault(key, _Sums(label=label, key=fields)).add(row, day)
         grand.add(row, day)
     ordered = sorted(groups.items(), key=lambda item: (item[0] is None, item[1].label))

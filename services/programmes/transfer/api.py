@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Response, UploadFile
@@ -76,60 +78,87 @@ async def _programme_stem(session: SessionDep, what: str, programme_id: int | No
     return f"{what}-{programme.code}"
 
 
-# Actions -----------------------------------------------------------------------------------
+# Exports: one route definition, registered for each thing exported -------------------------
 
-ACTIONS_DOC = f"Columns, in order:\n\n{service.columns_markdown(ACTION_COLUMNS)}\n\n{ROWS}"
-
-
-async def _export_actions(
-    session: SessionDep, today: Any, fmt: Format, programme_id: int | None
-) -> Response:
-    stem = await _programme_stem(session, "actions", programme_id)
-    rows = await service.export_actions(session=session, programme_id=programme_id, today=today)
-    return _file("actions", fmt, ACTION_COLUMNS, rows, stem)
+FORMAT_NAMES = {Format.csv: "CSV", Format.xlsx: "an XLSX workbook"}
 
 
-@router.get(
-    "/programmes/{programme_id}/actions.csv",
-    tags=["transfer"],
-    response_class=Response,
-    responses=FILE_RESPONSES,
-    description=f"A programme's actions as CSV. {ACTIONS_DOC}",
+@dataclass(frozen=True)
+class Export:
+    """A thing exported: its name (the file's stem and sheet), how the docs call it, its
+    columns, and the service function giving its rows."""
+
+    what: str
+    called: str
+    columns: Sequence[Column]
+    rows: Callable[..., Awaitable[list[list[Any]]]]
+
+    @property
+    def doc(self) -> str:
+        return f"Columns, in order:\n\n{service.columns_markdown(self.columns)}\n\n{ROWS}"
+
+
+def add_export_routes(export: Export) -> None:
+    """``/programmes/{programme_id}/<what>.csv`` and ``.xlsx`` (one programme's), and
+    ``/<what>/export?format=&programme_id=`` (every programme's, or one's)."""
+
+    async def respond(
+        session: SessionDep, today: date, fmt: Format, programme_id: int | None
+    ) -> Response:
+        stem = await _programme_stem(session, export.what, programme_id)
+        rows = await export.rows(session=session, programme_id=programme_id, today=today)
+        return _file(export.what, fmt, export.columns, rows, stem)
+
+    def of_programme(fmt: Format) -> Callable[..., Awaitable[Response]]:
+        async def route(
+            programme_id: int, session: ReadSessionDep, _: Reader, today: Today
+        ) -> Response:
+            return await respond(session, today, fmt, programme_id)
+
+        return route
+
+    for fmt in Format:
+        router.add_api_route(
+            f"/programmes/{{programme_id}}/{export.what}.{fmt.value}",
+            of_programme(fmt),
+            methods=["GET"],
+            name=f"export_programme_{export.what}_{fmt.value}",
+            tags=["transfer"],
+            response_class=Response,
+            responses=FILE_RESPONSES,
+            description=f"A programme's {export.called} as {FORMAT_NAMES[fmt]}. {export.doc}",
+        )
+
+    async def every(
+        session: ReadSessionDep,
+        _: Reader,
+        today: Today,
+        format: Format = Format.csv,
+        programme_id: int | None = None,
+    ) -> Response:
+        return await respond(session, today, format, programme_id)
+
+    router.add_api_route(
+        f"/{export.what}/export",
+        every,
+        methods=["GET"],
+        name=f"export_{export.what}",
+        tags=["transfer"],
+        response_class=Response,
+        responses=FILE_RESPONSES,
+        description=f"{export.called.capitalize()} of every programme, or of one. {export.doc}",
+    )
+
+
+ACTIONS = Export("actions", "actions", ACTION_COLUMNS, service.export_actions)
+MILESTONES = Export(
+    "milestones", "milestones (key activities)", MILESTONE_COLUMNS, service.export_milestones
 )
-async def export_programme_actions_csv(
-    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
-) -> Response:
-    return await _export_actions(session, today, Format.csv, programme_id)
+for _export in (ACTIONS, MILESTONES):
+    add_export_routes(_export)
 
 
-@router.get(
-    "/programmes/{programme_id}/actions.xlsx",
-    tags=["transfer"],
-    response_class=Response,
-    responses=FILE_RESPONSES,
-    description=f"A programme's actions as an XLSX workbook. {ACTIONS_DOC}",
-)
-async def export_programme_actions_xlsx(
-    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
-) -> Response:
-    return await _export_actions(session, today, Format.xlsx, programme_id)
-
-
-@router.get(
-    "/actions/export",
-    tags=["transfer"],
-    response_class=Response,
-    responses=FILE_RESPONSES,
-    description=f"Actions of every programme, or of one. {ACTIONS_DOC}",
-)
-async def export_actions(
-    session: ReadSessionDep,
-    _: Reader,
-    today: Today,
-    format: Format = Format.csv,
-    programme_id: int | None = None,
-) -> Response:
-    return await _export_actions(session, today, format, programme_id)
+# Imports -----------------------------------------------------------------------------------
 
 
 @router.post(
@@ -140,7 +169,7 @@ async def export_actions(
         "Import actions from a CSV or XLSX file (multipart field `file`; the format comes from "
         "the file name, else its content type). A row is keyed by `programme_code` + `number`: "
         f"an existing action is updated, a new number creates one. {ALL_OR_NOTHING}\n\n"
-        f"{ACTIONS_DOC}"
+        f"{ACTIONS.doc}"
     ),
 )
 async def import_actions(
@@ -152,62 +181,6 @@ async def import_actions(
     return await service.import_actions(session=session, actor=actor, sheet=sheet, fmt=fmt.value)
 
 
-# Milestones --------------------------------------------------------------------------------
-
-MILESTONES_DOC = f"Columns, in order:\n\n{service.columns_markdown(MILESTONE_COLUMNS)}\n\n{ROWS}"
-
-
-async def _export_milestones(
-    session: SessionDep, today: Any, fmt: Format, programme_id: int | None
-) -> Response:
-    stem = await _programme_stem(session, "milestones", programme_id)
-    rows = await service.export_milestones(session=session, programme_id=programme_id, today=today)
-    return _file("milestones", fmt, MILESTONE_COLUMNS, rows, stem)
-
-
-@router.get(
-    "/programmes/{programme_id}/milestones.csv",
-    tags=["transfer"],
-    response_class=Response,
-    responses=FILE_RESPONSES,
-    description=f"A programme's milestones (key activities) as CSV. {MILESTONES_DOC}",
-)
-async def export_programme_milestones_csv(
-    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
-) -> Response:
-    return await _export_milestones(session, today, Format.csv, programme_id)
-
-
-@router.get(
-    "/programmes/{programme_id}/milestones.xlsx",
-    tags=["transfer"],
-    response_class=Response,
-    responses=FILE_RESPONSES,
-    description=f"A programme's milestones (key activities) as XLSX. {MILESTONES_DOC}",
-)
-async def export_programme_milestones_xlsx(
-    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
-) -> Response:
-    return await _export_milestones(session, today, Format.xlsx, programme_id)
-
-
-@router.get(
-    "/milestones/export",
-    tags=["transfer"],
-    response_class=Response,
-    responses=FILE_RESPONSES,
-    description=f"Milestones of every programme, or of one. {MILESTONES_DOC}",
-)
-async def export_milestones(
-    session: ReadSessionDep,
-    _: Reader,
-    today: Today,
-    format: Format = Format.csv,
-    programme_id: int | None = None,
-) -> Response:
-    return await _export_milestones(session, today, format, programme_id)
-
-
 @router.post(
     "/milestones/import",
     response_model=ImportResult,
@@ -216,7 +189,7 @@ async def export_milestones(
         "Import milestones from a CSV or XLSX file (multipart field `file`; the format comes "
         "from the file name, else its content type). A row with an `id` updates that milestone "
         "(it must belong to the row's programme); a row without one creates a milestone. The "
-        f"same rules as PATCH /milestones/{{id}} apply. {ALL_OR_NOTHING}\n\n{MILESTONES_DOC}"
+        f"same rules as PATCH /milestones/{{id}} apply. {ALL_OR_NOTHING}\n\n{MILESTONES.doc}"
     ),
 )
 async def import_milestones(

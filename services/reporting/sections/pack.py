@@ -17,6 +17,7 @@ from services.reporting.sections import (
     raid,
 )
 from services.reporting.sections import savings as savings_section
+from services.reporting.sections.common import in_council_words
 from services.reporting.sources import rows
 
 SECTIONS = (
@@ -45,6 +46,7 @@ def compose(
     confidence: Sequence[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     month = Period.parse(period)
+    data = in_council_words(data)
     raw = sorted(rows(data.get("programmes")), key=lambda p: p["code"])
     checks = {str(c["programme_id"]): c for c in confidence or []}
     summaries = [programmes.summary(p, month, checks.get(str(p["id"]))) for p in raw]

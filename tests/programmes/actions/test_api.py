@@ -192,7 +192,7 @@ async def test_graphql_actions(programmes_api: httpx.AsyncClient, today: date) -
             "number": "2.1",
             "timescale": "Mar-25",
             "timescaleEnd": "2025-03-31",
-            "status": "Not started",
+            "status": "NOT_STARTED",
             "overdue": False,
         }
     ]
@@ -205,17 +205,17 @@ async def test_graphql_actions(programmes_api: httpx.AsyncClient, today: date) -
     denied = await gql(programmes_api, create, VIEWER, p=str(two), n="2.2")
     assert status_of(denied) == 403
     created = await gql(programmes_api, create, EDITOR, p=str(two), n="2.2")
-    assert created["data"]["createAction"]["timescalePrecision"] == "unknown"
+    assert created["data"]["createAction"]["timescalePrecision"] == "UNKNOWN"
     duplicate = await gql(programmes_api, create, EDITOR, p=str(two), n="2.2")
     assert status_of(duplicate) == 409
     assert problems(duplicate)[0]["errors"][0]["field"] == "number"
     update = """mutation($id: ID!, $v: Int!) { updateAction(id: $id, version: $v,
-                  input: {status: "At risk", responsible: "Snr Policy Officer to CExec"})
+                  input: {status: AT_RISK, responsible: "Snr Policy Officer to CExec"})
                   { status responsible version } }"""
     action_id = created["data"]["createAction"]["id"]
     updated = await gql(programmes_api, update, EDITOR, id=action_id, v=1)
     assert updated["data"]["updateAction"] == {
-        "status": "At risk",
+        "status": "AT_RISK",
         "responsible": "Snr Policy Officer to CExec",
         "version": 2,
     }

@@ -35,7 +35,7 @@ async def test_escalate_decide_and_resolve_through_graphql(
         programmes_api,
         code="DB-CF",
         name="Children and Families Directorate Board",
-        kind="Directorate Board",
+        kind="DIRECTORATE_BOARD",
         directorate="Children and Families",
         escalatesToBoardId=tib["id"],
     )
@@ -48,7 +48,7 @@ async def test_escalate_decide_and_resolve_through_graphql(
         }""",
             headers=EDITOR,
             input={
-                "kind": "programme_exception",
+                "kind": "PROGRAMME_EXCEPTION",
                 "programmeId": str(send["id"]),
                 "title": "Tolerance forecast to break",
                 "reason": "Needs the TIB",
@@ -106,7 +106,7 @@ async def test_escalate_decide_and_resolve_through_graphql(
             headers=EDITOR,
             id=raised["id"],
             v=3,
-            input={"status": "resolved"},
+            input={"status": "RESOLVED"},
         )
     )
     assert missing[0]["errors"][0]["field"] == "resolution_decision_id"
@@ -117,12 +117,12 @@ async def test_escalate_decide_and_resolve_through_graphql(
             headers=EDITOR,
             id=raised["id"],
             v=3,
-            input={"status": "resolved", "resolutionDecisionId": decision["id"]},
+            input={"status": "RESOLVED", "resolutionDecisionId": decision["id"]},
         )
     )
     assert errors == []
     assert data["updateEscalation"] == {  # type: ignore[index]
-        "status": "resolved",
+        "status": "RESOLVED",
         "resolutionDecision": {"decision": "Commissioners agreed the recovery plan"},
     }
 
@@ -130,9 +130,9 @@ async def test_escalate_decide_and_resolve_through_graphql(
         await gql(
             programmes_api,
             """query($board: ID!) {
-          boards(kind: "TIB") { items { code escalatesTo { name } } }
+          boards(kind: TIB) { items { code escalatesTo { name } } }
           boardDecisions(boardId: $board) { items { decision escalationId } }
-          escalations(status: "resolved") { items { id board { code } } }
+          escalations(status: RESOLVED) { items { id board { code } } }
           board(id: $board) { decisions { decidedBy } }
         }""",
             board=irb["id"],
@@ -171,7 +171,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(
             programmes_api,
             BOARD,
             headers=EDITOR,
-            input={"code": "X", "name": "x", "kind": "Directorate Board"},
+            input={"code": "X", "name": "x", "kind": "DIRECTORATE_BOARD"},
         )
     )
     assert errors[0]["errors"][0]["field"] == "directorate"
@@ -198,7 +198,7 @@ async def test_escalations_for_loads_every_programme_in_one_query(
     raise_ = (
         """mutation($input: EscalationCreateInput!) { raiseEscalation(input: $input) { id } }"""
     )
-    for kind, ref in (("risk", "RISK-1"), ("issue", "ISSUE-7")):
+    for kind, ref in (("RISK", "RISK-1"), ("ISSUE", "ISSUE-7")):
         _, errors = data_and_problems(
             await gql(
                 programmes_api,
@@ -229,8 +229,8 @@ async def test_escalations_for_loads_every_programme_in_one_query(
     assert data["_entities"] == [
         {
             "escalations": [
-                {"kind": "risk", "itemRef": "RISK-1", "board": {"code": "TIB"}},
-                {"kind": "issue", "itemRef": "ISSUE-7", "board": {"code": "TIB"}},
+                {"kind": "RISK", "itemRef": "RISK-1", "board": {"code": "TIB"}},
+                {"kind": "ISSUE", "itemRef": "ISSUE-7", "board": {"code": "TIB"}},
             ]
         },
         {"escalations": []},

@@ -33,10 +33,22 @@ SIGN_OFF = """mutation($period: String!) {
   signOffPeriod(period: $period) { period status signedOffBy signedOffAt locked version } }"""
 
 
+# The graph takes the scales' enum names; REST (and the report as written) their words.
+ENUM_NAMES = {"Amber/Green": "AMBER_GREEN", "Med": "MEDIUM", "High": "HIGH", "high": "HIGH"}
+
+
 def graphql_input(report: dict[str, Any]) -> dict[str, Any]:
     names = {"dca_reason": "dcaReason", "next_steps": "nextSteps"}
     names["decisions_needed"] = "decisionsNeeded"
-    return {names.get(k, k): v for k, v in report.items()}
+    found: dict[str, Any] = {
+        names.get(k, k): ENUM_NAMES.get(v, v) if isinstance(v, str) else v
+        for k, v in report.items()
+    }
+    found["nextSteps"] = [
+        {k: ENUM_NAMES.get(v, v) if k == "confidence" and v else v for k, v in step.items()}
+        for step in found.get("nextSteps") or []
+    ]
+    return found
 
 
 def field_of(body: dict[str, Any]) -> str:
@@ -70,9 +82,9 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     report = body["data"]["submitHighlightReport"]
     assert report["programmeId"] == pid and report["period"] == "2015-04"
     assert (report["dca"], report["dcaRag"], report["confidence"]) == (
-        "Amber/Green",
-        "Amber",
-        "Medium",
+        "AMBER_GREEN",
+        "AMBER",
+        "MEDIUM",
     )
     assert (report["revision"], report["current"], report["locked"], report["version"]) == (
         1,
@@ -86,7 +98,7 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
         "who": "Director Delivery",
         "whenStart": "2015-04-01",
         "whenEnd": "2015-06-30",
-        "whenPrecision": "quarter",
+        "whenPrecision": "QUARTER",
     }
     duplicate = await gql(
         programmes_api, SUBMIT, EDITOR, programme=pid, input=graphql_input(APRIL_2015)
@@ -95,12 +107,12 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
 
     # Open period: revise edits in place; a stale version is 412.
     edited = await gql(
-        programmes_api, REVISE, EDITOR, id=report["id"], version=1, input={"confidence": "High"}
+        programmes_api, REVISE, EDITOR, id=report["id"], version=1, input={"confidence": "HIGH"}
     )
     assert edited["data"]["reviseHighlightReport"]["version"] == 2
     assert edited["data"]["reviseHighlightReport"]["revision"] == 1
     stale = await gql(
-        programmes_api, REVISE, EDITOR, id=report["id"], version=1, input={"dca": "Red"}
+        programmes_api, REVISE, EDITOR, id=report["id"], version=1, input={"dca": "RED"}
     )
     assert status_of(stale) == 412 and field_of(stale) == "If-Match"
     viewer = await gql(programmes_api, REVISE, VIEWER, id=report["id"], version=2, input={})
@@ -112,7 +124,7 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     bad = await gql(programmes_api, SIGN_OFF, ADMIN, period="April 2015")
     assert status_of(bad) == 422 and field_of(bad) == "period"
     signed = (await gql(programmes_api, SIGN_OFF, ADMIN, period="2015-04"))["data"]
-    assert signed["signOffPeriod"]["status"] == "signed_off"
+    assert signed["signOffPeriod"]["status"] == "SIGNED_OFF"
     assert signed["signOffPeriod"]["locked"] and signed["signOffPeriod"]["signedOffBy"] == (
         "test-admin"
     )
@@ -127,7 +139,7 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
         id=report["id"],
         version=2,
         input={
-            "dca": "Amber",
+            "dca": "AMBER",
             "dcaReason": "Induction slipped",
             "nextSteps": [{"what": "Induction", "when": "Q2", "who": "HR"}],
             "revisionReason": "Corrected after TIB",
@@ -138,8 +150,8 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     assert second["supersedesId"] == report["id"] and second["id"] != report["id"]
     assert second["nextSteps"][0]["whenStart"] == "2015-07-01"
     assert [(r["revision"], r["current"], r["dca"]) for r in second["revisions"]] == [
-        (1, False, "Amber/Green"),
-        (2, True, "Amber"),
+        (1, False, "AMBER_GREEN"),
+        (2, True, "AMBER"),
     ]
 
     recorded = await gql(
@@ -147,12 +159,12 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
         RECORD,
         EDITOR,
         programme=pid,
-        input={"dca": "amber/red", "reason": "Gateway review", "assessedOn": "2024-03-15"},
+        input={"dca": "AMBER_RED", "reason": "Gateway review", "assessedOn": "2024-03-15"},
     )
     assessment = recorded["data"]["recordDca"]
     assert (assessment["dca"], assessment["dcaRag"], assessment["assessedOn"]) == (
-        "Amber/Red",
-        "Red",
+        "AMBER_RED",
+        "RED",
         "2024-03-15",
     )
     assert assessment["author"] == "test-editor" and assessment["highlightReportId"] is None
@@ -175,11 +187,11 @@ async def test_mutations_over_http(programmes_api: httpx.AsyncClient) -> None:
     latest = listed["latestHighlightReport"]
     assert (latest["id"], latest["dca"], latest["dcaRag"], latest["revision"]) == (
         second["id"],
-        "Amber",
-        "Amber",
+        "AMBER",
+        "AMBER",
         2,
     )
-    assert latest["locked"] and latest["confidence"] == "High"
+    assert latest["locked"] and latest["confidence"] == "HIGH"
     assert latest["nextSteps"] == [{"what": "Induction", "when": "Q2", "who": "HR"}]
     assert listed["before"] is None
     assert listed["highlightReports"] == [{"id": second["id"], "revision": 2}]
@@ -210,10 +222,10 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
           all: highlightReports { items { id period programmeId revision } }
           july: highlightReports(period: "2024-07") { items { id } }
           mine: highlightReports(programmeId: $programme) { items { period revision locked } }
-          medium: highlightReports(confidence: "Med") { items { id confidence } }
+          medium: highlightReports(confidence: MEDIUM) { items { id confidence } }
           paged: highlightReports(limit: 1, offset: 1) { items { id } }
           periods: reportingPeriods { items { period status signedOffBy locked } }
-          open: reportingPeriods(status: "open") { items { period } }
+          open: reportingPeriods(status: OPEN) { items { period } }
           original: highlightReport(id: $a, revision: 1) { revision superseded dca }
           current: highlightReport(id: $a) { revision dca revisions { revision } }
           missing: highlightReport(id: "999") { id }
@@ -233,17 +245,17 @@ async def test_highlights_query(programmes_api: httpx.AsyncClient) -> None:
         {"period": "2024-07", "revision": 1, "locked": False},
         {"period": "2024-06", "revision": 2, "locked": True},
     ]
-    assert data["medium"]["items"] == [{"id": str(b["id"]), "confidence": "Medium"}]
+    assert data["medium"]["items"] == [{"id": str(b["id"]), "confidence": "MEDIUM"}]
     assert data["paged"]["items"] == [{"id": str(c["id"])}]
     assert data["periods"]["items"] == [
-        {"period": "2024-07", "status": "open", "signedOffBy": None, "locked": False},
-        {"period": "2024-06", "status": "signed_off", "signedOffBy": "test-admin", "locked": True},
+        {"period": "2024-07", "status": "OPEN", "signedOffBy": None, "locked": False},
+        {"period": "2024-06", "status": "SIGNED_OFF", "signedOffBy": "test-admin", "locked": True},
     ]
     assert data["open"]["items"] == [{"period": "2024-07"}]
-    assert data["original"] == {"revision": 1, "superseded": True, "dca": "Amber"}
+    assert data["original"] == {"revision": 1, "superseded": True, "dca": "AMBER"}
     assert data["current"] == {
         "revision": 2,
-        "dca": "Red",
+        "dca": "RED",
         "revisions": [{"revision": 1}, {"revision": 2}],
     }
     assert data["missing"] is None
@@ -287,10 +299,10 @@ async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) 
     )
     assert "errors" not in history, history
     rows = history["data"]["_entities"][0]["dcaHistory"]
-    assert [r["dca"] for r in rows] == ["Amber", "Green", "Amber/Red"]  # newest first
+    assert [r["dca"] for r in rows] == ["AMBER", "GREEN", "AMBER_RED"]  # newest first
     assert rows[-1] == {
-        "dca": "Amber/Red",
-        "dcaRag": "Red",
+        "dca": "AMBER_RED",
+        "dcaRag": "RED",
         "reason": "Gateway review",
         "author": "test-editor",
         "assessedOn": "2020-01-31",
@@ -319,9 +331,9 @@ async def test_dca_history_and_loaders_batch(programmes_api: httpx.AsyncClient) 
     assert counts[0] == counts[1], selects
     batched = batched["data"]
     assert [p["latestHighlightReport"]["dca"] for p in batched["programmes"]["items"]] == [
-        "Amber",
-        "Red",
-        "Amber/Green",
+        "AMBER",
+        "RED",
+        "AMBER_GREEN",
     ]
-    assert [p["earlier"]["dca"] for p in batched["programmes"]["items"]] == ["Green"] * 3
+    assert [p["earlier"]["dca"] for p in batched["programmes"]["items"]] == ["GREEN"] * 3
     assert all(len(p["highlightReports"]) == 2 for p in batched["programmes"]["items"])

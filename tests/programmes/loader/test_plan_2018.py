@@ -242,11 +242,11 @@ async def test_graphql_walks_the_whole_plan(programmes_api: httpx.AsyncClient) -
     ap1 = next(a for a in plans["OIAP-2015"]["aims"] if a["code"] == "AP1")
     assert len(ap1["outcomes"]) == 4
     assert [g["dca"] for g in plans["IRP-2024"]["ragScale"]] == [
-        "Green",
-        "Amber/Green",
-        "Amber",
-        "Amber/Red",
-        "Red",
+        "GREEN",
+        "AMBER_GREEN",
+        "AMBER",
+        "AMBER_RED",
+        "RED",
     ]
 
     one = await programmes_api.post(
@@ -484,7 +484,7 @@ async def test_graphql_reads_a_timescale_too(programmes_api: httpx.AsyncClient) 
         return response.json()
 
     weekly = (await read("Every 6 weeks"))["data"]["timescale"]
-    assert (weekly["every"], weekly["unit"], weekly["nextDue"]) == (6, "week", "2024-06-24")
+    assert (weekly["every"], weekly["unit"], weekly["nextDue"]) == (6, "WEEK", "2024-06-24")
     years = (await read("Year 2 & 3"))["data"]["timescale"]
     assert (years["start"], years["end"]) == ("2025-04-01", "2027-03-31")
     refused = await read("every 3 blorps")

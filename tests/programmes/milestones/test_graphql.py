@@ -58,7 +58,7 @@ async def test_key_activities_for_batches_and_carries_progress(
     activity = first["keyActivities"][0]
     assert activity["workstreamId"] == str(stream)
     assert (activity["status"], activity["percentComplete"], activity["owner"]) == (
-        "Late",
+        "LATE",
         80,
         "Head of Finance",
     )
@@ -97,7 +97,7 @@ async def test_milestones_query_filters(programmes_api: httpx.AsyncClient, today
     assert result["data"]["overdue"]["items"] == [{"title": "Late one", "overdue": True}]
     assert len(result["data"]["all"]["items"]) == 2
     bad = await gql(programmes_api, '{ milestones(status: "Purple") { items { id } } }')
-    assert status_of(bad) == 422
+    assert status_of(bad) == 422 and problems(bad)[0]["errors"][0]["field"] == "status"
 
 
 async def test_create_and_update_milestone(programmes_api: httpx.AsyncClient, today: date) -> None:
@@ -106,21 +106,21 @@ async def test_create_and_update_milestone(programmes_api: httpx.AsyncClient, to
         programmes_api,
         """mutation($p: ID!) { createMilestone(programmeId: $p,
              input: {title: "Budget set", startText: "Apr-24", endText: "Feb 2025",
-                     status: "In progress", percentComplete: 30}) { id version status } }""",
+                     status: IN_PROGRESS, percentComplete: 30}) { id version status } }""",
         EDITOR,
         p=str(programme),
     )
     assert "errors" not in created, created
     milestone_id = created["data"]["createMilestone"]["id"]
-    assert created["data"]["createMilestone"]["status"] == "In progress"
+    assert created["data"]["createMilestone"]["status"] == "IN_PROGRESS"
     update = """mutation($id: ID!, $v: Int!) { updateMilestone(id: $id, version: $v,
-                  input: {status: "Completed"}) { version status percentComplete actualDate } }"""
+                  input: {status: COMPLETED}) { version status percentComplete actualDate } }"""
     denied = await gql(programmes_api, update, VIEWER, id=milestone_id, v=1)
     assert status_of(denied) == 403
     done = await gql(programmes_api, update, EDITOR, id=milestone_id, v=1)
     assert done["data"]["updateMilestone"] == {
         "version": 2,
-        "status": "Completed",
+        "status": "COMPLETED",
         "percentComplete": 100,
         "actualDate": today.isoformat(),
     }
@@ -166,7 +166,7 @@ async def test_the_served_graph_shows_the_new_fields(
     assert body["data"]["programme"]["keyActivities"] == [
         {
             "title": "Set the 2025/26 budget",
-            "status": "At risk",
+            "status": "AT_RISK",
             "percentComplete": 0,
             "overdue": True,
             "slippageDays": None,

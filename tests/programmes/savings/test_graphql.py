@@ -47,7 +47,7 @@ async def test_create_update_and_query(programmes_api: httpx.AsyncClient) -> Non
         "forecast": "1000000.00",
         "delivered": "0.00",
         "gap": "200000.00",
-        "rag": "Red",  # 83% of target
+        "rag": "RED",  # 83% of target
     }
     assert (created["late"], created["lateReason"], created["directorate"]) == (
         True,
@@ -73,16 +73,16 @@ async def test_create_update_and_query(programmes_api: httpx.AsyncClient) -> Non
     )
     assert stale[0]["status"] == 412
 
-    query = """query($fy: String, $rag: String, $id: ID!) {
+    query = """query($fy: String, $rag: SavingsRag, $id: ID!) {
       savingsInitiatives(financialYear: $fy, rag: $rag) { items { code rag programmeId } }
       savingsInitiative(id: $id) { title delivered }
     }"""
     data, errors = data_and_problems(
-        await gql(programmes_api, query, fy="2024/25", rag="Red", id=created["id"])
+        await gql(programmes_api, query, fy="2024/25", rag="RED", id=created["id"])
     )
     assert errors == []
     assert data["savingsInitiatives"]["items"] == [  # type: ignore[index]
-        {"code": "CF-002", "rag": "Red", "programmeId": str(children["id"])}
+        {"code": "CF-002", "rag": "RED", "programmeId": str(children["id"])}
     ]
     assert data["savingsInitiative"]["delivered"] == "5.50"  # type: ignore[index]
     _, bad = data_and_problems(
@@ -131,22 +131,22 @@ async def test_totals(programmes_api: httpx.AsyncClient) -> None:
     await make_initiative(
         programmes_api, p["children"]["id"], "T-2", target="0.20", forecast="0.20"
     )
-    query = """query($by: String!) {
+    query = """query($by: SavingsGroupBy!) {
       savingsTotals(groupBy: $by, financialYear: "2024/25") {
         groupBy groups { label aimId target gap count green } total { target forecast count }
       }
     }"""
-    data, errors = data_and_problems(await gql(programmes_api, query, by="aim"))
+    data, errors = data_and_problems(await gql(programmes_api, query, by="AIM"))
     assert errors == []
     totals = data["savingsTotals"]  # type: ignore[index]
-    assert totals["groupBy"] == "aim"
+    assert totals["groupBy"] == "AIM"
     assert [(g["label"], g["target"], g["count"]) for g in totals["groups"]] == [
         ("AIM-1 A Financially Sustainable Council", "0.10", 1),
         ("AIM-3 A Council Delivering Good Services", "0.20", 1),
     ]
     assert totals["total"] == {"target": "0.30", "forecast": "0.30", "count": 2}
     _, bad = data_and_problems(await gql(programmes_api, query, by="colour"))
-    assert bad[0]["errors"][0]["field"] == "group_by"
+    assert bad[0]["status"] == 422 and bad[0]["errors"][0]["field"] == "groupBy"
 
 
 async def test_savings_for_loads_every_programme_in_one_query(
