@@ -286,7 +286,8 @@ class ReadQuery(RaidQuery):
         status: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[Risk]:
+        # nullable: the pack reads the register, and risks down must blank only its RAID section
+    ) -> list[Risk] | None:
         params = page(limit, offset)
         async with info.context.reading() as session:
             rows, _ = await service.list_risks(

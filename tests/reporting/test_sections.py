@@ -10,7 +10,8 @@ from graphql import build_schema, parse, validate
 from services.reporting.diff import diff
 from services.reporting.periods import Period
 from services.reporting.sections.common import dca_change
-from services.reporting.sections.pack import compose
+from services.reporting.sections.kpis import ends_in, flat
+from services.reporting.sections.pack import RAID_READS, compose
 from services.reporting.sections.programmes import milestones
 from services.reporting.service import canonical_sha256
 from services.reporting.sources import PACK_QUERY
@@ -76,35 +77,179 @@ def test_raid_new_escalated_and_past_due_for_the_packs_programmes() -> None:
 
 def test_raid_reads_the_gateway_could_not_answer_are_none_not_empty() -> None:
     found = demo_pack.data()
-    for key in ("currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"):
+    for key in RAID_READS:
         found[key] = None
-    raid = compose(period=demo_pack.PERIOD, data=found, errors=[])["raid"]
-    assert raid == {
+    content = compose(period=demo_pack.PERIOD, data=found, errors=[])
+    assert content["raid"] == {
         "heat_map": None,
         "new_risks": None,
         "escalated_risks": None,
         "issues_past_due": None,
+        "current_vs_target": None,
+        "dependencies_at_risk": None,
+        "dependency_map": None,
     }
+    blank = {k: content["exceptions"][k] for k in ("unowned_risks", "overdue_reviews")}
+    assert blank == {"unowned_risks": None, "overdue_reviews": None}
 
 
-def test_kpi_scorecard_by_aim_with_colour_direction_and_signal() -> None:
+def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> None:
+    data = demo_pack.data()
     scorecard = demo_pack.content()["kpis"]
-    assert [(a["aim_code"], [k["code"] for k in a["kpis"]]) for a in scorecard] == [
-        ("AIM-1", ["KPI-01", "KPI-04"]),
-        ("AIM-2", ["KPI-07", "KPI-10"]),
-        ("AIM-3", ["KPI-13", "KPI-16"]),
-    ]
-    first = scorecard[0]["kpis"][0]
+    seed = data["kpis"]["items"]
+    # each of the plan's 61 KPIs once, under its aim and outcome
+    assert [a["aim_code"] for a in scorecard] == ["AIM-1", "AIM-2", "AIM-3"]
+    assert sorted(k["code"] for k in flat(scorecard) or []) == sorted(k["code"] for k in seed)
+    budget = scorecard[0]["outcomes"][0]
+    assert budget["outcome"] == "A balanced budget"
+    assert [k["code"] for k in budget["kpis"]] == ["KPI-01", "KPI-02"]
+    first = budget["kpis"][0]
     assert scorecard[0]["aim_name"] == "A Financially Sustainable Council"
-    assert (first["latest"]["value"], first["latest"]["colour"]) == (80.0, "Red")
-    assert first["latest"]["direction"] == "Steady"
+    raw = seed[0]["latest"]
+    assert first["latest"]["value"] == raw["value"] and first["latest"]["period"] == "2024-07"
+    assert first["latest"]["colour"] == raw["colour"].capitalize()
     # the latest signal up to the pack's month; September's is not yet known in July's pack
     assert first["signal"] == {
         "rule": "Beyond limits",
         "period": "2024-07",
         "detail": "demo: above the upper limit",
     }
-    assert scorecard[1]["kpis"][0]["signal"] is None
+    assert budget["kpis"][1]["signal"] is None
+    # the sparkline: values up to July (August's point is left out), in order
+    points = seed[0]["series"]["points"]
+    assert [p["period"] for p in first["sparkline"]][-1] == "2024-07"
+    assert [p["value"] for p in first["sparkline"]] == [p["value"] for p in points[:-1]]
+    # a quarterly KPI's Q2 ends in September: not yet known; Q1 (April-June) is
+    quarterly = budget["kpis"][1]
+    assert quarterly["latest"]["period"] == "2024/25 Q1"
+    assert quarterly["sparkline"][-1]["period"] == "2024/25 Q1"
+    # composites as the KPI service computed them, per aim and outcome
+    aim = {c["group"]: c for c in data["aimComposites"]["items"]}["AIM-1"]
+    assert scorecard[0]["composite"]["on_target_percent"] == aim["onTargetPercent"]
+    assert scorecard[0]["composite"]["kpi_count"] == aim["kpiCount"] == 14
+    assert budget["composite"]["kpi_count"] == 2
+
+
+def test_kpi_benchmark_rank_and_vital_signs() -> None:
+    content = demo_pack.content()
+    ranked = {k["code"]: k["benchmarks"] for k in flat(content["kpis"]) or [] if k["benchmarks"]}
+    assert ranked["KPI-05"] == [
+        {"group": "CIPFA nearest neighbours (demo)", "period": "2024-07", "rank": 14, "of": 16}
+    ]
+    vital = content["vital_signs"]
+    assert [k["code"] for k in vital["kpis"]] == [
+        k["code"] for k in demo_pack.data()["kpis"]["items"] if k["vitalSign"]
+    ]
+    assert len(vital["kpis"]) == 10
+    assert sum(c["kpi_count"] for c in vital["composites"]) == 10
+    # the per-programme tables come from the same read, by the programme owning each KPI
+    irp01 = content["programmes"][0]
+    owned = [k["code"] for k in demo_pack.data()["kpis"]["items"] if k["programmeCode"] == "IRP-01"]
+    assert [k["code"] for k in irp01["kpi_scorecard"]] == owned and "KPI-01" in owned
+
+
+def test_kpi_periods_end_in_their_month() -> None:
+    assert ends_in("2024-07") == "2024-07"
+    assert ends_in("2024/25 Q1") == "2024-06" and ends_in("2024/25 Q4") == "2025-03"
+    assert ends_in("2023/24") == "2024-03" and ends_in("2023") == "2023-12"
+    assert ends_in("July") is None
+
+
+def test_raid_current_against_target_and_dependencies() -> None:
+    raid = demo_pack.content()["raid"]
+    target = raid["current_vs_target"]
+    # 32 demo risks, one closed; targets 8 (first) and 12 (second), none for every third
+    # programme's first risk
+    assert target["live"] == 31
+    assert [r["code"] for r in target["no_target"]] == [
+        "R-IRP-03-1", "R-IRP-06-1", "R-IRP-09-1", "R-IRP-12-1", "R-IRP-15-1",
+    ]  # fmt: skip
+    assert len(target["above_target"]) == 11 and len(target["at_target"]) == 15
+    assert target["above_target"][0] == {
+        "risk_id": "11",
+        "code": "R-IRP-01-1",
+        "title": "Demo risk 1 of IRP-01",
+        "owner": "Director of Finance and Section 151 Officer",
+        "current": 16,
+        "target": 8,
+        "gap": 8,
+        "programme_id": "1",
+    }
+    at_risk = raid["dependencies_at_risk"]
+    assert [(d["code"], d["status"], d["from"], d["to"]) for d in at_risk] == [
+        ("IRP-D04", "On track", "Whole plan", "IRP-01"),
+        ("IRP-D06", "At risk", "IRP-16", "IRP-07"),
+        ("IRP-D06b", "Broken", "IRP-16", "IRP-06"),
+    ]
+    graph = raid["dependency_map"]
+    assert len(graph["edges"]) == 7
+    labels = {n["id"]: n["label"] for n in graph["nodes"]}
+    assert labels["programme:16"] == "IRP-16" and labels["plan"] == "Whole plan"
+    assert {n["programme_id"] for n in graph["nodes"] if n["kind"] == "programme"} == {
+        "1", "5", "6", "7", "10", "16",
+    }  # fmt: skip
+
+
+def test_a_portfolio_pack_keeps_other_programmes_dependencies_out() -> None:
+    data = demo_pack.data()
+    data["dependencyMap"]["edges"].append(
+        {"code": "X-1", "source": "programme:998", "target": "programme:999",
+         "status": "Broken", "inCycle": False}
+    )  # fmt: skip
+    data["dependencyMap"]["nodes"] += [
+        {"id": f"programme:{n}", "kind": "programme", "label": f"Programme #{n}"}
+        for n in (998, 999)
+    ]
+    data["dependenciesAtRisk"].append(
+        {**data["dependenciesAtRisk"][-1], "id": "99", "code": "X-1",
+         "fromProgramme": {"id": "998"}, "toProgramme": {"id": "999"}}
+    )  # fmt: skip
+    raid = compose(period=demo_pack.PERIOD, data=data, errors=[])["raid"]
+    assert "X-1" not in {e["code"] for e in raid["dependency_map"]["edges"]}
+    assert "programme:999" not in {n["id"] for n in raid["dependency_map"]["nodes"]}
+    assert "X-1" not in {d["code"] for d in raid["dependencies_at_risk"]}
+
+
+def test_exceptions_for_risks_and_kpis() -> None:
+    x = demo_pack.content()["exceptions"]
+    assert [r["code"] for r in x["unowned_risks"]] == ["R-IRP-04-2"]
+    assert [(m["risk_code"], m["due_on"]) for m in x["overdue_mitigations"]] == [
+        ("R-IRP-03-1", "2024-07-12"),
+        ("R-IRP-08-1", "2024-07-12"),
+    ]
+    assert [(r["code"], r["review_on"]) for r in x["overdue_reviews"]] == [
+        ("R-IRP-02-1", "2024-06-30"),
+        ("R-IRP-09-1", "2024-06-30"),
+    ]
+    # every seventh demo KPI has no values
+    assert [k["code"] for k in x["kpis_without_data"]] == [f"KPI-{n:02d}" for n in range(7, 62, 7)]
+    assert x["kpi_values_missing"][0] == {
+        "code": "KPI-07",
+        "name": "Sickness absence rates",
+        "periods": ["2024-05", "2024-06"],
+        "oldest_due": "2024-06-20",
+    }
+    # late: only what fell due in the pack's month (KPI-03's May lateness is history)
+    assert x["kpi_values_late"] == [
+        {
+            "code": "KPI-01",
+            "name": "Budget on target (within agreed tolerances)",
+            "period": "2024-06",
+            "due": "2024-07-20",
+            "received_on": "2024-07-26",
+        }
+    ]
+
+
+def test_kpis_unreadable_blank_the_scorecard_and_its_exceptions() -> None:
+    data = demo_pack.data()
+    data["kpis"] = None
+    errors: list[dict[str, Any]] = [{"message": "kpis unavailable", "path": ["kpis"]}]
+    content = compose(period=demo_pack.PERIOD, data=data, errors=errors)
+    assert content["kpis"] is None and content["vital_signs"] is None
+    assert content["exceptions"]["kpis_without_data"] is None
+    assert content["programmes"][0]["kpi_scorecard"] is None
+    assert content["unavailable_sections"] == ["kpis"]
 
 
 def test_dca_change_is_marked() -> None:
@@ -225,29 +370,57 @@ def test_a_section_that_could_not_be_read_is_named() -> None:
     assert content["exceptions"]["smart_failures"] is None
 
 
-def test_diff_names_dca_moves_and_new_risks() -> None:
+def test_diff_names_new_and_gone_risks_and_kpi_colour_changes() -> None:
+    before = demo_pack.content()
+    data = demo_pack.data()
+    register = data["riskRegister"]
+    gone = register.pop(0)
+    register.append({**register[0], "id": "777", "code": "R-NEW-1", "title": "A new risk"})
+    kpi = data["kpis"]["items"][0]
+    kpi["latest"] = {
+        **kpi["latest"],
+        "colour": "RED" if kpi["latest"]["colour"] != "RED" else "BLUE",
+    }
+    after = compose(period="2024-07", data=data, errors=[])
+    changed = diff(before, after)
+    assert changed["risks_gone"] == [gone["id"]]
+    assert changed["new_risks"] == [
+        {
+            "risk_id": "777",
+            "code": "R-NEW-1",
+            "title": "A new risk",
+            "programme_code": "IRP-01",
+            "residual_score": register[0]["residualScore"],
+        }
+    ]
+    (moved,) = changed["kpi_colour_changes"]
+    assert moved["kpi"] == "KPI-01" and moved["programme_code"] == "IRP-01"
+    assert moved["from"] == before["kpis"][0]["outcomes"][0]["kpis"][0]["latest"]["colour"]
+    assert moved["to"] == kpi["latest"]["colour"].capitalize()
+
+
+def test_diff_names_dca_moves() -> None:
     before = demo_pack.content()
     data = demo_pack.data()
     data["programmes"][0]["latestHighlightReport"]["dca"] = "Green"
-    data["programmes"][1]["risks"].append(
-        {
-            "id": "999",
-            "code": "R-NEW",
-            "title": "New risk",
-            "owner": "x",
-            "residualScore": 25,
-            "inherentScore": 25,
-            "status": "Open",
-        }
-    )
     after = compose(period="2024-07", data=data, errors=[])
     changed = diff(before, after)
     was = before["programmes"][0]["dca"]["value"]
     assert was != "Green", "the demo's IRP-01 must start from another DCA"
     assert changed["dca_moves"] == [{"code": "IRP-01", "from": was, "to": "Green"}]
-    assert [r["risk_id"] for r in changed["new_risks"]] == ["999"]
+    assert changed["new_risks"] == changed["risks_gone"] == []
     assert changed["programmes_added"] == changed["programmes_removed"] == []
     assert diff(before, before)["dca_moves"] == []
+
+
+def test_diff_of_packs_stored_before_the_register_reads_top_risks() -> None:
+    before = {**demo_pack.content(), "raid": None, "kpis": None}
+    after = {**before, "programmes": [dict(p) for p in before["programmes"]]}
+    after["programmes"][1]["top_risks"] = [
+        *after["programmes"][1]["top_risks"],
+        {"risk_id": "999", "code": "R-NEW", "title": "New risk", "residual_score": 25},
+    ]
+    assert [r["risk_id"] for r in diff(before, after)["new_risks"]] == ["999"]
 
 
 def test_the_pack_query_is_valid_against_the_supergraph() -> None:

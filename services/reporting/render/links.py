@@ -53,8 +53,32 @@ class Links:
     def heat_map(self) -> str:
         return f"{self.risks}/views/heat-map"
 
+    def mitigation(self, id: str) -> str:
+        return f"{self.risks}/mitigations/{id}"
+
+    def dependency(self, id: str) -> str:
+        return f"{self.risks}/dependencies/{id}"
+
+    def dependency_by_code(self, code: str) -> str:
+        return f"{self.risks}/dependencies/by-code/{code}"
+
+    def dependency_map(self) -> str:
+        return f"{self.risks}/views/dependency-map"
+
     def kpi(self, code: str) -> str:
         return f"{self.kpis}/kpis/{code}"
+
+    def kpi_series(self, code: str) -> str:
+        return f"{self.kpis}/kpis/{code}/series"
+
+    def kpi_benchmarks(self, code: str) -> str:
+        return f"{self.kpis}/kpis/{code}/benchmarks"
+
+    def kpi_composites(self, grouping: str) -> str:
+        return f"{self.kpis}/kpis/composites?grouping={grouping}"
+
+    def kpi_submissions(self) -> str:
+        return f"{self.kpis}/kpis/submissions"
 
     def smart_item(self, item: str, id: str) -> str:
         return {

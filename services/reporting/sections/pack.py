@@ -31,7 +31,25 @@ SECTIONS = (
 )
 
 # the plan-wide reads behind section 5: any of them blank is the RAID section unavailable
-RAID_READS = {"currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"}
+RAID_READS = {
+    "currentHeatMap",
+    "inherentHeatMap",
+    "newRisks",
+    "escalatedRisks",
+    "issuesPastDue",
+    "riskRegister",
+    "dependenciesAtRisk",
+    "dependencyMap",
+}
+# and behind section 6, the KPI scorecard
+KPI_READS = {
+    "kpis",
+    "aimComposites",
+    "outcomeComposites",
+    "vitalSigns",
+    "missingKpiValues",
+    "lateKpiValues",
+}
 
 
 def compose(
@@ -47,7 +65,16 @@ def compose(
     month = Period.parse(period)
     raw = sorted(rows(data.get("programmes")), key=lambda p: p["code"])
     checks = {str(c["programme_id"]): c for c in confidence or []}
-    summaries = [programmes.summary(p, month, checks.get(str(p["id"]))) for p in raw]
+    own = kpis.owned(data.get("kpis"))
+    summaries = [
+        programmes.summary(
+            p, month, checks.get(str(p["id"])), None if own is None else own.get(p["code"], [])
+        )
+        for p in raw
+    ]
+    aims = {p["aim"]["code"]: p["aim"]["name"] for p in raw if p.get("aim")}
+    scorecard = kpis.by_aim(data.get("kpis"), aims, period, data)
+    raid_board = raid.board(data, {str(p["id"]): p["code"] for p in raw})
     title = f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}"
     return {
         "title": title,
@@ -64,9 +91,18 @@ def compose(
         "savings": savings_section.savings(
             data.get("savingsInitiatives"), summaries, month.financial_year
         ),
-        "kpis": kpis.by_aim(raw, period),
-        "raid": raid.board(data, {str(p["id"]) for p in raw}),
-        "exceptions": exceptions.exceptions(summaries, smart, period),
+        "kpis": scorecard,
+        "vital_signs": kpis.vital_signs(data.get("kpis"), period, data),
+        "raid": raid_board,
+        "exceptions": exceptions.exceptions(
+            summaries,
+            smart,
+            period,
+            live_risks=raid.live_risks(data.get("riskRegister"), {str(p["id"]) for p in raw}),
+            kpis=kpis.flat(scorecard),
+            missing=data.get("missingKpiValues"),
+            late=data.get("lateKpiValues"),
+        ),
         "decisions": decisions.log(data.get("boards"), raw, month),
     }
 
@@ -77,10 +113,12 @@ def _section(error: dict[str, Any]) -> str:
     assurance), else the service the gateway named."""
     # a page's ``items`` is the list, not a section: programmes.items.0.risks is "risks"
     fields = [p for p in error.get("path") or [] if isinstance(p, str) and p != "items"]
-    if len(fields) > 1:
-        return fields[1]
     if fields and fields[0] in RAID_READS:
         return "raid"
+    if fields and fields[0] in KPI_READS:
+        return "kpis"
+    if len(fields) > 1:
+        return fields[1]
     if fields and fields[0] != "programmes":
         return fields[0]
     return str((error.get("extensions") or {}).get("service") or "query")

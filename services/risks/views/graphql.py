@@ -327,7 +327,8 @@ class RaidQuery:
         horizon_days: Annotated[
             int, strawberry.argument(description="needed within this many days counts, 0..366")
         ] = 30,
-    ) -> list[Dependency]:
+        # nullable: the pack reads it, and risks down must blank only its RAID section
+    ) -> list[Dependency] | None:
         if not 0 <= horizon_days <= 366:
             raise FieldError("horizonDays is 0..366", field="horizonDays")
         async with info.context.reading() as session:
@@ -349,7 +350,8 @@ class RaidQuery:
         return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
-    async def dependency_map(self, info: Ctx) -> DependencyMap:
+    async def dependency_map(self, info: Ctx) -> DependencyMap | None:
+        # nullable: the pack reads it, and risks down must blank only its RAID section
         async with info.context.reading() as session:
             graph = await views.dependency_map(session=session)
         return DependencyMap(
