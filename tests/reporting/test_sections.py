@@ -5,8 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from graphql import build_schema, parse, validate
+from graphql import (
+    FieldNode,
+    OperationDefinitionNode,
+    Source,
+    TokenKind,
+    TypeInfo,
+    ValidationContext,
+    build_schema,
+    parse,
+    validate,
+)
+from graphql.language import Lexer
 
+from services.common.graphql_limits import GraphQLLimits, query_cost
 from services.reporting.diff import diff
 from services.reporting.periods import Period
 from services.reporting.sections.common import dca_change
@@ -38,6 +50,14 @@ def test_demo_pack_has_every_section_with_content() -> None:
     assert content["exceptions"]["smart_failures"][0]["programme_code"] == "IRP-03"
     assert content["decisions"]["decisions"][0]["decided_on"] == "2024-07-18"
     assert content["decisions"]["escalations"]
+    # section 3: milestones due, slipped and completed in July, per programme
+    states = {
+        state: sum(len(p["milestones"][state]) for p in content["programmes"])
+        for state in ("due", "slipped", "completed")
+    }
+    assert states == {"due": 2, "slipped": 12, "completed": 3}
+    irp04 = content["programmes"][3]["milestones"]["completed"]
+    assert [m["actual"][:7] for m in irp04] == ["2024-07", "2024-07"]
 
 
 def test_composed_again_the_demo_pack_says_the_same() -> None:
@@ -428,3 +448,37 @@ def test_the_pack_query_is_valid_against_the_supergraph() -> None:
     schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
     errors = validate(schema, parse(PACK_QUERY))
     assert not errors, [e.message for e in errors]
+
+
+def _depth(node: Any) -> int:
+    selections = getattr(getattr(node, "selection_set", None), "selections", None) or []
+    return 1 + max((_depth(s) for s in selections), default=0) if selections else 0
+
+
+def test_the_pack_query_is_inside_the_graphql_limits() -> None:
+    """The gateway refuses a query over its cost, depth, alias or token limits (the production
+    test sends this one through it); here the margins are measured, so a field added to the
+    pack that would break them fails fast."""
+    schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    document = parse(PACK_QUERY)
+    (operation,) = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    context = ValidationContext(schema, document, TypeInfo(schema), lambda _: None)
+    limits = GraphQLLimits()
+    cost = query_cost(operation, context)
+    assert 600 < cost <= limits.max_cost - 200, cost  # room for a few more fields
+    assert _depth(operation) - 1 <= limits.max_depth - 2
+    aliases = [n for n in _fields(operation) if n.alias is not None]
+    assert 0 < len(aliases) <= limits.max_aliases
+    lexer, tokens = Lexer(Source(PACK_QUERY)), 0
+    while lexer.advance().kind != TokenKind.EOF:
+        tokens += 1
+    assert tokens <= limits.max_tokens // 2
+
+
+def _fields(node: Any) -> list[FieldNode]:
+    found = []
+    for child in getattr(getattr(node, "selection_set", None), "selections", None) or []:
+        if isinstance(child, FieldNode):
+            found.append(child)
+        found += _fields(child)
+    return found
