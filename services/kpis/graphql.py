@@ -490,8 +490,7 @@ class Query:
         portfolio_code: Annotated[str | None, strawberry.argument(description="the plan")] = None,
         limit: Annotated[int, strawberry.argument(description="1 to 500 groups a page")] = 100,
         offset: Annotated[int, strawberry.argument(description="groups to skip")] = 0,
-        # nullable: the pack reads it, and kpis down must blank only its scorecard
-    ) -> Page[Composite] | None:
+    ) -> Page[Composite]:
         params = page(limit, offset)
         async with info.context.reading() as session:
             found = await insight.composites(

@@ -78,20 +78,11 @@ query AssurancePack(
   kpis(portfolioCode: $portfolioCode, limit: 500) {
     items {
       id code name aimCode outcome unit: unitLabel target tolerance higherIsBetter vitalSign
-      programmeCode
+      programmeCode directorate
       latest(upToPeriod: $upToPeriod) { id period periodEnd value revision colour direction }
       series { points { period value colour } signals { rule period detail } }
       benchmarks { comparatorGroup period councilRank of }
     }
-  }
-  aimComposites: kpiComposites(grouping: AIM, asOf: $asOf, portfolioCode: $portfolioCode) {
-    items { group kpiCount withData onTarget improving onTargetPercent improvingPercent }
-  }
-  outcomeComposites: kpiComposites(
-    grouping: OUTCOME, asOf: $asOf, portfolioCode: $portfolioCode
-  ) { items { group kpiCount withData onTarget improving onTargetPercent improvingPercent } }
-  vitalSigns: kpiComposites(grouping: VITAL_SIGNS, asOf: $asOf, portfolioCode: $portfolioCode) {
-    items { group kpiCount withData onTarget improving onTargetPercent improvingPercent }
   }
   missingKpiValues: kpiSubmissions(asOf: $asOf, status: MISSING, limit: 500) {
     totalCount items { kpiCode period due }

@@ -515,6 +515,7 @@ def _kpi(n: int, k: dict[str, Any]) -> dict[str, Any]:
         "higherIsBetter": k["higher_is_better"],
         "vitalSign": k["vital_sign"],
         "programmeCode": k.get("programme_code"),
+        "directorate": k.get("directorate"),
         "latest": None
         if last is None
         else {
@@ -543,43 +544,12 @@ def _kpi(n: int, k: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _composites(kpis: list[dict[str, Any]], key: Any) -> dict[str, Any]:
-    """What the KPI service answers: % on target and % improving of those with a value."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for k in kpis:
-        for group in key(k):
-            groups.setdefault(group, []).append(k)
-    items = []
-    for group, members in sorted(groups.items()):
-        latest = [k["latest"] for k in members if k["latest"]]
-        on_target = sum(1 for m in latest if m["colour"] in ("BLUE", "GREEN"))
-        improving = sum(1 for m in latest if m["direction"] == "IMPROVING")
-        items.append(
-            {
-                "group": group,
-                "kpiCount": len(members),
-                "withData": len(latest),
-                "onTarget": on_target,
-                "improving": improving,
-                "onTargetPercent": round(100 * on_target / len(latest), 1) if latest else None,
-                "improvingPercent": round(100 * improving / len(latest), 1) if latest else None,
-            }
-        )
-    return {"items": items}
-
-
 def kpi_reads() -> dict[str, Any]:
     seed = json.loads(KPI_SEED.read_text())["kpis"]
     kpis = [_kpi(n, k) for n, k in enumerate(seed, start=1)]
-    directorate = {k["code"]: k.get("directorate") or "(no directorate)" for k in seed}
     silent = [k for k in kpis if k["latest"] is None and k["programmeCode"]]
     return {
         "kpis": {"items": kpis},
-        "aimComposites": _composites(kpis, lambda k: [k["aimCode"]]),
-        "outcomeComposites": _composites(kpis, lambda k: [k["outcome"]]),
-        "vitalSigns": _composites(
-            kpis, lambda k: [directorate[k["code"]]] if k["vitalSign"] else []
-        ),
         "missingKpiValues": {
             "totalCount": 2 * len(silent),
             "items": [

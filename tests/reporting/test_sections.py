@@ -143,11 +143,24 @@ def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> 
     quarterly = budget["kpis"][1]
     assert quarterly["latest"]["period"] == "2024/25 Q1"
     assert quarterly["sparkline"][-1]["period"] == "2024/25 Q1"
-    # composites as the KPI service computed them, per aim and outcome
-    aim = {c["group"]: c for c in data["aimComposites"]["items"]}["AIM-1"]
-    assert scorecard[0]["composite"]["on_target_percent"] == aim["onTargetPercent"]
-    assert scorecard[0]["composite"]["kpi_count"] == aim["kpiCount"] == 14
-    assert budget["composite"]["kpi_count"] == 2
+    # composites by the KPI service's rule (Blue or Green of those with a value), per aim and
+    # outcome, counting the values up to July: here from the demo's raw answers
+    aim_1 = [k["latest"] for k in seed if k["aimCode"] == "AIM-1"]
+    known = [m for m in aim_1 if m]
+    on_target = sum(1 for m in known if m["colour"] in ("BLUE", "GREEN"))
+    improving = sum(1 for m in known if m["direction"] == "IMPROVING")
+    assert scorecard[0]["composite"] == {
+        "group": "AIM-1",
+        "kpi_count": 14,
+        "with_data": 12,  # KPI-07 and KPI-14 have no values
+        "on_target": on_target,
+        "improving": improving,
+        "on_target_percent": round(100 * on_target / len(known), 1),
+        "improving_percent": round(100 * improving / len(known), 1),
+        "kpi_ids": [k["id"] for k in seed if k["aimCode"] == "AIM-1"],
+    }
+    assert len(known) == 12 and 0 < on_target < 12 and 0 < improving < 12
+    assert budget["composite"]["kpi_count"] == budget["composite"]["with_data"] == 2
 
 
 def test_kpi_benchmark_rank_and_vital_signs() -> None:
@@ -162,6 +175,9 @@ def test_kpi_benchmark_rank_and_vital_signs() -> None:
     ]
     assert len(vital["kpis"]) == 10
     assert sum(c["kpi_count"] for c in vital["composites"]) == 10
+    assert [(c["group"], c["kpi_count"]) for c in vital["composites"]] == [
+        ("Customer Services", 4), ("Finance", 4), ("HR and Organisational Development", 2)
+    ]  # fmt: skip
     # the per-programme tables come from the same read, by the programme owning each KPI
     irp01 = content["programmes"][0]
     owned = [k["code"] for k in demo_pack.data()["kpis"]["items"] if k["programmeCode"] == "IRP-01"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from services.reporting.settings import ReportingSettings
 
@@ -74,8 +75,9 @@ class Links:
     def kpi_benchmarks(self, code: str) -> str:
         return f"{self.kpis}/kpis/{code}/benchmarks"
 
-    def kpi_composites(self, grouping: str) -> str:
-        return f"{self.kpis}/kpis/composites?grouping={grouping}"
+    def kpis_of(self, **where: str) -> str:
+        """The KPIs a composite counts, e.g. aim_code=AIM-1 or directorate=Finance."""
+        return f"{self.kpis}/kpis?{urlencode(where)}"
 
     def kpi_submissions(self) -> str:
         return f"{self.kpis}/kpis/submissions"

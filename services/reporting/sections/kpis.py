@@ -1,6 +1,12 @@
 """Section 6, the KPI scorecard by aim and outcome: each KPI's colour, direction of travel, a
 sparkline of its values up to the pack's month, its latest SPC signal and benchmark rank; the
-KPI service's composites (% on target, % improving) per aim, outcome and vital signs."""
+composites (% on target, % improving) per aim, outcome and vital signs.
+
+The composites follow the KPI service's rule (on target = Blue or Green, of the KPIs with a
+value) but count the pack's own rows: the service's ``kpiComposites`` judges the latest value
+*received* by a date, of any period, so it disagrees with a scorecard of each KPI's latest
+value up to the pack's month (a July pack composed in August would count August's values, or
+none of July's pushed after the month end)."""
 
 from __future__ import annotations
 
@@ -61,15 +67,11 @@ def owned(kpis: Any) -> dict[str, list[dict[str, Any]]] | None:
     return found
 
 
-def by_aim(
-    kpis: Any, aims: dict[str, str], period: str, data: dict[str, Any]
-) -> list[dict[str, Any]] | None:
-    """Each KPI once, under its aim and outcome, with the composites the KPI service computed
-    for each group. None when the KPIs could not be read."""
+def by_aim(kpis: Any, aims: dict[str, str], period: str) -> list[dict[str, Any]] | None:
+    """Each KPI once, under its aim and outcome, with each group's composite. None when the
+    KPIs could not be read."""
     if kpis is None:
         return None
-    by_aim_code = _composites(data.get("aimComposites"))
-    by_outcome = _composites(data.get("outcomeComposites"))
     groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for kpi in sorted(rows(kpis), key=lambda k: k["code"]):
         line = full_row(kpi, period)
@@ -80,13 +82,9 @@ def by_aim(
         {
             "aim_code": aim,
             "aim_name": aims.get(aim, aim or "No aim"),
-            "composite": None if by_aim_code is None else by_aim_code.get(aim),
+            "composite": composite(aim, [k for ks in outcomes.values() for k in ks]),
             "outcomes": [
-                {
-                    "outcome": outcome,
-                    "composite": None if by_outcome is None else by_outcome.get(outcome),
-                    "kpis": members,
-                }
+                {"outcome": outcome, "composite": composite(outcome, members), "kpis": members}
                 for outcome, members in sorted(outcomes.items())
             ],
         }
@@ -94,18 +92,20 @@ def by_aim(
     ]
 
 
-def vital_signs(kpis: Any, period: str, data: dict[str, Any]) -> dict[str, Any] | None:
-    """The vital signs: the KPIs a directorate watches most closely, and their composites."""
+def vital_signs(kpis: Any, period: str) -> dict[str, Any] | None:
+    """The vital signs: the KPIs a directorate watches most closely, and each directorate's
+    composite (the KPI service groups vital signs by directorate too)."""
     if kpis is None:
         return None
-    composites = _composites(data.get("vitalSigns"))
-    return {
-        "composites": None if composites is None else [composites[g] for g in sorted(composites)],
-        "kpis": [
+    vital = [k for k in sorted(rows(kpis), key=lambda k: k["code"]) if k.get("vitalSign")]
+    by_directorate: dict[str, list[dict[str, Any]]] = {}
+    for k in vital:
+        by_directorate.setdefault(k.get("directorate") or "(no directorate)", []).append(
             full_row(k, period)
-            for k in sorted(rows(kpis), key=lambda k: k["code"])
-            if k.get("vitalSign")
-        ],
+        )
+    return {
+        "composites": [composite(d, ks) for d, ks in sorted(by_directorate.items())],
+        "kpis": [full_row(k, period) for k in vital],
     }
 
 
@@ -121,21 +121,29 @@ def _code(k: dict[str, Any]) -> str:
     return str(k["code"])
 
 
-def _composites(found: Any) -> dict[str, dict[str, Any]] | None:
-    if found is None:
-        return None
+# on target, in the KPI service's words: Blue (beyond target) or Green
+ON_TARGET = ("Blue", "Green")
+
+
+def composite(group: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+    """% on target and % improving of a group's KPIs that have a value up to the month."""
+    latest = [k["latest"] for k in members if k["latest"]]
+    on_target = sum(1 for m in latest if m["colour"] in ON_TARGET)
+    improving = sum(1 for m in latest if m["direction"] == "Improving")
     return {
-        c["group"]: {
-            "group": c["group"],
-            "kpi_count": c["kpiCount"],
-            "with_data": c["withData"],
-            "on_target": c["onTarget"],
-            "improving": c["improving"],
-            "on_target_percent": c["onTargetPercent"],
-            "improving_percent": c["improvingPercent"],
-        }
-        for c in rows(found)
+        "group": group,
+        "kpi_count": len(members),
+        "with_data": len(latest),
+        "on_target": on_target,
+        "improving": improving,
+        "on_target_percent": _percent(on_target, len(latest)),
+        "improving_percent": _percent(improving, len(latest)),
+        "kpi_ids": [k["kpi_id"] for k in members],
     }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100.0 * part / whole, 1)
 
 
 def full_row(kpi: dict[str, Any], period: str) -> dict[str, Any]:

@@ -42,14 +42,7 @@ RAID_READS = {
     "dependencyMap",
 }
 # and behind section 6, the KPI scorecard
-KPI_READS = {
-    "kpis",
-    "aimComposites",
-    "outcomeComposites",
-    "vitalSigns",
-    "missingKpiValues",
-    "lateKpiValues",
-}
+KPI_READS = {"kpis", "missingKpiValues", "lateKpiValues"}
 
 
 def compose(
@@ -73,7 +66,7 @@ def compose(
         for p in raw
     ]
     aims = {p["aim"]["code"]: p["aim"]["name"] for p in raw if p.get("aim")}
-    scorecard = kpis.by_aim(data.get("kpis"), aims, period, data)
+    scorecard = kpis.by_aim(data.get("kpis"), aims, period)
     raid_board = raid.board(data, {str(p["id"]): p["code"] for p in raw})
     title = f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}"
     return {
@@ -92,7 +85,7 @@ def compose(
             data.get("savingsInitiatives"), summaries, month.financial_year
         ),
         "kpis": scorecard,
-        "vital_signs": kpis.vital_signs(data.get("kpis"), period, data),
+        "vital_signs": kpis.vital_signs(data.get("kpis"), period),
         "raid": raid_board,
         "exceptions": exceptions.exceptions(
             summaries,
