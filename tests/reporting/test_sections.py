@@ -42,7 +42,17 @@ def test_demo_pack_has_every_section_with_content() -> None:
     raised = [a for a in asks if a["source"] == "escalation"]
     red = [p["code"] for p in content["programmes"] if (p["dca"] or {}).get("value") == "Red"]
     assert raised and len(raised) == len(red)
-    assert content["headline"]["key_messages"]
+    messages = content["headline"]["key_messages"]
+    at_risk = "IRP-D04 (On track), IRP-D06 (At risk), IRP-D06b (Broken)"
+    assert f"3 dependencies at risk: {at_risk}." in messages
+    escalated = [r["code"] for r in content["raid"]["escalated_risks"]]
+    assert f"5 risks escalated this month: {', '.join(escalated)}." in messages
+    known = [k["latest"] for k in flat(content["kpis"]) or [] if k["latest"]]
+    on_target = sum(1 for m in known if m["colour"] in ("Blue", "Green"))
+    reds = sum(1 for m in known if m["colour"] == "Red")
+    assert len(known) == 53 and 0 < on_target < 53 and 0 < reds < 53
+    kpis = f"KPIs: {on_target} of 53 with a value are on target, {reds} Red; 8 have no value yet."
+    assert kpis in messages
     assert sum(a["programme_count"] for a in content["headline"]["by_aim"]) == 16
     assert content["savings"]["total"]["target"] == "149800000.00"
     assert content["exceptions"]["missing_reports"][0]["code"] == "IRP-16"

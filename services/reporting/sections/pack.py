@@ -79,7 +79,7 @@ def compose(
         "unavailable_sections": sorted({_section(e) for e in errors}),
         "sections": [{"key": k, "title": t} for k, t in SECTIONS],
         "purpose": purpose.purpose([dict(a) for a in asks], raw, title),
-        "headline": headline.headline(summaries),
+        "headline": headline.headline(summaries, raid_board, scorecard),
         "programmes": summaries,
         "savings": savings_section.savings(
             data.get("savingsInitiatives"), summaries, month.financial_year
