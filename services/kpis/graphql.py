@@ -466,7 +466,8 @@ class Query:
         ] = None,
         limit: Annotated[int, strawberry.argument(description="1 to 500 KPIs a page")] = 100,
         offset: Annotated[int, strawberry.argument(description="KPIs to skip")] = 0,
-    ) -> Page[Kpi]:
+        # nullable: the pack reads it, and kpis down must blank only its scorecard
+    ) -> Page[Kpi] | None:
         statement = service.kpis_statement(
             portfolio_code=portfolio_code,
             aim_code=aim_code,
@@ -521,7 +522,8 @@ class Query:
         ] = None,
         limit: Annotated[int, strawberry.argument(description="1 to 500 periods a page")] = 100,
         offset: Annotated[int, strawberry.argument(description="periods to skip")] = 0,
-    ) -> Page[Submission]:
+        # nullable: the pack reads it, and kpis down must blank only its scorecard
+    ) -> Page[Submission] | None:
         params = page(limit, offset)
         async with info.context.reading() as session:
             found = await insight.submissions(

@@ -13,10 +13,14 @@ from services.common.errors import UpstreamUnavailable
 from services.common.http import bearer
 from services.reporting.periods import Period
 
+# A dependency needed within this many days of the pack's cut-off counts as at risk (the
+# risks service's rule), so next month's needs show in this month's pack.
+DEPENDENCY_HORIZON_DAYS = 30
+
 PACK_QUERY = """
 query AssurancePack(
   $portfolioCode: String, $upToPeriod: String!, $previousPeriod: String!, $topRisks: Int!,
-  $financialYear: String!, $asOf: Date!, $since: Date!
+  $financialYear: String!, $asOf: Date!, $since: Date!, $horizonDays: Int!
 ) {
   programmes(limit: 500, portfolioCode: $portfolioCode) {
     items {
@@ -40,11 +44,6 @@ query AssurancePack(
       risks(top: $topRisks, status: OPEN) {
         id code title owner residualScore inherentScore status
       }
-      kpis {
-        id code name aimCode unit: unitLabel target tolerance higherIsBetter
-        latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
-        series { signals { rule period detail } }
-      }
     }
   }
   savingsInitiatives(financialYear: $financialYear, asOf: $asOf, limit: 500) {
@@ -66,6 +65,30 @@ query AssurancePack(
   }
   issuesPastDue(asOf: $asOf) {
     id code title owner dueOn severity status programme { id }
+  }
+  riskRegister: risks(limit: 500) { items {
+    id code title owner status residualScore targetScore reviewOn programme { id }
+    mitigations { id description owner dueOn status }
+  } }
+  dependenciesAtRisk(asOf: $asOf, horizonDays: $horizonDays) {
+    id code title owner neededBy status toExternal toActivity
+    fromProgramme { id } toProgramme { id }
+  }
+  dependencyMap { nodes { id kind label } edges { code source target status inCycle } }
+  kpis(portfolioCode: $portfolioCode, limit: 500) {
+    items {
+      id code name aimCode outcome unit: unitLabel target tolerance higherIsBetter vitalSign
+      programmeCode directorate
+      latest(upToPeriod: $upToPeriod) { id period periodEnd value revision colour direction }
+      series { points { period value colour } signals { rule period detail } }
+      benchmarks { comparatorGroup period councilRank of }
+    }
+  }
+  missingKpiValues: kpiSubmissions(asOf: $asOf, status: MISSING, limit: 500) {
+    totalCount items { kpiCode period due }
+  }
+  lateKpiValues: kpiSubmissions(asOf: $asOf, status: LATE, limit: 500) {
+    totalCount items { kpiCode period due receivedAt }
   }
   boards(limit: 500) { items { id code name kind programmeId decisions(limit: 100) {
     id decidedOn decision decidedBy reference escalationId
@@ -102,6 +125,7 @@ def pack_variables(
         "asOf": period.as_of.isoformat(),
         # new and escalated means since the month began: the last board's cut-off
         "since": period.first.isoformat(),
+        "horizonDays": DEPENDENCY_HORIZON_DAYS,
     }
 
 

@@ -252,6 +252,17 @@ def test_a_service_that_is_down_is_named(production: tuple[Stack, dict[str, int]
         timeout=30,
     ).json()
     assert [p["code"] for p in pack["data"]["programmes"]["items"]] == ["DOWN-1"]
-    for read in ("currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks"):
+    for read in (
+        "currentHeatMap",
+        "inherentHeatMap",
+        "newRisks",
+        "escalatedRisks",
+        "riskRegister",
+        "dependenciesAtRisk",
+        "dependencyMap",
+    ):
         assert pack["data"][read] is None, read
+    # and the KPI reads still answer
+    assert pack["data"]["kpis"] == {"items": []}
+    assert pack["data"]["missingKpiValues"]["items"] == []
     assert pack["data"]["issuesPastDue"] is None

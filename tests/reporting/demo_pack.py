@@ -14,7 +14,10 @@ from typing import Any
 
 from services.reporting.sections.pack import compose
 
-SEED = Path(__file__).parents[2] / "services" / "programmes" / "seed_data" / "irp_2024.json"
+SERVICES = Path(__file__).parents[2] / "services"
+SEED = SERVICES / "programmes" / "seed_data" / "irp_2024.json"
+KPI_SEED = SERVICES / "kpis" / "seed_data" / "irp_2024_kpis.json"
+RISK_SEED = SERVICES / "risks" / "seed_data" / "irp_2024_risks.json"
 PERIOD = "2024-07"
 DCAS = ("Green", "Amber/Green", "Amber", "Amber/Red", "Red")
 RAG = {"Green": "Green", "Amber/Green": "Amber", "Amber": "Amber"}
@@ -58,7 +61,12 @@ def data() -> dict[str, Any]:
             activity_id += 1
             end = _month_end(a.get("end"))
             slipped = end is not None and _pick(a["title"], 6) == 0
-            completed = end is not None and end < "2024-07-01" and not slipped
+            # done by its end: all before the pack's month, half of those ending in it
+            completed = (
+                end is not None
+                and not slipped
+                and (end < "2024-07-01" or (end <= "2024-07-31" and _pick(a["title"], 2) == 0))
+            )
             activities.append(
                 {
                     "id": str(activity_id),
@@ -139,46 +147,10 @@ def data() -> dict[str, Any]:
                         "owner": p.get("sao"),
                         "residualScore": 20 - 4 * k,
                         "inherentScore": 30 - 5 * k,
-                        "status": "OPEN",
+                        "status": "Open",
                     }
                     for k in range(1, 3)
                 ],
-                "kpis": [
-                    {
-                        "id": str(n),
-                        "code": f"KPI-{n:02d}",
-                        "name": f"Demo measure of {p['name']}",
-                        "aimCode": p["aim_code"],
-                        "unit": "%",
-                        "target": 90.0,
-                        "tolerance": 5.0,
-                        "higherIsBetter": True,
-                        "latest": {
-                            "id": str(1000 + n),
-                            "period": PERIOD,
-                            "value": 80.0 + _pick(p["code"] + "kpi", 15),
-                            "revision": 1,
-                            "colour": ("Red", "Amber", "Green")[_pick(p["code"] + "kpi", 3)],
-                            "direction": ("Improving", "Worsening", "Steady")[_pick(p["code"], 3)],
-                        },
-                        # demo signals: one before the pack's month, one after it (ignored)
-                        "series": {
-                            "signals": [
-                                {"rule": "RUN", "period": "2024-05", "detail": "demo run"},
-                                {
-                                    "rule": "BEYOND_LIMITS",
-                                    "period": "2024-07",
-                                    "detail": "demo: above the upper limit",
-                                },
-                                {"rule": "TREND", "period": "2024-09", "detail": "later"},
-                            ]
-                            if n == 1
-                            else []
-                        },
-                    }
-                ]
-                if n % 3 == 1
-                else [],
             }
         )
         for k, part in enumerate((Decimal("0.6"), Decimal("0.4")), start=1):
@@ -205,6 +177,8 @@ def data() -> dict[str, Any]:
         "programmes": programmes,
         "savingsInitiatives": initiatives,
         **raid(programmes),
+        **register(programmes),
+        **kpi_reads(),
         "boards": [
             {
                 "id": "1",
@@ -376,3 +350,231 @@ def content() -> dict[str, Any]:
         smart=SMART,
         confidence=confidence(found),
     )
+
+
+# The risk register, dependencies and the map ------------------------------------------------
+
+# Demo statuses and needs for the plan's real overarching dependencies (the plan states none).
+DEPENDENCY_STATE = {
+    "IRP-D04": ("ON_TRACK", "2024-08-15"),  # needed within 30 days of the cut-off: at risk
+    "IRP-D06": ("AT_RISK", "2024-10-31"),
+    "IRP-D06b": ("BROKEN", None),
+}
+WORDS = {"ON_TRACK": "On track", "AT_RISK": "At risk", "BROKEN": "Broken", "MET": "Met"}
+
+
+def register(programmes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The live register (each programme's two demo risks with a target, a review date and a
+    mitigation; one vacancy, one closed risk), the seed's dependencies and their map."""
+    risks = []
+    for p in programmes:
+        for r in p["risks"]:
+            k = int(r["code"].rsplit("-", 1)[1])
+            n = int(p["id"])
+            risks.append(
+                {
+                    "id": r["id"],
+                    "code": r["code"],
+                    "title": r["title"],
+                    "owner": "TBC" if (n, k) == (4, 2) else r["owner"],
+                    "status": "Closed" if (n, k) == (6, 2) else "Open",
+                    "residualScore": r["residualScore"],
+                    # every third programme's first risk has no target set yet
+                    "targetScore": None if n % 3 == 0 and k == 1 else (8 if k == 1 else 12),
+                    "reviewOn": "2024-06-30" if n in (2, 9) and k == 1 else "2024-09-30",
+                    "programme": {"id": p["id"]},
+                    "mitigations": [
+                        {
+                            "id": r["id"] + "1",
+                            "description": f"Demo mitigation of {r['code']}",
+                            "owner": r["owner"] or "Demo owner",
+                            "dueOn": "2024-07-12" if n in (3, 8) else "2024-12-31",
+                            "status": "IN_PROGRESS" if k == 1 else "DONE",
+                        }
+                    ],
+                }
+            )
+    ids = {p["code"]: p["id"] for p in programmes}
+    seed = json.loads(RISK_SEED.read_text())["dependencies"]
+    dependencies, edges, nodes = [], [], {"plan": ("plan", "Whole plan")}
+    for n, d in enumerate(seed, start=1):
+        status, needed = DEPENDENCY_STATE.get(d["code"], ("ON_TRACK", None))
+        source, target = ids.get(d["from_programme_code"]), ids.get(d["to_programme_code"])
+        source_node = f"programme:{source}" if source else "plan"
+        target_node = f"programme:{target}" if target else f"other:{d['to_activity']}"
+        for node, pid in ((source_node, source), (target_node, target)):
+            if node != "plan":
+                nodes[node] = (
+                    ("programme", f"Programme #{pid}")
+                    if pid
+                    else (
+                        "other",
+                        d["to_activity"],
+                    )
+                )
+        edges.append(
+            {
+                "code": d["code"],
+                "source": source_node,
+                "target": target_node,
+                "status": WORDS[status],
+                "inCycle": False,
+            }
+        )
+        if status in ("AT_RISK", "BROKEN") or needed is not None:
+            dependencies.append(
+                {
+                    "id": str(n),
+                    "code": d["code"],
+                    "title": d["title"],
+                    "owner": d["owner"],
+                    "neededBy": needed,
+                    "status": status,
+                    "toExternal": None,
+                    "toActivity": d["to_activity"],
+                    "fromProgramme": {"id": source} if source else None,
+                    "toProgramme": {"id": target} if target else None,
+                }
+            )
+    return {
+        "riskRegister": risks,
+        "dependenciesAtRisk": dependencies,
+        "dependencyMap": {
+            "nodes": [
+                {"id": key, "kind": kind, "label": label}
+                for key, (kind, label) in sorted(nodes.items())
+            ],
+            "edges": edges,
+            "cycles": [],
+        },
+    }
+
+
+# KPIs: the plan's real measures, invented values ----------------------------------------------
+
+FREQUENCY_PERIODS = {
+    # up to the pack's month, and one period after it (which the pack must ignore)
+    "monthly": [*(f"2023-{m:02d}" for m in range(8, 13)), *(f"2024-{m:02d}" for m in range(1, 9))],
+    "quarterly": [
+        *(f"20{y}/{y + 1} Q{q}" for y in (22, 23) for q in (1, 2, 3, 4) if (y, q) != (22, 1)),
+        "2024/25 Q1",
+        "2024/25 Q2",
+    ],
+    "annual": ["2020/21", "2021/22", "2022/23", "2023/24"],
+    "survey": ["2021", "2022", "2023"],
+}
+DEMO_SIGNALS = [
+    {"rule": "RUN", "period": "2024-05", "detail": "demo run"},
+    {"rule": "BEYOND_LIMITS", "period": "2024-07", "detail": "demo: above the upper limit"},
+    {"rule": "TREND", "period": "2024-09", "detail": "later"},
+]
+
+
+def _colour(value: float, target: float, tolerance: float, sign: float) -> str:
+    ahead = sign * (value - target)
+    if ahead > tolerance:
+        return "BLUE"
+    if ahead >= 0:
+        return "GREEN"
+    return "AMBER" if ahead >= -tolerance else "RED"
+
+
+def _kpi(n: int, k: dict[str, Any]) -> dict[str, Any]:
+    target = float(k["target"]) if k.get("target") is not None else 50.0
+    tolerance = float(k.get("tolerance") or max(abs(target) * 0.1, 1.0))
+    sign = 1.0 if k["higher_is_better"] else -1.0
+    points: list[dict[str, Any]] = []
+    # every seventh KPI has no values yet: an exception in the pack
+    for i, period in enumerate([] if n % 7 == 0 else FREQUENCY_PERIODS[k["frequency"]]):
+        drift = (_pick(f"{k['code']}{i}", 9) - 4) / 3 + (i / 6 if n % 2 else -i / 8)
+        value = round(target + sign * tolerance * drift, 2)
+        before = points[-1]["value"] if points else None
+        points.append(
+            {
+                "period": period,
+                "value": value,
+                "colour": _colour(value, target, tolerance, sign),
+                "direction": None
+                if before is None
+                else "UNCHANGED"
+                if value == before
+                else ("IMPROVING" if sign * (value - before) > 0 else "WORSENING"),
+            }
+        )
+    known = [p for p in points if p["period"] not in ("2024-08", "2024/25 Q2")]
+    last = known[-1] if known else None
+    return {
+        "id": str(n),
+        "code": k["code"],
+        "name": k["name"],
+        "aimCode": k["aim_code"],
+        "outcome": k["outcome"],
+        "unit": k["unit"],
+        "target": k.get("target"),
+        "tolerance": k.get("tolerance"),
+        "higherIsBetter": k["higher_is_better"],
+        "vitalSign": k["vital_sign"],
+        "programmeCode": k.get("programme_code"),
+        "directorate": k.get("directorate"),
+        "latest": None
+        if last is None
+        else {
+            "id": str(1000 + n),
+            "period": last["period"],
+            "periodEnd": None,
+            "value": last["value"],
+            "revision": 2 if n == 5 else 1,
+            "colour": last["colour"],
+            "direction": last["direction"],
+        },
+        "series": {
+            "points": [{key: p[key] for key in ("period", "value", "colour")} for p in points],
+            "signals": DEMO_SIGNALS if n == 1 else [],
+        },
+        "benchmarks": []
+        if n % 5 or last is None
+        else [
+            {
+                "comparatorGroup": "CIPFA nearest neighbours (demo)",
+                "period": last["period"],
+                "councilRank": 1 + _pick(k["code"], 16),
+                "of": 16,
+            }
+        ],
+    }
+
+
+def kpi_reads() -> dict[str, Any]:
+    seed = json.loads(KPI_SEED.read_text())["kpis"]
+    kpis = [_kpi(n, k) for n, k in enumerate(seed, start=1)]
+    silent = [k for k in kpis if k["latest"] is None and k["programmeCode"]]
+    return {
+        "kpis": {"items": kpis},
+        "missingKpiValues": {
+            "totalCount": 2 * len(silent),
+            "items": [
+                {"kpiCode": k["code"], "period": period, "due": due}
+                for k in silent
+                for period, due in (("2024-05", "2024-06-20"), ("2024-06", "2024-07-20"))
+            ],
+        },
+        "lateKpiValues": {
+            "totalCount": 2,
+            "items": [
+                # due in the pack's month, received late: listed
+                {
+                    "kpiCode": "KPI-01",
+                    "period": "2024-06",
+                    "due": "2024-07-20",
+                    "receivedAt": "2024-07-26T09:00:00+00:00",
+                },
+                # due in an earlier month: history, not this month's exception
+                {
+                    "kpiCode": "KPI-03",
+                    "period": "2024-04",
+                    "due": "2024-05-20",
+                    "receivedAt": "2024-05-28T09:00:00+00:00",
+                },
+            ],
+        },
+    }

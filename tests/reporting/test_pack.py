@@ -6,14 +6,16 @@ from typing import Any
 
 import httpx
 
+from services.reporting.periods import Period
 from services.reporting.service import (
     canonical_sha256,
     compose,
     period_window,
     render_html,
 )
-from services.reporting.sources import PACK_QUERY
+from services.reporting.sources import PACK_QUERY, gather, rows
 from tests.conftest import EDITOR, VIEWER, settings_override
+from tests.reporting import demo_pack
 from tests.support import changes
 from tests.support.graphql import invalid_against_supergraph
 
@@ -170,3 +172,46 @@ def test_the_pack_query_is_valid_against_the_supergraph() -> None:
     assert invalid_against_supergraph(PACK_QUERY) == []
     # And the check has teeth: a field the graph does not have is refused.
     assert invalid_against_supergraph(PACK_QUERY.replace("leadMember", "leadMembr", 1))
+
+
+async def test_a_pack_makes_the_same_requests_whatever_the_number_of_programmes() -> None:
+    """One gateway query and two assurance reads, for 2 programmes as for 16: nothing is asked
+    per programme. The gateway's answer is canned (the demo month); what is counted is what
+    the pack asks."""
+    asked: list[tuple[str, str]] = []
+
+    def answer_with(programmes: int) -> httpx.MockTransport:
+        found = demo_pack.data()
+        found["programmes"] = {"items": found["programmes"][:programmes]}
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            asked.append((request.method, request.url.path))
+            if request.url.path == "/graphql":
+                return httpx.Response(200, json={"data": found})
+            return httpx.Response(200, json=[] if "confidence" in request.url.path else {})
+
+        return httpx.MockTransport(handle)
+
+    counts = []
+    for programmes in (2, 16):
+        asked.clear()
+        async with httpx.AsyncClient(transport=answer_with(programmes)) as http:
+            found = await gather(
+                http=http,
+                gateway_url="http://gateway.test/graphql",
+                programmes_url="http://programmes.test",
+                token="t",
+                period=Period.parse("2024-07"),
+                top_risks=5,
+            )
+        assert len(rows(found.data["programmes"])) == programmes
+        counts.append(list(asked))
+    assert (
+        counts[0]
+        == counts[1]
+        == [
+            ("POST", "/graphql"),
+            ("GET", "/assurance/smart"),
+            ("GET", "/assurance/confidence"),
+        ]
+    )

@@ -6,12 +6,26 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from graphql import GraphQLEnumType, build_schema, parse, validate
+from graphql import (
+    FieldNode,
+    GraphQLEnumType,
+    OperationDefinitionNode,
+    Source,
+    TokenKind,
+    TypeInfo,
+    ValidationContext,
+    build_schema,
+    parse,
+    validate,
+)
+from graphql.language import Lexer
 
+from services.common.graphql_limits import GraphQLLimits, query_cost
 from services.reporting.diff import diff
 from services.reporting.periods import Period
 from services.reporting.sections.common import COUNCIL_WORDS, READ_AS, dca_change
-from services.reporting.sections.pack import compose
+from services.reporting.sections.kpis import ends_in, flat
+from services.reporting.sections.pack import RAID_READS, compose
 from services.reporting.sections.programmes import milestones
 from services.reporting.service import canonical_sha256
 from services.reporting.sources import PACK_QUERY
@@ -30,7 +44,17 @@ def test_demo_pack_has_every_section_with_content() -> None:
     raised = [a for a in asks if a["source"] == "escalation"]
     red = [p["code"] for p in content["programmes"] if (p["dca"] or {}).get("value") == "Red"]
     assert raised and len(raised) == len(red)
-    assert content["headline"]["key_messages"]
+    messages = content["headline"]["key_messages"]
+    at_risk = "IRP-D04 (On track), IRP-D06 (At risk), IRP-D06b (Broken)"
+    assert f"3 dependencies at risk: {at_risk}." in messages
+    escalated = [r["code"] for r in content["raid"]["escalated_risks"]]
+    assert f"5 risks escalated this month: {', '.join(escalated)}." in messages
+    known = [k["latest"] for k in flat(content["kpis"]) or [] if k["latest"]]
+    on_target = sum(1 for m in known if m["colour"] in ("Blue", "Green"))
+    reds = sum(1 for m in known if m["colour"] == "Red")
+    assert len(known) == 53 and 0 < on_target < 53 and 0 < reds < 53
+    kpis = f"KPIs: {on_target} of 53 with a value are on target, {reds} Red; 8 have no value yet."
+    assert kpis in messages
     assert sum(a["programme_count"] for a in content["headline"]["by_aim"]) == 16
     assert content["savings"]["total"]["target"] == "149800000.00"
     assert content["exceptions"]["missing_reports"][0]["code"] == "IRP-16"
@@ -38,6 +62,14 @@ def test_demo_pack_has_every_section_with_content() -> None:
     assert content["exceptions"]["smart_failures"][0]["programme_code"] == "IRP-03"
     assert content["decisions"]["decisions"][0]["decided_on"] == "2024-07-18"
     assert content["decisions"]["escalations"]
+    # section 3: milestones due, slipped and completed in July, per programme
+    states = {
+        state: sum(len(p["milestones"][state]) for p in content["programmes"])
+        for state in ("due", "slipped", "completed")
+    }
+    assert states == {"due": 2, "slipped": 12, "completed": 3}
+    irp04 = content["programmes"][3]["milestones"]["completed"]
+    assert [m["actual"][:7] for m in irp04] == ["2024-07", "2024-07"]
 
 
 def test_composed_again_the_demo_pack_says_the_same() -> None:
@@ -78,35 +110,195 @@ def test_raid_new_escalated_and_past_due_for_the_packs_programmes() -> None:
 
 def test_raid_reads_the_gateway_could_not_answer_are_none_not_empty() -> None:
     found = demo_pack.data()
-    for key in ("currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"):
+    for key in RAID_READS:
         found[key] = None
-    raid = compose(period=demo_pack.PERIOD, data=found, errors=[])["raid"]
-    assert raid == {
+    content = compose(period=demo_pack.PERIOD, data=found, errors=[])
+    assert content["raid"] == {
         "heat_map": None,
         "new_risks": None,
         "escalated_risks": None,
         "issues_past_due": None,
+        "current_vs_target": None,
+        "dependencies_at_risk": None,
+        "dependency_map": None,
     }
+    blank = {k: content["exceptions"][k] for k in ("unowned_risks", "overdue_reviews")}
+    assert blank == {"unowned_risks": None, "overdue_reviews": None}
 
 
-def test_kpi_scorecard_by_aim_with_colour_direction_and_signal() -> None:
+def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> None:
+    data = demo_pack.data()
     scorecard = demo_pack.content()["kpis"]
-    assert [(a["aim_code"], [k["code"] for k in a["kpis"]]) for a in scorecard] == [
-        ("AIM-1", ["KPI-01", "KPI-04"]),
-        ("AIM-2", ["KPI-07", "KPI-10"]),
-        ("AIM-3", ["KPI-13", "KPI-16"]),
-    ]
-    first = scorecard[0]["kpis"][0]
+    seed = data["kpis"]["items"]
+    # each of the plan's 61 KPIs once, under its aim and outcome
+    assert [a["aim_code"] for a in scorecard] == ["AIM-1", "AIM-2", "AIM-3"]
+    assert sorted(k["code"] for k in flat(scorecard) or []) == sorted(k["code"] for k in seed)
+    budget = scorecard[0]["outcomes"][0]
+    assert budget["outcome"] == "A balanced budget"
+    assert [k["code"] for k in budget["kpis"]] == ["KPI-01", "KPI-02"]
+    first = budget["kpis"][0]
     assert scorecard[0]["aim_name"] == "A Financially Sustainable Council"
-    assert (first["latest"]["value"], first["latest"]["colour"]) == (80.0, "Red")
-    assert first["latest"]["direction"] == "Steady"
+    raw = seed[0]["latest"]
+    assert first["latest"]["value"] == raw["value"] and first["latest"]["period"] == "2024-07"
+    assert first["latest"]["colour"] == raw["colour"].capitalize()
     # the latest signal up to the pack's month; September's is not yet known in July's pack
     assert first["signal"] == {
         "rule": "Beyond limits",
         "period": "2024-07",
         "detail": "demo: above the upper limit",
     }
-    assert scorecard[1]["kpis"][0]["signal"] is None
+    assert budget["kpis"][1]["signal"] is None
+    # the sparkline: values up to July (August's point is left out), in order
+    points = seed[0]["series"]["points"]
+    assert [p["period"] for p in first["sparkline"]][-1] == "2024-07"
+    assert [p["value"] for p in first["sparkline"]] == [p["value"] for p in points[:-1]]
+    # a quarterly KPI's Q2 ends in September: not yet known; Q1 (April-June) is
+    quarterly = budget["kpis"][1]
+    assert quarterly["latest"]["period"] == "2024/25 Q1"
+    assert quarterly["sparkline"][-1]["period"] == "2024/25 Q1"
+    # composites by the KPI service's rule (Blue or Green of those with a value), per aim and
+    # outcome, counting the values up to July: here from the demo's raw answers
+    aim_1 = [k["latest"] for k in seed if k["aimCode"] == "AIM-1"]
+    known = [m for m in aim_1 if m]
+    on_target = sum(1 for m in known if m["colour"] in ("BLUE", "GREEN"))
+    improving = sum(1 for m in known if m["direction"] == "IMPROVING")
+    assert scorecard[0]["composite"] == {
+        "group": "AIM-1",
+        "kpi_count": 14,
+        "with_data": 12,  # KPI-07 and KPI-14 have no values
+        "on_target": on_target,
+        "improving": improving,
+        "on_target_percent": round(100 * on_target / len(known), 1),
+        "improving_percent": round(100 * improving / len(known), 1),
+        "kpi_ids": [k["id"] for k in seed if k["aimCode"] == "AIM-1"],
+    }
+    assert len(known) == 12 and 0 < on_target < 12 and 0 < improving < 12
+    assert budget["composite"]["kpi_count"] == budget["composite"]["with_data"] == 2
+
+
+def test_kpi_benchmark_rank_and_vital_signs() -> None:
+    content = demo_pack.content()
+    ranked = {k["code"]: k["benchmarks"] for k in flat(content["kpis"]) or [] if k["benchmarks"]}
+    assert ranked["KPI-05"] == [
+        {"group": "CIPFA nearest neighbours (demo)", "period": "2024-07", "rank": 14, "of": 16}
+    ]
+    vital = content["vital_signs"]
+    assert [k["code"] for k in vital["kpis"]] == [
+        k["code"] for k in demo_pack.data()["kpis"]["items"] if k["vitalSign"]
+    ]
+    assert len(vital["kpis"]) == 10
+    assert sum(c["kpi_count"] for c in vital["composites"]) == 10
+    assert [(c["group"], c["kpi_count"]) for c in vital["composites"]] == [
+        ("Customer Services", 4), ("Finance", 4), ("HR and Organisational Development", 2)
+    ]  # fmt: skip
+    # the per-programme tables come from the same read, by the programme owning each KPI
+    irp01 = content["programmes"][0]
+    owned = [k["code"] for k in demo_pack.data()["kpis"]["items"] if k["programmeCode"] == "IRP-01"]
+    assert [k["code"] for k in irp01["kpi_scorecard"]] == owned and "KPI-01" in owned
+
+
+def test_kpi_periods_end_in_their_month() -> None:
+    assert ends_in("2024-07") == "2024-07"
+    assert ends_in("2024/25 Q1") == "2024-06" and ends_in("2024/25 Q4") == "2025-03"
+    assert ends_in("2023/24") == "2024-03" and ends_in("2023") == "2023-12"
+    assert ends_in("July") is None
+
+
+def test_raid_current_against_target_and_dependencies() -> None:
+    raid = demo_pack.content()["raid"]
+    target = raid["current_vs_target"]
+    # 32 demo risks, one closed; targets 8 (first) and 12 (second), none for every third
+    # programme's first risk
+    assert target["live"] == 31
+    assert [r["code"] for r in target["no_target"]] == [
+        "R-IRP-03-1", "R-IRP-06-1", "R-IRP-09-1", "R-IRP-12-1", "R-IRP-15-1",
+    ]  # fmt: skip
+    assert len(target["above_target"]) == 11 and len(target["at_target"]) == 15
+    assert target["above_target"][0] == {
+        "risk_id": "11",
+        "code": "R-IRP-01-1",
+        "title": "Demo risk 1 of IRP-01",
+        "owner": "Director of Finance and Section 151 Officer",
+        "current": 16,
+        "target": 8,
+        "gap": 8,
+        "programme_id": "1",
+    }
+    at_risk = raid["dependencies_at_risk"]
+    assert [(d["code"], d["status"], d["from"], d["to"]) for d in at_risk] == [
+        ("IRP-D04", "On track", "Whole plan", "IRP-01"),
+        ("IRP-D06", "At risk", "IRP-16", "IRP-07"),
+        ("IRP-D06b", "Broken", "IRP-16", "IRP-06"),
+    ]
+    graph = raid["dependency_map"]
+    assert len(graph["edges"]) == 7
+    labels = {n["id"]: n["label"] for n in graph["nodes"]}
+    assert labels["programme:16"] == "IRP-16" and labels["plan"] == "Whole plan"
+    assert {n["programme_id"] for n in graph["nodes"] if n["kind"] == "programme"} == {
+        "1", "5", "6", "7", "10", "16",
+    }  # fmt: skip
+
+
+def test_a_portfolio_pack_keeps_other_programmes_dependencies_out() -> None:
+    data = demo_pack.data()
+    data["dependencyMap"]["edges"].append(
+        {"code": "X-1", "source": "programme:998", "target": "programme:999",
+         "status": "Broken", "inCycle": False}
+    )  # fmt: skip
+    data["dependencyMap"]["nodes"] += [
+        {"id": f"programme:{n}", "kind": "programme", "label": f"Programme #{n}"}
+        for n in (998, 999)
+    ]
+    data["dependenciesAtRisk"].append(
+        {**data["dependenciesAtRisk"][-1], "id": "99", "code": "X-1",
+         "fromProgramme": {"id": "998"}, "toProgramme": {"id": "999"}}
+    )  # fmt: skip
+    raid = compose(period=demo_pack.PERIOD, data=data, errors=[])["raid"]
+    assert "X-1" not in {e["code"] for e in raid["dependency_map"]["edges"]}
+    assert "programme:999" not in {n["id"] for n in raid["dependency_map"]["nodes"]}
+    assert "X-1" not in {d["code"] for d in raid["dependencies_at_risk"]}
+
+
+def test_exceptions_for_risks_and_kpis() -> None:
+    x = demo_pack.content()["exceptions"]
+    assert [r["code"] for r in x["unowned_risks"]] == ["R-IRP-04-2"]
+    assert [(m["risk_code"], m["due_on"]) for m in x["overdue_mitigations"]] == [
+        ("R-IRP-03-1", "2024-07-12"),
+        ("R-IRP-08-1", "2024-07-12"),
+    ]
+    assert [(r["code"], r["review_on"]) for r in x["overdue_reviews"]] == [
+        ("R-IRP-02-1", "2024-06-30"),
+        ("R-IRP-09-1", "2024-06-30"),
+    ]
+    # every seventh demo KPI has no values
+    assert [k["code"] for k in x["kpis_without_data"]] == [f"KPI-{n:02d}" for n in range(7, 62, 7)]
+    assert x["kpi_values_missing"][0] == {
+        "code": "KPI-07",
+        "name": "Sickness absence rates",
+        "periods": ["2024-05", "2024-06"],
+        "oldest_due": "2024-06-20",
+    }
+    # late: only what fell due in the pack's month (KPI-03's May lateness is history)
+    assert x["kpi_values_late"] == [
+        {
+            "code": "KPI-01",
+            "name": "Budget on target (within agreed tolerances)",
+            "period": "2024-06",
+            "due": "2024-07-20",
+            "received_on": "2024-07-26",
+        }
+    ]
+
+
+def test_kpis_unreadable_blank_the_scorecard_and_its_exceptions() -> None:
+    data = demo_pack.data()
+    data["kpis"] = None
+    errors: list[dict[str, Any]] = [{"message": "kpis unavailable", "path": ["kpis"]}]
+    content = compose(period=demo_pack.PERIOD, data=data, errors=errors)
+    assert content["kpis"] is None and content["vital_signs"] is None
+    assert content["exceptions"]["kpis_without_data"] is None
+    assert content["programmes"][0]["kpi_scorecard"] is None
+    assert content["unavailable_sections"] == ["kpis"]
 
 
 def test_dca_change_is_marked() -> None:
@@ -227,29 +419,57 @@ def test_a_section_that_could_not_be_read_is_named() -> None:
     assert content["exceptions"]["smart_failures"] is None
 
 
-def test_diff_names_dca_moves_and_new_risks() -> None:
+def test_diff_names_new_and_gone_risks_and_kpi_colour_changes() -> None:
+    before = demo_pack.content()
+    data = demo_pack.data()
+    register = data["riskRegister"]
+    gone = register.pop(0)
+    register.append({**register[0], "id": "777", "code": "R-NEW-1", "title": "A new risk"})
+    kpi = data["kpis"]["items"][0]
+    kpi["latest"] = {
+        **kpi["latest"],
+        "colour": "RED" if kpi["latest"]["colour"] != "RED" else "BLUE",
+    }
+    after = compose(period="2024-07", data=data, errors=[])
+    changed = diff(before, after)
+    assert changed["risks_gone"] == [gone["id"]]
+    assert changed["new_risks"] == [
+        {
+            "risk_id": "777",
+            "code": "R-NEW-1",
+            "title": "A new risk",
+            "programme_code": "IRP-01",
+            "residual_score": register[0]["residualScore"],
+        }
+    ]
+    (moved,) = changed["kpi_colour_changes"]
+    assert moved["kpi"] == "KPI-01" and moved["programme_code"] == "IRP-01"
+    assert moved["from"] == before["kpis"][0]["outcomes"][0]["kpis"][0]["latest"]["colour"]
+    assert moved["to"] == kpi["latest"]["colour"].capitalize()
+
+
+def test_diff_names_dca_moves() -> None:
     before = demo_pack.content()
     data = demo_pack.data()
     data["programmes"][0]["latestHighlightReport"]["dca"] = "Green"
-    data["programmes"][1]["risks"].append(
-        {
-            "id": "999",
-            "code": "R-NEW",
-            "title": "New risk",
-            "owner": "x",
-            "residualScore": 25,
-            "inherentScore": 25,
-            "status": "Open",
-        }
-    )
     after = compose(period="2024-07", data=data, errors=[])
     changed = diff(before, after)
     was = before["programmes"][0]["dca"]["value"]
     assert was != "Green", "the demo's IRP-01 must start from another DCA"
     assert changed["dca_moves"] == [{"code": "IRP-01", "from": was, "to": "Green"}]
-    assert [r["risk_id"] for r in changed["new_risks"]] == ["999"]
+    assert changed["new_risks"] == changed["risks_gone"] == []
     assert changed["programmes_added"] == changed["programmes_removed"] == []
     assert diff(before, before)["dca_moves"] == []
+
+
+def test_diff_of_packs_stored_before_the_register_reads_top_risks() -> None:
+    before = {**demo_pack.content(), "raid": None, "kpis": None}
+    after = {**before, "programmes": [dict(p) for p in before["programmes"]]}
+    after["programmes"][1]["top_risks"] = [
+        *after["programmes"][1]["top_risks"],
+        {"risk_id": "999", "code": "R-NEW", "title": "New risk", "residual_score": 25},
+    ]
+    assert [r["risk_id"] for r in diff(before, after)["new_risks"]] == ["999"]
 
 
 def test_the_pack_query_is_valid_against_the_supergraph() -> None:
@@ -259,7 +479,7 @@ def test_the_pack_query_is_valid_against_the_supergraph() -> None:
     assert not errors, [e.message for e in errors]
 
 
-def test_council_words_cover_each_programmes_enum_the_pack_reads() -> None:
+def test_council_words_cover_each_enum_the_pack_reads() -> None:
     """A status or kind added to the graph without its words would print as AMBER_GREEN."""
     schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
     for name, words in COUNCIL_WORDS.items():
@@ -298,4 +518,38 @@ def _objects_under(value: Any, parent: str, here: str = "") -> list[dict[str, An
     found = [value] if here == parent else []
     for key, item in value.items():
         found += _objects_under(item, parent, here if key == "items" else key)
+    return found
+
+
+def _depth(node: Any) -> int:
+    selections = getattr(getattr(node, "selection_set", None), "selections", None) or []
+    return 1 + max((_depth(s) for s in selections), default=0) if selections else 0
+
+
+def test_the_pack_query_is_inside_the_graphql_limits() -> None:
+    """The gateway refuses a query over its cost, depth, alias or token limits (the production
+    test sends this one through it); here the margins are measured, so a field added to the
+    pack that would break them fails fast."""
+    schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    document = parse(PACK_QUERY)
+    (operation,) = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    context = ValidationContext(schema, document, TypeInfo(schema), lambda _: None)
+    limits = GraphQLLimits()
+    cost = query_cost(operation, context)
+    assert 600 < cost <= limits.max_cost - 200, cost  # room for a few more fields
+    assert _depth(operation) - 1 <= limits.max_depth - 2
+    aliases = [n for n in _fields(operation) if n.alias is not None]
+    assert 0 < len(aliases) <= limits.max_aliases
+    lexer, tokens = Lexer(Source(PACK_QUERY)), 0
+    while lexer.advance().kind != TokenKind.EOF:
+        tokens += 1
+    assert tokens <= limits.max_tokens // 2
+
+
+def _fields(node: Any) -> list[FieldNode]:
+    found = []
+    for child in getattr(getattr(node, "selection_set", None), "selections", None) or []:
+        if isinstance(child, FieldNode):
+            found.append(child)
+        found += _fields(child)
     return found

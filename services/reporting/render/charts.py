@@ -1,9 +1,10 @@
 """Charts drawn server-side as SVG, so HTML and PDF carry the same vectors and every mark
-links to its record. Two kinds are enough for now: a DCA strip (last month beside this month,
-per programme) and horizontal savings bars."""
+links to its record: a DCA strip (last month beside this month, per programme), horizontal
+savings bars, the RAID heat map, the dependency map and KPI sparklines."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -139,3 +140,119 @@ def heat_map(cells: list[dict[str, Any]], link: Callable[[dict[str, Any]], str |
         f'<text x="{left + size * len(levels_i) // 2 - 20}" y="{bottom + 30}">Impact</text>'
     )
     return _svg(left + size * len(levels_i) + 10, bottom + 40, "RAID heat map", body)
+
+
+KPI_COLOURS = {"Blue": "#1565c0", "Green": "#2e7d32", "Amber": "#f9a825", "Red": "#c62828"}
+
+
+def sparkline(points: list[dict[str, Any]], target: float | None, title: str) -> str:
+    """A KPI's values up to the pack's month as a line, the target dashed, each point in its
+    colour (the last larger): the trend a board member reads before the numbers."""
+    width, height, pad = 110, 26, 4
+    values = [p["value"] for p in points]
+    span = [*values, *([] if target is None else [target])]
+    if not values:
+        return ""
+    low, high = min(span), max(span)
+    scale = (height - 2 * pad) / (high - low) if high > low else 0.0
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+
+    def y(v: float) -> float:
+        return height / 2 if not scale else height - pad - (v - low) * scale
+
+    xy = [(pad + i * step, y(v)) for i, v in enumerate(values)]
+    body = []
+    if target is not None:
+        body.append(
+            f'<line x1="{pad}" x2="{width - pad}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+            'stroke="#888" stroke-dasharray="2,2" stroke-width="0.8"/>'
+        )
+    if len(xy) > 1:
+        line = " ".join(f"{x:.1f},{v:.1f}" for x, v in xy)
+        body.append(f'<polyline points="{line}" fill="none" stroke="#455a64" stroke-width="1"/>')
+    for n, ((x, v), p) in enumerate(zip(xy, points, strict=True)):
+        r = 2.6 if n == len(xy) - 1 else 1.4
+        fill = KPI_COLOURS.get(p.get("colour") or "", "#9e9e9e")
+        body.append(f'<circle cx="{x:.1f}" cy="{v:.1f}" r="{r}" fill="{fill}"/>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="spark" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+DEPENDENCY_COLOURS = {
+    "On track": "#2e7d32",
+    "At risk": "#ef6c00",
+    "Broken": "#c62828",
+    "Met": "#78909c",
+}
+
+
+def dependency_map(
+    nodes: list[dict[str, Any]],
+    edges: list[dict[str, Any]],
+    node_link: Callable[[dict[str, Any]], str | None],
+    edge_link: Callable[[dict[str, Any]], str],
+) -> str:
+    """Programmes (and the parties outside them) on a circle, the whole plan in the middle;
+    each dependency an arrow from the one relying to the one relied on, coloured by status
+    (the risks service's map, drawn the same way, for print)."""
+    width, height = 700, 420
+    cx, cy, radius = width / 2, height / 2 + 10, 165
+    ring = [n for n in nodes if n["kind"] != "plan"]
+    at: dict[str, tuple[float, float]] = {}
+    for i, node in enumerate(ring):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(1, len(ring))
+        at[node["id"]] = (cx + radius * 1.45 * math.cos(angle), cy + radius * math.sin(angle))
+    for node in nodes:
+        at.setdefault(node["id"], (cx, cy))
+    labels = {
+        n["id"]: n["label"] if len(n["label"]) <= 28 else n["label"][:27] + "…" for n in nodes
+    }
+    half = {key: 6 + 3.3 * len(text) for key, text in labels.items()}
+    body = [
+        "<defs>"
+        + "".join(
+            f'<marker id="dep-{i}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/>'
+            "</marker>"
+            for i, colour in enumerate(DEPENDENCY_COLOURS.values())
+        )
+        + "</defs>"
+    ]
+    markers = {status: i for i, status in enumerate(DEPENDENCY_COLOURS)}
+    for e in edges:
+        (x1, y1), (x2, y2) = at[e["source"]], at[e["target"]]
+        length = math.hypot(x2 - x1, y2 - y1) or 1.0
+        # stop at the target's box so the arrowhead shows
+        ux, uy = (x2 - x1) / length, (y2 - y1) / length
+        stop = min(
+            half[e["target"]] / abs(ux) if ux else math.inf, 12 / abs(uy) if uy else math.inf
+        )
+        tx, ty = x2 - ux * (stop + 2), y2 - uy * (stop + 2)
+        colour = DEPENDENCY_COLOURS.get(e["status"], "#333")
+        dash = ' stroke-dasharray="5,3"' if e.get("in_cycle") else ""
+        arrow = (
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{tx:.1f}" y2="{ty:.1f}" stroke="{colour}" '
+            f'stroke-width="2"{dash} marker-end="url(#dep-{markers.get(e["status"], 0)})"/>'
+            f'<text x="{(x1 + tx) / 2 + 4:.1f}" y="{(y1 + ty) / 2 - 3:.1f}" font-size="9" '
+            f'fill="{colour}">{escape(e["code"])}</text>'
+        )
+        body.append(_link(edge_link(e), arrow))
+    fills = {"programme": "#e3f2fd", "other": "#fff8e1", "plan": "#ede7f6"}
+    for n in nodes:
+        x, y = at[n["id"]]
+        box = (
+            f'<rect x="{x - half[n["id"]]:.1f}" y="{y - 11:.1f}" width="{2 * half[n["id"]]:.1f}" '
+            f'height="22" rx="4" fill="{fills.get(n["kind"], "#eee")}" stroke="#607d8b"/>'
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="10">'
+            f"{escape(labels[n['id']])}</text>"
+        )
+        body.append(_link(node_link(n), box))
+    for i, (status, colour) in enumerate(DEPENDENCY_COLOURS.items()):
+        body.append(
+            f'<rect x="{10 + i * 90}" y="6" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{26 + i * 90}" y="16">{status}</text>'
+        )
+    return _svg(width, height, "Dependency map", body)

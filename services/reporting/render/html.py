@@ -27,14 +27,27 @@ def gbp(value: str | None) -> str:
     return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
+def figure(value: float | None, unit: str | None) -> str:
+    """A KPI value as the council writes it: £ before, % after, thousands separated, no
+    trailing zeros (the JSON keeps the value as measured)."""
+    if value is None:
+        return ""
+    amount = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if unit == "£":
+        return f"£{amount}"
+    return f"{amount}%" if unit == "%" else f"{amount} {unit or ''}".rstrip()
+
+
 TEMPLATES.filters["gbp"] = gbp
+TEMPLATES.filters["figure"] = figure
 
 
 def render(content: dict[str, Any], links: Links) -> str:
     programmes = content.get("programmes") or []
     savings = content.get("savings") or {}
     heat = (content.get("raid") or {}).get("heat_map")
-    drawn = {
+    graph = (content.get("raid") or {}).get("dependency_map")
+    drawn: dict[str, Any] = {
         "dca": charts.dca_strip(programmes, links.programme) if programmes else "",
         "savings": charts.savings_bars(
             savings.get("by_programme") or [],
@@ -45,8 +58,23 @@ def render(content: dict[str, Any], links: Links) -> str:
         "heat_map": charts.heat_map(heat["cells"], lambda c: _cell_link(c, links))
         if heat and heat["cells"]
         else "",
+        "dependency_map": charts.dependency_map(
+            graph["nodes"],
+            graph["edges"],
+            lambda n: links.programme(n["programme_id"]) if n["programme_id"] else None,
+            lambda e: links.dependency_by_code(e["code"]),
+        )
+        if graph and graph["edges"]
+        else "",
+        "spark": _spark,
     }
     return TEMPLATES.get_template("pack.html").render(pack=content, links=links, charts=drawn)
+
+
+def _spark(kpi: dict[str, Any]) -> str:
+    return charts.sparkline(
+        kpi.get("sparkline") or [], kpi.get("target"), f"{kpi['code']} up to its latest value"
+    )
 
 
 def _cell_link(cell: dict[str, Any], links: Links) -> str:

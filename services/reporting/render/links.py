@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from services.reporting.settings import ReportingSettings
 
@@ -53,8 +54,33 @@ class Links:
     def heat_map(self) -> str:
         return f"{self.risks}/views/heat-map"
 
+    def mitigation(self, id: str) -> str:
+        return f"{self.risks}/mitigations/{id}"
+
+    def dependency(self, id: str) -> str:
+        return f"{self.risks}/dependencies/{id}"
+
+    def dependency_by_code(self, code: str) -> str:
+        return f"{self.risks}/dependencies/by-code/{code}"
+
+    def dependency_map(self) -> str:
+        return f"{self.risks}/views/dependency-map"
+
     def kpi(self, code: str) -> str:
         return f"{self.kpis}/kpis/{code}"
+
+    def kpi_series(self, code: str) -> str:
+        return f"{self.kpis}/kpis/{code}/series"
+
+    def kpi_benchmarks(self, code: str) -> str:
+        return f"{self.kpis}/kpis/{code}/benchmarks"
+
+    def kpis_of(self, **where: str) -> str:
+        """The KPIs a composite counts, e.g. aim_code=AIM-1 or directorate=Finance."""
+        return f"{self.kpis}/kpis?{urlencode(where)}"
+
+    def kpi_submissions(self) -> str:
+        return f"{self.kpis}/kpis/submissions"
 
     def smart_item(self, item: str, id: str) -> str:
         return {

@@ -173,9 +173,11 @@ def render(content: dict[str, Any]) -> bytes:
             for r in p.get("top_risks") or []
         ),
     )
+    _raid_sheets(book, content.get("raid") or {})
+    _kpi_sheets(book, content)
     _sheet(
         book,
-        "KPIs",
+        "KPIs by programme",
         [
             "Programme",
             "KPI",
@@ -258,6 +260,151 @@ def render(content: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+def _raid_sheets(book: Workbook, raid: dict[str, Any]) -> None:
+    """Section 5's tables; a read that was unavailable leaves its sheet with headers only."""
+    risk = ["Risk", "Risk id", "Title", "Owner", "Current"]
+    for title, key in (("New risks", "new_risks"), ("Escalated risks", "escalated_risks")):
+        _sheet(
+            book,
+            title,
+            [*risk, "Status"],
+            (
+                [r["code"], r["risk_id"], r["title"], r["owner"], r["residual_score"], r["status"]]
+                for r in raid.get(key) or []
+            ),
+        )
+    target = raid.get("current_vs_target") or {}
+    _sheet(
+        book,
+        "Risks against target",
+        [*risk, "Target", "To go"],
+        (
+            [r["code"], r["risk_id"], r["title"], r["owner"], r["current"], r["target"], r["gap"]]
+            for r in [*(target.get("above_target") or []), *(target.get("no_target") or [])]
+        ),
+    )
+    _sheet(
+        book,
+        "Issues past due",
+        ["Issue", "Issue id", "Title", "Owner", "Severity", "Due"],
+        (
+            [i["code"], i["issue_id"], i["title"], i["owner"], i["severity"], i["due_on"]]
+            for i in raid.get("issues_past_due") or []
+        ),
+    )
+    _sheet(
+        book,
+        "Dependencies at risk",
+        ["Dependency", "Dependency id", "Title", "From", "On", "Needed by", "Status", "Owner"],
+        (
+            [
+                d["code"],
+                d["dependency_id"],
+                d["title"],
+                d["from"],
+                d["to"],
+                d["needed_by"],
+                d["status"],
+                d["owner"],
+            ]
+            for d in raid.get("dependencies_at_risk") or []
+        ),
+    )
+
+
+def _kpi_sheets(book: Workbook, content: dict[str, Any]) -> None:
+    """Section 6: the scorecard by aim and outcome, and the composites beside it."""
+    aims = content.get("kpis") or []
+    _sheet(
+        book,
+        "KPI scorecard",
+        [
+            "Aim",
+            "Outcome",
+            "KPI",
+            "KPI id",
+            "Name",
+            "Latest",
+            "Unit",
+            "Measurement id",
+            "Period",
+            "Colour",
+            "Direction",
+            "SPC signal",
+            "Benchmark rank",
+            "Vital sign",
+        ],
+        (
+            [
+                aim["aim_code"],
+                o["outcome"],
+                k["code"],
+                k["kpi_id"],
+                k["name"],
+                *(
+                    [
+                        k["latest"]["value"],
+                        k["unit"],
+                        k["latest"]["measurement_id"],
+                        k["latest"]["period"],
+                        k["latest"].get("colour"),
+                        k["latest"].get("direction"),
+                    ]
+                    if k.get("latest")
+                    else [None, k["unit"], None, None, None, None]
+                ),
+                None if not k.get("signal") else f"{k['signal']['rule']} {k['signal']['period']}",
+                "; ".join(f"{b['rank']} of {b['of']} ({b['group']})" for b in k["benchmarks"])
+                or None,
+                k["vital_sign"],
+            ]
+            for aim in aims
+            for o in aim.get("outcomes") or []
+            for k in o["kpis"]
+        ),
+    )
+    composites = (
+        [("Aim", aim["aim_code"], aim.get("composite")) for aim in aims]
+        + [
+            ("Outcome", o["outcome"], o.get("composite"))
+            for aim in aims
+            for o in aim.get("outcomes") or []
+        ]
+        + [
+            ("Vital signs", c["group"], c)
+            for c in (content.get("vital_signs") or {}).get("composites") or []
+        ]
+    )
+    _sheet(
+        book,
+        "KPI composites",
+        [
+            "Grouping",
+            "Group",
+            "KPIs",
+            "With data",
+            "On target",
+            "Improving",
+            "On target %",
+            "Improving %",
+        ],
+        (
+            [
+                grouping,
+                group,
+                c["kpi_count"],
+                c["with_data"],
+                c["on_target"],
+                c["improving"],
+                c["on_target_percent"],
+                c["improving_percent"],
+            ]
+            for grouping, group, c in composites
+            if c is not None
+        ),
+    )
+
+
 def _exception_rows(x: dict[str, Any]) -> Iterable[Row]:
     for p in x.get("missing_reports") or []:
         yield ["missing highlight report", p["code"], p["name"], p["programme_id"], ""]
@@ -279,6 +426,18 @@ def _exception_rows(x: dict[str, Any]) -> Iterable[Row]:
             m["key_activity_id"],
             f"baseline {m.get('baseline')}, forecast {m.get('forecast')}",
         ]
+    for r in x.get("unowned_risks") or []:
+        yield ["unowned risk", "", r["code"], r["risk_id"], f"owner given as {r['owner']}"]
+    for m in x.get("overdue_mitigations") or []:
+        yield ["overdue mitigation", "", m["risk_code"], m["mitigation_id"], f"due {m['due_on']}"]
+    for r in x.get("overdue_reviews") or []:
+        yield ["overdue risk review", "", r["code"], r["risk_id"], f"due {r['review_on']}"]
+    for k in x.get("kpis_without_data") or []:
+        yield ["KPI without data", "", k["code"], k["kpi_id"], k["name"]]
+    for k in x.get("kpi_values_missing") or []:
+        yield ["KPI values missing", "", k["code"], "", ", ".join(k["periods"])]
+    for k in x.get("kpi_values_late") or []:
+        yield ["KPI value late", "", k["code"], "", f"{k['period']} due {k['due']}"]
     for f in x.get("smart_failures") or []:
         yield [f"SMART: {f['test']}", f["programme_code"], f["ref"], f["item_id"], f["detail"]]
 

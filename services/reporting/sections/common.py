@@ -29,7 +29,7 @@ def dca_change(now: str | None, before: str | None) -> str:
     return "same" if step == 0 else ("improved" if step < 0 else "worse")
 
 
-# The programmes graph answers its statuses and kinds as GraphQL enum names (AMBER_GREEN); the
+# The programmes and risks graphs answer statuses and kinds as GraphQL enum names (AMBER_GREEN); the
 # pack prints the council's words, as it always has. One table per enum the pack reads (the
 # tests hold each to the supergraph's values), and where the pack's query reads each: a field
 # of the object under that parent field (a page's ``items`` is passed through).
@@ -57,6 +57,13 @@ COUNCIL_WORDS: dict[str, dict[str, str]] = {
         "ISSUE": "issue",
     },
     "EscalationStatus": {"OPEN": "open", "RESOLVED": "resolved", "CLOSED": "closed"},
+    "RiskStatus": {
+        "OPEN": "Open",
+        "TREATING": "Treating",
+        "TOLERATED": "Tolerated",
+        "CLOSED": "Closed",
+        "MATERIALISED": "Materialised",
+    },
     "BoardKind": {
         "PROGRAMME_BOARD": "Programme Board",
         "DIRECTORATE_BOARD": "Directorate Board",
@@ -73,11 +80,15 @@ READ_AS: dict[str, dict[str, str]] = {
     "board": {"kind": "BoardKind"},
     "boards": {"kind": "BoardKind"},
     "savingsInitiatives": {"rag": "SavingsRag"},
+    "risks": {"status": "RiskStatus"},
+    "riskRegister": {"status": "RiskStatus"},
+    "newRisks": {"status": "RiskStatus"},
+    "escalatedRisks": {"status": "RiskStatus"},
 }
 
 
 def in_council_words(value: Any, parent: str = "") -> Any:
-    """What the pack's query answered, each programmes enum name put back into the council's
+    """What the pack's query answered, each enum name it reads put back into the council's
     words. Words already (a pack's stored data, a test's) and anything else stay as they are."""
     if isinstance(value, list):
         return [in_council_words(item, parent) for item in value]

@@ -8,7 +8,12 @@ from typing import Any
 from services.reporting.sections.common import DCA_SCALE
 
 
-def headline(programmes: list[dict[str, Any]]) -> dict[str, Any]:
+def headline(
+    programmes: list[dict[str, Any]],
+    raid: dict[str, Any] | None = None,
+    kpis: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``raid`` and ``kpis``: sections 5 and 6, whose headlines join the key messages."""
     by_aim: dict[str, list[dict[str, Any]]] = {}
     for p in programmes:
         by_aim.setdefault(p["aim"] or "No aim recorded", []).append(p)
@@ -28,7 +33,7 @@ def headline(programmes: list[dict[str, Any]]) -> dict[str, Any]:
         ],
         "dca_counts": _counts(programmes),
         "moves": {k: moves.get(k, 0) for k in ("improved", "worse", "same", "new", "none")},
-        "key_messages": _messages(programmes),
+        "key_messages": _messages(programmes) + _raid_messages(raid) + _kpi_messages(kpis),
     }
 
 
@@ -58,3 +63,31 @@ def _messages(programmes: list[dict[str, Any]]) -> list[str]:
     if silent:
         messages.append(f"No highlight report yet from {', '.join(silent)}.")
     return messages
+
+
+def _raid_messages(raid: dict[str, Any] | None) -> list[str]:
+    messages = []
+    escalated = (raid or {}).get("escalated_risks")
+    if escalated:
+        codes = ", ".join(r["code"] for r in escalated)
+        many = "risks" if len(escalated) > 1 else "risk"
+        messages.append(f"{len(escalated)} {many} escalated this month: {codes}.")
+    dependencies = (raid or {}).get("dependencies_at_risk")
+    if dependencies:
+        codes = ", ".join(f"{d['code']} ({d['status']})" for d in dependencies)
+        many = "dependencies" if len(dependencies) > 1 else "dependency"
+        messages.append(f"{len(dependencies)} {many} at risk: {codes}.")
+    return messages
+
+
+def _kpi_messages(kpis: list[dict[str, Any]] | None) -> list[str]:
+    members = [k for aim in kpis or [] for o in aim.get("outcomes") or [] for k in o["kpis"]]
+    known = [k["latest"] for k in members if k["latest"]]
+    if not known:
+        return []
+    on_target = sum(1 for m in known if m["colour"] in ("Blue", "Green"))
+    red = sum(1 for m in known if m["colour"] == "Red")
+    return [
+        f"KPIs: {on_target} of {len(known)} with a value are on target, {red} Red; "
+        f"{len(members) - len(known)} have no value yet."
+    ]

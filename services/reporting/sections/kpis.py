@@ -1,51 +1,185 @@
-"""Section 6, the KPI scorecard. For now each programme's KPIs with their latest value; the
-scorecard by aim and outcome (sparklines, SPC signals, composites) slots in here when the KPI
-service offers them."""
+"""Section 6, the KPI scorecard by aim and outcome: each KPI's colour, direction of travel, a
+sparkline of its values up to the pack's month, its latest SPC signal and benchmark rank; the
+composites (% on target, % improving) per aim, outcome and vital signs.
+
+The composites follow the KPI service's rule (on target = Blue or Green, of the KPIs with a
+value) but count the pack's own rows: the service's ``kpiComposites`` judges the latest value
+*received* by a date, of any period, so it disagrees with a scorecard of each KPI's latest
+value up to the pack's month (a July pack composed in August would count August's values, or
+none of July's pushed after the month end)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from services.reporting.sources import rows
 
+# How many points a sparkline shows: two years of a monthly KPI, all of a quarterly one's.
+SPARK_POINTS = 24
 
-def scorecard(kpis: Any) -> list[dict[str, Any]] | None:
-    if kpis is None:
-        return None
-    return [row(k) for k in sorted(rows(kpis), key=lambda k: k["code"])]
+# The KPI service's period formats (services/kpis/periods.py) and the month each ends in:
+# 2024-07; a financial quarter 2024/25 Q1 (April-June); a financial year 2024/25; a survey 2024.
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})/\d{2} Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})/\d{2}$")
+_SURVEY = re.compile(r"^(\d{4})$")
+
+
+def ends_in(text: str) -> str | None:
+    """The month (YYYY-MM) a KPI period ends in, to judge it against the pack's month."""
+    if _MONTH.match(text):
+        return text
+    if found := _QUARTER.match(text):
+        months = int(found.group(1)) * 12 + 3 + 3 * int(found.group(2)) - 1
+        return f"{months // 12}-{months % 12 + 1:02d}"
+    if found := _YEAR.match(text):
+        return f"{int(found.group(1)) + 1}-03"
+    if found := _SURVEY.match(text):
+        return f"{found.group(1)}-12"
+    return None
+
+
+def _known_by(text: str, period: str) -> bool:
+    end = ends_in(text)
+    return end is not None and end <= period
 
 
 def _word(value: str | None) -> str | None:
     return None if value is None else value.replace("_", " ").capitalize()
 
 
-def by_aim(programmes: list[dict[str, Any]], period: str) -> list[dict[str, Any]] | None:
-    """The scorecard the board reads: each KPI once, under its aim, with colour, direction and
-    its latest SPC signal up to the pack's month (a later signal would change an old pack).
-    None when no programme's KPIs could be read."""
-    read = [p for p in programmes if p.get("kpis") is not None]
-    if programmes and not read:
+def scorecard(kpis: Any) -> list[dict[str, Any]] | None:
+    """A programme's own KPIs with their latest value (the per-programme tables)."""
+    if kpis is None:
         return None
-    aims = {p["aim"]["code"]: p["aim"]["name"] for p in programmes if p.get("aim")}
-    found: dict[str, dict[str, Any]] = {}
-    for p in read:
-        for kpi in rows(p["kpis"]):
-            found.setdefault(kpi["code"], {**row(kpi), "signal": _signal(kpi, period)})
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for code in sorted(found):
-        kpi = found[code]
-        groups.setdefault(kpi["aim_code"] or "", []).append(kpi)
+    return [row(k) for k in sorted(rows(kpis), key=lambda k: k["code"])]
+
+
+def owned(kpis: Any) -> dict[str, list[dict[str, Any]]] | None:
+    """The plan's KPIs by the programme that owns them; None when KPIs could not be read."""
+    if kpis is None:
+        return None
+    found: dict[str, list[dict[str, Any]]] = {}
+    for k in rows(kpis):
+        if k.get("programmeCode"):
+            found.setdefault(k["programmeCode"], []).append(k)
+    return found
+
+
+def by_aim(kpis: Any, aims: dict[str, str], period: str) -> list[dict[str, Any]] | None:
+    """Each KPI once, under its aim and outcome, with each group's composite. None when the
+    KPIs could not be read."""
+    if kpis is None:
+        return None
+    groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for kpi in sorted(rows(kpis), key=lambda k: k["code"]):
+        line = full_row(kpi, period)
+        groups.setdefault(line["aim_code"] or "", {}).setdefault(line["outcome"] or "", []).append(
+            line
+        )
     return [
-        {"aim_code": aim, "aim_name": aims.get(aim, aim or "No aim"), "kpis": kpis}
-        for aim, kpis in sorted(groups.items())
+        {
+            "aim_code": aim,
+            "aim_name": aims.get(aim, aim or "No aim"),
+            "composite": composite(aim, [k for ks in outcomes.values() for k in ks]),
+            "outcomes": [
+                {"outcome": outcome, "composite": composite(outcome, members), "kpis": members}
+                for outcome, members in sorted(outcomes.items())
+            ],
+        }
+        for aim, outcomes in sorted(groups.items())
     ]
 
 
-def _signal(kpi: dict[str, Any], period: str) -> dict[str, str] | None:
-    signals = [s for s in ((kpi.get("series") or {}).get("signals") or []) if s["period"] <= period]
-    if not signals:
+def vital_signs(kpis: Any, period: str) -> dict[str, Any] | None:
+    """The vital signs: the KPIs a directorate watches most closely, and each directorate's
+    composite (the KPI service groups vital signs by directorate too)."""
+    if kpis is None:
         return None
-    last = max(signals, key=lambda s: s["period"])
+    vital = [k for k in sorted(rows(kpis), key=lambda k: k["code"]) if k.get("vitalSign")]
+    by_directorate: dict[str, list[dict[str, Any]]] = {}
+    for k in vital:
+        by_directorate.setdefault(k.get("directorate") or "(no directorate)", []).append(
+            full_row(k, period)
+        )
+    return {
+        "composites": [composite(d, ks) for d, ks in sorted(by_directorate.items())],
+        "kpis": [full_row(k, period) for k in vital],
+    }
+
+
+def flat(scorecard: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """The scorecard's KPI rows in code order, whatever their aim and outcome."""
+    if scorecard is None:
+        return None
+    found = [k for aim in scorecard for o in aim.get("outcomes", []) for k in o["kpis"]]
+    return sorted(found + [k for aim in scorecard for k in aim.get("kpis", [])], key=_code)
+
+
+def _code(k: dict[str, Any]) -> str:
+    return str(k["code"])
+
+
+# on target, in the KPI service's words: Blue (beyond target) or Green
+ON_TARGET = ("Blue", "Green")
+
+
+def composite(group: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+    """% on target and % improving of a group's KPIs that have a value up to the month."""
+    latest = [k["latest"] for k in members if k["latest"]]
+    on_target = sum(1 for m in latest if m["colour"] in ON_TARGET)
+    improving = sum(1 for m in latest if m["direction"] == "Improving")
+    return {
+        "group": group,
+        "kpi_count": len(members),
+        "with_data": len(latest),
+        "on_target": on_target,
+        "improving": improving,
+        "on_target_percent": _percent(on_target, len(latest)),
+        "improving_percent": _percent(improving, len(latest)),
+        "kpi_ids": [k["kpi_id"] for k in members],
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100.0 * part / whole, 1)
+
+
+def full_row(kpi: dict[str, Any], period: str) -> dict[str, Any]:
+    """A scorecard line: the KPI's latest value with colour and direction, its sparkline and
+    latest SPC signal up to the pack's month (a later one would change an old pack) and its
+    rank in each comparator group."""
+    series = kpi.get("series") or {}
+    points = [p for p in series.get("points") or [] if _known_by(p["period"], period)]
+    return {
+        **row(kpi),
+        "outcome": kpi.get("outcome"),
+        "vital_sign": bool(kpi.get("vitalSign")),
+        "programme_code": kpi.get("programmeCode"),
+        "signal": _signal(series.get("signals") or [], period),
+        "sparkline": [
+            {"period": p["period"], "value": p["value"], "colour": _word(p.get("colour"))}
+            for p in points[-SPARK_POINTS:]
+        ],
+        "benchmarks": [
+            {
+                "group": b["comparatorGroup"],
+                "period": b["period"],
+                "rank": b["councilRank"],
+                "of": b["of"],
+            }
+            for b in sorted(kpi.get("benchmarks") or [], key=lambda b: b["comparatorGroup"])
+            if _known_by(b["period"], period)
+        ],
+    }
+
+
+def _signal(signals: list[dict[str, Any]], period: str) -> dict[str, str] | None:
+    known = [s for s in signals if _known_by(s["period"], period)]
+    if not known:
+        return None
+    last = max(known, key=lambda s: ends_in(s["period"]) or "")
     return {"rule": _word(last["rule"]) or "", "period": last["period"], "detail": last["detail"]}
 
 

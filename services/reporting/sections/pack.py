@@ -32,7 +32,18 @@ SECTIONS = (
 )
 
 # the plan-wide reads behind section 5: any of them blank is the RAID section unavailable
-RAID_READS = {"currentHeatMap", "inherentHeatMap", "newRisks", "escalatedRisks", "issuesPastDue"}
+RAID_READS = {
+    "currentHeatMap",
+    "inherentHeatMap",
+    "newRisks",
+    "escalatedRisks",
+    "issuesPastDue",
+    "riskRegister",
+    "dependenciesAtRisk",
+    "dependencyMap",
+}
+# and behind section 6, the KPI scorecard
+KPI_READS = {"kpis", "missingKpiValues", "lateKpiValues"}
 
 
 def compose(
@@ -49,7 +60,16 @@ def compose(
     data = in_council_words(data)
     raw = sorted(rows(data.get("programmes")), key=lambda p: p["code"])
     checks = {str(c["programme_id"]): c for c in confidence or []}
-    summaries = [programmes.summary(p, month, checks.get(str(p["id"]))) for p in raw]
+    own = kpis.owned(data.get("kpis"))
+    summaries = [
+        programmes.summary(
+            p, month, checks.get(str(p["id"])), None if own is None else own.get(p["code"], [])
+        )
+        for p in raw
+    ]
+    aims = {p["aim"]["code"]: p["aim"]["name"] for p in raw if p.get("aim")}
+    scorecard = kpis.by_aim(data.get("kpis"), aims, period)
+    raid_board = raid.board(data, {str(p["id"]): p["code"] for p in raw})
     title = f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}"
     return {
         "title": title,
@@ -61,14 +81,23 @@ def compose(
         "unavailable_sections": sorted({_section(e) for e in errors}),
         "sections": [{"key": k, "title": t} for k, t in SECTIONS],
         "purpose": purpose.purpose([dict(a) for a in asks], raw, title),
-        "headline": headline.headline(summaries),
+        "headline": headline.headline(summaries, raid_board, scorecard),
         "programmes": summaries,
         "savings": savings_section.savings(
             data.get("savingsInitiatives"), summaries, month.financial_year
         ),
-        "kpis": kpis.by_aim(raw, period),
-        "raid": raid.board(data, {str(p["id"]) for p in raw}),
-        "exceptions": exceptions.exceptions(summaries, smart, period),
+        "kpis": scorecard,
+        "vital_signs": kpis.vital_signs(data.get("kpis"), period),
+        "raid": raid_board,
+        "exceptions": exceptions.exceptions(
+            summaries,
+            smart,
+            period,
+            live_risks=raid.live_risks(data.get("riskRegister"), {str(p["id"]) for p in raw}),
+            kpis=kpis.flat(scorecard),
+            missing=data.get("missingKpiValues"),
+            late=data.get("lateKpiValues"),
+        ),
         "decisions": decisions.log(data.get("boards"), raw, month),
     }
 
@@ -79,10 +108,12 @@ def _section(error: dict[str, Any]) -> str:
     assurance), else the service the gateway named."""
     # a page's ``items`` is the list, not a section: programmes.items.0.risks is "risks"
     fields = [p for p in error.get("path") or [] if isinstance(p, str) and p != "items"]
-    if len(fields) > 1:
-        return fields[1]
     if fields and fields[0] in RAID_READS:
         return "raid"
+    if fields and fields[0] in KPI_READS:
+        return "kpis"
+    if len(fields) > 1:
+        return fields[1]
     if fields and fields[0] != "programmes":
         return fields[0]
     return str((error.get("extensions") or {}).get("service") or "query")

@@ -13,7 +13,14 @@ from services.reporting.sources import rows
 COMPLETED = "Completed"
 
 
-def summary(p: dict[str, Any], period: Period, confidence: dict[str, Any] | None) -> dict[str, Any]:
+def summary(
+    p: dict[str, Any],
+    period: Period,
+    confidence: dict[str, Any] | None,
+    kpis_owned: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``kpis_owned``: the programme's KPIs from the plan-wide KPI read (None: unreadable);
+    a programme's own ``kpis`` field is read when the sources carry it."""
     report = p.get("latestHighlightReport")
     previous = p.get("previousHighlightReport")
     dca = None if report is None or report["dca"] is None else report["dca"]
@@ -76,7 +83,7 @@ def summary(p: dict[str, Any], period: Period, confidence: dict[str, Any] | None
             if period.contains(a.get("endDate"))
         ],
         "top_risks": raid.top_risks(p.get("risks")),
-        "kpi_scorecard": kpis.scorecard(p.get("kpis")),
+        "kpi_scorecard": kpis.scorecard(p["kpis"] if "kpis" in p else kpis_owned),
     }
 
 

@@ -255,7 +255,8 @@ def register_list(
         "status": Annotated[status | None, strawberry.argument(description="only in this status")],
         "limit": Limit,
         "offset": Offset,
-        "return": Page[item],  # type: ignore[valid-type]
+        # nullable: the pack reads the registers, and risks down must blank only its RAID section
+        "return": Page[item] | None,  # type: ignore[valid-type]
     }
     return strawberry.field(resolver=resolve, description=description)
 
@@ -359,7 +360,8 @@ class RaidQuery:
         horizon_days: Annotated[
             int, strawberry.argument(description="needed within this many days counts, 0..366")
         ] = 30,
-    ) -> list[Dependency]:
+        # nullable: the pack reads it, and risks down must blank only its RAID section
+    ) -> list[Dependency] | None:
         if not 0 <= horizon_days <= 366:
             raise FieldError("horizonDays is 0..366", field="horizonDays")
         async with info.context.reading() as session:
@@ -379,7 +381,8 @@ class RaidQuery:
         return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
-    async def dependency_map(self, info: Ctx) -> DependencyMap:
+    async def dependency_map(self, info: Ctx) -> DependencyMap | None:
+        # nullable: the pack reads it, and risks down must blank only its RAID section
         async with info.context.reading() as session:
             graph = await views.dependency_map(session=session)
         return DependencyMap(
