@@ -13,6 +13,10 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+# Set in the ASGI scope when the client went away before its answer (posture.py stops the work);
+# logged and counted as 499, nginx's "client closed request", not as a server error.
+CLIENT_GONE = "cpmo.client_gone"
+CLIENT_CLOSED_REQUEST = 499
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
@@ -86,6 +90,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if scope.get(CLIENT_GONE):
+                status = CLIENT_CLOSED_REQUEST
             path = scope.get("path", "")
             if path not in ("/healthz", "/readyz"):
                 access_log.info(

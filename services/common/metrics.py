@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import NotFound, Unauthorized
+from services.common.logging import CLIENT_CLOSED_REQUEST, CLIENT_GONE
 from services.common.settings import CommonSettings, Mode
 
 # One set for the process: several services' apps may share it (tests), told apart by label.
@@ -180,6 +181,8 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_counting)
         finally:
+            if scope.get(CLIENT_GONE):
+                status = CLIENT_CLOSED_REQUEST
             route = scope.get("route")
             # The template, never the raw path: ids and codes would make series without end.
             template = getattr(route, "path", None) or "unmatched"

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import PROBLEM_JSON, DomainError
+from services.common.logging import CLIENT_GONE
 from services.common.settings import Mode
 
 log = logging.getLogger("cpmo.unexpected")
@@ -141,6 +142,7 @@ class TimeBudgetMiddleware:
                 raise
             # Our own cancellation: the client left, nobody is waiting for an answer.
             work.uncancel()
+            scope[CLIENT_GONE] = True
             log.info("client went away; work stopped: %s", scope.get("path"))
         finally:
             if watcher is not None:

@@ -72,3 +72,8 @@ async def test_a_client_that_leaves_cancels_its_query(live_programmes: str) -> N
         assert after.json()["name"] == "Disconnect Test"
         assert after.headers["etag"] == etag
         assert (await check.get("/readyz")).status_code == 200
+        # Counted as the client's doing (499), not as a server error.
+        metrics = (await check.get("/metrics")).text
+    series = 'cpmo_http_requests_total{method="PATCH",route="/people/{person_id}",'
+    assert series + 'service="programmes",status="499"} 1.0' in metrics
+    assert series + 'service="programmes",status="500"}' not in metrics
