@@ -20,7 +20,7 @@ DEPENDENCY_HORIZON_DAYS = 30
 PACK_QUERY = """
 query AssurancePack(
   $portfolioCode: String, $upToPeriod: String!, $previousPeriod: String!, $topRisks: Int!,
-  $financialYear: String!, $asOf: Date!, $since: Date!, $horizonDays: Int!
+  $financialYear: String!, $asOf: Date!, $since: Date!, $until: Date!, $horizonDays: Int!
 ) {
   programmes(limit: 500, portfolioCode: $portfolioCode) {
     items {
@@ -57,7 +57,7 @@ query AssurancePack(
   inherentHeatMap: heatMap(score: INHERENT) {
     matrixVersion unscored cells { likelihood impact count codes }
   }
-  newRisks(since: $since) {
+  newRisks(since: $since, until: $until) {
     id code title owner identifiedOn residualScore status programme { id }
   }
   escalatedRisks(since: $since) {
@@ -125,6 +125,8 @@ def pack_variables(
         "asOf": period.as_of.isoformat(),
         # new and escalated means since the month began: the last board's cut-off
         "since": period.first.isoformat(),
+        # new means identified in the month (the risk's own date, not when it was recorded)
+        "until": period.last.isoformat(),
         "horizonDays": DEPENDENCY_HORIZON_DAYS,
     }
 

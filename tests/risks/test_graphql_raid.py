@@ -190,3 +190,27 @@ async def test_raid_mutations_keep_the_rest_rules(risks_api: httpx.AsyncClient) 
         "totalCount": 1,
         "pageInfo": {"hasNextPage": False},
     }
+
+
+async def test_new_risks_are_those_identified_in_the_window(risks_api: httpx.AsyncClient) -> None:
+    """A risk recorded today but identified in March is March's news, not today's; one
+    recorded today with no date given was identified today."""
+    march = await make_risk(risks_api, "IRP-R01", identified_on="2025-03-10")
+    await make_risk(risks_api, "IRP-R02")
+    window = '{ newRisks(since: "2025-03-01", until: "2025-03-31") { code } }'
+    assert (await gql(risks_api, window))["data"] == {"newRisks": [{"code": march["code"]}]}
+    since = await gql(risks_api, '{ newRisks(since: "2025-03-01") { code } }')
+    assert [r["code"] for r in since["data"]["newRisks"]] == ["IRP-R01", "IRP-R02"]
+    rest = await risks_api.get(
+        "/views/since", params={"since": "2025-03-01", "until": "2025-03-31"}, headers=VIEWER
+    )
+    assert rest.status_code == 200, rest.text
+    assert [r["code"] for r in rest.json()["new"]] == ["IRP-R01"]
+    backwards = await gql(
+        risks_api, '{ newRisks(since: "2025-03-31", until: "2025-03-01") { code } }'
+    )
+    assert backwards["errors"][0]["extensions"]["errors"][0]["field"] == "until"
+    refused = await risks_api.get(
+        "/views/since", params={"since": "2025-03-31", "until": "2025-03-01"}, headers=VIEWER
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "until"

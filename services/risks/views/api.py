@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.common.auth import Reader
+from services.common.errors import FieldError
 from services.risks.api_support import AsOf, Upstream
 from services.risks.asof import ReadSessionDep
 from services.risks.items import service as items
@@ -73,10 +74,17 @@ async def top_risks(
 
 @router.get("/since", response_model=SinceRead)
 async def since(
-    session: ReadSessionDep, _: Reader, since: Annotated[date, Query(description="from this day")]
+    session: ReadSessionDep,
+    _: Reader,
+    since: Annotated[date, Query(description="from this day")],
+    until: Annotated[
+        date | None, Query(description="new risks identified on or before this day, if given")
+    ] = None,
 ) -> SinceRead:
     """Risks identified, and risks escalated, since a day (the last board, say)."""
-    new, escalated = await service.new_and_escalated(session=session, since=since)
+    if until is not None and until < since:
+        raise FieldError("until is before since", field="until")
+    new, escalated = await service.new_and_escalated(session=session, since=since, until=until)
     return SinceRead(
         since=since, new=[_risk(r) for r in new], escalated=[_risk(r) for r in escalated]
     )

@@ -326,10 +326,15 @@ class RaidQuery:
     async def new_risks(
         self,
         info: Ctx,
-        since: Annotated[date, strawberry.argument(description="from this day")],
+        since: Annotated[date, strawberry.argument(description="identified on or after this day")],
+        until: Annotated[
+            date | None, strawberry.argument(description="and on or before this day, if given")
+        ] = None,
     ) -> list[RiskRef] | None:
+        if until is not None and until < since:
+            raise FieldError("until is before since", field="until")
         async with info.context.reading() as session:
-            new, _ = await views.new_and_escalated(session=session, since=since)
+            new, _ = await views.new_and_escalated(session=session, since=since, until=until)
         return [_risk(r) for r in new]
 
     @strawberry.field(description="risks escalated since a day")

@@ -87,11 +87,16 @@ async def top_risks(
     return list((await session.exec(statement)).all())
 
 
-async def new_and_escalated(*, session: AsyncSession, since: date) -> tuple[list[Risk], list[Risk]]:
+async def new_and_escalated(
+    *, session: AsyncSession, since: date, until: date | None = None
+) -> tuple[list[Risk], list[Risk]]:
+    """New means identified in [since, until] (the council's date, which a risk recorded late
+    carries, not when the row was written); escalated means a step up since ``since``."""
     start = datetime.combine(since, time.min, tzinfo=UTC)
-    new = (
-        await session.exec(select(Risk).where(col(Risk.created_at) >= start).order_by(Risk.code))
-    ).all()
+    identified = col(Risk.identified_on) >= since
+    if until is not None:
+        identified = identified & (col(Risk.identified_on) <= until)
+    new = (await session.exec(select(Risk).where(identified).order_by(Risk.code))).all()
     escalated_ids = select(EscalationStep.item_id).where(
         EscalationStep.item_kind == RaidKind.risk, col(EscalationStep.at) >= start
     )
