@@ -11,6 +11,7 @@ import httpx
 
 from services.common.errors import UpstreamUnavailable
 from services.common.http import bearer
+from services.reporting import cuts as pack_cuts
 from services.reporting.periods import Period
 
 PACK_QUERY = """
@@ -114,15 +115,18 @@ async def gather(
     period: Period,
     top_risks: int,
     portfolio_code: str | None = None,
+    cuts: pack_cuts.Cuts | None = None,
 ) -> Sources:
-    """Partial data is kept: a service that is down blanks its fields, not the pack; the
+    """Everything read at ``cuts`` (one per service; a service without one reads live).
+    Partial data is kept: a service that is down blanks its fields, not the pack; the
     gateway itself down, or no programmes at all, is a 503 naming the gateway."""
+    cuts = cuts or {}
     variables = pack_variables(period=period, top_risks=top_risks, portfolio_code=portfolio_code)
     try:
         response = await http.post(
             gateway_url,
             json={"query": PACK_QUERY, "variables": variables},
-            headers=bearer(token),
+            headers={**bearer(token), **pack_cuts.header(cuts)},
         )
     except httpx.HTTPError as exc:
         raise UpstreamUnavailable(f"the gateway did not answer: {exc}", field="gateway") from exc
@@ -139,6 +143,9 @@ async def gather(
         )
     found = Sources(data=data, errors=list(body.get("errors") or []))
     params = {"as_of": period.as_of.isoformat()}
+    programmes_cut = cuts.get("programmes")
+    if programmes_cut:
+        params["cut"] = str(programmes_cut["position"])
     for name in ("smart", "confidence"):
         answer = await _read(http, f"{programmes_url}/assurance/{name}", token, params)
         if answer is None:
