@@ -15,6 +15,7 @@ The argument layer, one way each:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, overload
 
@@ -82,8 +83,12 @@ class Context(BaseContext):
             return self.cut_session()
         return AsyncSession(self.engine, expire_on_commit=False)
 
-    def transaction(self) -> Transaction:
-        """Each mutation commits alone, or rolls back and reports the error."""
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """Each mutation commits alone, or rolls back and reports the error. A query field that
+        may write on first use (risks' default matrix) reads at the operation's cut when there
+        is one, like every other field of it: a cut is read-only (mutations never take one)."""
+        if self.cut_session is not None:
+            return self.cut_session()
         return Transaction(self.engine)
 
     def loader(

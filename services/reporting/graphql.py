@@ -94,7 +94,10 @@ class Verification:
     pack_id: strawberry.ID = strawberry.field(description="the pack verified")
     stored_sha256: str = strawberry.field(description="the hash stored when it was composed")
     regenerated_sha256: str = strawberry.field(description="the hash of it composed again now")
-    match: bool = strawberry.field(description="the two hashes are the same")
+    stored_content_intact: bool = strawberry.field(
+        description="the stored content still hashes to the stored hash"
+    )
+    match: bool = strawberry.field(description="both hashes agree and the stored content is intact")
     differences: list[str] = strawberry.field(
         description="on a mismatch, the first paths of its JSON that differ"
     )
@@ -140,6 +143,7 @@ class Query:
             pack_id=strawberry.ID(str(found.pack_id)),
             stored_sha256=found.stored_sha256,
             regenerated_sha256=found.regenerated_sha256,
+            stored_content_intact=found.stored_content_intact,
             match=found.match,
             differences=found.differences,
             cuts=JSON(found.cuts),

@@ -87,7 +87,12 @@ class Verification(SQLModel):
     pack_id: int
     stored_sha256: str = Field(description="the hash stored when the pack was composed")
     regenerated_sha256: str = Field(description="the hash of the pack composed again now")
-    match: bool = Field(description="the two are the same: the pack says what it said")
+    stored_content_intact: bool = Field(
+        description="the stored content still hashes to the stored hash"
+    )
+    match: bool = Field(
+        description="both hashes agree and the stored content is intact: it says what it said"
+    )
     differences: list[str] = Field(
         default_factory=list, description="on a mismatch, the first paths that differ"
     )

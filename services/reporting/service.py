@@ -172,14 +172,16 @@ async def verify(
             field=_service_of(errors[0]),
         )
     regenerated = canonical_sha256(content)
+    # The stored content must still be what was hashed (and signed), and say the same again.
+    intact = canonical_sha256(pack.content) == pack.content_sha256
+    match = intact and regenerated == pack.content_sha256
     return Verification(
         pack_id=pack.id or pack_id,
         stored_sha256=pack.content_sha256,
         regenerated_sha256=regenerated,
-        match=regenerated == pack.content_sha256,
-        differences=[]
-        if regenerated == pack.content_sha256
-        else differences(pack.content, content),
+        stored_content_intact=intact,
+        match=match,
+        differences=[] if match else differences(pack.content, content),
         cuts=pack.cuts,
         read_live=cuts.read_live(pack.cuts),
     )

@@ -4,10 +4,14 @@ later from them with the same hash: all five components as processes on PostgreS
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -182,3 +186,179 @@ def test_a_cut_argument_conflicting_with_the_header_is_422_on_cut(
     assert (422, "cut") in errors_of(conflict), conflict
     same = ask(ports, query, {"c": str(now)}, cuts=f"programmes={now}")
     assert "errors" not in same, same
+
+
+def sql(service: str, statement: str, *args: Any) -> list[Any]:
+    """Run one statement on a service's database (to age a stored pack or a service's
+    history, which no API may do)."""
+
+    async def run() -> list[Any]:
+        connection = await asyncpg.connect(db_url(service, "_cuts"))
+        try:
+            return list(await connection.fetch(statement, *args))
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def compose(ports: dict[str, int]) -> dict[str, Any]:
+    response = httpx.post(
+        f"{base(ports, 'reporting')}/packs",
+        headers=EDITOR,
+        json={"period": PERIOD, "portfolio_code": "IRP-2024"},
+        timeout=120,
+    )
+    assert response.status_code == 201, response.text
+    pack: dict[str, Any] = response.json()
+    return pack
+
+
+def verify(ports: dict[str, int], pack_id: int) -> httpx.Response:
+    return httpx.post(
+        f"{base(ports, 'reporting')}/packs/{pack_id}/verify", headers=VIEWER, timeout=120
+    )
+
+
+def restate_dca(ports: dict[str, int], programme_id: str) -> None:
+    """A new highlight report for the pack's month, or its DCA changed if one is in."""
+    programmes = base(ports, "programmes")
+    reports = httpx.get(
+        f"{programmes}/programmes/{programme_id}/highlight-reports", headers=VIEWER
+    ).json()
+    this_month = next((r for r in reports if r["period"] == PERIOD), None)
+    if this_month is None:
+        response = httpx.post(
+            f"{programmes}/programmes/{programme_id}/highlight-reports",
+            headers=ADMIN,
+            json={"period": PERIOD, "dca": "Red", "dca_reason": "restated after the cut (test)"},
+        )
+        assert response.status_code == 201, response.text
+        return
+    dca = "Green" if this_month["dca"] != "Green" else "Red"
+    response = httpx.patch(
+        f"{programmes}/highlight-reports/{this_month['id']}",
+        headers={**ADMIN, "If-Match": f'"{this_month["version"]}"'},
+        json={"dca": dca, "dca_reason": "restated after the cut (test)"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_pack_composed_at_its_cuts_says_the_same_later(
+    stack: tuple[Stack, dict[str, int]],
+) -> None:
+    _, ports = stack
+    before = {name: cut(ports, name) for name in ("programmes", "risks")}
+    pack = compose(ports)
+    content = pack["content"]
+    assert pack["complete"], content.get("unavailable_sections")
+    stored = content["cuts"]
+    for name in ("programmes", "risks"):
+        assert stored[name]["position"] >= before[name] and stored[name]["at"]
+    # kpis has no cuts yet: it is read live, and the pack says so.
+    assert stored["kpis"] is None and content["read_live"] == ["kpis"]
+    html = httpx.get(f"{base(ports, 'reporting')}/packs/{pack['id']}.html", headers=VIEWER).text
+    assert f"programmes position {stored['programmes']['position']}" in html
+    assert "kpis read live (no cut)" in html
+
+    # Later, every service the pack read at a cut changes what it showed.
+    shown = next(p for p in content["programmes"] if p["top_risks"])
+    restate_dca(ports, shown["programme_id"])
+    rescore(ports, shown["top_risks"][0]["risk_id"])
+
+    proof = verify(ports, pack["id"])
+    assert proof.status_code == 200, proof.text
+    assert proof.json() | {"cuts": None} == {
+        "pack_id": pack["id"],
+        "stored_sha256": pack["content_sha256"],
+        "regenerated_sha256": pack["content_sha256"],
+        "stored_content_intact": True,
+        "match": True,
+        "differences": [],
+        "cuts": None,
+        "read_live": ["kpis"],
+    }
+    assert proof.json()["cuts"] == stored
+    through_gateway = ask(
+        ports,
+        "query($id: ID!) { verifyPack(id: $id) { match storedSha256 regeneratedSha256 } }",
+        {"id": str(pack["id"])},
+    )
+    assert through_gateway == {
+        "data": {
+            "verifyPack": {
+                "match": True,
+                "storedSha256": pack["content_sha256"],
+                "regeneratedSha256": pack["content_sha256"],
+            }
+        }
+    }
+    # Composed live now, the pack differs where the data changed.
+    fresh = compose(ports)
+    assert fresh["content_sha256"] != pack["content_sha256"]
+    assert fresh["content"]["cuts"]["programmes"]["position"] > stored["programmes"]["position"]
+    changed = next(p for p in fresh["content"]["programmes"] if p["code"] == shown["code"])
+    assert changed["dca"] != shown["dca"] or changed["top_risks"] != shown["top_risks"]
+
+    # A stored pack altered behind the service's back no longer matches, and says where.
+    tampered = dict(content, title=content["title"] + " (altered)")
+    sql(
+        "reporting",
+        "UPDATE pack SET content = $1::json WHERE id = $2",
+        json.dumps(tampered),
+        pack["id"],
+    )
+    mismatch = verify(ports, pack["id"]).json()
+    assert mismatch["match"] is False and mismatch["stored_content_intact"] is False
+    assert mismatch["differences"] == ["title"]
+    assert mismatch["stored_sha256"] == pack["content_sha256"]
+    assert mismatch["regenerated_sha256"] == pack["content_sha256"]  # the data still agrees
+    assert sql("reporting", "SELECT count(*) FROM pack")[0][0] == 2  # verify wrote nothing
+
+
+def test_a_cut_a_service_no_longer_has_is_410_naming_it(
+    stack: tuple[Stack, dict[str, int]],
+) -> None:
+    _, ports = stack
+    pack = compose(ports)
+    position = pack["content"]["cuts"]["programmes"]["position"]
+    shown = pack["content"]["programmes"][0]
+    current = httpx.get(
+        f"{base(ports, 'programmes')}/programmes/{shown['programme_id']}", headers=VIEWER
+    ).json()
+    rename(ports, current, current["name"] + " (later)")  # a commit after the cut
+    kept = sql("programmes", "SELECT position, at FROM asof_commit WHERE position <= $1", position)
+    # programmes' history now begins after the pack's cut (as if pruned)
+    sql("programmes", "DELETE FROM asof_commit WHERE position <= $1", position)
+    try:
+        gone = verify(ports, pack["id"])
+    finally:
+        sql(
+            "programmes",
+            "INSERT INTO asof_commit (position, at) SELECT * FROM unnest($1::bigint[], "
+            "$2::timestamptz[])",
+            [row[0] for row in kept],
+            [row[1] for row in kept],
+        )
+    assert gone.status_code == 410, gone.text
+    assert gone.json()["errors"][0]["field"] == "programmes"
+    assert "history begins" in gone.json()["detail"]
+    assert verify(ports, pack["id"]).json()["match"] is True
+
+
+def test_verifying_with_a_service_down_is_503_naming_it(
+    stack: tuple[Stack, dict[str, int]],
+) -> None:
+    running, ports = stack
+    pack = compose(ports)
+    running["risks"].stop()
+    try:
+        down = verify(ports, pack["id"])
+    finally:
+        running["risks"].start()
+        deadline = time.monotonic() + 60
+        while not running["risks"].ready() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert down.status_code == 503, down.text
+    assert down.json()["errors"][0]["field"] == "risks"
+    assert sql("reporting", "SELECT count(*) FROM pack WHERE id > $1", pack["id"])[0][0] == 0
