@@ -19,7 +19,7 @@ from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, UpstreamUnavailable
 from services.common.http import bearer
-from services.reporting import cuts, diff, lifecycle, sources
+from services.reporting import cuts, diff, lifecycle, sources, versions
 from services.reporting.models import AuditEntry, Pack
 from services.reporting.periods import Period, reportable
 from services.reporting.render import html
@@ -77,6 +77,7 @@ async def _compose_at(
         smart=found.smart,
         confidence=found.confidence,
     )
+    content["record_versions"] = versions.record_versions(found.data)
     return {**content, **cuts.described(taken)}, found.errors
 
 

@@ -21,28 +21,29 @@ query AssurancePack(
 ) {
   programmes(limit: 500, portfolioCode: $portfolioCode) {
     items {
-      id code name directorate portfolioCode aimCode
+      id version code name directorate portfolioCode aimCode
       sao { id name } rdl { id name } leadMember { id name }
       aim { code name }
       latestHighlightReport(upToPeriod: $upToPeriod) {
-        id period dca dcaRag dcaReason highlights decisionsNeeded nextSteps { what when who }
+        id version period dca dcaRag dcaReason highlights decisionsNeeded
+        nextSteps { what when who }
       }
       previousHighlightReport: latestHighlightReport(upToPeriod: $previousPeriod) {
-        id period dca dcaRag
+        id version period dca dcaRag
       }
       keyActivities {
-        id title startText endText endDate forecastDate actualDate status owner
+        id version title startText endText endDate forecastDate actualDate status owner
       }
       escalations {
-        id kind title reason status raisedBy createdAt updatedAt
+        id version kind title reason status raisedBy createdAt updatedAt
         board { id code name kind }
         resolutionDecision { id decidedOn decision }
       }
       risks(top: $topRisks, status: "Open") {
-        id code title owner residualScore inherentScore status
+        id version code title owner residualScore inherentScore status
       }
       kpis {
-        id code name aimCode unit: unitLabel target tolerance higherIsBetter
+        id version code name aimCode unit: unitLabel target tolerance higherIsBetter
         latest(upToPeriod: $upToPeriod) { id period value revision colour direction }
         series { signals { rule period detail } }
       }
@@ -50,7 +51,7 @@ query AssurancePack(
   }
   savingsInitiatives(financialYear: $financialYear, asOf: $asOf, limit: 500) {
     items {
-      id code title programmeId directorate target forecast delivered rag late lateReason
+      id version code title programmeId directorate target forecast delivered rag late lateReason
     }
   }
   currentHeatMap: heatMap(score: CURRENT) {
@@ -60,15 +61,15 @@ query AssurancePack(
     matrixVersion unscored cells { likelihood impact count codes }
   }
   newRisks(since: $since) {
-    id code title owner identifiedOn residualScore status programme { id }
+    id version code title owner identifiedOn residualScore status programme { id }
   }
   escalatedRisks(since: $since) {
-    id code title owner residualScore status escalationId programme { id }
+    id version code title owner residualScore status escalationId programme { id }
   }
   issuesPastDue(asOf: $asOf) {
-    id code title owner dueOn severity status programme { id }
+    id version code title owner dueOn severity status programme { id }
   }
-  boards(limit: 500) { items { id code name kind programmeId decisions(limit: 100) {
+  boards(limit: 500) { items { id version code name kind programmeId decisions(limit: 100) {
     id decidedOn decision decidedBy reference escalationId
   } } }
 }

@@ -263,6 +263,14 @@ def test_a_pack_composed_at_its_cuts_says_the_same_later(
 
     # Later, every service the pack read at a cut changes what it showed.
     shown = next(p for p in content["programmes"] if p["top_risks"])
+    # ... each figure's record named with the version it was read at
+    risk = shown["top_risks"][0]
+    read = httpx.get(f"{base(ports, 'risks')}/risks/{risk['risk_id']}", headers=VIEWER).json()
+    assert content["record_versions"]["risk"][str(risk["risk_id"])] == read["version"]
+    assert content["record_versions"]["programme"][str(shown["programme_id"])] >= 1
+    if shown["dca"]:
+        report = str(shown["dca"]["highlight_report_id"])
+        assert content["record_versions"]["highlight_report"][report] >= 1
     restate_dca(ports, shown["programme_id"])
     rescore(ports, shown["top_risks"][0]["risk_id"])
 
