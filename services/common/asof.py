@@ -27,6 +27,17 @@ Rows touched through the ORM without an audit row of their own (e.g. outcomes wr
 aim) are versioned at the position of the next audit row in the same transaction, or the last one
 before commit. A table written only by raw SQL without an audit row is not versioned: audit it.
 
+Bulk writers (Core INSERTs with ``audit.record_many``) bypass the session hooks. The commit still
+records its position (the newest audit id the transaction sees: its own, since audit writers are
+serialised) in one INSERT ... SELECT at commit, and versions ORM rows it touched at that position.
+
+Append-only tables (``register(..., append_only=("measurement",))``: rows only ever inserted,
+each with its own ``create`` audit row, e.g. KPI values, where a restatement is a new row) get no
+history table at all: the row's audit row already says at which position it appeared, so the
+as-of view is the live table filtered to rows whose ``create`` entry is at or before the cut (an
+indexed probe of the audit table per row). Writers pay nothing for history (a bulk push inserts
+nothing more), which is why it was chosen over copying each pushed row into a history table.
+
 Adopting it in a service: see docs/asof.md.
 """
 
@@ -70,6 +81,7 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
+from services.common import audit, clock
 from services.common.auth import Reader
 from services.common.db import Transaction, UTCDateTime, utcnow
 from services.common.errors import DomainError, FieldError
@@ -117,6 +129,8 @@ class History:
     audit: Table
     commits: Table
     tables: dict[str, tuple[Table, Table]] = field(default_factory=dict)
+    # Append-only live tables: the as-of view filters them by their create audit rows.
+    append_only: dict[str, Table] = field(default_factory=dict)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -213,6 +227,18 @@ class History:
                 f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} FROM "{history.name}" '
                 f'WHERE "{FROM}" <= {int(position)} '
                 f'AND ("{TO}" IS NULL OR "{TO}" > {int(position)})'
+            )
+        # The view shadows the live table's name, so it names the live table by its schema.
+        schema = connection.dialect.default_schema_name or "main"
+        for name, live in self.append_only.items():
+            columns = ", ".join(f'live."{c.name}"' for c in live.columns)
+            [key] = live.primary_key.columns
+            statements.append(
+                f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} '
+                f'FROM "{schema}"."{name}" AS live WHERE EXISTS (SELECT 1 FROM '
+                f'"{schema}"."{self.audit.name}" AS a WHERE a.entity = \'{name}\' '
+                f"AND a.action = 'create' AND a.entity_id = CAST(live.\"{key.name}\" AS "
+                f"VARCHAR(100)) AND a.id <= {int(position)})"
             )
         if connection.dialect.name != "postgresql":
             for statement in statements:
@@ -349,6 +375,12 @@ def day_of(session: AsyncSession, timezone: tzinfo) -> date | None:
     if cut is None:
         return None
     return (cut.at or utcnow()).astimezone(timezone).date()
+
+
+def today(session: AsyncSession) -> date:
+    """The council's "today" for ``session``: the cut's day when it reads at a cut, else the
+    wall clock's (UK)."""
+    return day_of(session, clock.COUNCIL_TIMEZONE) or clock.today()
 
 
 def set_cut_headers(headers: Any, cut: Cut) -> None:
@@ -507,10 +539,17 @@ _histories: dict[str, History] = {}  # live table key -> its service's history (
 
 
 def register(
-    base: type[SQLModel], audit: type[SQLModel], *, exclude: Iterable[str] = ()
+    base: type[SQLModel],
+    audit: type[SQLModel],
+    *,
+    exclude: Iterable[str] = (),
+    append_only: Iterable[str] = (),
 ) -> History:
     """Give every table of ``base``'s metadata (but the audit table and ``exclude``) a history
-    table in the same metadata. Call after all the service's models are imported."""
+    table in the same metadata. Call after all the service's models are imported.
+
+    ``append_only`` tables are never updated or deleted and audit each insert as ``create``
+    with the row's id: they get no history table (see the module's docstring)."""
     metadata = base.metadata
     audit_table: Table = audit.__table__  # type: ignore[attr-defined]
     skipped = {audit_table.name, COMMITS, *exclude}
@@ -523,8 +562,11 @@ def register(
             Column("at", UTCDateTime(), nullable=False, index=True),
         )
     history = History(metadata=metadata, audit=audit_table, commits=commits)
+    append_only = tuple(append_only)
+    for name in append_only:
+        history.append_only[name] = metadata.tables[name]
     for live in list(metadata.sorted_tables):
-        if live.name in skipped or live.name.startswith(PREFIX):
+        if live.name in skipped or live.name.startswith(PREFIX) or live.name in append_only:
             continue
         history.tables[live.name] = (live, _history_table(live, metadata))
         _histories[_key(live)] = history
@@ -663,6 +705,10 @@ def _before_commit(session: Session) -> None:
     if _CUT in session.info:
         raise ReadOnly("a read at a cut cannot write; read live to change anything")
     session.flush()
+    bulk = session.info.pop(audit.BULK, None)
+    if bulk is not None and _key(bulk) in _histories:
+        _commit_bulk(session, _histories[_key(bulk)])
+        return
     last = session.info.get(_LAST)
     if last is None:
         if session.info.pop(_PENDING, None):
@@ -674,6 +720,33 @@ def _before_commit(session: Session) -> None:
     session.connection().execute(history.commits.insert().values(position=last, at=utcnow()))
 
 
+def _commit_bulk(session: Session, history: History) -> None:
+    """Commit bookkeeping for a transaction that wrote audit rows with ``audit.record_many``:
+    its position is the newest audit id it sees (audit writers are serialised until commit, so
+    it is its own), recorded in one statement; nothing when every row it wrote was undone (a
+    lost race's savepoint) and that position is an earlier transaction's."""
+    newest = select(func.max(history.audit.c.id).label("position")).subquery()
+    taken = select(history.commits.c.position).where(
+        history.commits.c.position == newest.c.position
+    )
+    position = (
+        session.connection()
+        .execute(
+            history.commits.insert()
+            .from_select(
+                ["position", "at"],
+                select(newest.c.position, literal(utcnow(), UTCDateTime())).where(
+                    newest.c.position.is_not(None), ~taken.exists()
+                ),
+            )
+            .returning(history.commits.c.position)
+        )
+        .scalar()
+    )
+    if position is not None and session.info.get(_PENDING):
+        _write_versions(session, position)
+
+
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, _transaction: Any, connection: Connection) -> None:
     cut = session.info.get(_CUT)
@@ -683,7 +756,7 @@ def _after_begin(session: Session, _transaction: Any, connection: Connection) ->
 
 
 def _forget(session: Session, *_: Any) -> None:
-    for key in (_PENDING, _LAST, "asof.history"):
+    for key in (_PENDING, _LAST, "asof.history", audit.BULK):
         session.info.pop(key, None)
 
 

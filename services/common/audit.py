@@ -27,6 +27,10 @@ from services.common.auth import Principal
 from services.common.db import utc_column, utcnow
 from services.common.logging import request_id_var
 
+# session.info key: this transaction wrote audit rows in bulk (as-of reads record its position
+# at commit: services/common/asof.py); the value is the audit table.
+BULK = "audit.bulk"
+
 
 def audit_model(base: type[SQLModel]) -> type[SQLModel]:
     """The audit table for the service whose declarative base is ``base``."""
@@ -111,6 +115,7 @@ async def record_many(
     ]
     connection = await session.connection()
     await connection.execute(insert(audit.__table__), rows)  # type: ignore[attr-defined]
+    session.sync_session.info[BULK] = audit.__table__  # type: ignore[attr-defined]
 
 
 class Recorder:

@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Header, Query, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import clock
+from services.common import asof
 from services.common.auth import Admin, Authenticated, Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
@@ -19,6 +20,7 @@ from services.common.errors import FieldError
 from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
 from services.common.pagination import Page, PageDep
 from services.kpis import insight, push, service, upload
+from services.kpis.asof import ReadSessionDep, history
 from services.kpis.chart import render
 from services.kpis.models import AuditEntry, Kpi, KpiTarget, PushClient
 from services.kpis.schemas import (
@@ -62,14 +64,16 @@ def _client(row: PushClient) -> PushClientRead:
     return PushClientRead.model_validate(row, from_attributes=True)
 
 
-def _as_of(value: date | None) -> date:
-    return value or clock.today()
+def _as_of(value: date | None, session: AsyncSession) -> date:
+    """The day asked about; by default today, or the cut's day when reading at a cut."""
+    return value or asof.today(session)
 
 
 AsOf = Annotated[
     date | None,
     Query(
-        description="read as the council knew it at the end of this day (default today)",
+        description="read as the council knew it at the end of this day (default today, or the "
+        "day of the cut)",
         ge=date(1900, 1, 1),
         le=date(2999, 12, 31),
     ),
@@ -81,7 +85,7 @@ AsOf = Annotated[
 
 @router.get("/kpis", response_model=Page[KpiRead])
 async def list_kpis(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     page: PageDep,
     portfolio_code: str | None = None,
@@ -116,7 +120,7 @@ async def create_kpi(
 
 @router.get("/kpis/composites", response_model=list[Composite])
 async def composites(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     grouping: Annotated[Grouping, Query(description="aim, outcome, directorate, ...")],
     as_of: AsOf = None,
@@ -124,13 +128,16 @@ async def composites(
 ) -> list[Composite]:
     """% on target (Blue or Green) and % improving of the KPIs with a value, per group."""
     return await insight.composites(
-        session=session, grouping=grouping, as_of=_as_of(as_of), portfolio_code=portfolio_code
+        session=session,
+        grouping=grouping,
+        as_of=_as_of(as_of, session),
+        portfolio_code=portfolio_code,
     )
 
 
 @router.get("/kpis/submissions", response_model=list[Submission])
 async def submissions(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     as_of: AsOf = None,
     submission_status: Annotated[
@@ -140,7 +147,7 @@ async def submissions(
 ) -> list[Submission]:
     """Each period due by the date, per KPI with a schedule: on time, late or missing."""
     return await insight.submissions(
-        session=session, as_of=_as_of(as_of), status=submission_status, code=code
+        session=session, as_of=_as_of(as_of, session), status=submission_status, code=code
     )
 
 
@@ -177,7 +184,7 @@ async def import_benchmarks(
 
 
 @router.get("/kpis/{code}", response_model=KpiRead)
-async def get_kpi(code: str, session: SessionDep, _: Reader, response: Response) -> KpiRead:
+async def get_kpi(code: str, session: ReadSessionDep, _: Reader, response: Response) -> KpiRead:
     kpi = await service.get_by_code(session=session, code=code)
     set_etag(response, kpi.version)
     return _read(kpi)
@@ -203,7 +210,7 @@ async def update_kpi(
 
 
 @router.get("/kpis/{code}/targets", response_model=list[TargetRead])
-async def list_targets(code: str, session: SessionDep, _: Reader) -> list[TargetRead]:
+async def list_targets(code: str, session: ReadSessionDep, _: Reader) -> list[TargetRead]:
     kpi = await service.get_by_code(session=session, code=code)
     found = await service.targets_for(session=session, kpi_ids=[kpi.id])  # type: ignore[list-item]
     return [_target(t) for t in found[kpi.id]]  # type: ignore[index]
@@ -232,7 +239,7 @@ async def set_target(
 @router.get("/kpis/{code}/measurements", response_model=list[MeasurementRead])
 async def list_measurements(
     code: str,
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     period: Annotated[str | None, Query(description="one period only, e.g. 2024-07")] = None,
     as_of: AsOf = None,
@@ -291,7 +298,7 @@ async def push_bulk_for_kpi(
 @router.get("/kpis/{code}/latest", response_model=KpiAssessment)
 async def latest(
     code: str,
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     up_to_period: Annotated[
         str | None,
@@ -322,7 +329,7 @@ async def latest(
 
 
 @router.get("/kpis/{code}/series", response_model=KpiSeries)
-async def series(code: str, session: SessionDep, _: Reader, as_of: AsOf = None) -> KpiSeries:
+async def series(code: str, session: ReadSessionDep, _: Reader, as_of: AsOf = None) -> KpiSeries:
     """Current values oldest first with colour and direction, improving streak, XmR signals."""
     return await insight.series(session=session, code=code, as_of=as_of)
 
@@ -335,7 +342,7 @@ async def series(code: str, session: SessionDep, _: Reader, as_of: AsOf = None) 
 async def chart(
     code: str,
     fmt: Literal["png", "svg"],
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     as_of: AsOf = None,
 ) -> Response:
@@ -349,7 +356,7 @@ async def chart(
 
 @router.get("/kpis/{code}/benchmarks", response_model=list[BenchmarkView])
 async def benchmarks(
-    code: str, session: SessionDep, _: Reader, period: str | None = None
+    code: str, session: ReadSessionDep, _: Reader, period: str | None = None
 ) -> list[BenchmarkView]:
     return await insight.benchmarks(session=session, code=code, period=period)
 
@@ -398,3 +405,4 @@ async def update_client(
 
 
 router.include_router(changes_router(AuditEntry))
+router.include_router(history.router())

@@ -21,6 +21,9 @@ def render(kpi: Kpi, series: KpiSeries, fmt: Format = "png") -> bytes:
 
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, accessible
+    # Element ids from a fixed salt, not a random one: the same series draws the same bytes
+    # (a chart read at a cut is the chart drawn then).
+    matplotlib.rcParams["svg.hashsalt"] = "cpmo"
     from matplotlib import pyplot as plt
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter

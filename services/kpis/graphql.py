@@ -14,12 +14,14 @@ from typing import Annotated
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
-from services.common import clock
+from services.common import asof
 from services.common.graphql import Context, Page, federated_schema, graphql_enum, page
 from services.common.pagination import window, window_of
 from services.kpis import insight, models, periods, schemas, service
+from services.kpis.asof import history
 from services.kpis.schemas import (
     Colour,
     Direction,
@@ -485,7 +487,9 @@ class Query:
         grouping: Annotated[
             Grouping, strawberry.argument(description="aim, outcome, directorate, ...")
         ],
-        as_of: Annotated[date | None, strawberry.argument(description="default today")] = None,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="default today (at a cut: its day)")
+        ] = None,
         portfolio_code: Annotated[str | None, strawberry.argument(description="the plan")] = None,
         limit: Annotated[int, strawberry.argument(description="1 to 500 groups a page")] = 100,
         offset: Annotated[int, strawberry.argument(description="groups to skip")] = 0,
@@ -495,7 +499,7 @@ class Query:
             found = await insight.composites(
                 session=session,
                 grouping=grouping,
-                as_of=as_of or clock.today(),
+                as_of=as_of or asof.today(session),
                 portfolio_code=portfolio_code,
             )
         return Page.of(window_of(found, params), Composite.from_schema)
@@ -504,7 +508,9 @@ class Query:
     async def kpi_submissions(
         self,
         info: Ctx,
-        as_of: Annotated[date | None, strawberry.argument(description="default today")] = None,
+        as_of: Annotated[
+            date | None, strawberry.argument(description="default today (at a cut: its day)")
+        ] = None,
         status: Annotated[
             SubmissionStatus | None, strawberry.argument(description="only this status")
         ] = None,
@@ -515,10 +521,14 @@ class Query:
         async with info.context.reading() as session:
             found = await insight.submissions(
                 session=session,
-                as_of=as_of or clock.today(),
+                as_of=as_of or asof.today(session),
                 status=status,
             )
         return Page.of(window_of(found, params), lambda s: Submission(**s.model_dump()))
 
 
-schema = federated_schema(query=Query, types=[Kpi, Programme])
+# Every root field takes ``cut:`` (one per operation); kpisCut gives the position to pass.
+schema = federated_schema(
+    query=merge_types("Query", (history.queryable(Query), history.cut_query("kpisCut"))),
+    types=[Kpi, Programme],
+)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, tuple_
+from sqlalchemy import ColumnElement, func, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -395,16 +395,22 @@ async def import_benchmarks(*, session: AsyncSession, actor: Principal, content:
         rows[(kpi.id, period, group, authority)] = value  # type: ignore[index]
     if errors:
         raise FieldError(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
-    await session.exec(
-        delete(Benchmark).where(  # type: ignore[call-overload]
-            tuple_(
-                col(Benchmark.kpi_id),
-                col(Benchmark.period),
-                col(Benchmark.comparator_group),
-                col(Benchmark.authority),
-            ).in_(list(rows))
+    # Through the session, not a bulk DELETE: the replaced rows' versions must close (as-of).
+    replaced = (
+        await session.exec(
+            select(Benchmark).where(
+                tuple_(
+                    col(Benchmark.kpi_id),
+                    col(Benchmark.period),
+                    col(Benchmark.comparator_group),
+                    col(Benchmark.authority),
+                ).in_(list(rows))
+            )
         )
-    )
+    ).all()
+    for old in replaced:
+        await session.delete(old)
+    await session.flush()  # before the inserts that take their keys
     created = [
         Benchmark(kpi_id=k, period=p, comparator_group=g, authority=a, value=v)
         for (k, p, g, a), v in rows.items()

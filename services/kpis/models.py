@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.common.asof import register
 from services.common.audit import audit_model
 from services.common.db import new_registry, utc_column, utcnow
 from services.kpis.schemas import KpiBase, MeasurementBase
@@ -98,3 +99,10 @@ class Benchmark(Base, table=True):
 
 
 AuditEntry = audit_model(Base)
+
+# Last, once every table above is declared: as-of reads (services/common/asof.py). KPIs, targets
+# and benchmarks get history tables. Values are append-only (a restatement is a new revision) and
+# pushed in bulk by Core INSERTs around the session: their as-of view filters the live table by
+# each value's own create audit row, so a push writes nothing more for history. A push client's
+# grants are access control, not what a pack reports: no history.
+history = register(Base, AuditEntry, exclude=("push_client",), append_only=("measurement",))
