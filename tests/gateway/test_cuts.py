@@ -26,6 +26,7 @@ ADMIN = auth("admin", "cuts-admin")
 EDITOR = auth("editor", "cuts-editor")
 VIEWER = auth("viewer", "cuts-viewer")
 PERIOD = "2024-07"
+SERVICES_WITH_CUTS = ("kpis", "programmes", "risks")
 
 # Programme.risks is answered by the risks subgraph and Risk.programme by the programmes
 # subgraph, each through _entities: both must read at their service's cut.
@@ -244,22 +245,49 @@ def restate_dca(ports: dict[str, int], programme_id: str) -> None:
     assert response.status_code == 200, response.text
 
 
+def restate_kpi(ports: dict[str, int], content: dict[str, Any]) -> str:
+    """A directorate system restates a KPI value the pack shows (a new revision)."""
+    shown = next(
+        k
+        for p in content["programmes"]
+        for k in p["kpi_scorecard"] or []
+        if k["latest"] and k["latest"]["period"] == PERIOD
+    )
+    code = shown["code"]
+    client = httpx.post(
+        f"{base(ports, 'kpis')}/push-clients",
+        headers=ADMIN,
+        json={"client_id": "cuts-ledger", "name": "Ledger (test)", "kpi_codes": [code]},
+    )
+    assert client.status_code == 201, client.text
+    response = httpx.post(
+        f"{base(ports, 'kpis')}/kpis/{code}/measurements",
+        headers={**auth("machine", "cuts-ledger", kpis=[code]), "Idempotency-Key": f"cuts-{code}"},
+        json={
+            "period": PERIOD,
+            "value": float(shown["latest"]["value"]) + 1,
+            "reason": "restated after the cut (test)",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(code)
+
+
 def test_a_pack_composed_at_its_cuts_says_the_same_later(
     stack: tuple[Stack, dict[str, int]],
 ) -> None:
     _, ports = stack
-    before = {name: cut(ports, name) for name in ("programmes", "risks")}
+    before = {name: cut(ports, name) for name in SERVICES_WITH_CUTS}
     pack = compose(ports)
     content = pack["content"]
     assert pack["complete"], content.get("unavailable_sections")
     stored = content["cuts"]
-    for name in ("programmes", "risks"):
+    for name in SERVICES_WITH_CUTS:
         assert stored[name]["position"] >= before[name] and stored[name]["at"]
-    # kpis has no cuts yet: it is read live, and the pack says so.
-    assert stored["kpis"] is None and content["read_live"] == ["kpis"]
+    assert content["read_live"] == []
     html = httpx.get(f"{base(ports, 'reporting')}/packs/{pack['id']}.html", headers=VIEWER).text
-    assert f"programmes position {stored['programmes']['position']}" in html
-    assert "kpis read live (no cut)" in html
+    for name in SERVICES_WITH_CUTS:
+        assert f"{name} position {stored[name]['position']}" in html
 
     # Later, every service the pack read at a cut changes what it showed.
     shown = next(p for p in content["programmes"] if p["top_risks"])
@@ -273,6 +301,7 @@ def test_a_pack_composed_at_its_cuts_says_the_same_later(
         assert content["record_versions"]["highlight_report"][report] >= 1
     restate_dca(ports, shown["programme_id"])
     rescore(ports, shown["top_risks"][0]["risk_id"])
+    kpi = restate_kpi(ports, content)
 
     proof = verify(ports, pack["id"])
     assert proof.status_code == 200, proof.text
@@ -284,7 +313,7 @@ def test_a_pack_composed_at_its_cuts_says_the_same_later(
         "match": True,
         "differences": [],
         "cuts": None,
-        "read_live": ["kpis"],
+        "read_live": [],
     }
     assert proof.json()["cuts"] == stored
     through_gateway = ask(
@@ -307,6 +336,8 @@ def test_a_pack_composed_at_its_cuts_says_the_same_later(
     assert fresh["content"]["cuts"]["programmes"]["position"] > stored["programmes"]["position"]
     changed = next(p for p in fresh["content"]["programmes"] if p["code"] == shown["code"])
     assert changed["dca"] != shown["dca"] or changed["top_risks"] != shown["top_risks"]
+    restated = fresh["content"]["record_versions"]["kpi_value"]
+    assert restated != content["record_versions"]["kpi_value"], kpi
 
     # A stored pack altered behind the service's back no longer matches, and says where.
     tampered = dict(content, title=content["title"] + " (altered)")
