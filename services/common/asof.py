@@ -401,12 +401,18 @@ def parse_instant(raw: str, *, field: str) -> datetime:
     return instant.astimezone(UTC)
 
 
-@strawberry.federation.type(name="Cut", shareable=True)
+@strawberry.federation.type(
+    name="Cut",
+    shareable=True,
+    description="a position of a service's change feed (decimal, as the cut argument takes it)",
+)
 class CutType:
-    """A position of a service's change feed (decimal, as the ``cut`` argument takes it)."""
-
-    position: str
-    at: datetime | None
+    position: str = strawberry.field(
+        description="the change-feed position (decimal): pass it as cut or in CPMO-Cuts"
+    )
+    at: datetime | None = strawberry.field(
+        description="when the transaction that wrote it committed (null: nothing yet)"
+    )
     origin: str = strawberry.field(description="the position this service's history begins at")
 
 
