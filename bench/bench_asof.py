@@ -9,8 +9,15 @@ closed) it times the same queries through a live session and through a session a
 - scan: a count over every row with a predicate no index serves;
 - session: opening a session and one indexed read (an as-of session creates its views).
 
-Run: `.venv/bin/python bench/bench_asof.py [--sizes 10000 100000] [--database postgresql]`
-(PostgreSQL from CPMO_BENCH_PG, default the test server; or `--database sqlite`).
+The kpis case (``--case kpis``, scales of the demo: 61 KPIs, two years of monthly values, one
+in five restated) times the service's own reads: every KPI's latest value (the pack's
+scorecard), one KPI's series, composites by aim and late/missing submissions. Values are
+append-only and have no history table: at a cut they are the live rows whose create audit row
+is at or before it (services/common/asof.py), so this case measures that filter.
+
+Run: `.venv/bin/python bench/bench_asof.py [--sizes 10000 100000] [--database postgresql]
+[--case programmes|kpis|all] [--scales 1 10]` (PostgreSQL from CPMO_BENCH_PG, default the test
+server; or `--database sqlite`).
 """
 
 from __future__ import annotations
@@ -33,8 +40,11 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common import migrate
-from services.common.asof import Cut
+from services.common.asof import Cut, History
 from services.common.db import create_engine, utcnow
+from services.kpis import insight
+from services.kpis.models import history as kpis_history
+from services.kpis.schemas import Grouping
 from services.programmes.models import (  # type: ignore[attr-defined]
     Person,
     Portfolio,
@@ -46,20 +56,22 @@ PG = os.environ.get("CPMO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 CHUNK = 5000
 
 
-async def database(kind: str, size: int, folder: Path) -> tuple[AsyncEngine, str | None]:
+async def database(
+    kind: str, size: int, folder: Path, service: str = "programmes"
+) -> tuple[AsyncEngine, str | None]:
     if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{folder / f'asof_{size}.db'}"
-        await asyncio.to_thread(migrate.upgrade, "programmes", url)
+        url = f"sqlite+aiosqlite:///{folder / f'asof_{service}_{size}.db'}"
+        await asyncio.to_thread(migrate.upgrade, service, url)
         return create_engine(url), None
     import asyncpg
 
-    name = f"cpmo_bench_asof_{os.getpid()}_{size}"
+    name = f"cpmo_bench_asof_{os.getpid()}_{service}_{size}"
     conn = await asyncpg.connect(f"{PG}/postgres")
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
     url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
-    await asyncio.to_thread(migrate.upgrade, "programmes", url)
+    await asyncio.to_thread(migrate.upgrade, service, url)
     return create_engine(url), name
 
 
@@ -144,9 +156,13 @@ def queries(size: int) -> dict[str, Callable[[Any], Awaitable[Any]]]:
 
 
 async def timed(
-    engine: AsyncEngine, cut: Cut | None, run: Callable[[Any], Awaitable[Any]], n: int
+    engine: AsyncEngine,
+    cut: Cut | None,
+    run: Callable[[Any], Awaitable[Any]],
+    n: int,
+    of: History = history,
 ) -> float:
-    async with history.session(engine, cut) as session:
+    async with of.session(engine, cut) as session:
         await run(session)  # warm
         samples = []
         for _ in range(n):
@@ -164,6 +180,171 @@ async def session_cost(engine: AsyncEngine, cut: Cut | None, size: int, n: int) 
             await session.get(Programme, 1 + (i * 7919) % size)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+async def drop(name: str | None) -> None:
+    if name is not None:
+        import asyncpg
+
+        conn = await asyncpg.connect(f"{PG}/postgres")
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+def report(label: str, live: float, ratios: list[float]) -> None:
+    print(f"  {label:<18}{live * 1000:>9.2f}" + "".join(f"{r:>14.2f}" for r in ratios), flush=True)
+
+
+# The kpis case ---------------------------------------------------------------------------------
+
+DEMO_KPIS = 61
+MONTHS = [(2023 + (m + 3) // 12, (m + 3) % 12 + 1) for m in range(24)]  # April 2023 on
+
+
+async def fill_kpis(engine: AsyncEngine, scale: int) -> tuple[int, int]:
+    """``61 x scale`` KPIs with two years of monthly values, pushed a month at a time for
+    every KPI; one value in five restated the month after. Every value has its create audit
+    row (its position). Returns (old cut, latest cut)."""
+    import calendar
+    import json
+    from datetime import date
+
+    live = {name: tables[0] for name, tables in kpis_history.tables.items()}
+    past = {name: tables[1] for name, tables in kpis_history.tables.items()}
+    measurement = kpis_history.append_only["measurement"]
+    audit = kpis_history.audit
+    now = utcnow()
+    count = DEMO_KPIS * scale
+    kpis = [
+        {
+            "id": i,
+            "code": f"KPI-{i:05d}",
+            "name": f"Measure {i}",
+            "portfolio_code": "IRP-2024",
+            "aim_code": f"AIM-{i % 3 + 1}",
+            "outcome": f"Outcome {i % 19}",
+            "unit": "%",
+            "higher_is_better": i % 2 == 0,
+            "frequency": "monthly",
+            "target": 90.0,
+            "tolerance": 5.0,
+            "directorate": f"Directorate {i % 6}",
+            "corporate": True,
+            "vital_sign": i % 4 == 0,
+            "due_days": 20,
+            "reporting_from": date(2023, 4, 1),
+            "demo": True,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(1, count + 1)
+    ]
+    rows: list[dict[str, Any]] = []
+    for month, (year, number) in enumerate(MONTHS):
+        end = date(year, number, calendar.monthrange(year, number)[1])
+        for kpi in range(1, count + 1):
+            for revision in (1, 2) if (kpi + month) % 5 == 0 else (1,):
+                rows.append(
+                    {
+                        "id": len(rows) + 1,
+                        "kpi_id": kpi,
+                        "period": f"{year}-{number:02d}",
+                        "period_start": date(year, number, 1),
+                        "period_end": end,
+                        "value": 80.0 + (kpi * 7 + month * 3 + revision) % 20,
+                        "note": None,
+                        "reason": None if revision == 1 else "restated",
+                        "revision": revision,
+                        "pushed_by": "ledger",
+                        "idempotency_key": f"{kpi}-{month}-{revision}",
+                        "received_at": now,
+                    }
+                )
+    async with engine.begin() as conn:
+        await conn.execute(insert(live["kpi"]), kpis)
+        await conn.execute(insert(past["kpi"]), [{**k, "asof_from": 0} for k in kpis])
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            await conn.execute(insert(measurement), chunk)
+            after = [json.loads(json.dumps(r, default=str)) for r in chunk]
+            await conn.execute(
+                insert(audit),
+                [
+                    {
+                        "id": r["id"],
+                        "at": now,
+                        "actor": "ledger",
+                        "action": "create",
+                        "entity": "measurement",
+                        "entity_id": str(r["id"]),
+                        "before": None,
+                        "after": a,
+                    }
+                    for r, a in zip(chunk, after, strict=True)
+                ],
+            )
+        # The migration recorded history's start (position 0); this is the fill's commit.
+        await conn.execute(insert(kpis_history.commits).values(position=len(rows), at=now))
+        await conn.execute(text("ANALYZE"))
+    return len(rows) // 2, len(rows)
+
+
+def kpi_queries(scale: int) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+    from datetime import date
+
+    rng = random.Random(7)
+    ids = list(range(1, DEMO_KPIS * scale + 1))
+    day = date(2025, 6, 30)
+
+    async def scorecard(session: Any) -> Any:
+        return await insight.latest_values(session=session, kpi_ids=ids)
+
+    async def series(session: Any) -> Any:
+        return await insight.series(session=session, code=f"KPI-{rng.choice(ids):05d}")
+
+    async def composites(session: Any) -> Any:
+        return await insight.composites(session=session, grouping=Grouping.aim, as_of=day)
+
+    async def submissions(session: Any) -> Any:
+        return await insight.submissions(session=session, as_of=day)
+
+    return {
+        "latest, all KPIs": scorecard,
+        "series, one KPI": series,
+        "composites": composites,
+        "submissions": submissions,
+    }
+
+
+async def bench_kpis(kind: str, scale: int, folder: Path, repeats: int) -> None:
+    engine, name = await database(kind, scale, folder, "kpis")
+    try:
+        started = time.perf_counter()
+        old, latest = await fill_kpis(engine, scale)
+        print(
+            f"\n{kind}, kpis at {scale}x the demo: {DEMO_KPIS * scale:,} KPIs, {latest:,} "
+            f"values, filled in {time.perf_counter() - started:.1f}s",
+            flush=True,
+        )
+        cuts = {
+            "latest cut": Cut(position=latest, at=None, origin=0),
+            "old cut": Cut(position=old, at=None, origin=0),
+        }
+        print(f"  {'query':<18}{'live ms':>9}" + "".join(f"{c + ' x':>14}" for c in cuts))
+        for label, run in kpi_queries(scale).items():
+            n = repeats if label.startswith("series") else max(5, repeats // 10)
+            live = await timed(engine, None, run, n, kpis_history)
+            ratios = [
+                await timed(engine, cut, run, n, kpis_history) / live for cut in cuts.values()
+            ]
+            report(label, live, ratios)
+    finally:
+        await engine.dispose()
+        await drop(name)
+
+
+# The programmes case ---------------------------------------------------------------------------
 
 
 async def bench(kind: str, size: int, folder: Path, repeats: int) -> None:
@@ -197,12 +378,7 @@ async def bench(kind: str, size: int, folder: Path, repeats: int) -> None:
         )
     finally:
         await engine.dispose()
-        if name is not None:
-            import asyncpg
-
-            conn = await asyncpg.connect(f"{PG}/postgres")
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.close()
+        await drop(name)
 
 
 def main() -> int:
@@ -210,11 +386,17 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--case", choices=["programmes", "kpis", "all"], default="all")
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10], help="kpis: x demo")
     args = parser.parse_args()
     print("as-of read cost: median time at a cut / median live time, same query, same run")
     with tempfile.TemporaryDirectory() as folder:
-        for size in args.sizes:
-            asyncio.run(bench(args.database, size, Path(folder), args.repeats))
+        if args.case in ("programmes", "all"):
+            for size in args.sizes:
+                asyncio.run(bench(args.database, size, Path(folder), args.repeats))
+        if args.case in ("kpis", "all"):
+            for scale in args.scales:
+                asyncio.run(bench_kpis(args.database, scale, Path(folder), args.repeats))
     return 0
 
 

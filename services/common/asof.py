@@ -404,14 +404,14 @@ def parse_instant(raw: str, *, field: str) -> datetime:
 @strawberry.federation.type(
     name="Cut",
     shareable=True,
-    description="a position of a service's change feed (decimal, as the cut argument takes it)",
+    description="A position of a service's change feed: pass it as cut to read as of it",
 )
 class CutType:
-    position: str = strawberry.field(
-        description="the change-feed position (decimal): pass it as cut or in CPMO-Cuts"
-    )
+    """A position of a service's change feed (decimal, as the ``cut`` argument takes it)."""
+
+    position: str = strawberry.field(description="the position, in decimal")
     at: datetime | None = strawberry.field(
-        description="when the transaction that wrote it committed (null: nothing yet)"
+        description="when the transaction that wrote it committed; null before any"
     )
     origin: str = strawberry.field(description="the position this service's history begins at")
 

@@ -14,7 +14,7 @@ The argument layer, one way each:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, overload
@@ -166,7 +166,13 @@ def id_or_none(value: int | None) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(str(value))
 
 
-def graphql_enum(kind: type[E], *, description: str, name: str | None = None) -> type[E]:
+def graphql_enum(
+    kind: type[E],
+    *,
+    description: str,
+    name: str | None = None,
+    names: Mapping[E, str] | None = None,
+) -> type[E]:
     """Declare the domain enum ``kind`` as a GraphQL enum, its values UPPER_SNAKE names of its
     members (``Status.not_started`` -> ``NOT_STARTED``), and return ``kind`` itself.
 
@@ -174,10 +180,14 @@ def graphql_enum(kind: type[E], *, description: str, name: str | None = None) ->
     resolver may return a member or its stored string value (``"Not started"``)::
 
         Status = graphql_enum(schemas.Status, name="MilestoneStatus", description="...")
+
+    ``names`` renames members whose Python name is not the word the value means (a member that
+    cannot be called what it is, e.g. ``count``, which would hide ``str.count``).
     """
     strawberry.enum(kind, name=name, description=description)
     for value in kind.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.name = kind(value.value).name.upper()
+        member = kind(value.value)
+        value.name = (names or {}).get(member, member.name.upper())
     return kind
 
 

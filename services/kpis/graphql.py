@@ -35,7 +35,12 @@ from services.kpis.schemas import (
 Ctx = Info[Context, None]
 
 
-graphql_enum(Unit, name="Unit", description="What a KPI's values count (unitLabel prints it)")
+graphql_enum(
+    Unit,
+    name="Unit",
+    description="What a KPI's values count (unitLabel prints it)",
+    names={Unit.number: "COUNT"},  # as unitLabel prints it ("count")
+)
 graphql_enum(Frequency, description="How often a KPI is measured")
 graphql_enum(
     Colour,

@@ -94,6 +94,14 @@ def stored_as_values(enum: type[StrEnum], name: str) -> SAEnum:
     )
 
 
+def _number(value: Any) -> Any:
+    """A number as JSON writes one: pydantic's lax mode would read ``false`` as 0.0 and "5" as
+    5.0, and a target stored as 0.0 from ``false`` is a wrong figure, not an input error."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    raise ValueError("must be a number")
+
+
 def _finite(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise ValueError("must be a finite number")
@@ -141,6 +149,11 @@ class KpiBase(SQLModel):
         default=False, description="figures (target, tolerance, values) invented for the demo"
     )
 
+    @field_validator("target", "tolerance", "baseline_value", mode="before")
+    @classmethod
+    def _check_number(cls, value: Any) -> Any:
+        return _number(value)
+
     @field_validator("target", "tolerance", "baseline_value")
     @classmethod
     def _check_finite(cls, value: float | None) -> float | None:
@@ -176,6 +189,11 @@ class KpiUpdate(SQLModel):
     reporting_from: date | None = None
     demo: bool | None = None
 
+    @field_validator("target", "tolerance", "baseline_value", mode="before")
+    @classmethod
+    def _check_number(cls, value: Any) -> Any:
+        return _number(value)
+
     @field_validator("target", "tolerance", "baseline_value")
     @classmethod
     def _check_finite(cls, value: float | None) -> float | None:
@@ -203,6 +221,11 @@ class MeasurementBase(SQLModel):
     reason: str | None = Field(
         default=None, max_length=2000, description="why a restatement changes the value"
     )
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _check_number(cls, value: Any) -> Any:
+        return _number(value)
 
     @field_validator("value")
     @classmethod
@@ -249,6 +272,11 @@ class TargetBase(SQLModel):
     )
     target: float
     tolerance: float = Field(ge=0, description="in the KPI's unit: the Amber band")
+
+    @field_validator("target", "tolerance", mode="before")
+    @classmethod
+    def _check_number(cls, value: Any) -> Any:
+        return _number(value)
 
     @field_validator("target", "tolerance")
     @classmethod

@@ -81,6 +81,13 @@ def items_from_file(content: bytes, filename: str | None) -> list[Item]:
         fields = {k: row.get(k) for k in COLUMNS if row.get(k) not in (None, "")}
         if "period" in fields:
             fields["period"] = str(fields["period"]).strip()
+        text = fields.get("value")
+        if isinstance(text, str):
+            # A sheet's cells are text; a JSON body's value must be a number (schemas._number).
+            try:
+                fields["value"] = float(text)
+            except ValueError:
+                pass  # refused by the schema, naming the row's value
         if "key" not in fields:
             basis = "|".join(str(fields.get(k, "")) for k in ("code", "period", "value", "note"))
             fields["key"] = "upload:" + hashlib.sha256(basis.encode()).hexdigest()[:32]

@@ -203,3 +203,44 @@ async def test_latest_with_colour_direction_and_up_to_period(kpis_api: httpx.Asy
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "up_to_period"
     unknown = await kpis_api.get("/kpis/KPI-99/latest", headers=VIEWER)
     assert unknown.status_code == 404
+
+
+async def test_numbers_must_be_numbers(kpis_api: httpx.AsyncClient) -> None:
+    """`false` is not 0.0 and "5" is not 5: each is refused naming its field, nothing written."""
+    bads: tuple[tuple[str, object], ...] = (
+        ("target", False),
+        ("tolerance", "5"),
+        ("baseline_value", True),
+    )
+    for field, bad in bads:
+        refused = await kpis_api.post("/kpis", headers=EDITOR, json={**kpi_body(), field: bad})
+        assert refused.status_code == 422, (field, refused.text)
+        assert refused.json()["errors"][0]["field"] == field
+    assert (await kpis_api.get("/kpis", headers=VIEWER)).json()["total"] == 0
+    await make_kpi(kpis_api, target=90)  # an integer is a number
+    year = {"financial_year": "2024/25", "tolerance": 2}
+    target = await kpis_api.put(
+        "/kpis/KPI-01/targets", headers=EDITOR, json={**year, "target": False}
+    )
+    assert target.status_code == 422 and target.json()["errors"][0]["field"] == "target"
+    value = await push(kpis_api, "KPI-01", "2024-07", True)  # type: ignore[arg-type]
+    assert value.status_code == 422 and value.json()["errors"][0]["field"] == "value"
+    bulk = await kpis_api.post(
+        "/kpis/measurements/bulk",
+        headers=EDITOR,
+        json={"items": [{"code": "KPI-01", "period": "2024-07", "value": "93", "key": "k1"}]},
+    )
+    assert bulk.status_code == 422, bulk.text
+    assert bulk.json()["errors"][0]["field"] == "items[0].value"
+    sheet = "code,period,value\nKPI-01,2024-07,93\nKPI-01,2024-08,TRUE\n"
+    upload = await kpis_api.post(
+        "/kpis/measurements/upload",
+        headers=EDITOR,
+        files={"file": ("v.csv", sheet.encode(), "text/csv")},
+    )
+    assert upload.status_code == 422 and upload.json()["errors"][0]["field"] == "rows[1].value"
+    patched = await kpis_api.patch(
+        "/kpis/KPI-01", headers={**EDITOR, "If-Match": '"1"'}, json={"target": False}
+    )
+    assert patched.status_code == 422 and patched.json()["errors"][0]["field"] == "target"
+    assert (await kpis_api.get("/kpis/KPI-01/measurements", headers=VIEWER)).json() == []

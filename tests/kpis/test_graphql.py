@@ -162,3 +162,13 @@ async def test_graphql_errors_and_auth(kpis_api: httpx.AsyncClient) -> None:
     assert (error["status"], error["errors"][0]["field"]) == (422, "upToPeriod")
     anonymous = await kpis_api.post("/graphql", json={"query": "{ kpis { code } }"})
     assert anonymous.status_code == 401
+
+
+async def test_unit_names_what_unit_label_prints(kpis_api: httpx.AsyncClient) -> None:
+    await make_kpi(kpis_api, unit="count")
+    await make_kpi(kpis_api, "KPI-02", unit="rate per 1,000")
+    body = await gql(kpis_api, "{ kpis { items { code unit unitLabel } } }")
+    assert body["data"]["kpis"]["items"] == [
+        {"code": "KPI-01", "unit": "COUNT", "unitLabel": "count"},
+        {"code": "KPI-02", "unit": "RATE_PER_1000", "unitLabel": "rate per 1,000"},
+    ]
