@@ -4,6 +4,8 @@ can be signed off."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,11 +18,18 @@ from services.reporting.models import AuditEntry, Pack
 from services.reporting.schemas import PackCreate, PackStatus
 
 
+def same_plan(portfolio_code: str | None) -> Any:
+    """Packs of this plan; a pack of every plan has none (``= NULL`` would match nothing)."""
+    if portfolio_code is None:
+        return col(Pack.portfolio_code).is_(None)
+    return col(Pack.portfolio_code) == portfolio_code
+
+
 async def latest(*, session: AsyncSession, period: str, portfolio_code: str | None) -> Pack | None:
     return (
         await session.exec(
             select(Pack)
-            .where(Pack.period == period, Pack.portfolio_code == portfolio_code)
+            .where(Pack.period == period, same_plan(portfolio_code))
             .order_by(col(Pack.id).desc())
             .limit(1)
         )
@@ -123,7 +132,7 @@ async def check_sign_off(*, session: AsyncSession, pack: Pack) -> None:
         await session.exec(
             select(Pack).where(
                 Pack.period == pack.period,
-                Pack.portfolio_code == pack.portfolio_code,
+                same_plan(pack.portfolio_code),
                 col(Pack.signed_off_at).is_not(None),
                 col(Pack.id).not_in(superseded),
             )

@@ -30,7 +30,7 @@ async def store(api: httpx.AsyncClient, period: str = "2024-07", **fields: Any) 
     async with AsyncSession(engine, expire_on_commit=False) as session:
         pack = Pack(
             period=period,
-            portfolio_code="IRP-2024",
+            portfolio_code=fields.pop("portfolio_code", "IRP-2024"),
             generated_by=fields.pop("generated_by", "test"),
             content=content,
             html=fields.pop("html", "<h1>pack</h1>"),
@@ -224,3 +224,17 @@ async def test_two_admins_signing_at_the_same_instant_sign_once(
     assert refused.json()["errors"][0]["field"] == "pack_id"
     assert "was signed off by" in refused.json()["detail"]
     assert [c["action"] for c in await changes(reporting_api)] == ["update"]
+
+
+async def test_packs_of_every_plan_are_signed_off_once_a_period(
+    reporting_api: httpx.AsyncClient, live_programmes: str
+) -> None:
+    """A pack of every plan has no portfolio: it is still one of its period's packs."""
+    older = await store(reporting_api, "2023-12", status="reviewed", portfolio_code=None)
+    newer = await store(reporting_api, "2023-12", status="reviewed", portfolio_code=None)
+    refused = await reporting_api.post(f"/packs/{older}/sign-off", headers=ADMIN)
+    assert refused.status_code == 409 and f"pack {newer} is newer" in refused.json()["detail"]
+    assert (await reporting_api.post(f"/packs/{newer}/sign-off", headers=ADMIN)).status_code == 200
+    stray = await store(reporting_api, "2023-12", status="reviewed", portfolio_code=None)
+    again = await reporting_api.post(f"/packs/{stray}/sign-off", headers=ADMIN)
+    assert again.status_code == 409 and "already the signed-off pack" in again.json()["detail"]
