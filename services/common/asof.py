@@ -490,7 +490,7 @@ def parse_cuts(raw: str) -> dict[str, str]:
         if match is None:
             raise FieldError(
                 f"{CUTS_HEADER} entry {entry.strip()[:60]!r} is not service=cut "
-                "(e.g. programmes=120, risks=2026-12-01T00:00:00Z)",
+                "with the service's name, e.g. name=120 or name=2026-12-01T00:00:00Z",
                 field=CUTS_HEADER,
             )
         service, cut = match.groups()
