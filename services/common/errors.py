@@ -117,14 +117,10 @@ def problem_response(error: DomainError, request: Request) -> JSONResponse:
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     # FastAPI prefixes the location ("body", "query", "path", "header"); keep the field path.
-    parts = list(loc)
+    parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
         parts = parts[1:]
-    # A list item by its index, as the services name them in bulk bodies: items[3].value.
-    name = ""
-    for part in parts:
-        name += f"[{part}]" if isinstance(part, int) else f"{'.' if name else ''}{part}"
-    return name or "body"
+    return ".".join(parts) or "body"
 
 
 def _allowed_methods(request: Request) -> str:

@@ -231,7 +231,7 @@ async def test_numbers_must_be_numbers(kpis_api: httpx.AsyncClient) -> None:
         json={"items": [{"code": "KPI-01", "period": "2024-07", "value": "93", "key": "k1"}]},
     )
     assert bulk.status_code == 422, bulk.text
-    assert bulk.json()["errors"][0]["field"] == "items[0].value"
+    assert bulk.json()["errors"][0]["field"] == "items.0.value"
     sheet = "code,period,value\nKPI-01,2024-07,93\nKPI-01,2024-08,TRUE\n"
     upload = await kpis_api.post(
         "/kpis/measurements/upload",

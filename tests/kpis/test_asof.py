@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -212,7 +212,8 @@ async def test_a_cut_by_time_lands_between_pushes(kpis_api: httpx.AsyncClient) -
     await asyncio.sleep(0.05)
     await bulk(api, ("KPI-01", "2024-05", 91), ("KPI-01", "2024-04", 80))
     second = await cut(api)
-    assert first["at"] is not None and second["at"] > first["at"]
+    assert first["at"] is not None
+    assert datetime.fromisoformat(second["at"]) > datetime.fromisoformat(first["at"])
     assert second["position"] > first["position"]
     by_time = await cut(api, at=first["at"])
     assert by_time["position"] == first["position"]

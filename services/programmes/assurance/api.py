@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.common import asof, clock
+from services.common import asof
 from services.common.auth import Reader
 from services.programmes.asof import ReadSessionDep
 from services.programmes.assurance import service
@@ -35,7 +35,7 @@ async def smart(
         await plan.get(session=session, programme_id=programme_id)
     return await service.smart(
         session=session,
-        today=as_of or asof.day_of(session, clock.COUNCIL_TIMEZONE) or clock.today(),
+        today=as_of or asof.today(session),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )
@@ -56,7 +56,7 @@ async def confidence(
         await plan.get(session=session, programme_id=programme_id)
     checks = await service.confidence(
         session=session,
-        today=as_of or asof.day_of(session, clock.COUNCIL_TIMEZONE) or clock.today(),
+        today=as_of or asof.today(session),
         portfolio_id=portfolio_id,
         programme_id=programme_id,
     )
