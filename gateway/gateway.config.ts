@@ -40,6 +40,40 @@ function portFromEnv(name: string, fallback: number): number {
 }
 
 const REQUEST_ID_HEADER = 'x-request-id';
+// One cut per service for a whole operation ("programmes=120, risks=45"; docs/asof.md): passed
+// to every subgraph, each of which reads its own entry, root fields and _entities alike.
+const CUTS_HEADER = 'cpmo-cuts';
+
+// A service name the gateway does not know would be ignored by every subgraph and read live:
+// refused here (422 naming the header, as the subgraphs refuse a malformed entry).
+function unknownCutServices(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.split('=')[0].trim())
+    .filter((name) => name !== '' && !Object.hasOwn(SUBGRAPH_URL_ENV, name));
+}
+function cutsHeaderPlugin() {
+  return {
+    onParams({ request, setResult }: { request: Request; setResult: (r: any) => void }) {
+      const raw = request.headers.get(CUTS_HEADER);
+      if (raw === null) return;
+      const unknown = unknownCutServices(raw);
+      if (unknown.length === 0) return;
+      const message = `CPMO-Cuts names no service ${unknown.join(', ')}; services: ${Object.keys(SUBGRAPH_URL_ENV).join(', ')}`;
+      setResult({
+        errors: [
+          new GraphQLError(message, {
+            extensions: {
+              code: 'invalid-field',
+              status: 422,
+              errors: [{ field: 'CPMO-Cuts', message }],
+            },
+          }),
+        ],
+      });
+    },
+  };
+}
 const isProduction = env.CPMO_MODE === 'production' || env.NODE_ENV === 'production';
 
 // The same CPMO_GRAPHQL_* limits the subgraphs enforce (services/common/graphql_limits.py),
@@ -221,6 +255,7 @@ export const gatewayConfig = defineConfig({
     fromClientToSubgraphs: ({ request }) => ({
       authorization: request.headers.get('authorization'),
       [REQUEST_ID_HEADER]: request.headers.get(REQUEST_ID_HEADER),
+      [CUTS_HEADER]: request.headers.get(CUTS_HEADER),
     }),
   },
 
@@ -248,6 +283,7 @@ export const gatewayConfig = defineConfig({
     usePrometheus({ log: ctx.log, endpoint: METRICS_PATH }),
     maxAliasesPlugin({ n: limits.aliases }),
     costLimitPlugin({ maxCost: limits.cost }),
+    cutsHeaderPlugin(),
   ],
   disableIntrospection: {
     disableIf: ({ context }) =>
@@ -260,6 +296,21 @@ export const gatewayConfig = defineConfig({
       const service = subgraphOf(error);
       const original = error instanceof GraphQLError ? error : undefined;
       if (original && !original.originalError && !service) return original;
+      // A subgraph's answer to bad input (its problem+json status and field, e.g. a cut it
+      // cannot read) is the caller's to read, not an outage: kept, with the service named.
+      const answered = original?.extensions as Record<string, unknown> | undefined;
+      if (original && typeof answered?.status === 'number' && answered.status < 500) {
+        return new GraphQLError(original.message, {
+          nodes: original.nodes,
+          path: original.path,
+          extensions: {
+            code: answered.code,
+            status: answered.status,
+            errors: answered.errors,
+            ...(service ? { service } : {}),
+          },
+        });
+      }
       return new GraphQLError(service ? `${service} unavailable` : message, {
         nodes: original?.nodes,
         path: original?.path,

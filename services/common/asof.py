@@ -94,6 +94,11 @@ PREFIX = "asof_"
 COMMITS = "asof_commit"
 HEADER = "CPMO-Cut"
 HEADER_AT = "CPMO-Cut-At"
+# One cut per service for a whole GraphQL operation, root fields and ``_entities`` alike:
+# ``CPMO-Cuts: programmes=120, risks=45``. The gateway passes it to every subgraph; each reads
+# its own entry and ignores the others'; a service not named reads live.
+CUTS_HEADER = "CPMO-Cuts"
+_CUTS_ENTRY = re.compile(r"([a-z][a-z0-9-]{0,39})=([^\s,=]{1,40})")
 
 _CUT = "asof.cut"  # session.info key: this session reads at a cut
 _PENDING = "asof.pending"  # session.info key: (table, pk) touched since the last audit row
@@ -437,14 +442,75 @@ class AsOfArgument(FieldExtension):
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
         raw = kwargs.pop("cut", None)
-        await cut_for(info.context, self.history, raw)
+        header = header_cut(info.context)
+        if header is not None and raw is not None and raw.strip() != header:
+            raise FieldError(
+                f"cut {raw.strip()!r} conflicts with the {CUTS_HEADER} header's "
+                f"{info.context.service}={header}: one operation reads one cut",
+                field="cut",
+            )
+        if header is not None:
+            await cut_for(info.context, self.history, header, field=CUTS_HEADER)
+        else:
+            await cut_for(info.context, self.history, raw)
         result = next_(source, info, **kwargs)
         if hasattr(result, "__await__"):
             result = await result
         return result
 
 
-async def cut_for(context: Any, history: History, raw: str | None) -> None:
+def history_of(query: type | None) -> History | None:
+    """The history whose ``cut`` argument ``query``'s root fields take (see ``queryable``)."""
+    definition = getattr(query, "__strawberry_definition__", None)
+    for strawberry_field in definition.fields if definition else ():
+        for extension in strawberry_field.extensions:
+            if isinstance(extension, AsOfArgument):
+                return extension.history
+    return None
+
+
+async def entities_cut(context: Any, history: History) -> None:
+    """Before ``_entities`` reads (the gateway's fetch of a federated field), settle the cut the
+    ``CPMO-Cuts`` header names for this service, so the field reads the same state as the
+    root fields of the operation did."""
+    header = header_cut(context)
+    if header is not None:
+        await cut_for(context, history, header, field=CUTS_HEADER)
+
+
+def parse_cuts(raw: str) -> dict[str, str]:
+    """The ``CPMO-Cuts`` header as {service: cut}, or a FieldError naming the header: entries
+    ``service=cut`` separated by commas, each service at most once."""
+    found: dict[str, str] = {}
+    entries = raw.split(",")
+    if len(raw) > 1000 or not raw.strip():
+        raise FieldError(f"{CUTS_HEADER} must name 1 to 20 cuts, service=cut", field=CUTS_HEADER)
+    for entry in entries:
+        match = _CUTS_ENTRY.fullmatch(entry.strip())
+        if match is None:
+            raise FieldError(
+                f"{CUTS_HEADER} entry {entry.strip()[:60]!r} is not service=cut "
+                "with the service's name, e.g. name=120 or name=2026-12-01T00:00:00Z",
+                field=CUTS_HEADER,
+            )
+        service, cut = match.groups()
+        if service in found:
+            raise FieldError(f"{CUTS_HEADER} names {service} twice", field=CUTS_HEADER)
+        found[service] = cut
+    if len(found) > 20:
+        raise FieldError(f"{CUTS_HEADER} must name 1 to 20 cuts, service=cut", field=CUTS_HEADER)
+    return found
+
+
+def header_cut(context: Any) -> str | None:
+    """This service's entry of the operation's ``CPMO-Cuts`` header, or None (read live)."""
+    raw = getattr(context, "cuts_header", None)
+    if raw is None:
+        return None
+    return parse_cuts(raw).get(context.service)
+
+
+async def cut_for(context: Any, history: History, raw: str | None, *, field: str = "cut") -> None:
     """Settle the operation's cut once; every later root field must ask for the same, and
     waits for it, so no field reads before the cut is known."""
     settled: tuple[str | None, asyncio.Future[Cut | None]] | None = getattr(
@@ -457,7 +523,7 @@ async def cut_for(context: Any, history: History, raw: str | None) -> None:
             cut = None
             if raw is not None:
                 async with history.session(context.engine, None) as session:
-                    cut = await history.resolve(session, raw, field="cut")
+                    cut = await history.resolve(session, raw, field=field)
                 context.cut_session = partial(history.session, context.engine, cut)
                 response = getattr(context, "response", None)
                 if response is not None:

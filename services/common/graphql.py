@@ -16,6 +16,7 @@ The argument layer, one way each:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, overload
 
@@ -27,7 +28,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext
+from strawberry.federation.schema import FederationAny
+from strawberry.types.info import Info
 
+from services.common import asof
 from services.common.auth import READERS, WRITERS, Principal, Role, authenticate_request
 from services.common.db import Transaction
 from services.common.errors import DomainError, FieldError, Forbidden
@@ -46,13 +50,23 @@ E = TypeVar("E", bound=Enum)
 
 
 class Context(BaseContext):
-    def __init__(self, *, principal: Principal, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        *,
+        principal: Principal,
+        engine: AsyncEngine,
+        service: str = "",
+        cuts_header: str | None = None,
+    ) -> None:
         super().__init__()
         self.principal = principal
         self.engine = engine
         self.loaders: dict[str, DataLoader[Any, Any]] = {}
         # Set when the operation reads at a cut (services/common/asof.py).
         self.cut_session: Callable[[], AsyncSession] | None = None
+        # This service's name and the operation's CPMO-Cuts header (one cut per service).
+        self.service = service
+        self.cuts_header = cuts_header
 
     def require(self, roles: tuple[Role, ...]) -> Principal:
         if not self.principal.has_any(roles):
@@ -71,8 +85,12 @@ class Context(BaseContext):
             return self.cut_session()
         return AsyncSession(self.engine, expire_on_commit=False)
 
-    def transaction(self) -> Transaction:
-        """Each mutation commits alone, or rolls back and reports the error."""
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """Each mutation commits alone, or rolls back and reports the error. A query field that
+        may write on first use (risks' default matrix) reads at the operation's cut when there
+        is one, like every other field of it: a cut is read-only (mutations never take one)."""
+        if self.cut_session is not None:
+            return self.cut_session()
         return Transaction(self.engine)
 
     def loader(
@@ -266,7 +284,12 @@ async def get_context(request: Request) -> Context:
     # A machine client may only push its KPIs over REST; the graph holds people and risks.
     if not principal.has_any(READERS):
         raise Forbidden("no role allows reading this graph", field="roles")
-    return Context(principal=principal, engine=request.app.state.engine)
+    return Context(
+        principal=principal,
+        engine=request.app.state.engine,
+        service=request.app.state.settings.service_name,
+        cuts_header=request.headers.get(asof.CUTS_HEADER),
+    )
 
 
 class DomainErrors(SchemaExtension):
@@ -290,6 +313,23 @@ class DomainErrors(SchemaExtension):
 
 
 class _Schema(strawberry.federation.Schema):
+    def __init__(self, **kwargs: Any) -> None:
+        self._history = asof.history_of(kwargs.get("query"))
+        super().__init__(**kwargs)
+
+    async def entities_resolver(  # type: ignore[override]
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """The gateway's fetch of federated fields reads at the operation's cut too."""
+        if self._history is not None:
+            await asof.entities_cut(info.context, self._history)
+        return super().entities_resolver(info, representations)
+
+    entities_resolver.__annotations__ = {  # strawberry reads them; these are not strings
+        "info": Info,
+        "representations": list[FederationAny],
+    }
+
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Log only what went wrong on our side; a caller's 4xx is an answer, not an error."""
         document = getattr(execution_context, "graphql_document", None)

@@ -13,7 +13,7 @@ from services.common.db import SessionDep
 from services.reporting import service
 from services.reporting.metrics import CountedPackRun
 from services.reporting.models import AuditEntry
-from services.reporting.schemas import PackCreate, PackRead, PackSummary
+from services.reporting.schemas import PackCreate, PackRead, PackSummary, Verification
 
 router = APIRouter(tags=["packs"])
 # Checked here so an id past the column's range is a 422, never a database error.
@@ -98,6 +98,22 @@ async def diff_packs(
 ) -> dict[str, Any]:
     """What changed from pack `against` to this one: DCA moves, new risks, KPI colours."""
     return await service.compare(session=session, pack_id=pack_id, against_id=against)
+
+
+@router.post("/packs/{pack_id}/verify", response_model=Verification)
+async def verify_pack(
+    pack_id: PackId, request: Request, session: SessionDep, actor: Reader
+) -> Verification:
+    """Compose the pack again from the cuts stored with it and compare its hash with the stored
+    one; on a mismatch, the first paths that differ. Nothing is written. A service that is
+    down is 503 naming it; a cut a service no longer has is 410 naming it."""
+    return await service.verify(
+        session=session,
+        actor=actor,
+        pack_id=pack_id,
+        http=request.app.state.http,
+        settings=request.app.state.settings,
+    )
 
 
 @router.post("/packs/{pack_id}/review", response_model=PackSummary)

@@ -54,6 +54,10 @@ class Pack:
         description="the pack as composed: each programme's figures with the id of the record "
         "each came from"
     )
+    cuts: JSON | None = strawberry.field(
+        description="the change-feed position of each service it was read at (null: read "
+        "live); null for packs composed before cuts were stored"
+    )
 
     @classmethod
     def from_row(cls, row: models.Pack) -> Pack:
@@ -70,6 +74,7 @@ class Pack:
             if row.supersedes_id is None
             else strawberry.ID(str(row.supersedes_id)),
             content=JSON(row.content),
+            cuts=None if row.cuts is None else JSON(row.cuts),
         )
 
     @classmethod
@@ -82,6 +87,22 @@ async def _load_packs(session: AsyncSession, ids: Sequence[int]) -> dict[int, Pa
         k: Pack.from_row(row)
         for k, row in (await service.get_many(session=session, ids=ids)).items()
     }
+
+
+@strawberry.type(description="a pack composed again from its stored cuts, against itself")
+class Verification:
+    pack_id: strawberry.ID = strawberry.field(description="the pack verified")
+    stored_sha256: str = strawberry.field(description="the hash stored when it was composed")
+    regenerated_sha256: str = strawberry.field(description="the hash of it composed again now")
+    stored_content_intact: bool = strawberry.field(
+        description="the stored content still hashes to the stored hash"
+    )
+    match: bool = strawberry.field(description="both hashes agree and the stored content is intact")
+    differences: list[str] = strawberry.field(
+        description="on a mismatch, the first paths of its JSON that differ"
+    )
+    cuts: JSON = strawberry.field(description="the cut each service was read at (null: live)")
+    read_live: list[str] = strawberry.field(description="services read live, without a cut")
 
 
 @strawberry.type
@@ -100,6 +121,34 @@ class Query:
         async with info.context.reading() as session:
             rows = await service.list_packs(session=session, period=period)
         return Page.of(window_of(rows, params), Pack.from_row)
+
+    @strawberry.field(
+        description="compose the pack again from the cuts stored with it and compare hashes "
+        "(nothing is written); a service down or a cut it no longer has is an error naming it"
+    )
+    async def verify_pack(
+        self, info: Ctx, id: Annotated[strawberry.ID, strawberry.argument(description="its id")]
+    ) -> Verification:
+        request = info.context.request
+        assert request is not None  # queries arrive over HTTP
+        async with info.context.reading() as session:
+            found = await service.verify(
+                session=session,
+                actor=info.context.principal,
+                pack_id=parse_id(id, "id"),
+                http=request.app.state.http,
+                settings=request.app.state.settings,
+            )
+        return Verification(
+            pack_id=strawberry.ID(str(found.pack_id)),
+            stored_sha256=found.stored_sha256,
+            regenerated_sha256=found.regenerated_sha256,
+            stored_content_intact=found.stored_content_intact,
+            match=found.match,
+            differences=found.differences,
+            cuts=JSON(found.cuts),
+            read_live=found.read_live,
+        )
 
     @strawberry.field(description="one pack by its id")
     async def pack(

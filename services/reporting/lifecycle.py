@@ -4,22 +4,32 @@ can be signed off."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
-from services.common.errors import Conflict, FieldError, NotFound
+from services.common.errors import Conflict, FieldError, Forbidden, NotFound
 from services.reporting.models import AuditEntry, Pack
 from services.reporting.schemas import PackCreate, PackStatus
+
+
+def same_plan(portfolio_code: str | None) -> Any:
+    """Packs of this plan; a pack of every plan has none (``= NULL`` would match nothing)."""
+    if portfolio_code is None:
+        return col(Pack.portfolio_code).is_(None)
+    return col(Pack.portfolio_code) == portfolio_code
 
 
 async def latest(*, session: AsyncSession, period: str, portfolio_code: str | None) -> Pack | None:
     return (
         await session.exec(
             select(Pack)
-            .where(Pack.period == period, Pack.portfolio_code == portfolio_code)
+            .where(Pack.period == period, same_plan(portfolio_code))
             .order_by(col(Pack.id).desc())
             .limit(1)
         )
@@ -56,6 +66,12 @@ async def check_correction(*, session: AsyncSession, data: PackCreate) -> None:
 async def review(*, session: AsyncSession, actor: Principal, pack: Pack) -> Pack:
     if pack.status != PackStatus.draft:
         raise Conflict(f"pack {pack.id} is {pack.status}, not a draft", field="pack_id")
+    if actor.subject == pack.generated_by:
+        # Four eyes: whoever composed the draft is not the one who checks it.
+        raise Forbidden(
+            f"pack {pack.id} was composed by {actor.subject}: another editor reviews it",
+            field="pack_id",
+        )
     at = utcnow()
     await update_versioned(
         session,
@@ -74,6 +90,19 @@ async def review(*, session: AsyncSession, actor: Principal, pack: Pack) -> Pack
         after={"status": PackStatus.reviewed.value, "reviewed_by": actor.subject},
     )
     return pack
+
+
+async def lock_period(*, session: AsyncSession, pack: Pack) -> None:
+    """Serialise sign-offs of one period and plan until commit: two admins signing two packs of
+    it at the same instant would each find no signed pack and both succeed. On PostgreSQL a
+    transaction-scoped advisory lock keyed by the period and plan; SQLite has one writer."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    await connection.execute(
+        text("SELECT pg_advisory_xact_lock(72210, hashtext(:key))"),
+        {"key": f"{pack.period}/{pack.portfolio_code or ''}"},
+    )
 
 
 async def check_sign_off(*, session: AsyncSession, pack: Pack) -> None:
@@ -103,7 +132,7 @@ async def check_sign_off(*, session: AsyncSession, pack: Pack) -> None:
         await session.exec(
             select(Pack).where(
                 Pack.period == pack.period,
-                Pack.portfolio_code == pack.portfolio_code,
+                same_plan(pack.portfolio_code),
                 col(Pack.signed_off_at).is_not(None),
                 col(Pack.id).not_in(superseded),
             )

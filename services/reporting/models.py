@@ -38,6 +38,11 @@ class Pack(Base, PackBase, table=True):
     # A correction of a signed pack names the pack it supersedes.
     supersedes_id: int | None = Field(default=None, foreign_key="pack.id", unique=True)
     version: int = 1
+    # The position of each service's change feed it was read at ({"programmes": {"position":
+    # N, "at": ...}, "kpis": null} when kpis read live), and what else composing it took (asks,
+    # top risks): enough to compose it again and prove it unchanged. Null before cuts existed.
+    cuts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    inputs: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ScheduledRun(Base, table=True):

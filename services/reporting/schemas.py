@@ -79,3 +79,24 @@ class PackSummary(PackBase):
 
 class PackRead(PackSummary):
     content: dict[str, Any]
+
+
+class Verification(SQLModel):
+    """A pack composed again from its stored cuts, compared with itself as stored."""
+
+    pack_id: int
+    stored_sha256: str = Field(description="the hash stored when the pack was composed")
+    regenerated_sha256: str = Field(description="the hash of the pack composed again now")
+    stored_content_intact: bool = Field(
+        description="the stored content still hashes to the stored hash"
+    )
+    match: bool = Field(
+        description="both hashes agree and the stored content is intact: it says what it said"
+    )
+    differences: list[str] = Field(
+        default_factory=list, description="on a mismatch, the first paths that differ"
+    )
+    cuts: dict[str, Any] = Field(description="the cut each service was read at (null: live)")
+    read_live: list[str] = Field(
+        default_factory=list, description="services without cuts, read as they are now"
+    )

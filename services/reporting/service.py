@@ -17,16 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
-from services.common.errors import Forbidden, NotFound, UpstreamUnavailable
+from services.common.errors import Conflict, Forbidden, NotFound, UpstreamUnavailable
 from services.common.http import bearer
-from services.reporting import diff, lifecycle, sources
+from services.reporting import cuts, diff, lifecycle, sources, versions
 from services.reporting.models import AuditEntry, Pack
 from services.reporting.periods import Period, reportable
 from services.reporting.render import html
 from services.reporting.render import pdf as pdf_render
 from services.reporting.render import xlsx as xlsx_render
 from services.reporting.render.links import Links
-from services.reporting.schemas import PackCreate, PackStatus
+from services.reporting.schemas import PackCreate, PackStatus, Verification
 from services.reporting.sections.pack import compose
 from services.reporting.settings import ReportingSettings, get_settings
 
@@ -47,6 +47,40 @@ def canonical_sha256(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+async def _compose_at(
+    *,
+    http: httpx.AsyncClient,
+    settings: ReportingSettings,
+    token: str,
+    period: str,
+    portfolio_code: str | None,
+    inputs: dict[str, Any],
+    taken: cuts.Cuts,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The pack's content read at ``taken``, and the reads that failed."""
+    found = await sources.gather(
+        http=http,
+        gateway_url=settings.gateway_url,
+        programmes_url=settings.programmes_url,
+        token=token,
+        period=Period.parse(period),
+        top_risks=inputs["top_risks"],
+        portfolio_code=portfolio_code,
+        cuts=taken,
+    )
+    content = compose(
+        period=period,
+        data=found.data,
+        errors=found.errors,
+        portfolio_code=portfolio_code,
+        asks=inputs["asks"],
+        smart=found.smart,
+        confidence=found.confidence,
+    )
+    content["record_versions"] = versions.record_versions(found.data)
+    return {**content, **cuts.described(taken)}, found.errors
+
+
 async def create(
     *,
     session: AsyncSession,
@@ -56,26 +90,20 @@ async def create(
     settings: ReportingSettings,
     top_risks: int,
 ) -> Pack:
-    """Compose a draft: everything is checked and read before anything is written."""
-    period = reportable(data.period)
+    """Compose a draft at a cut of every service it reads: everything is checked and read
+    before anything is written."""
+    reportable(data.period)
     await lifecycle.check_correction(session=session, data=data)
-    found = await sources.gather(
+    taken = await cuts.take(http=http, urls=cuts.urls(settings), token=actor.token)
+    inputs = {"asks": [a.model_dump(mode="json") for a in data.asks], "top_risks": top_risks}
+    content, errors = await _compose_at(
         http=http,
-        gateway_url=settings.gateway_url,
-        programmes_url=settings.programmes_url,
+        settings=settings,
         token=actor.token,
-        period=period,
-        top_risks=top_risks,
-        portfolio_code=data.portfolio_code,
-    )
-    content = compose(
         period=data.period,
-        data=found.data,
-        errors=found.errors,
         portfolio_code=data.portfolio_code,
-        asks=[a.model_dump(mode="json") for a in data.asks],
-        smart=found.smart,
-        confidence=found.confidence,
+        inputs=inputs,
+        taken=taken,
     )
     pack = Pack(
         portfolio_code=data.portfolio_code,
@@ -84,8 +112,10 @@ async def create(
         content=content,
         html=render_html(content, Links.from_settings(settings)),
         content_sha256=canonical_sha256(content),
-        complete=not found.errors,
+        complete=not errors,
         supersedes_id=data.supersedes_id,
+        cuts=taken,
+        inputs=inputs,
     )
     session.add(pack)
     await session.flush()
@@ -102,9 +132,90 @@ async def create(
             "content_sha256": pack.content_sha256,
             "complete": pack.complete,
             "supersedes_id": pack.supersedes_id,
+            "cuts": taken,
         },
     )
     return pack
+
+
+async def verify(
+    *,
+    session: AsyncSession,
+    actor: Principal,
+    pack_id: int,
+    http: httpx.AsyncClient,
+    settings: ReportingSettings,
+) -> Verification:
+    """Compose the pack again from its stored cuts and compare hashes; nothing is written.
+    A service down is 503 naming it; a cut a service no longer has is 410 naming it."""
+    pack = await get(session=session, pack_id=pack_id)
+    if pack.cuts is None or pack.inputs is None:
+        raise Conflict(
+            f"pack {pack.id} was composed before packs stored their cuts: it cannot be "
+            "composed again as of them",
+            field="pack_id",
+        )
+    urls = cuts.urls(settings)
+    await cuts.check(http=http, urls=urls, token=actor.token, cuts=pack.cuts)
+    content, errors = await _compose_at(
+        http=http,
+        settings=settings,
+        token=actor.token,
+        period=pack.period,
+        portfolio_code=pack.portfolio_code,
+        inputs=pack.inputs,
+        taken=pack.cuts,
+    )
+    if errors and pack.complete:
+        failed = ", ".join(sorted(set(content.get("unavailable_sections") or [])))
+        raise UpstreamUnavailable(
+            f"reading the pack again failed for {failed}: {errors[0].get('message')}",
+            field=_service_of(errors[0]),
+        )
+    regenerated = canonical_sha256(content)
+    # The stored content must still be what was hashed (and signed), and say the same again.
+    intact = canonical_sha256(pack.content) == pack.content_sha256
+    match = intact and regenerated == pack.content_sha256
+    return Verification(
+        pack_id=pack.id or pack_id,
+        stored_sha256=pack.content_sha256,
+        regenerated_sha256=regenerated,
+        stored_content_intact=intact,
+        match=match,
+        differences=[] if match else differences(pack.content, content),
+        cuts=pack.cuts,
+        read_live=cuts.read_live(pack.cuts),
+    )
+
+
+def _service_of(error: dict[str, Any]) -> str:
+    service = (error.get("extensions") or {}).get("service")
+    return str(service) if service else "gateway"
+
+
+def differences(before: Any, after: Any, path: str = "", limit: int = 20) -> list[str]:
+    """The first ``limit`` paths (``programmes[2].dca``) where two JSON values differ."""
+    found: list[str] = []
+
+    def walk(a: Any, b: Any, at: str) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                walk(a.get(key, _MISSING), b.get(key, _MISSING), f"{at}.{key}" if at else key)
+        elif isinstance(a, list) and isinstance(b, list):
+            for i in range(max(len(a), len(b))):
+                walk(
+                    a[i] if i < len(a) else _MISSING, b[i] if i < len(b) else _MISSING, f"{at}[{i}]"
+                )
+        elif a != b or type(a) is not type(b):
+            found.append(at or "$")
+
+    walk(before, after, path)
+    return found
+
+
+_MISSING = object()
 
 
 async def list_packs(*, session: AsyncSession, period: str | None = None) -> Sequence[Pack]:
@@ -138,6 +249,9 @@ async def sign_off(
     """The board has accepted the pack: record who and when, and lock the period's highlight
     reports in the programmes service (a later change there becomes a new revision)."""
     pack = await get(session=session, pack_id=pack_id)
+    await lifecycle.lock_period(session=session, pack=pack)
+    # The pack as it is once the lock is ours: another sign-off may have committed meanwhile.
+    await session.refresh(pack)
     await lifecycle.check_sign_off(session=session, pack=pack)
     await _lock_period(
         http=http, programmes_url=programmes_url, token=actor.token, period=pack.period

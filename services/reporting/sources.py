@@ -11,6 +11,7 @@ import httpx
 
 from services.common.errors import UpstreamUnavailable
 from services.common.http import bearer
+from services.reporting import cuts as pack_cuts
 from services.reporting.periods import Period
 
 # A dependency needed within this many days of the pack's cut-off counts as at risk (the
@@ -24,31 +25,32 @@ query AssurancePack(
 ) {
   programmes(limit: 500, portfolioCode: $portfolioCode) {
     items {
-      id code name directorate portfolioCode aimCode
+      id version code name directorate portfolioCode aimCode
       sao { id name } rdl { id name } leadMember { id name }
       aim { code name }
       latestHighlightReport(upToPeriod: $upToPeriod) {
-        id period dca dcaRag dcaReason highlights decisionsNeeded nextSteps { what when who }
+        id version period dca dcaRag dcaReason highlights decisionsNeeded
+        nextSteps { what when who }
       }
       previousHighlightReport: latestHighlightReport(upToPeriod: $previousPeriod) {
-        id period dca dcaRag
+        id version period dca dcaRag
       }
       keyActivities {
-        id title startText endText endDate forecastDate actualDate status owner
+        id version title startText endText endDate forecastDate actualDate status owner
       }
       escalations {
-        id kind title reason status raisedBy createdAt updatedAt
+        id version kind title reason status raisedBy createdAt updatedAt
         board { id code name kind }
         resolutionDecision { id decidedOn decision }
       }
       risks(top: $topRisks, status: OPEN) {
-        id code title owner residualScore inherentScore status
+        id version code title owner residualScore inherentScore status
       }
     }
   }
   savingsInitiatives(financialYear: $financialYear, asOf: $asOf, limit: 500) {
     items {
-      id code title programmeId directorate target forecast delivered rag late lateReason
+      id version code title programmeId directorate target forecast delivered rag late lateReason
     }
   }
   currentHeatMap: heatMap(score: CURRENT) {
@@ -58,16 +60,16 @@ query AssurancePack(
     matrixVersion unscored cells { likelihood impact count codes }
   }
   newRisks(since: $since, until: $until) {
-    id code title owner identifiedOn residualScore status programme { id }
+    id version code title owner identifiedOn residualScore status programme { id }
   }
   escalatedRisks(since: $since) {
-    id code title owner residualScore status escalationId programme { id }
+    id version code title owner residualScore status escalationId programme { id }
   }
   issuesPastDue(asOf: $asOf) {
-    id code title owner dueOn severity status programme { id }
+    id version code title owner dueOn severity status programme { id }
   }
   riskRegister: risks(limit: 500) { items {
-    id code title owner status residualScore targetScore reviewOn programme { id }
+    id version code title owner status residualScore targetScore reviewOn programme { id }
     mitigations { id description owner dueOn status }
   } }
   dependenciesAtRisk(asOf: $asOf, horizonDays: $horizonDays) {
@@ -77,7 +79,7 @@ query AssurancePack(
   dependencyMap { nodes { id kind label } edges { code source target status inCycle } }
   kpis(portfolioCode: $portfolioCode, limit: 500) {
     items {
-      id code name aimCode outcome unit: unitLabel target tolerance higherIsBetter vitalSign
+      id version code name aimCode outcome unit: unitLabel target tolerance higherIsBetter vitalSign
       programmeCode directorate
       latest(upToPeriod: $upToPeriod) { id period periodEnd value revision colour direction }
       series { points { period value colour } signals { rule period detail } }
@@ -90,7 +92,7 @@ query AssurancePack(
   lateKpiValues: kpiSubmissions(asOf: $asOf, status: LATE, limit: 500) {
     totalCount items { kpiCode period due receivedAt }
   }
-  boards(limit: 500) { items { id code name kind programmeId decisions(limit: 100) {
+  boards(limit: 500) { items { id version code name kind programmeId decisions(limit: 100) {
     id decidedOn decision decidedBy reference escalationId
   } } }
 }
@@ -140,15 +142,18 @@ async def gather(
     period: Period,
     top_risks: int,
     portfolio_code: str | None = None,
+    cuts: pack_cuts.Cuts | None = None,
 ) -> Sources:
-    """Partial data is kept: a service that is down blanks its fields, not the pack; the
+    """Everything read at ``cuts`` (one per service; a service without one reads live).
+    Partial data is kept: a service that is down blanks its fields, not the pack; the
     gateway itself down, or no programmes at all, is a 503 naming the gateway."""
+    cuts = cuts or {}
     variables = pack_variables(period=period, top_risks=top_risks, portfolio_code=portfolio_code)
     try:
         response = await http.post(
             gateway_url,
             json={"query": PACK_QUERY, "variables": variables},
-            headers=bearer(token),
+            headers={**bearer(token), **pack_cuts.header(cuts)},
         )
     except httpx.HTTPError as exc:
         raise UpstreamUnavailable(f"the gateway did not answer: {exc}", field="gateway") from exc
@@ -165,6 +170,9 @@ async def gather(
         )
     found = Sources(data=data, errors=list(body.get("errors") or []))
     params = {"as_of": period.as_of.isoformat()}
+    programmes_cut = cuts.get("programmes")
+    if programmes_cut:
+        params["cut"] = str(programmes_cut["position"])
     for name in ("smart", "confidence"):
         answer = await _read(http, f"{programmes_url}/assurance/{name}", token, params)
         if answer is None:

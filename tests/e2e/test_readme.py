@@ -112,6 +112,8 @@ def test_every_shell_example_runs(
     assert '"sao":{"name":' in out.replace(" ", "") and '"residualScore"' in out
     assert '"value":0.8' in out.replace(" ", "")
     assert '"signed_off_by":"dev-admin"' in out.replace(" ", ""), out[-2000:]
+    # Composed again from its stored cuts, the pack has the same hash.
+    assert '"match":true' in out.replace(" ", ""), out[-2000:]
     pack_html = (tmp_path / "pack-1.html").read_text()
     assert "IRP-01" in pack_html and "<html" in pack_html.lower()
     # The demo month's pack: its savings add up to the plan's £149.8m; the PDF is a PDF.

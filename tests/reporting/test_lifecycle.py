@@ -3,11 +3,13 @@ compare; bad input is a specific 4xx and writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import clock
@@ -15,8 +17,9 @@ from services.reporting.models import Pack
 from services.reporting.sections.pack import compose
 from services.reporting.service import canonical_sha256, render_html
 from services.stack import ROOT
-from tests.conftest import ADMIN, EDITOR, VIEWER, settings_override
+from tests.conftest import ADMIN, EDITOR, VIEWER, auth, settings_override
 from tests.reporting import demo_pack
+from tests.support.race import rendezvous
 
 GATEWAY_DOWN = {"gateway_url": "http://127.0.0.1:9/graphql"}
 
@@ -27,8 +30,8 @@ async def store(api: httpx.AsyncClient, period: str = "2024-07", **fields: Any) 
     async with AsyncSession(engine, expire_on_commit=False) as session:
         pack = Pack(
             period=period,
-            portfolio_code="IRP-2024",
-            generated_by="test",
+            portfolio_code=fields.pop("portfolio_code", "IRP-2024"),
+            generated_by=fields.pop("generated_by", "test"),
             content=content,
             html=fields.pop("html", "<h1>pack</h1>"),
             content_sha256=canonical_sha256(content),
@@ -188,3 +191,50 @@ def test_the_readme_names_only_pack_paths_the_service_serves() -> None:
     served = {shape(p) for p in app.openapi()["paths"]}
     assert {"/packs/{}.pdf", "/packs/{}/review", "/packs/{}/diff"} <= documented
     assert documented <= served, sorted(documented - served)
+
+
+async def test_an_editor_does_not_review_their_own_draft(
+    reporting_api: httpx.AsyncClient,
+) -> None:
+    pack = await store(reporting_api, "2024-06", generated_by="test-editor")
+    own = await reporting_api.post(f"/packs/{pack}/review", headers=EDITOR)
+    assert own.status_code == 403, own.text
+    assert own.json()["errors"][0]["field"] == "pack_id"
+    assert "another editor" in own.json()["detail"]
+    assert await changes(reporting_api) == []
+    other = await reporting_api.post(
+        f"/packs/{pack}/review", headers=auth("editor", "second-editor")
+    )
+    assert other.status_code == 200 and other.json()["reviewed_by"] == "second-editor"
+
+
+async def test_two_admins_signing_at_the_same_instant_sign_once(
+    reporting_api: httpx.AsyncClient, live_programmes: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both requests read the pack before either writes (the rendezvous proves they raced);
+    the period's lock makes the second see the first's sign-off: one 200, one 409."""
+    pack = await store(reporting_api, "2024-01", status="reviewed")
+    admins = [auth("admin", "first-admin"), auth("admin", "second-admin")]
+    with rendezvous(monkeypatch, lambda sql: f"FROM pack WHERE id = {pack}" in sql):
+        answers = await asyncio.gather(
+            *(reporting_api.post(f"/packs/{pack}/sign-off", headers=a) for a in admins)
+        )
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert refused.json()["errors"][0]["field"] == "pack_id"
+    assert "was signed off by" in refused.json()["detail"]
+    assert [c["action"] for c in await changes(reporting_api)] == ["update"]
+
+
+async def test_packs_of_every_plan_are_signed_off_once_a_period(
+    reporting_api: httpx.AsyncClient, live_programmes: str
+) -> None:
+    """A pack of every plan has no portfolio: it is still one of its period's packs."""
+    older = await store(reporting_api, "2023-12", status="reviewed", portfolio_code=None)
+    newer = await store(reporting_api, "2023-12", status="reviewed", portfolio_code=None)
+    refused = await reporting_api.post(f"/packs/{older}/sign-off", headers=ADMIN)
+    assert refused.status_code == 409 and f"pack {newer} is newer" in refused.json()["detail"]
+    assert (await reporting_api.post(f"/packs/{newer}/sign-off", headers=ADMIN)).status_code == 200
+    stray = await store(reporting_api, "2023-12", status="reviewed", portfolio_code=None)
+    again = await reporting_api.post(f"/packs/{stray}/sign-off", headers=ADMIN)
+    assert again.status_code == 409 and "already the signed-off pack" in again.json()["detail"]
