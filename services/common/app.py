@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.fastapi import GraphQLRouter
 
-from services.common import health, migrate
+from services.common import health
 from services.common.db import create_engine
 from services.common.errors import install_error_handlers
 from services.common.graphql import get_context
@@ -38,7 +38,7 @@ def create_app(
     settings: ServiceSettings,
     router: APIRouter,
     schema: Any,
-    engine_factory: Callable[[str], AsyncEngine] = create_engine,
+    engine_factory: Callable[[str], AsyncEngine] | None = None,
 ) -> FastAPI:
     common = CommonSettings()
     configure_logging(settings.service_name, common.log_level)
@@ -47,9 +47,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
+            from services.common import migrate  # Alembic is large: only when it runs here
+
             # Alembic's env.py runs its own event loop; give it a thread of its own.
             await asyncio.to_thread(migrate.upgrade, settings.service_name, url)
-        app.state.engine = engine_factory(url)
+        if engine_factory is None:
+            app.state.engine = create_engine(url, pool_size=settings.database_pool_size)
+        else:
+            app.state.engine = engine_factory(url)
         app.state.http = client(timeout=common.http_timeout_seconds)
         try:
             yield

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from services.common.db import utcnow
 from services.common.errors import Forbidden, Unauthorized
@@ -126,11 +127,19 @@ def authenticate_request(request: Request) -> Principal:
     return principal
 
 
+async def authenticated(request: Request) -> Principal:
+    """The dependency: async, so FastAPI does not hand a few microseconds of HMAC to a worker
+    thread on every request. Fetching an OIDC issuer's keys blocks, so that path keeps one."""
+    if request.app.state.common_settings.jwks_url:
+        return await run_in_threadpool(authenticate_request, request)
+    return authenticate_request(request)
+
+
 def require(*roles: Role) -> Any:
     """Dependency: the caller must hold one of ``roles``."""
 
-    def _check(request: Request) -> Principal:
-        principal = authenticate_request(request)
+    async def _check(request: Request) -> Principal:
+        principal = await authenticated(request)
         if not principal.has_any(roles):
             raise Forbidden(
                 f"this needs one of the roles {', '.join(r.value for r in roles)}",
@@ -144,4 +153,4 @@ def require(*roles: Role) -> Any:
 Reader = Annotated[Principal, require(*READERS)]
 Writer = Annotated[Principal, require(*WRITERS)]
 Admin = Annotated[Principal, require(Role.admin)]
-Authenticated = Annotated[Principal, Depends(authenticate_request)]
+Authenticated = Annotated[Principal, Depends(authenticated)]

@@ -63,6 +63,8 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     # Apply migrations at start-up; off when a deployment runs them as a separate job.
     migrate_on_start: bool = True
+    # PostgreSQL connections the service keeps open (more open and close as load needs them).
+    database_pool_size: int = 10
 
     def common(self) -> CommonSettings:
         return CommonSettings()

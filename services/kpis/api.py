@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from services.common import clock
 from services.common.auth import Admin, Authenticated, Reader, Writer
 from services.common.changes import changes_router
-from services.common.db import SessionDep
+from services.common.db import EngineDep, SessionDep
 from services.common.errors import FieldError
 from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
 from services.common.pagination import Page, PageDep
@@ -145,22 +145,22 @@ async def submissions(
 
 
 @router.post("/kpis/measurements/bulk", response_model=BulkResult)
-async def push_bulk(data: BulkPush, session: SessionDep, actor: Authenticated) -> BulkResult:
+async def push_bulk(data: BulkPush, engine: EngineDep, actor: Authenticated) -> BulkResult:
     """Many values in one transaction, all-or-nothing; every bad item named by its index."""
     items = push.bulk_items(data.items)
-    return await push.push_bulk(session=session, actor=actor, items=items)
+    return await push.push_bulk(engine=engine, actor=actor, items=items)
 
 
 @router.post("/kpis/measurements/upload", response_model=BulkResult)
 async def upload_values(
-    session: SessionDep,
+    engine: EngineDep,
     actor: Writer,
     file: Annotated[UploadFile, File(description="CSV or XLSX: code, period, value, ...")],
 ) -> BulkResult:
     """Values from a sheet, all-or-nothing; every bad row named ``rows[i].<column>``."""
     content = await file.read(upload.MAX_BYTES + 1)
     items = upload.items_from_file(content, file.filename)
-    return await push.push_bulk(session=session, actor=actor, items=items)
+    return await push.push_bulk(engine=engine, actor=actor, items=items)
 
 
 @router.post("/kpis/benchmarks", status_code=status.HTTP_201_CREATED)
@@ -256,7 +256,7 @@ async def list_measurements(
 async def push_measurement(
     code: str,
     data: MeasurementCreate,
-    session: SessionDep,
+    engine: EngineDep,
     actor: Authenticated,
     response: Response,
     idempotency_key: Annotated[
@@ -268,7 +268,7 @@ async def push_measurement(
     ] = None,
 ) -> MeasurementRead:
     row, outcome = await push.push_measurement(
-        session=session, actor=actor, code=code, data=data, idempotency_key=idempotency_key
+        engine=engine, actor=actor, code=code, data=data, idempotency_key=idempotency_key
     )
     if outcome in (PushOutcome.replayed, PushOutcome.unchanged):
         response.status_code = status.HTTP_200_OK
@@ -279,13 +279,13 @@ async def push_measurement(
 
 @router.post("/kpis/{code}/measurements/bulk", response_model=BulkResult)
 async def push_bulk_for_kpi(
-    code: str, data: list[BulkItem], session: SessionDep, actor: Authenticated
+    code: str, data: list[BulkItem], engine: EngineDep, actor: Authenticated
 ) -> BulkResult:
     """A list of one KPI's values (items need no code), all-or-nothing."""
     if not data or len(data) > MAX_BULK:
         raise FieldError(f"send 1 to {MAX_BULK:,} items", field="items")
     items = push.bulk_items(data, code=code)
-    return await push.push_bulk(session=session, actor=actor, items=items)
+    return await push.push_bulk(engine=engine, actor=actor, items=items)
 
 
 @router.get("/kpis/{code}/latest", response_model=KpiAssessment)

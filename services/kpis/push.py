@@ -43,7 +43,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import audit, clock
 from services.common.auth import WRITERS, Principal, Role
-from services.common.db import update_versioned, utcnow
+from services.common.db import Transaction, update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, Forbidden, NotFound
 from services.common.groupwrite import GroupWriter
 from services.common.logging import request_id_var
@@ -252,8 +252,8 @@ class Applied:
     outcome: PushOutcome
 
 
-def _on_postgresql(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def _on_postgresql(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
 
 
 # One statement, one round trip, index probes rather than scans (a push must cost the same on
@@ -283,12 +283,9 @@ CONTEXT_SQL = text(
 )
 
 
-async def _context(session: AsyncSession, actor: str, items: Sequence[Item]) -> Context:
-    if not _on_postgresql(session):
-        return await _context_orm(session, actor, items)
-    # Outside the request's transaction: a read needs none, and the write that follows is one
-    # statement of its own (see _insert).
-    engine: AsyncEngine = session.bind  # type: ignore[assignment]
+async def _context(engine: AsyncEngine, actor: str, items: Sequence[Item]) -> Context:
+    """PostgreSQL: one statement, on a connection of its own (a read needs no transaction, and
+    the write that follows is one statement of its own; see _insert)."""
     async with engine.connect() as connection:
         found = (
             await connection.execute(
@@ -529,14 +526,11 @@ def _snapshot(row: Value, received_at: str) -> dict[str, Any]:
 
 
 async def _insert(
-    session: AsyncSession, actor: str, rows: list[Value], events: list[dict[str, Any]]
+    engine: AsyncEngine, actor: str, rows: list[Value], events: list[dict[str, Any]]
 ) -> None:
     """Write ``rows`` (giving each its id), their audit entries and ``events``, all or none;
     _Raced when a concurrent push took one of their revisions or keys first."""
     received_at = _JSON_TIME.dump_python(rows[0].received_at, mode="json")
-    if not _on_postgresql(session):
-        await _insert_orm(session, actor, rows, events, received_at)
-        return
     request_id = request_id_var.get()
     at = utcnow()
     params: list[list[Any]] = [[getattr(r, name) for r in rows] for name in _MEASUREMENT_COLUMNS]
@@ -554,7 +548,6 @@ async def _insert(
         [json.dumps(e["after"]) for e in events],
         [request_id] * len(events),
     ]
-    engine: AsyncEngine = session.bind  # type: ignore[assignment]
     try:
         returned = await GroupWriter.of(engine, INSERT_SQL).write(params)
     except asyncpg.UniqueViolationError as error:
@@ -565,12 +558,10 @@ async def _insert(
 
 
 async def _insert_orm(
-    session: AsyncSession,
-    actor: str,
-    rows: list[Value],
-    events: list[dict[str, Any]],
-    received_at: str,
+    session: AsyncSession, actor: str, rows: list[Value], events: list[dict[str, Any]]
 ) -> None:
+    """The same on SQLite, in the caller's transaction (one writer at a time by nature)."""
+    received_at = _JSON_TIME.dump_python(rows[0].received_at, mode="json")
     table = Measurement.__table__  # type: ignore[attr-defined]
     connection = await session.connection()
     returned = (
@@ -604,26 +595,37 @@ class _Raced(Exception):
 
 
 async def _apply_once(
-    session: AsyncSession, actor: Principal, items: Sequence[Item]
+    engine: AsyncEngine, actor: Principal, items: Sequence[Item]
 ) -> list[Applied]:
-    context = await _context(session, actor.subject, items)
+    context = await _context(engine, actor.subject, items)
     authorise(actor, context.client, items)
     applied, new_rows = _decide(actor.subject, items, context)
     if new_rows:
-        await _insert(session, actor.subject, new_rows, _events(context, new_rows))
+        await _insert(engine, actor.subject, new_rows, _events(context, new_rows))
     return applied
 
 
-async def apply(session: AsyncSession, actor: Principal, items: Sequence[Item]) -> list[Applied]:
+async def _apply_once_orm(
+    session: AsyncSession, actor: Principal, items: Sequence[Item]
+) -> list[Applied]:
+    context = await _context_orm(session, actor.subject, items)
+    authorise(actor, context.client, items)
+    applied, new_rows = _decide(actor.subject, items, context)
+    if new_rows:
+        await _insert_orm(session, actor.subject, new_rows, _events(context, new_rows))
+    return applied
+
+
+async def apply(engine: AsyncEngine, actor: Principal, items: Sequence[Item]) -> list[Applied]:
     """Apply ``items`` all-or-nothing. Losing a race for a revision or a key writes nothing;
     the next attempt reads what the winner wrote and decides again."""
     for _ in range(PUSH_ATTEMPTS):
         try:
-            if _on_postgresql(session) or len(items) == 1:
-                return await _apply_once(session, actor, items)
-            # SQLite writes in the request's transaction: a SAVEPOINT keeps it after a loss.
-            async with session.begin_nested():
-                return await _apply_once(session, actor, items)
+            if _on_postgresql(engine):
+                return await _apply_once(engine, actor, items)
+            # SQLite: the ORM in one transaction (committed or rolled back as a request's).
+            async with Transaction(engine) as session:
+                return await _apply_once_orm(session, actor, items)
         except (IntegrityError, _Raced):
             continue
     raise Conflict("these KPI periods are being pushed concurrently; try again", field="period")
@@ -631,7 +633,7 @@ async def apply(session: AsyncSession, actor: Principal, items: Sequence[Item]) 
 
 async def push_measurement(
     *,
-    session: AsyncSession,
+    engine: AsyncEngine,
     actor: Principal,
     code: str,
     data: MeasurementCreate,
@@ -639,7 +641,7 @@ async def push_measurement(
 ) -> tuple[Value, PushOutcome]:
     key = check_idempotency_key(idempotency_key)
     item = Item(None, code, data.period, data.value, data.note, data.reason, key)
-    [applied] = await apply(session, actor, [item])
+    [applied] = await apply(engine, actor, [item])
     return applied.row, applied.outcome
 
 
@@ -659,10 +661,8 @@ def bulk_items(items: Sequence[BulkItem], code: str | None = None) -> list[Item]
     ]
 
 
-async def push_bulk(
-    *, session: AsyncSession, actor: Principal, items: Sequence[Item]
-) -> BulkResult:
-    applied = await apply(session, actor, items)
+async def push_bulk(*, engine: AsyncEngine, actor: Principal, items: Sequence[Item]) -> BulkResult:
+    applied = await apply(engine, actor, items)
     counts = {outcome: 0 for outcome in PushOutcome}
     for a in applied:
         counts[a.outcome] += 1

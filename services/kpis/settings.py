@@ -10,6 +10,9 @@ class KpisSettings(ServiceSettings):
 
     service_name: str = "kpis"
     port: int = 8103
+    # Directorate systems push at once (the bench runs 32 clients): each push holds a
+    # connection for one read, and a pool too small would open and close one per push.
+    database_pool_size: int = 20
 
 
 @lru_cache
