@@ -52,7 +52,11 @@ def create_app(
             # Alembic's env.py runs its own event loop; give it a thread of its own.
             await asyncio.to_thread(migrate.upgrade, settings.service_name, url)
         if engine_factory is None:
-            app.state.engine = create_engine(url, pool_size=settings.database_pool_size)
+            app.state.engine = create_engine(
+                url,
+                pool_size=settings.database_pool_size,
+                pool_pre_ping=settings.database_pre_ping,
+            )
         else:
             app.state.engine = engine_factory(url)
         app.state.http = client(timeout=common.http_timeout_seconds)
@@ -74,6 +78,9 @@ def create_app(
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
+        # Metrics are Prometheus (services.common.metrics). FastAPI's own OpenTelemetry would
+        # look the global providers up on every request, a twentieth of a KPI push's CPU.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.common_settings = common

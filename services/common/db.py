@@ -69,6 +69,7 @@ def utc_column(**kwargs: Any) -> Any:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         kwargs.pop("pool_size", None)
+        kwargs.pop("pool_pre_ping", None)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -90,21 +90,30 @@ class GroupWriter:
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-            if len(round_) > 1:
-                params = [
-                    [value for part in round_ for value in part.params[i]]
-                    for i in range(len(round_[0].params))
-                ]
-                try:
-                    returned = await driver.fetch(self.sql, *params)
-                except asyncpg.PostgresError:
-                    pass  # nothing was written: each part again alone, to find whose it was
-                else:
-                    for part in round_:
-                        part.done.set_result(returned)
-                    return
-            for part in round_:
-                try:
-                    part.done.set_result(await driver.fetch(self.sql, *part.params))
-                except asyncpg.PostgresError as error:
-                    part.done.set_exception(error)
+            try:
+                await self._fetch(driver, round_)
+            except (asyncpg.InterfaceError, OSError):
+                # The connection is gone (a database restart): never pool it again. Whether the
+                # statement committed is unknown, so callers must be able to retry (idempotent).
+                await connection.invalidate()
+                raise
+
+    async def _fetch(self, driver: asyncpg.Connection, round_: list[_Part]) -> None:
+        if len(round_) > 1:
+            params = [
+                [value for part in round_ for value in part.params[i]]
+                for i in range(len(round_[0].params))
+            ]
+            try:
+                returned = await driver.fetch(self.sql, *params)
+            except asyncpg.PostgresError:
+                pass  # nothing was written: each part again alone, to find whose it was
+            else:
+                for part in round_:
+                    part.done.set_result(returned)
+                return
+        for part in round_:
+            try:
+                part.done.set_result(await driver.fetch(self.sql, *part.params))
+            except asyncpg.PostgresError as error:
+                part.done.set_exception(error)

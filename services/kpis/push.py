@@ -36,7 +36,7 @@ import asyncpg
 from pydantic import TypeAdapter
 from sqlalchemy import text, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -287,6 +287,8 @@ async def _context(engine: AsyncEngine, actor: str, items: Sequence[Item]) -> Co
     """PostgreSQL: one statement, on a connection of its own (a read needs no transaction, and
     the write that follows is one statement of its own; see _insert)."""
     async with engine.connect() as connection:
+        # No BEGIN and ROLLBACK around one read: one round trip.
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
         found = (
             await connection.execute(
                 CONTEXT_SQL,
@@ -298,7 +300,6 @@ async def _context(engine: AsyncEngine, actor: str, items: Sequence[Item]) -> Co
                 },
             )
         ).one()
-        await connection.rollback()
     client, kpis, targets, earlier, current, latest = (
         json.loads(doc) if isinstance(doc, str) else doc for doc in found
     )
@@ -628,6 +629,12 @@ async def apply(engine: AsyncEngine, actor: Principal, items: Sequence[Item]) ->
                 return await _apply_once_orm(session, actor, items)
         except (IntegrityError, _Raced):
             continue
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            continue  # the database dropped the connection (a restart): again, on a new one
+        except (asyncpg.InterfaceError, OSError):
+            continue  # the same, met by the group writer; a write it may have made replays
     raise Conflict("these KPI periods are being pushed concurrently; try again", field="period")
 
 

@@ -12,7 +12,10 @@ class KpisSettings(ServiceSettings):
     port: int = 8103
     # Directorate systems push at once (the bench runs 32 clients): each push holds a
     # connection for one read, and a pool too small would open and close one per push.
-    database_pool_size: int = 20
+    database_pool_size: int = 32
+    # A push is two round trips; a pre-ping would add three. A push that meets a connection
+    # the database dropped is tried again on a new one (push.apply), and is idempotent.
+    database_pre_ping: bool = False
 
 
 @lru_cache
