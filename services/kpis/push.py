@@ -26,8 +26,11 @@ the other way round. The event contract, for followers such as the risks service
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -482,27 +485,32 @@ def _events(context: Context, new_rows: Sequence[Value]) -> list[dict[str, Any]]
 # transaction whatever else happens. It takes the audit ordering lock before the audit rows
 # draw their ids and, being a transaction on its own, holds it only while PostgreSQL runs it.
 # A unique key taken by a racing push fails it whole (nothing written), and the push decides
-# again. A row's audit ``after`` is its snapshot with the id the insert gave it put first.
+# again. A row's audit ``after`` is built here from the row as inserted (the same keys as the
+# model's JSON dump; ``received_at`` as Python writes it), not encoded row by row in Python.
 _MEASUREMENT_COLUMNS = [name for name in _FIELDS if name != "id"]
+_SNAPSHOT = ", ".join(
+    f"'{name}', m.{name}" if name != "received_at" else "'received_at', s.received_at"
+    for name in _FIELDS
+)
 INSERT_SQL = (
     f"WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({audit.ORDER_LOCK})),"
     f" m AS (INSERT INTO measurement ({', '.join(_MEASUREMENT_COLUMNS)})"
     " SELECT * FROM unnest($1::integer[], $2::text[], $3::date[], $4::date[],"
     " $5::float8[], $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[],"
-    " $11::timestamptz[]) RETURNING id, pushed_by, idempotency_key),"
-    " entries AS (SELECT 0 AS kind, s.ord, s.at, s.actor, 'create' AS action,"
-    " 'measurement' AS entity, m.id::text AS entity_id, NULL::text AS before,"
-    " '{\"id\": ' || m.id || ', ' || substr(s.after, 2) AS after, s.request_id"
-    " FROM unnest($9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[])"
-    " WITH ORDINALITY AS s(actor, key, at, after, request_id, ord)"
+    " $11::timestamptz[]) RETURNING *),"
+    " entries AS (SELECT 0 AS kind, s.ord, m.received_at AS at, m.pushed_by AS actor,"
+    " 'create' AS action, 'measurement' AS entity, m.id::text AS entity_id,"
+    f" NULL::json AS before, json_build_object({_SNAPSHOT}) AS after, s.request_id"
+    " FROM unnest($9::text[], $10::text[], $12::text[], $13::text[])"
+    " WITH ORDINALITY AS s(actor, key, received_at, request_id, ord)"
     " JOIN m ON m.pushed_by = s.actor AND m.idempotency_key = s.key"
-    " UNION ALL SELECT 1, e.ord, e.at, e.actor, e.action, 'kpi', e.entity_id, e.before,"
-    " e.after, e.request_id FROM unnest($14::timestamptz[], $15::text[], $16::text[],"
+    " UNION ALL SELECT 1, e.ord, e.at, e.actor, e.action, 'kpi', e.entity_id, e.before::json,"
+    " e.after::json, e.request_id FROM unnest($14::timestamptz[], $15::text[], $16::text[],"
     " $17::text[], $18::text[], $19::text[], $20::text[])"
     " WITH ORDINALITY AS e(at, actor, action, entity_id, before, after, request_id, ord)),"
     " a AS (INSERT INTO audit_entry (at, actor, action, entity, entity_id, before, after,"
-    " request_id) SELECT e.at, e.actor, e.action, e.entity, e.entity_id, e.before::json,"
-    " e.after::json, e.request_id FROM lock, entries AS e ORDER BY e.kind, e.ord)"
+    " request_id) SELECT e.at, e.actor, e.action, e.entity, e.entity_id, e.before, e.after,"
+    " e.request_id FROM lock, entries AS e ORDER BY e.kind, e.ord)"
     " SELECT id, pushed_by, idempotency_key FROM m"
 )
 _JSON_TIME = TypeAdapter(datetime)
@@ -536,10 +544,7 @@ async def _insert(
     at = utcnow()
     params: list[list[Any]] = [[getattr(r, name) for r in rows] for name in _MEASUREMENT_COLUMNS]
     params += [
-        [
-            json.dumps({k: v for k, v in _snapshot(r, received_at).items() if k != "id"})
-            for r in rows
-        ],
+        [received_at] * len(rows),
         [request_id] * len(rows),
         [at] * len(events),
         [actor] * len(events),
@@ -617,9 +622,31 @@ async def _apply_once_orm(
     return applied
 
 
+# Bulk pushes of the same KPIs in this process take turns (KPI codes in order), so thousands
+# of rows are not decided only to lose the race for their revisions and decide again; other
+# processes are still met by the database's unique keys. Single pushes do not wait: their
+# races are rare and cheap.
+_BULK_TURNS: weakref.WeakKeyDictionary[Any, weakref.WeakValueDictionary[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()  # a lock lives while a push holds or waits for it
+)
+
+
 async def apply(engine: AsyncEngine, actor: Principal, items: Sequence[Item]) -> list[Applied]:
     """Apply ``items`` all-or-nothing. Losing a race for a revision or a key writes nothing;
     the next attempt reads what the winner wrote and decides again."""
+    if len(items) == 1 or not _on_postgresql(engine):
+        return await _apply(engine, actor, items)
+    turns = _BULK_TURNS.setdefault(engine.sync_engine, weakref.WeakValueDictionary())
+    async with AsyncExitStack() as stack:
+        for code in sorted({item.code for item in items}):
+            turn = turns.get(code)
+            if turn is None:
+                turn = turns[code] = asyncio.Lock()
+            await stack.enter_async_context(turn)
+        return await _apply(engine, actor, items)
+
+
+async def _apply(engine: AsyncEngine, actor: Principal, items: Sequence[Item]) -> list[Applied]:
     for _ in range(PUSH_ATTEMPTS):
         try:
             if _on_postgresql(engine):
