@@ -9,9 +9,17 @@ all-or-nothing: one bad item among thousands refuses the whole body, naming ever
 its index, so a directorate system can fix its file and resend it as it was (retrying the good
 items is safe: their keys replay).
 
-Each applied push writes its rows, their audit entries and any status event in the caller's
+Each applied push writes its rows, their audit entries and any status event in one
 transaction, so the change feed (``GET /changes``) never shows a value without its event or
-the other way round. The event contract, for followers such as the risks service:
+the other way round. On PostgreSQL a push is two round trips: one statement reads everything
+it decides on (the client's grants, the KPIs and their targets, an earlier push with the key,
+each period's current revision, each KPI's latest value), and one statement writes rows, audit
+entries and events, run for all the pushes waiting at that moment together
+(``services.common.groupwrite``), so concurrent pushes share the audit ordering lock and one
+commit. That is a transaction of its own, not the request's: the request has nothing else to
+commit with it.
+
+The event contract, for followers such as the risks service:
 
 - ``entity: "kpi"``, ``entity_id``: the KPI's code; ``action``: ``"breached"`` when the KPI's
   current colour turns Red, ``"colour-changed"`` for any other change of it (including its
