@@ -62,7 +62,6 @@ from services.kpis import insight, service
 from services.kpis.models import AuditEntry, Measurement, PushClient
 from services.kpis.schemas import (
     BulkItem,
-    BulkOutcome,
     BulkResult,
     Colour,
     Frequency,
@@ -708,19 +707,21 @@ async def push_bulk(*, engine: AsyncEngine, actor: Principal, items: Sequence[It
     counts = {outcome: 0 for outcome in PushOutcome}
     for a in applied:
         counts[a.outcome] += 1
-    return BulkResult(
-        created=counts[PushOutcome.created],
-        restated=counts[PushOutcome.restated],
-        unchanged=counts[PushOutcome.unchanged],
-        replayed=counts[PushOutcome.replayed],
-        items=[
-            BulkOutcome(
-                index=a.item.index or 0,
-                code=a.item.code,
-                period=a.row.period,
-                outcome=a.outcome,
-                revision=a.row.revision,
-            )
-            for a in applied
-        ],
+    return BulkResult.model_validate(  # from plain dicts: one validation pass, no __init__s
+        {
+            "created": counts[PushOutcome.created],
+            "restated": counts[PushOutcome.restated],
+            "unchanged": counts[PushOutcome.unchanged],
+            "replayed": counts[PushOutcome.replayed],
+            "items": [
+                {
+                    "index": a.item.index or 0,
+                    "code": a.item.code,
+                    "period": a.row.period,
+                    "outcome": a.outcome,
+                    "revision": a.row.revision,
+                }
+                for a in applied
+            ],
+        }
     )
