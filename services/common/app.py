@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,20 @@ from services.common.posture import (
     install_safety_net,
 )
 from services.common.settings import CommonSettings, ServiceSettings
+
+_FROZEN = False
+
+
+def _freeze_startup_objects() -> None:
+    """Move what start-up built (modules, schemas, routes, the engine) out of the garbage
+    collector's sight: a full collection no longer walks these hundreds of thousands of
+    objects whenever a request allocates many (a 1,000-item KPI push: a quarter of its CPU).
+    Once per process, so a test run starting many apps freezes only the first."""
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.collect()
+        gc.freeze()
 
 
 def create_app(
@@ -60,6 +75,7 @@ def create_app(
         else:
             app.state.engine = engine_factory(url)
         app.state.http = client(timeout=common.http_timeout_seconds)
+        _freeze_startup_objects()
         try:
             yield
         finally:
