@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -106,7 +107,11 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--database", default="cpmo_bench_kpis")
+    ap.add_argument("--port", type=int, default=PORT, help="for the kpis service (free)")
     args = ap.parse_args()
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            raise SystemExit(f"port {args.port} is taken: pass --port")
 
     RESULTS.mkdir(exist_ok=True)
     asyncio.run(recreate(args.database))
@@ -126,13 +131,13 @@ def main() -> int:
         [
             "taskset", "-c", os.environ.get("BENCH_SERVER_CPU", "1"),
             str(ROOT / ".venv" / "bin" / "uvicorn"), "services.kpis.main:app",
-            "--host", "127.0.0.1", "--port", str(PORT),
+            "--host", "127.0.0.1", "--port", str(args.port),
             "--loop", "uvloop", "--http", "httptools", "--no-access-log",
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        base = f"http://127.0.0.1:{PORT}"
+        base = f"http://127.0.0.1:{args.port}"
         for _ in range(120):
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code < 500:
@@ -150,6 +155,8 @@ def main() -> int:
             "BENCH_NCODES": str(CODES),
             "BENCH_CODE_BASE": "0",
             "BENCH_OUT_DIR": str(RESULTS),
+            # the anchors' own database, beside this run's (another run may use the default)
+            "BENCH_DB": os.environ.get("BENCH_DB", f"{args.database}_anchors"),
         }
         subprocess.run(
             [

@@ -117,7 +117,7 @@ def push_crash(stack: Stack, token: str, reader: str, clients: int, pushes: int)
         with httpx.Client(headers=headers, timeout=10) as http:
             for i in range(pushes):
                 k = client_no * pushes + i
-                value = k + 0.25
+                value = k * 0.25 + 0.125  # unique, exact, and a sane % (KPI-01's unit)
                 body = {"period": f"{2000 + k % 24}-{(k // 24) % 12 + 1:02d}", "value": value}
                 key = {"Idempotency-Key": f"crash-{client_no}-{i}"}
                 deadline = time.monotonic() + 120
@@ -153,7 +153,7 @@ def push_crash(stack: Stack, token: str, reader: str, clients: int, pushes: int)
     elapsed = time.perf_counter() - started
     rows = httpx.get(url, headers={"Authorization": f"Bearer {reader}"}, timeout=30).json()
     stored = [r["value"] for r in rows]
-    mine = {k + 0.25 for k in range(total)}
+    mine = {k * 0.25 + 0.125 for k in range(total)}
     lost = sum(1 for v in set(acknowledged) if v not in stored)
     doubled = sum(stored.count(v) - 1 for v in mine if stored.count(v) > 1)
     print(f"push crash test: {clients} clients x {pushes} pushes, kill -9 after {killed_at}:")
@@ -188,9 +188,8 @@ def main() -> int:
             with httpx.Client(headers={"Authorization": f"Bearer {admin}"}, timeout=60) as client:
                 abuse(stack, client)
                 subgraph_down(stack, client)
-            machine = issue_token(
-                CommonSettings(), subject="ledger", roles=["machine"], kpis=["KPI-01"]
-            )
+            # The demo's registered client granted KPI-01 (grants live in the registry).
+            machine = issue_token(CommonSettings(), subject="finance-ledger", roles=["machine"])
             push_crash(stack, machine, admin, args.clients, args.pushes)
         finally:
             stack.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.fastapi import GraphQLRouter
 
-from services.common import health, migrate, tracing
+from services.common import health, tracing
 from services.common.db import create_engine
 from services.common.errors import install_error_handlers
 from services.common.graphql import get_context
@@ -31,6 +32,20 @@ from services.common.posture import (
 )
 from services.common.settings import CommonSettings, ServiceSettings
 
+_FROZEN = False
+
+
+def _freeze_startup_objects() -> None:
+    """Move what start-up built (modules, schemas, routes, the engine) out of the garbage
+    collector's sight: a full collection no longer walks these hundreds of thousands of
+    objects whenever a request allocates many (a 1,000-item KPI push: a quarter of its CPU).
+    Once per process, so a test run starting many apps freezes only the first."""
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.collect()
+        gc.freeze()
+
 
 def create_app(
     *,
@@ -39,7 +54,7 @@ def create_app(
     settings: ServiceSettings,
     router: APIRouter,
     schema: Any,
-    engine_factory: Callable[[str], AsyncEngine] = create_engine,
+    engine_factory: Callable[[str], AsyncEngine] | None = None,
 ) -> FastAPI:
     common = CommonSettings()
     configure_logging(settings.service_name, common.log_level)
@@ -49,12 +64,22 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
+            from services.common import migrate  # Alembic is large: only when it runs here
+
             # Alembic's env.py runs its own event loop; give it a thread of its own.
             await asyncio.to_thread(migrate.upgrade, settings.service_name, url)
-        app.state.engine = engine_factory(url)
+        if engine_factory is None:
+            app.state.engine = create_engine(
+                url,
+                pool_size=settings.database_pool_size,
+                pool_pre_ping=settings.database_pre_ping,
+            )
+        else:
+            app.state.engine = engine_factory(url)
         if traced:
             tracing.instrument_engine(app.state.engine)
         app.state.http = client(timeout=common.http_timeout_seconds)
+        _freeze_startup_objects()
         try:
             yield
         finally:

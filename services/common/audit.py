@@ -31,6 +31,11 @@ from services.common.logging import request_id_var
 # at commit: services/common/asof.py); the value is the audit table.
 BULK = "audit.bulk"
 
+# Audit writers hold this PostgreSQL advisory lock from their first audit row until commit, so
+# audit ids become visible in id order: a change-feed follower reading "after N" can then never
+# skip an id committed late. Whoever inserts audit rows takes it first, in the same transaction.
+ORDER_LOCK = 72201
+
 
 def audit_model(base: type[SQLModel]) -> type[SQLModel]:
     """The audit table for the service whose declarative base is ``base``."""
@@ -72,10 +77,8 @@ async def record(
 ) -> None:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        # Serialise audit writers until commit so ids become visible in id order; a change-feed
-        # follower reading "after N" can then never skip an id committed late.
         connection = await session.connection()
-        await connection.execute(text("SELECT pg_advisory_xact_lock(72201)"))
+        await connection.execute(text(f"SELECT pg_advisory_xact_lock({ORDER_LOCK})"))
     session.add(
         audit(
             actor=actor,
@@ -100,7 +103,7 @@ async def record_many(
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         connection = await session.connection()
-        await connection.execute(text("SELECT pg_advisory_xact_lock(72201)"))
+        await connection.execute(text(f"SELECT pg_advisory_xact_lock({ORDER_LOCK})"))
     now = utcnow()
     request_id = request_id_var.get()
     rows = [

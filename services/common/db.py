@@ -68,6 +68,8 @@ def utc_column(**kwargs: Any) -> Any:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
+        kwargs.pop("pool_size", None)
+        kwargs.pop("pool_pre_ping", None)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -96,6 +98,10 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
+async def get_engine(request: Request) -> AsyncEngine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: commit on success, roll back on any error."""
     async with Transaction(request.app.state.engine) as session:
@@ -122,6 +128,8 @@ def is_dry_run(session: AsyncSession) -> bool:
 # scope="function": commit before the response is sent, so a failed commit is reported
 # to the caller instead of being lost behind a 2xx already on the wire.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For a route whose service runs its own statements and transactions (KPI pushes).
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 # The same, with a ``dry_run`` query parameter: take it instead of SessionDep on imports.
 DryRunSessionDep = Annotated[AsyncSession, Depends(get_dry_run_session, scope="function")]
 

@@ -82,6 +82,12 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     # Apply migrations at start-up; off when a deployment runs them as a separate job.
     migrate_on_start: bool = True
+    # PostgreSQL connections the service keeps open (more open and close as load needs them).
+    database_pool_size: int = 10
+    # Test each pooled connection before use (three round trips on asyncpg). Without it, the
+    # first statement on a connection the database dropped (a restart) fails, and SQLAlchemy
+    # then replaces the whole pool.
+    database_pre_ping: bool = True
 
     def common(self) -> CommonSettings:
         return CommonSettings()

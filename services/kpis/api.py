@@ -15,10 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import asof
 from services.common.auth import Admin, Authenticated, Reader, Writer
 from services.common.changes import changes_router
-from services.common.db import SessionDep
+from services.common.db import EngineDep, SessionDep
 from services.common.errors import FieldError
 from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
 from services.common.pagination import Page, PageDep
+from services.common.responses import model_response
 from services.kpis import insight, push, service, upload
 from services.kpis.asof import ReadSessionDep, history
 from services.kpis.chart import render
@@ -154,24 +155,28 @@ async def submissions(
 
 @router.post("/kpis/measurements/bulk", response_model=BulkResult)
 async def push_bulk(
-    pushes: CountedPushes, data: BulkPush, session: SessionDep, actor: Authenticated
-) -> BulkResult:
+    pushes: CountedPushes, data: BulkPush, engine: EngineDep, actor: Authenticated
+) -> Response:
     """Many values in one transaction, all-or-nothing; every bad item named by its index."""
     items = push.bulk_items(data.items)
-    return pushes.record(await push.push_bulk(session=session, actor=actor, items=items))
+    return model_response(
+        pushes.record(await push.push_bulk(engine=engine, actor=actor, items=items))
+    )
 
 
 @router.post("/kpis/measurements/upload", response_model=BulkResult)
 async def upload_values(
     pushes: CountedPushes,
-    session: SessionDep,
+    engine: EngineDep,
     actor: Writer,
     file: Annotated[UploadFile, File(description="CSV or XLSX: code, period, value, ...")],
-) -> BulkResult:
+) -> Response:
     """Values from a sheet, all-or-nothing; every bad row named ``rows[i].<column>``."""
     content = await file.read(upload.MAX_BYTES + 1)
     items = upload.items_from_file(content, file.filename)
-    return pushes.record(await push.push_bulk(session=session, actor=actor, items=items))
+    return model_response(
+        pushes.record(await push.push_bulk(engine=engine, actor=actor, items=items))
+    )
 
 
 @router.post("/kpis/benchmarks", status_code=status.HTTP_201_CREATED)
@@ -268,9 +273,8 @@ async def push_measurement(
     pushes: CountedPushes,
     code: str,
     data: MeasurementCreate,
-    session: SessionDep,
+    engine: EngineDep,
     actor: Authenticated,
-    response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -278,31 +282,30 @@ async def push_measurement(
             description="unique per push; a retry with the same key and body is applied once",
         ),
     ] = None,
-) -> MeasurementRead:
+) -> Response:
     row, outcome = await push.push_measurement(
-        session=session, actor=actor, code=code, data=data, idempotency_key=idempotency_key
+        engine=engine, actor=actor, code=code, data=data, idempotency_key=idempotency_key
     )
     pushes.record(outcome)
-    if outcome in (PushOutcome.replayed, PushOutcome.unchanged):
-        response.status_code = status.HTTP_200_OK
-    if outcome is PushOutcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return MeasurementRead.model_validate(row, from_attributes=True)
+    written = outcome not in (PushOutcome.replayed, PushOutcome.unchanged)
+    return model_response(
+        MeasurementRead.model_validate(row, from_attributes=True),
+        status_code=status.HTTP_201_CREATED if written else status.HTTP_200_OK,
+        headers={"Idempotent-Replayed": "true"} if outcome is PushOutcome.replayed else None,
+    )
 
 
 @router.post("/kpis/{code}/measurements/bulk", response_model=BulkResult)
 async def push_bulk_for_kpi(
-    pushes: CountedPushes,
-    code: str,
-    data: list[BulkItem],
-    session: SessionDep,
-    actor: Authenticated,
-) -> BulkResult:
+    pushes: CountedPushes, code: str, data: list[BulkItem], engine: EngineDep, actor: Authenticated
+) -> Response:
     """A list of one KPI's values (items need no code), all-or-nothing."""
     if not data or len(data) > MAX_BULK:
         raise FieldError(f"send 1 to {MAX_BULK:,} items", field="items")
     items = push.bulk_items(data, code=code)
-    return pushes.record(await push.push_bulk(session=session, actor=actor, items=items))
+    return model_response(
+        pushes.record(await push.push_bulk(engine=engine, actor=actor, items=items))
+    )
 
 
 @router.get("/kpis/{code}/latest", response_model=KpiAssessment)

@@ -11,6 +11,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from services.kpis.schemas import Frequency
 
@@ -60,6 +61,8 @@ def _check_year_pair(year: int, short: str) -> None:
         raise ValueError(f"a financial year runs into the next year: {financial_year_text(year)}")
 
 
+# A bulk push names the same few periods thousands of times; a Period is immutable.
+@lru_cache(maxsize=4096)
 def parse(text: str, frequency: Frequency) -> Period:
     """The period ``text`` names in ``frequency``'s format; ValueError says the format wanted."""
     pattern, described = FORMATS[frequency]

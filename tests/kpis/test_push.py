@@ -36,6 +36,8 @@ async def test_first_value_for_a_period_is_revision_one(kpis_api: httpx.AsyncCli
         "test-editor",
     )
     assert feed[-1]["after"]["value"] == 91.5 and feed[-1]["entity_id"] == str(body["id"])
+    # The audit entry records the row exactly as the push answered it, time included.
+    assert feed[-1]["after"] == body
 
 
 async def test_replay_answers_the_same_record_and_writes_nothing(
