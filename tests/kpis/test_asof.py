@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from services.common import audit, clock
-from services.kpis import push as push_module
 from tests.conftest import EDITOR, VIEWER
 from tests.kpis.helpers import make_kpi, push
 from tests.programmes.test_asof import cut
@@ -252,31 +252,30 @@ async def test_derived_values_are_judged_on_the_cuts_day(
     assert live["data"]["kpiSubmissions"]["totalCount"] > at_cut
 
 
-async def test_a_push_in_flight_is_wholly_in_or_wholly_out(
-    kpis_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_push_in_flight_is_wholly_in_or_wholly_out(kpis_api: httpx.AsyncClient) -> None:
     api = kpis_api
     await make_kpi(api)
     await push(api, "KPI-01", "2024-04", 88)
-    written = asyncio.Event()
-    release = asyncio.Event()
-    record_many = audit.record_many
-
-    async def held(*args: Any, **kwargs: Any) -> None:
-        await record_many(*args, **kwargs)
-        written.set()  # values and their audit rows written, not committed
-        await release.wait()
-
-    monkeypatch.setattr(push_module.audit, "record_many", held)
-    pushing = asyncio.create_task(
-        bulk(api, ("KPI-01", "2024-04", 70), ("KPI-01", "2024-05", 75), ("KPI-01", "2024-06", 72))
-    )
-    await asyncio.wait_for(written.wait(), 30)
-    taken = await cut(api)  # while the push is in flight
-    paths = ("/kpis/KPI-01/series", "/kpis/KPI-01/measurements", "/kpis/KPI-01/latest")
-    during = await reads(api, paths, cut=str(taken["position"]))
-    assert not pushing.done(), "the push finished before the cut: they did not race"
-    release.set()
+    # A push is one statement that takes the feed's ordering lock before it writes its audit
+    # rows: holding that lock here keeps the push's statement in flight, uncommitted.
+    engine = api._transport.app.state.engine  # type: ignore[attr-defined]
+    async with engine.connect() as holder:
+        await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": audit.ORDER_LOCK})
+        await holder.commit()
+        pushing = asyncio.create_task(
+            bulk(
+                api, ("KPI-01", "2024-04", 70), ("KPI-01", "2024-05", 75), ("KPI-01", "2024-06", 72)
+            )
+        )
+        await _until_waiting_on_the_lock(holder)
+        try:
+            taken = await cut(api)  # while the push is in flight
+            paths = ("/kpis/KPI-01/series", "/kpis/KPI-01/measurements", "/kpis/KPI-01/latest")
+            during = await reads(api, paths, cut=str(taken["position"]))
+            assert not pushing.done(), "the push finished before the cut: they did not race"
+        finally:
+            await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": audit.ORDER_LOCK})
+            await holder.commit()
     await pushing
     after = await reads(api, paths, cut=str(taken["position"]))
     assert during == after, "the in-flight push leaked into the cut after it committed"
@@ -284,3 +283,22 @@ async def test_a_push_in_flight_is_wholly_in_or_wholly_out(
     live = await reads(api, paths)
     assert [m["value"] for m in json.loads(live["/kpis/KPI-01/measurements"])] == [72, 75, 70, 88]
     assert (await cut(api))["position"] > taken["position"]
+
+
+async def _until_waiting_on_the_lock(holder: Any) -> None:
+    """Until another session waits for the advisory lock ``holder`` holds (the push's
+    statement, in flight)."""
+    for _ in range(600):
+        waiting = await holder.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND objid = :key AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"key": audit.ORDER_LOCK},
+        )
+        await holder.commit()
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the push never reached the ordering lock")
