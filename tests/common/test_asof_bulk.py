@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
 
 from services.common import asof, audit
-from services.common.db import Transaction, create_engine, new_registry, utcnow
-from services.common.settings import async_url
-from tests.conftest import db_url, recreate
+from services.common.db import Transaction, new_registry
+from tests.support.asof import toy_database
 
 
 class Base(SQLModel, registry=new_registry()):
@@ -46,20 +45,8 @@ history = asof.register(Base, Audit, append_only=("reading",))
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        url = db_url("asof_bulk_toy")
-        await asyncio.to_thread(recreate, url)
-        url = async_url(url)
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'bulk.db'}"
-    made = create_engine(url)
-    async with made.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-        await conn.execute(history.commits.insert().values(position=0, at=utcnow()))
-    try:
+    async with toy_database(request.param, "asof_bulk_toy", Base, history, tmp_path) as made:
         yield made
-    finally:
-        await made.dispose()
 
 
 async def push(engine: AsyncEngine, *values: float, gauge: str | None = None) -> None:

@@ -3,13 +3,21 @@ one of them reads the same, byte for byte, as of its cut after everything that c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from hypothesis import HealthCheck, settings
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
 
-from tests.conftest import VIEWER
+from services.common import asof
+from services.common.db import create_engine, utcnow
+from services.common.settings import async_url
+from tests.conftest import VIEWER, db_url, recreate
 
 # A cut's position, and each path's live body read there.
 Seen = tuple[str, dict[str, bytes]]
@@ -67,3 +75,25 @@ class History:
                 await self.apply(op)
         await self.take_cut()  # the end state, read live and as of its own cut
         await assert_cuts_read_as_then(self.api, self.seen)
+
+
+@asynccontextmanager
+async def toy_database(
+    kind: str, name: str, base: type[SQLModel], history: asof.History, folder: Path
+) -> AsyncIterator[AsyncEngine]:
+    """A fresh database (``kind`` "postgresql" or "sqlite") holding ``base``'s tables, whose
+    history begins now at position 0, as a service's migration leaves it."""
+    if kind == "postgresql":
+        url = db_url(name)
+        await asyncio.to_thread(recreate, url)
+        url = async_url(url)
+    else:
+        url = f"sqlite+aiosqlite:///{folder / f'{name}.db'}"
+    made = create_engine(url)
+    async with made.begin() as conn:
+        await conn.run_sync(base.metadata.create_all)
+        await conn.execute(history.commits.insert().values(position=0, at=utcnow()))
+    try:
+        yield made
+    finally:
+        await made.dispose()
