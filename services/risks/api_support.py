@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
-from services.risks.asof import ReadSessionDep, today
+from services.common import asof
+from services.risks.asof import ReadSessionDep
 
 
 def upstream(request: Request) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def as_of(
     ] = None,
 ) -> date:
     # The route's own read session (FastAPI resolves the dependency once per request).
-    return as_of or today(session)
+    return as_of or asof.today(session)
 
 
 AsOf = Annotated[date, Depends(as_of)]

@@ -11,6 +11,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from services.common import asof
 from services.common.errors import FieldError
 from services.common.graphql import (
     Context,
@@ -26,7 +27,6 @@ from services.common.graphql import (
 )
 from services.common.pagination import PageParams, Window
 from services.risks import models, service
-from services.risks.asof import today
 from services.risks.items import service as items
 from services.risks.items.graphql import (
     Assumption,
@@ -354,7 +354,7 @@ class RaidQuery:
         as_of: JudgedOn = None,
     ) -> list[Issue] | None:
         async with info.context.reading() as session:
-            rows = await items.issues_past_due(session=session, as_of=as_of or today(session))
+            rows = await items.issues_past_due(session=session, as_of=as_of or asof.today(session))
         return [Issue.from_row(r) for r in rows]
 
     @strawberry.field(description="dependencies not met and at risk, broken or needed soon")
@@ -371,7 +371,7 @@ class RaidQuery:
             raise FieldError("horizonDays is 0..366", field="horizonDays")
         async with info.context.reading() as session:
             rows = await items.dependencies_at_risk(
-                session=session, as_of=as_of or today(session), horizon_days=horizon_days
+                session=session, as_of=as_of or asof.today(session), horizon_days=horizon_days
             )
         return [Dependency.from_row(r) for r in rows]
 
@@ -382,7 +382,9 @@ class RaidQuery:
         as_of: JudgedOn = None,
     ) -> list[Mitigation]:
         async with info.context.reading() as session:
-            rows = await service.overdue_mitigations(session=session, as_of=as_of or today(session))
+            rows = await service.overdue_mitigations(
+                session=session, as_of=as_of or asof.today(session)
+            )
         return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
