@@ -9,13 +9,25 @@ from datetime import date
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
-from services.common.graphql import graphql_enum
+from services.common import asof
+from services.common.graphql import Context, graphql_enum
 from services.programmes.plan.schemas import CommonRag
 from services.programmes.timescales import Precision, Unit
 from services.programmes.vocabulary import DCA, Status
 
-__all__ = ["DCA", "CommonRag", "DueFrom", "DueTo", "OfProgramme", "Precision", "Status", "Unit"]
+__all__ = [
+    "DCA",
+    "CommonRag",
+    "DueFrom",
+    "DueTo",
+    "OfProgramme",
+    "Precision",
+    "Status",
+    "Unit",
+    "today_of",
+]
 
 graphql_enum(
     Status,
@@ -53,3 +65,11 @@ DueFrom = Annotated[
 DueTo = Annotated[
     date | None, strawberry.argument(description="only those due on or before this day")
 ]
+
+
+async def today_of(info: Info[Context, None]) -> date:
+    """The operation's "today", for a field whose rows a DataLoader read (so it holds no session
+    of its own): the cut's day when the operation reads at a cut, else the council's today.
+    A field that opens its session calls ``asof.today(session)`` on it, which is the same."""
+    async with info.context.reading() as session:
+        return asof.today(session)

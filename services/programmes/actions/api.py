@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from services.common import asof
 from services.common.auth import Reader, Writer
-from services.common.clock import Today
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep, counted
@@ -32,7 +32,6 @@ async def create_action(
     data: ActionCreate,
     session: SessionDep,
     actor: Writer,
-    today: Today,
     response: Response,
 ) -> ActionRead:
     """Add a numbered action to a programme; the number is unique within it (409 otherwise)."""
@@ -41,14 +40,15 @@ async def create_action(
     )
     set_etag(response, action.version)
     response.headers["Location"] = f"/actions/{action.id}"
-    return service.to_read(action, today=today)
+    return service.to_read(action, today=asof.today(session))
 
 
 @router.get("/programmes/{programme_id}/actions", response_model=list[ActionRead], tags=["actions"])
 async def list_programme_actions(
-    programme_id: int, session: ReadSessionDep, _: Reader, today: Today
+    programme_id: int, session: ReadSessionDep, _: Reader
 ) -> list[ActionRead]:
     """A programme's actions in number order (1.2 before 1.10)."""
+    today = asof.today(session)
     await plan.get(session=session, programme_id=programme_id)
     found = await service.actions_by_programme(session=session, programme_ids=[programme_id])
     return [service.to_read(r, today=today) for r in found[programme_id]]
@@ -59,7 +59,6 @@ async def list_actions(
     session: ReadSessionDep,
     _: Reader,
     page: PageDep,
-    today: Today,
     programme_id: int | None = None,
     status: Status | None = None,
     responsible: Annotated[
@@ -68,11 +67,13 @@ async def list_actions(
     due_from: Annotated[date | None, Query(description="timescale ends on or after")] = None,
     due_to: Annotated[date | None, Query(description="timescale ends on or before")] = None,
     overdue: Annotated[
-        bool | None, Query(description="not completed and the timescale ended before today")
+        bool | None,
+        Query(description="not completed and the timescale ended before today (or the cut's day)"),
     ] = None,
 ) -> Page[ActionRead]:
     """Actions across programmes, in number order by default. Sort by id, programme_id,
     number, status, responsible, timescale_start or timescale_end."""
+    today = asof.today(session)
     found = await service.search_actions(
         session=session,
         page=page,
@@ -95,11 +96,11 @@ async def list_actions(
 
 @router.get("/actions/{action_id:int}", response_model=ActionRead, tags=["actions"])
 async def get_action(
-    action_id: int, session: ReadSessionDep, _: Reader, today: Today, response: Response
+    action_id: int, session: ReadSessionDep, _: Reader, response: Response
 ) -> ActionRead:
     row = await service.get_action(session=session, action_id=action_id)
     set_etag(response, row.version)
-    return service.to_read(row, today=today)
+    return service.to_read(row, today=asof.today(session))
 
 
 @router.patch("/actions/{action_id:int}", response_model=ActionRead, tags=["actions"])
@@ -109,7 +110,6 @@ async def update_action(
     session: SessionDep,
     actor: Writer,
     version: ExpectedVersion,
-    today: Today,
     response: Response,
 ) -> ActionRead:
     """Change an action; send If-Match with the ETag you last read."""
@@ -117,4 +117,4 @@ async def update_action(
         session=session, actor=actor, action_id=action_id, data=data, expected_version=version
     )
     set_etag(response, row.version)
-    return service.to_read(row, today=today)
+    return service.to_read(row, today=asof.today(session))

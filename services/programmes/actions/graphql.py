@@ -14,7 +14,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common import clock
+from services.common import asof
 from services.common.graphql import (
     ById,
     Context,
@@ -32,7 +32,14 @@ from services.common.graphql import (
 )
 from services.programmes.actions import models, service
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
-from services.programmes.graphql_shared import DueFrom, DueTo, OfProgramme, Precision, Status
+from services.programmes.graphql_shared import (
+    DueFrom,
+    DueTo,
+    OfProgramme,
+    Precision,
+    Status,
+    today_of,
+)
 
 Ctx = Info[Context, None]
 
@@ -67,8 +74,8 @@ class Action:
     version: int = strawberry.field(description="its version: send it back to change it")
 
     @classmethod
-    def from_row(cls, row: models.Action, *, today: date | None = None) -> Action:
-        read = service.to_read(row, today=today or clock.today())
+    def from_row(cls, row: models.Action, *, today: date) -> Action:
+        read = service.to_read(row, today=today)
         return cls(
             id=strawberry.ID(str(read.id)),
             programme_id=strawberry.ID(str(read.programme_id)),
@@ -96,7 +103,7 @@ async def _load_actions(
 async def actions_for(info: Ctx, programme_id: int) -> list[Action]:
     """A programme's actions in number order, batched across programmes per request."""
     rows = await info.context.loader("actions", _load_actions).load(programme_id)
-    today = clock.today()
+    today = await today_of(info)
     return [Action.from_row(r, today=today) for r in rows or []]
 
 
@@ -122,8 +129,8 @@ class ActionsQuery:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[Action]:
-        today = clock.today()
         async with info.context.reading() as session:
+            today = asof.today(session)
             found = await service.search_actions(
                 session=session,
                 page=page(limit, offset, sort),
@@ -143,7 +150,8 @@ class ActionsQuery:
             row = (await service.get_many(session=session, ids=[parse_id(id, "id")])).get(
                 parse_id(id, "id")
             )
-        return None if row is None else Action.from_row(row)
+            today = asof.today(session)
+        return None if row is None else Action.from_row(row, today=today)
 
 
 @strawberry.input(description="a new numbered action of a programme's action plan")
@@ -192,7 +200,8 @@ class ActionsMutation:
                 programme_id=parse_id(programme_id, "programmeId"),
                 data=data,
             )
-        return Action.from_row(row)
+            today = asof.today(session)
+        return Action.from_row(row, today=today)
 
     @strawberry.mutation(description="change an action; version is the one you last read")
     async def update_action(
@@ -212,4 +221,5 @@ class ActionsMutation:
                 data=data,
                 expected_version=version,
             )
-        return Action.from_row(row)
+            today = asof.today(session)
+        return Action.from_row(row, today=today)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit, clock
+from services.common import asof, audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
@@ -480,7 +480,7 @@ async def record_decision(
     *, session: AsyncSession, actor: Principal, board_id: int, data: BoardDecisionCreate
 ) -> BoardDecision:
     board = await get_board(session=session, board_id=board_id)
-    if data.decided_on > clock.today():
+    if data.decided_on > asof.today(session):
         raise FieldError(
             "a decision is logged once taken: decided_on is in the future", field="decided_on"
         )

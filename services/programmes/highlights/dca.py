@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import clock
+from services.common import asof
 from services.common.auth import Principal
 from services.common.errors import FieldError
 from services.programmes.base import record
@@ -50,7 +50,7 @@ async def record_dca(
 ) -> DcaAssessment:
     """A DCA judged on its own (a board, a review), outside any highlight report."""
     await plan.get(session=session, programme_id=programme_id)
-    today = clock.today()
+    today = asof.today(session)
     assessed_on = data.assessed_on or today
     if assessed_on > today:
         raise FieldError(

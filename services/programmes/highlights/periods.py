@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit, clock
+from services.common import asof, audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, NotFound
@@ -28,8 +28,8 @@ def valid_period(period: str, field: str = "period") -> str:
         raise FieldError(f"{period!r}: {exc}", field=field) from exc
 
 
-def not_future(period: str, what: str) -> None:
-    this_month = clock.this_month()
+def not_future(session: AsyncSession, period: str, what: str) -> None:
+    this_month = asof.today(session).strftime("%Y-%m")
     if period > this_month:
         raise FieldError(
             f"{period} has not started (this month is {this_month}): {what}", field="period"
@@ -95,7 +95,7 @@ async def sign_off_period(
 ) -> ReportingPeriod:
     """Sign off the period's assurance pack; from now on its highlight reports are locked."""
     valid_period(period)
-    not_future(period, "its assurance pack cannot be signed off yet")
+    not_future(session, period, "its assurance pack cannot be signed off yet")
     row = await ensure_period(session, actor, period, lock="update")
     if row.status == PeriodStatus.signed_off:
         raise Conflict(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit, clock
+from services.common import asof, audit
 from services.common.auth import Principal
 from services.common.db import update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
@@ -326,7 +326,7 @@ async def _create_report(
             programme_id=programme_id,
             dca=dca,
             reason=dca_reason,
-            assessed_on=clock.today(),
+            assessed_on=asof.today(session),
             highlight_report_id=report.id,
         )
     return report
@@ -338,7 +338,7 @@ async def submit_highlight_report(
     """A programme's report for a period (one each), and the DCA it declares recorded as an
     assessment in the programme's history."""
     await plan.get(session=session, programme_id=programme_id)
-    not_future(data.period, "a highlight report reports on a month that has begun")
+    not_future(session, data.period, "a highlight report reports on a month that has begun")
     duplicate = await _current_report(session, programme_id, data.period)
     if duplicate is not None:
         raise Conflict(
@@ -388,7 +388,7 @@ async def import_highlight_report(
     period once signed off; an unknown programme is 404) and comes back with True."""
     period = valid_period(period)
     await plan.get(session=session, programme_id=programme_id)
-    not_future(period, "a highlight report reports on a month that has begun")
+    not_future(session, period, "a highlight report reports on a month that has begun")
     reason = (dca_reason or "").strip() or None
     if dca is not None and reason is None:
         raise FieldError(f"a report declaring DCA {dca.value} gives its reason", field="dca_reason")
@@ -522,7 +522,7 @@ async def update_highlight_report(
             programme_id=report.programme_id,
             dca=DCA(report.dca),
             reason=report.dca_reason,
-            assessed_on=clock.today(),
+            assessed_on=asof.today(session),
             highlight_report_id=report.id,
         )
     return report

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from services.common import asof
 from services.common.auth import Reader, Writer
-from services.common.clock import Today
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
 from services.common.pagination import Page, PageDep, counted
@@ -34,11 +34,11 @@ async def list_key_activities(
     programme_id: int,
     session: ReadSessionDep,
     _: Reader,
-    today: Today,
     due_from: Annotated[date | None, Query(description="baseline end on or after")] = None,
     due_to: Annotated[date | None, Query(description="baseline end on or before")] = None,
 ) -> list[KeyActivityRead]:
     await plan.get(session=session, programme_id=programme_id)
+    today = asof.today(session)
     rows = await service.list_key_activities(
         session=session, programme_ids=[programme_id], due_from=due_from, due_to=due_to
     )
@@ -56,11 +56,11 @@ async def add_key_activity(
     data: KeyActivityCreate,
     session: SessionDep,
     actor: Writer,
-    today: Today,
     response: Response,
 ) -> KeyActivityRead:
     """Add a key activity / milestone to a programme. Completed needs percent_complete 100
     (sent or defaulted) and an actual date (defaults to today), not before the baseline start."""
+    today = asof.today(session)
     activity = await service.add_key_activity(
         session=session, actor=actor, programme_id=programme_id, data=data, today=today
     )
@@ -74,12 +74,14 @@ async def list_milestones(
     session: ReadSessionDep,
     _: Reader,
     page: PageDep,
-    today: Today,
     programme_id: int | None = None,
     workstream_id: int | None = None,
     status: Status | None = None,
     overdue: Annotated[
-        bool | None, Query(description="not completed and due (forecast, else end) before today")
+        bool | None,
+        Query(
+            description="not completed and due (forecast, else end) before today (or the cut's day)"
+        ),
     ] = None,
     slipped: Annotated[
         bool | None, Query(description="forecast date later than the baseline end")
@@ -94,6 +96,7 @@ async def list_milestones(
 ) -> Page[KeyActivityRead]:
     """Milestones across programmes. Sort by id, programme_id, workstream_id, position, title,
     start_date, end_date, forecast_date, actual_date, status, percent_complete or owner."""
+    today = asof.today(session)
     found = await service.search_milestones(
         session=session,
         page=page,
@@ -118,11 +121,11 @@ async def list_milestones(
 
 @router.get("/milestones/{milestone_id:int}", response_model=KeyActivityRead, tags=["milestones"])
 async def get_milestone(
-    milestone_id: int, session: ReadSessionDep, _: Reader, today: Today, response: Response
+    milestone_id: int, session: ReadSessionDep, _: Reader, response: Response
 ) -> KeyActivityRead:
     row = await service.get_milestone(session=session, milestone_id=milestone_id)
     set_etag(response, row.version)
-    return service.to_read(row, today=today)
+    return service.to_read(row, today=asof.today(session))
 
 
 @router.patch("/milestones/{milestone_id:int}", response_model=KeyActivityRead, tags=["milestones"])
@@ -132,11 +135,11 @@ async def update_milestone(
     session: SessionDep,
     actor: Writer,
     version: ExpectedVersion,
-    today: Today,
     response: Response,
 ) -> KeyActivityRead:
     """Change a milestone; send If-Match with the ETag you last read. Changing start_text or
     end_text re-baselines (the window is parsed again)."""
+    today = asof.today(session)
     row = await service.update_milestone(
         session=session,
         actor=actor,

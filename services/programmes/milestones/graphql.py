@@ -14,7 +14,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common import clock
+from services.common import asof
 from services.common.graphql import (
     ById,
     Context,
@@ -31,7 +31,14 @@ from services.common.graphql import (
     parse_id,
     validate,
 )
-from services.programmes.graphql_shared import DueFrom, DueTo, OfProgramme, Precision, Status
+from services.programmes.graphql_shared import (
+    DueFrom,
+    DueTo,
+    OfProgramme,
+    Precision,
+    Status,
+    today_of,
+)
 from services.programmes.milestones import models, service
 from services.programmes.milestones.schemas import KeyActivityCreate, KeyActivityUpdate
 
@@ -73,8 +80,8 @@ class KeyActivity:
     overdue: bool = strawberry.field(description="not completed and due before today")
 
     @classmethod
-    def from_row(cls, row: models.KeyActivity, *, today: date | None = None) -> KeyActivity:
-        read = service.to_read(row, today=today or clock.today())
+    def from_row(cls, row: models.KeyActivity, *, today: date) -> KeyActivity:
+        read = service.to_read(row, today=today)
         return cls(
             id=strawberry.ID(str(read.id)),
             programme_id=strawberry.ID(str(read.programme_id)),
@@ -122,7 +129,7 @@ async def key_activities_for(
         f"key_activities:{due_from}:{due_to}", _loader_for_window(due_from, due_to)
     )
     rows = await loader.load(programme_id) or []
-    today = clock.today()
+    today = await today_of(info)
     return [KeyActivity.from_row(r, today=today) for r in rows]
 
 
@@ -156,8 +163,8 @@ class MilestonesQuery:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[KeyActivity]:
-        today = clock.today()
         async with info.context.reading() as session:
+            today = asof.today(session)
             found = await service.search_milestones(
                 session=session,
                 page=page(limit, offset, sort),
@@ -177,8 +184,9 @@ class MilestonesQuery:
     async def milestone(self, info: Ctx, id: ById) -> KeyActivity | None:
         async with info.context.reading() as session:
             found = await service.get_many(session=session, ids=[parse_id(id, "id")])
+            today = asof.today(session)
         row = found.get(parse_id(id, "id"))
-        return None if row is None else KeyActivity.from_row(row)
+        return None if row is None else KeyActivity.from_row(row, today=today)
 
 
 @strawberry.input(description="a new key activity / milestone of a programme")
@@ -228,8 +236,8 @@ class MilestonesMutation:
     ) -> KeyActivity:
         actor = info.context.writer()
         data = validate(KeyActivityCreate, input_dict(input))
-        today = clock.today()
         async with info.context.transaction() as session:
+            today = asof.today(session)
             row = await service.add_key_activity(
                 session=session,
                 actor=actor,
@@ -249,8 +257,8 @@ class MilestonesMutation:
     ) -> KeyActivity:
         actor = info.context.writer()
         data = validate(KeyActivityUpdate, input_dict(input))
-        today = clock.today()
         async with info.context.transaction() as session:
+            today = asof.today(session)
             row = await service.update_milestone(
                 session=session,
                 actor=actor,

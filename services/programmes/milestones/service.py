@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit, clock
+from services.common import asof, audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import FieldError, NotFound
@@ -310,7 +310,7 @@ async def add_key_activity(
     progress = settle_completion(
         Progress(data.status.value, data.percent_complete, data.actual_date),
         data.model_fields_set,
-        today=today or clock.today(),
+        today=today or asof.today(session),
     )
     check_actual(progress.actual_date, baseline.start.start)
     position = (
@@ -377,7 +377,7 @@ async def update_milestone(
     progress = settle_completion(
         Progress(merged["status"], merged["percent_complete"], merged["actual_date"]),
         changes.keys(),
-        today=today or clock.today(),
+        today=today or asof.today(session),
     )
     check_actual(progress.actual_date, merged["start_date"])
     for name in ("percent_complete", "actual_date"):

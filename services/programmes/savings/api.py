@@ -1,8 +1,8 @@
 """REST for savings initiatives and their totals: thin routers over savings/service.py.
 
 Money is a string with two decimal places in every response ("149800000.00"); requests may send
-a string or a number. RAG and lateness are computed on ``as_of`` (default: today, Europe/London);
-the rule is documented in savings/service.py.
+a string or a number. RAG and lateness are computed on ``as_of`` (default: today, Europe/London,
+or the cut's day when reading at a cut); the rule is documented in savings/service.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.common import clock
+from services.common import asof
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
@@ -30,7 +30,8 @@ from services.programmes.savings.schemas import (
 
 router = APIRouter(tags=["savings"])
 AsOf = Annotated[
-    date | None, Query(description="judge RAG and lateness on this day (default: today)")
+    date | None,
+    Query(description="judge RAG and lateness on this day (default: today, or the cut's day)"),
 ]
 FinancialYear = Annotated[str | None, Query(description="e.g. 2024/25")]
 
@@ -47,7 +48,7 @@ async def list_savings(
     late: bool | None = None,
     as_of: AsOf = None,
 ) -> Page[SavingsRead]:
-    day = as_of or clock.today()
+    day = as_of or asof.today(session)
     found = await service.list_initiatives(
         session=session,
         page=page,
@@ -94,7 +95,7 @@ async def create_savings(
     row = await service.create(session=session, actor=actor, data=data)
     set_etag(response, row.version)
     response.headers["Location"] = f"/savings/{row.id}"
-    return service.read(row)
+    return service.read(row, asof.today(session))
 
 
 @router.get("/savings/{initiative_id}", response_model=SavingsRead)
@@ -103,7 +104,7 @@ async def get_savings(
 ) -> SavingsRead:
     row = await service.get(session=session, initiative_id=initiative_id)
     set_etag(response, row.version)
-    return service.read(row, as_of)
+    return service.read(row, as_of or asof.today(session))
 
 
 @router.patch("/savings/{initiative_id}", response_model=SavingsRead)
@@ -123,4 +124,4 @@ async def update_savings(
         expected_version=version,
     )
     set_etag(response, row.version)
-    return service.read(row)
+    return service.read(row, asof.today(session))

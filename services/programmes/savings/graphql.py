@@ -1,5 +1,6 @@
 """Savings initiatives in the programmes subgraph. Money is the ``Decimal`` scalar (a string on
-the wire, two decimal places); RAG and lateness are judged on ``asOf`` (default today)."""
+the wire, two decimal places); RAG and lateness are judged on ``asOf`` (default today, or the
+cut's day when the operation reads at a cut)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
-from services.common import clock
+from services.common import asof
 from services.common.graphql import (
     ById,
     Context,
@@ -30,7 +31,7 @@ from services.common.graphql import (
     parse_id,
     validate,
 )
-from services.programmes.graphql_shared import OfProgramme
+from services.programmes.graphql_shared import OfProgramme, today_of
 from services.programmes.savings import models, service
 from services.programmes.savings.schemas import (
     RAG,
@@ -113,9 +114,7 @@ class SavingsInitiative:
         )
 
     @classmethod
-    def from_row(
-        cls, row: models.SavingsInitiative, as_of: date | None = None
-    ) -> SavingsInitiative:
+    def from_row(cls, row: models.SavingsInitiative, as_of: date) -> SavingsInitiative:
         return cls.from_read(service.read(row, as_of))
 
 
@@ -178,7 +177,7 @@ async def savings_for(info: Ctx, programme_id: int) -> list[SavingsInitiative]:
     rows = await info.context.loader("savings_initiatives_by_programme", _load_savings).load(
         programme_id
     )
-    day = clock.today()
+    day = await today_of(info)
     return [SavingsInitiative.from_row(r, day) for r in rows or []]
 
 
@@ -204,8 +203,8 @@ class SavingsQuery:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Page[SavingsInitiative]:
-        day = as_of or clock.today()
         async with info.context.reading() as session:
+            day = as_of or asof.today(session)
             found = await service.list_initiatives(
                 session=session,
                 page=page(limit, offset, sort),
@@ -228,7 +227,8 @@ class SavingsQuery:
         initiative_id = parse_id(id, "id")
         async with info.context.reading() as session:
             row = await service.find(session=session, initiative_id=initiative_id)
-        return None if row is None else SavingsInitiative.from_row(row, as_of)
+            day = as_of or asof.today(session)
+        return None if row is None else SavingsInitiative.from_row(row, day)
 
     @strawberry.field(description="target, forecast, delivered, gap and count per group")
     async def savings_totals(
@@ -311,7 +311,8 @@ class SavingsMutation:
         data = validate(SavingsCreate, values)
         async with info.context.transaction() as session:
             row = await service.create(session=session, actor=actor, data=data)
-        return SavingsInitiative.from_row(row)
+            day = asof.today(session)
+        return SavingsInitiative.from_row(row, day)
 
     @strawberry.mutation(description="change an initiative; version is the one you last read")
     async def update_savings_initiative(
@@ -333,4 +334,5 @@ class SavingsMutation:
                 data=data,
                 expected_version=version,
             )
-        return SavingsInitiative.from_row(row)
+            day = asof.today(session)
+        return SavingsInitiative.from_row(row, day)

@@ -4,8 +4,8 @@ transaction commits.
 On time or late, and RAG
 ------------------------
 Both are computed, never stored, and both depend on the day they are judged on (``as_of``, by
-default today in the council's time zone), so a pack judged "as of" a date says the same when
-generated again.
+default today in the council's time zone, or the cut's day when reading at a cut), so a pack
+judged "as of" a date, or read at a cut, says the same when generated again.
 
 ``late`` (the initiative's delivery is slipping) when either
 
@@ -44,7 +44,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit, clock
+from services.common import asof, audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
@@ -101,15 +101,15 @@ def rag(
     return RAG.green
 
 
-def read(row: SavingsInitiative, as_of: date | None = None) -> SavingsRead:
-    """The initiative with its computed fields, judged on ``as_of`` (default today)."""
-    day = as_of or clock.today()
+def read(row: SavingsInitiative, as_of: date) -> SavingsRead:
+    """The initiative with its computed fields, judged on ``as_of`` (the caller's today is
+    ``asof.today(session)``: the cut's day when it reads at a cut)."""
     facts: dict[str, Any] = {
         "target": row.target,
         "forecast": row.forecast,
         "delivered": row.delivered,
         "due_date": row.due_date,
-        "as_of": day,
+        "as_of": as_of,
     }
     reason = late_reason(**facts)
     return SavingsRead.model_validate(
@@ -182,7 +182,7 @@ async def list_initiatives(
     late: bool | None = None,
     as_of: date | None = None,
 ) -> Window[SavingsInitiative]:
-    day = as_of or clock.today()
+    day = as_of or asof.today(session)
     statement = select(SavingsInitiative)
     if programme_id is not None:
         statement = statement.where(SavingsInitiative.programme_id == programme_id)
@@ -374,7 +374,7 @@ async def totals(
     SQLite alike (SQLite would SUM a NUMERIC column as binary floats), and RAG/late counts use
     the one rule in :func:`rag`. Groups are ordered by label, the empty group last.
     """
-    day = as_of or clock.today()
+    day = as_of or asof.today(session)
     statement = select(  # type: ignore[call-overload]
         SavingsInitiative.programme_id,
         SavingsInitiative.directorate,

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Response, UploadFile
 
-from services.common import tabular
+from services.common import asof, tabular
 from services.common.auth import Reader, Writer
-from services.common.clock import Today
 from services.common.db import DryRunSessionDep, SessionDep
 from services.common.tabular import MEDIA_TYPES, Format, Sheet
 from services.programmes.asof import ReadSessionDep
@@ -102,18 +100,17 @@ def add_export_routes(export: Export) -> None:
     """``/programmes/{programme_id}/<what>.csv`` and ``.xlsx`` (one programme's), and
     ``/<what>/export?format=&programme_id=`` (every programme's, or one's)."""
 
-    async def respond(
-        session: SessionDep, today: date, fmt: Format, programme_id: int | None
-    ) -> Response:
+    async def respond(session: SessionDep, fmt: Format, programme_id: int | None) -> Response:
         stem = await _programme_stem(session, export.what, programme_id)
-        rows = await export.rows(session=session, programme_id=programme_id, today=today)
+        # Overdue is judged on the cut's day when the export reads at a cut.
+        rows = await export.rows(
+            session=session, programme_id=programme_id, today=asof.today(session)
+        )
         return _file(export.what, fmt, export.columns, rows, stem)
 
     def of_programme(fmt: Format) -> Callable[..., Awaitable[Response]]:
-        async def route(
-            programme_id: int, session: ReadSessionDep, _: Reader, today: Today
-        ) -> Response:
-            return await respond(session, today, fmt, programme_id)
+        async def route(programme_id: int, session: ReadSessionDep, _: Reader) -> Response:
+            return await respond(session, fmt, programme_id)
 
         return route
 
@@ -132,11 +129,10 @@ def add_export_routes(export: Export) -> None:
     async def every(
         session: ReadSessionDep,
         _: Reader,
-        today: Today,
         format: Format = Format.csv,
         programme_id: int | None = None,
     ) -> Response:
-        return await respond(session, today, format, programme_id)
+        return await respond(session, format, programme_id)
 
     router.add_api_route(
         f"/{export.what}/export",
@@ -195,10 +191,9 @@ async def import_actions(
 async def import_milestones(
     session: DryRunSessionDep,
     actor: Writer,
-    today: Today,
     file: Annotated[UploadFile, File(description="a .csv or .xlsx file")],
 ) -> ImportResult:
     sheet, fmt = await _upload(file, "milestones")
     return await service.import_milestones(
-        session=session, actor=actor, sheet=sheet, fmt=fmt.value, today=today
+        session=session, actor=actor, sheet=sheet, fmt=fmt.value, today=asof.today(session)
     )
