@@ -1,18 +1,23 @@
 """Property: for any history of writes, a read as of a cut taken at T, made after every later
-write, is byte for byte the live read made at T (programmes, people, key activities)."""
+write, is byte for byte the live read made at T (programmes, people, key activities), and still
+is once the council's clock has moved on (a key activity's overdue flag is judged on the cut's
+day, not today)."""
 
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from services.common import clock
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_api import make_portfolio
-from tests.support.asof import AS_OF_PROPERTY, History
+from tests.support.asof import AS_OF_PROPERTY, History, assert_cuts_read_as_then
 
 NAMES = (
     st.text(alphabet="ABCDEFGHIJ klmnop-&'", min_size=1, max_size=30).map(str.strip).filter(bool)
@@ -28,6 +33,8 @@ OPS = st.one_of(
     st.tuples(st.just("rename_person"), st.integers(0, 50), NAMES),
     st.tuples(st.just("activity"), st.integers(0, 50), NAMES),
     st.tuples(st.just("status"), st.integers(0, 50), STATUSES),
+    # due this many days from today: overdue soon after, or already
+    st.tuples(st.just("forecast"), st.integers(0, 50), st.integers(-3, 10)),
     st.tuples(st.just("cut")),
 )
 _codes = itertools.count(1)
@@ -91,6 +98,10 @@ class World(History):
         elif kind == "status" and self.activities:
             activity = self.activities[op[1] % len(self.activities)]
             await self.send("PATCH", f"/milestones/{activity}", {"status": op[2]})
+        elif kind == "forecast" and self.activities:
+            activity = self.activities[op[1] % len(self.activities)]
+            due = clock.today() + timedelta(days=op[2])
+            await self.send("PATCH", f"/milestones/{activity}", {"forecast_date": str(due)})
 
     def paths(self) -> list[str]:
         return [
@@ -104,9 +115,16 @@ class World(History):
 
 @AS_OF_PROPERTY
 @given(history=st.lists(OPS, min_size=1, max_size=25))
+# A key activity due in 5 days, read at a cut, then overdue by the time the cut is read again.
+@example(history=[("programme", "A"), ("activity", 0, "B"), ("forecast", 0, 5), ("cut",)])
 async def test_a_read_as_of_a_cut_never_changes(
     programmes_api: httpx.AsyncClient, history: list[tuple[Any, ...]]
 ) -> None:
     portfolio = await make_portfolio(programmes_api, code=f"PF-{next(_codes)}")
     world = World(programmes_api, portfolio["id"])
     await world.replay(history)
+    # A month on, each cut still reads as it did: "today" at a cut is the cut's day.
+    later = clock.today() + timedelta(days=30)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "today", lambda: later)
+        await assert_cuts_read_as_then(programmes_api, world.seen)
