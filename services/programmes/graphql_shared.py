@@ -5,10 +5,12 @@ graphql.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from services.common import asof
@@ -67,9 +69,16 @@ DueTo = Annotated[
 ]
 
 
+async def _today(session: AsyncSession, keys: Sequence[int]) -> dict[int, date]:
+    day = asof.today(session)
+    return dict.fromkeys(keys, day)
+
+
 async def today_of(info: Info[Context, None]) -> date:
     """The operation's "today", for a field whose rows a DataLoader read (so it holds no session
     of its own): the cut's day when the operation reads at a cut, else the council's today.
-    A field that opens its session calls ``asof.today(session)`` on it, which is the same."""
-    async with info.context.reading() as session:
-        return asof.today(session)
+    A field that opens its session calls ``asof.today(session)`` on it, which is the same.
+    One operation reads one cut, so its loader asks once and every row after reads its cache."""
+    day = await info.context.loader("today", _today).load(0)
+    assert day is not None  # _today answers every key
+    return day

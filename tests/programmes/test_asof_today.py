@@ -151,7 +151,10 @@ async def test_rest_reads_at_a_cut_judge_by_the_cuts_day(
 
 
 async def graphql(
-    api: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None, **variables: Any
+    api: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any],
+    headers: dict[str, str] | None = None,
 ) -> bytes:
     response = await api.post(
         "/graphql",
@@ -173,21 +176,21 @@ async def test_graphql_reads_at_a_cut_judge_by_the_cuts_day(
     variables = {k: str(ids[k]) for k in ("programme", "milestone", "action", "saving")}
     fetch = entities("Programme", NESTED)
     programme = refs("Programme", [ids["programme"]])
-    roots_then = await graphql(api, ROOTS, **variables)
-    entities_then = await graphql(api, fetch, refs=programme)
+    roots_then = await graphql(api, ROOTS, variables)
+    entities_then = await graphql(api, fetch, {"refs": programme})
     assert b'"overdue":true' not in roots_then + entities_then, roots_then
 
     monkeypatch.setattr(clock, "today", lambda: today + LATER)
-    roots_now = await graphql(api, ROOTS, **variables)
+    roots_now = await graphql(api, ROOTS, variables)
     assert roots_now != roots_then and b'"overdue":true' in roots_now, roots_now
-    assert await graphql(api, fetch, refs=programme) != entities_then
+    assert await graphql(api, fetch, {"refs": programme}) != entities_then
 
     # One cut for the operation: as the cut argument, or as the gateway's CPMO-Cuts header
     # (root fields, and the _entities fetch that resolves a federated Programme's fields).
-    assert await graphql(api, ROOTS, cut=position, **variables) == roots_then
+    assert await graphql(api, ROOTS, {**variables, "cut": position}) == roots_then
     header = {"CPMO-Cuts": f"risks=1, programmes={position}"}
-    assert await graphql(api, ROOTS, header, **variables) == roots_then
-    assert await graphql(api, fetch, header, refs=programme) == entities_then
+    assert await graphql(api, ROOTS, variables, header) == roots_then
+    assert await graphql(api, fetch, {"refs": programme}, header) == entities_then
 
     # An explicit day still wins over the cut's.
     asked = await api.post(
