@@ -2,7 +2,10 @@
 
 What "overdue", "this month" and a DCA's date are measured against. Call ``clock.today()``
 through the module (``from services.common import clock``) so a test can fix the date with
-``monkeypatch.setattr(clock, "today", lambda: date(2025, 1, 15))``; routers take ``Today``.
+``monkeypatch.setattr(clock, "today", lambda: date(2025, 1, 15))``. A service judges by
+``asof.today(session)``, which is this day on a live session and the cut's day on a session
+reading at a cut (a read at a cut must not answer by the wall clock); ``Today`` is the bare
+clock, for a route that reads nothing.
 """
 
 from __future__ import annotations
