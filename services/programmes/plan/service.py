@@ -3,7 +3,7 @@ the caller's transaction commits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from sqlalchemy import func, or_
@@ -37,6 +37,7 @@ from services.programmes.plan.schemas import (
     PortfolioCreate,
     PortfolioRead,
     ProgrammeCreate,
+    ProgrammeLoaded,
     ProgrammeRead,
     ProgrammeUpdate,
     RagGradeCreate,
@@ -67,10 +68,14 @@ async def financial_year_start(*, session: AsyncSession, portfolio_id: int) -> i
     return None if portfolio is None else portfolio.financial_year_start
 
 
+async def find_portfolio_by_code(*, session: AsyncSession, code: str) -> Portfolio | None:
+    return (await session.exec(select(Portfolio).where(Portfolio.code == code))).first()
+
+
 async def create_portfolio(
     *, session: AsyncSession, actor: Principal, data: PortfolioCreate
 ) -> Portfolio:
-    existing = (await session.exec(select(Portfolio).where(Portfolio.code == data.code))).first()
+    existing = await find_portfolio_by_code(session=session, code=data.code)
     if existing is not None:
         raise Conflict(f"a portfolio with code {data.code!r} exists", field="code")
     portfolio = Portfolio.model_validate(data.model_dump(exclude={"rag_scale"}))
@@ -228,6 +233,27 @@ async def get_many(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Pr
     return {row.id: row for row in rows}  # type: ignore[misc]
 
 
+async def get_many_by_code(
+    *, session: AsyncSession, codes: Collection[str]
+) -> dict[str, Programme]:
+    """The programmes with these codes, by code (a code no programme has is left out)."""
+    if not codes:
+        return {}
+    rows = (await session.exec(select(Programme).where(col(Programme.code).in_(codes)))).all()
+    return {row.code: row for row in rows}
+
+
+async def get_named(
+    *, session: AsyncSession, programme_id: int, field: str = "programme_id"
+) -> Programme:
+    """The programme a request's body names: none is a 422 on that field (the request is
+    wrong), where :func:`get` is a 404 (the path names nothing)."""
+    programme = await session.get(Programme, programme_id)
+    if programme is None:
+        raise FieldError(f"no programme with id {programme_id}", field=field)
+    return programme
+
+
 async def get_by_code(*, session: AsyncSession, code: str) -> Programme:
     programme = await find_by_code(session=session, code=code)
     if programme is None:
@@ -258,14 +284,18 @@ async def _check_board(session: AsyncSession, values: dict[str, int | None]) -> 
         raise FieldError(f"no board with id {board_id}", field="board_id")
 
 
-async def create(*, session: AsyncSession, actor: Principal, data: ProgrammeCreate) -> Programme:
+async def create(
+    *, session: AsyncSession, actor: Principal, data: ProgrammeCreate | ProgrammeLoaded
+) -> Programme:
+    """A new programme; one loaded from a source plan (:class:`ProgrammeLoaded`) may lack its
+    SAO and Lead Member, which the load reports, and meets every other rule."""
     portfolio = await session.get(Portfolio, data.portfolio_id)
     if portfolio is None:
         raise FieldError(f"no portfolio with id {data.portfolio_id}", field="portfolio_id")
     await _check_aim(session, data.aim_id, data.portfolio_id)
     await _check_people(session, data.model_dump(include=set(ROLE_FIELDS)))
     await _check_board(session, data.model_dump(include={"board_id"}))
-    existing = (await session.exec(select(Programme).where(Programme.code == data.code))).first()
+    existing = await find_by_code(session=session, code=data.code)
     if existing is not None:
         raise Conflict(f"a programme with code {data.code!r} exists", field="code")
     programme = Programme.model_validate(data)
@@ -657,9 +687,7 @@ async def read_timescale(
         raise FieldError("a timescale is 1 to 200 printable characters", field="text")
     fy = None
     if portfolio_code is not None:
-        portfolio = (
-            await session.exec(select(Portfolio).where(Portfolio.code == portfolio_code))
-        ).first()
+        portfolio = await find_portfolio_by_code(session=session, code=portfolio_code)
         if portfolio is None:
             raise NotFound(f"no portfolio {portfolio_code!r}", field="portfolio")
         fy = portfolio.financial_year_start
