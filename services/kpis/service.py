@@ -17,6 +17,7 @@ from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionRequired
 from services.common.pagination import PageParams, order_by, paginate
+from services.common.updates import refuse_empty
 from services.kpis import periods
 from services.kpis.models import AuditEntry, Kpi, KpiTarget, Measurement
 from services.kpis.schemas import (
@@ -318,9 +319,7 @@ async def update(
 ) -> Kpi:
     kpi = await get_by_code(session=session, code=code)
     changes = data.model_dump(exclude_unset=True)
-    for required in REQUIRED:
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty: every KPI has one", field=required)
+    refuse_empty(changes, REQUIRED, why="every KPI has one")
     if changes.get("frequency", kpi.frequency) != kpi.frequency:
         has_values = (
             await session.exec(select(Measurement.id).where(Measurement.kpi_id == kpi.id).limit(1))

@@ -16,6 +16,7 @@ from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
+from services.common.updates import refuse_empty
 from services.programmes import timescales
 from services.programmes.base import record
 from services.programmes.governance.models import Board
@@ -315,9 +316,7 @@ async def update(
 ) -> Programme:
     programme = await get(session=session, programme_id=programme_id)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "sao_id", "lead_member_id"):
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty: every programme has one", field=required)
+    refuse_empty(changes, ("name", "sao_id", "lead_member_id"), why="every programme has one")
     await _check_people(session, changes)
     await _check_board(session, changes)
     if "aim_id" in changes:
