@@ -18,7 +18,14 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from services.common import asof
-from services.common.graphql import Context, Page, federated_schema, graphql_enum, page
+from services.common.graphql import (
+    Context,
+    Page,
+    federated_schema,
+    graphql_enum,
+    page,
+    parse_id,
+)
 from services.common.pagination import window, window_of
 from services.kpis import insight, models, periods, schemas, service
 from services.kpis.asof import history
@@ -330,7 +337,7 @@ class Kpi:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Kpi | None:
-        row = await info.context.loader("kpi", _load_kpis).load(int(id))
+        row = await info.context.loader("kpi", _load_kpis).load(parse_id(id, "id"))
         return None if row is None else cls.from_row(row)
 
     async def _standards(self, info: Ctx) -> service.Standards:

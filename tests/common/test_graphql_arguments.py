@@ -205,6 +205,12 @@ async def test_statuses_are_enums_with_upper_snake_names(engine: AsyncEngine) ->
     ]
     wrong = await run(engine, '{ items(colour: "Red") { items { name } } }')
     assert wrong.errors is not None
+    # Each value is described by its word, what a client prints and the pack reads.
+    values = schema._schema.type_map["Colour"].values  # type: ignore[attr-defined]
+    assert {name: value.description for name, value in values.items()} == {
+        "AMBER_GREEN": "Amber/Green",
+        "RED": "Red",
+    }
 
 
 @strawberry.input(description="a filter")
