@@ -26,6 +26,7 @@ from services.common.graphql import (
     page,
     parse_id,
 )
+from services.common.grouping import group_by
 from services.common.pagination import window, window_of
 from services.kpis import insight, models, periods, schemas, service
 from services.kpis.asof import history
@@ -239,10 +240,8 @@ async def _load_kpis(session: AsyncSession, ids: Sequence[int]) -> dict[int, mod
 async def _load_measurements(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[models.Measurement]]:
-    found: dict[int, list[models.Measurement]] = {kpi_id: [] for kpi_id in ids}
-    for row in await insight.list_measurements(session=session, kpi_ids=ids):
-        found[row.kpi_id].append(row)
-    return found
+    rows = await insight.list_measurements(session=session, kpi_ids=ids)
+    return group_by(rows, lambda row: row.kpi_id, keys=ids)
 
 
 async def _load_targets(

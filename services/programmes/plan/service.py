@@ -495,10 +495,12 @@ async def rag_scales(
             .order_by(col(RagGrade.portfolio_id), col(RagGrade.position))
         )
     ).all()
-    found: dict[int, list[RagGradeRead]] = {portfolio_id: [] for portfolio_id in portfolio_ids}
-    for row in rows:
-        found[row.portfolio_id].append(RagGradeRead.model_validate(row, from_attributes=True))
-    return found
+    return group_by(
+        rows,
+        lambda row: row.portfolio_id,
+        lambda row: RagGradeRead.model_validate(row, from_attributes=True),
+        keys=portfolio_ids,
+    )
 
 
 # What the migration that introduced scales gave portfolios that had none (see its COMMON).
@@ -576,10 +578,9 @@ async def served_outcomes(
             .order_by(col(ProgrammeOutcome.programme_id), col(ProgrammeOutcome.outcome_id))
         )
     ).all()
-    found: dict[int, list[int]] = {programme_id: [] for programme_id in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row.outcome_id)
-    return found
+    return group_by(
+        rows, lambda row: row.programme_id, lambda row: row.outcome_id, keys=programme_ids
+    )
 
 
 async def serving_programmes(
@@ -593,10 +594,9 @@ async def serving_programmes(
             .order_by(col(ProgrammeOutcome.outcome_id), col(ProgrammeOutcome.programme_id))
         )
     ).all()
-    found: dict[int, list[int]] = {outcome_id: [] for outcome_id in outcome_ids}
-    for row in rows:
-        found[row.outcome_id].append(row.programme_id)
-    return found
+    return group_by(
+        rows, lambda row: row.outcome_id, lambda row: row.programme_id, keys=outcome_ids
+    )
 
 
 async def programmes_by_aim(
@@ -609,10 +609,7 @@ async def programmes_by_aim(
             .order_by(col(Programme.code))
         )
     ).all()
-    found: dict[int, list[int]] = {aim_id: [] for aim_id in aim_ids}
-    for programme_id, aim_id in rows:
-        found[aim_id].append(programme_id)  # type: ignore[index,arg-type]
-    return found
+    return group_by(rows, lambda row: row.aim_id, lambda row: row.id, keys=aim_ids)
 
 
 async def set_served_outcomes(
