@@ -368,6 +368,7 @@ async def test_a_viewer_s_bad_input_is_refused_for_the_role_first(
         'mutation { createProgramme(input: {portfolioId: "1", code: "", name: "", '
         'saoId: "1", leadMemberId: "1"}) { id } }',
         'mutation { addWorkstream(programmeId: "x", input: {name: ""}) { id } }',
+        'mutation { setServedOutcomes(programmeId: "1", version: 1, outcomeIds: ["x"]) { id } }',
     ]
     for mutation in mutations:
         response = await programmes_api.post("/graphql", headers=VIEWER, json={"query": mutation})

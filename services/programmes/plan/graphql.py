@@ -690,12 +690,13 @@ class PlanMutation:
             strawberry.argument(description="every outcome of its plan it serves; [] for none"),
         ],
     ) -> Programme:
+        actor = info.context.writer()  # the role before the input, as everywhere
         ids = [parse_id(o, f"outcomeIds[{n}]") for n, o in enumerate(outcome_ids)]
         data = validate(ServedOutcomes, {"outcome_ids": ids})
         async with info.context.transaction() as session:
             await service.set_served_outcomes(
                 session=session,
-                actor=info.context.writer(),
+                actor=actor,
                 programme_id=parse_id(programme_id, "programmeId"),
                 outcome_ids=data.outcome_ids,
                 expected_version=version,
