@@ -55,6 +55,9 @@ WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 COPY services/ services/
 COPY migrations/ migrations/
+# reporting reads the council's words for the graph's enum names from the committed supergraph
+# (services/reporting/sections/common.py), the schema its pack query is written against.
+COPY gateway/supergraph.graphql gateway/supergraph.graphql
 ENV PATH="/app/.venv/bin:${PATH}" \
     VIRTUAL_ENV=/app/.venv \
     PYTHONUNBUFFERED=1 \

@@ -210,11 +210,15 @@ def graphql_enum(
 
     ``names`` renames members whose Python name is not the word the value means (a member that
     cannot be called what it is, e.g. ``count``, which would hide ``str.count``).
+
+    Each value's description is the member's value, the council's word for it (``AMBER_GREEN``:
+    "Amber/Green"): what a client prints, and what the pack reads from the supergraph.
     """
     strawberry.enum(kind, name=name, description=description)
     for value in kind.__strawberry_definition__.values:  # type: ignore[attr-defined]
         member = kind(value.value)
         value.name = (names or {}).get(member, member.name.upper())
+        value.description = str(member.value)
     return kind
 
 

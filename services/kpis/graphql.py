@@ -18,7 +18,15 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from services.common import asof
-from services.common.graphql import Context, Page, federated_schema, graphql_enum, page
+from services.common.graphql import (
+    Context,
+    Page,
+    federated_schema,
+    graphql_enum,
+    page,
+    parse_id,
+)
+from services.common.grouping import group_by
 from services.common.pagination import window, window_of
 from services.kpis import insight, models, periods, schemas, service
 from services.kpis.asof import history
@@ -232,10 +240,8 @@ async def _load_kpis(session: AsyncSession, ids: Sequence[int]) -> dict[int, mod
 async def _load_measurements(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[models.Measurement]]:
-    found: dict[int, list[models.Measurement]] = {kpi_id: [] for kpi_id in ids}
-    for row in await insight.list_measurements(session=session, kpi_ids=ids):
-        found[row.kpi_id].append(row)
-    return found
+    rows = await insight.list_measurements(session=session, kpi_ids=ids)
+    return group_by(rows, lambda row: row.kpi_id, keys=ids)
 
 
 async def _load_targets(
@@ -330,7 +336,7 @@ class Kpi:
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> Kpi | None:
-        row = await info.context.loader("kpi", _load_kpis).load(int(id))
+        row = await info.context.loader("kpi", _load_kpis).load(parse_id(id, "id"))
         return None if row is None else cls.from_row(row)
 
     async def _standards(self, info: Ctx) -> service.Standards:

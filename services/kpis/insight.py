@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common import audit, clock
 from services.common.auth import Principal
 from services.common.errors import FieldError, NotFound
+from services.common.grouping import group_by
 from services.kpis import periods, service, signals
 from services.kpis.models import AuditEntry, Benchmark, Kpi, Measurement
 from services.kpis.schemas import (
@@ -216,9 +217,7 @@ async def statuses(
         kpi_ids=[k.id for k in kpis],  # type: ignore[misc]
         as_of=as_of,
     )
-    by_kpi: dict[int, list[Measurement]] = defaultdict(list)
-    for row in rows:
-        by_kpi[row.kpi_id].append(row)
+    by_kpi = group_by(rows, lambda row: row.kpi_id, keys=[k.id for k in kpis if k.id])
     found = []
     for kpi in kpis:
         chronological = service.current_rows(by_kpi[kpi.id])  # type: ignore[index]
@@ -481,13 +480,10 @@ def benchmark_views(
 async def benchmarks_for(
     *, session: AsyncSession, kpi_ids: Sequence[int]
 ) -> dict[int, list[Benchmark]]:
-    found: dict[int, list[Benchmark]] = {kpi_id: [] for kpi_id in kpi_ids}
     rows = (
         await session.exec(select(Benchmark).where(col(Benchmark.kpi_id).in_(list(kpi_ids))))
     ).all()
-    for row in rows:
-        found[row.kpi_id].append(row)
-    return found
+    return group_by(rows, lambda row: row.kpi_id, keys=kpi_ids)
 
 
 async def benchmarks(

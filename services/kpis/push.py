@@ -58,6 +58,7 @@ from services.common.db import Transaction, update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, Forbidden, NotFound
 from services.common.groupwrite import GroupWriter
 from services.common.logging import request_id_var
+from services.common.updates import refuse_empty
 from services.kpis import insight, service
 from services.kpis.models import AuditEntry, Measurement, PushClient
 from services.kpis.schemas import (
@@ -142,9 +143,7 @@ async def update_client(
     """Grants and revocation apply to the client's next push: they are read on every push."""
     row = await get_client(session=session, client_id=client_id)
     changes = data.model_dump(exclude_unset=True)
-    for name in ("name", "kpi_codes", "active"):
-        if name in changes and changes[name] is None:
-            raise FieldError(f"{name} cannot be empty", field=name)
+    refuse_empty(changes, ("name", "kpi_codes", "active"))
     if "kpi_codes" in changes:
         await _check_codes(session, changes["kpi_codes"])
     before = audit.snapshot(row)

@@ -16,7 +16,9 @@ from services.common import audit
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionRequired
+from services.common.grouping import group_by
 from services.common.pagination import PageParams, order_by, paginate
+from services.common.updates import refuse_empty
 from services.kpis import periods
 from services.kpis.models import AuditEntry, Kpi, KpiTarget, Measurement
 from services.kpis.schemas import (
@@ -287,15 +289,12 @@ async def kpis_for_programmes(
     *, session: AsyncSession, codes: Sequence[str]
 ) -> dict[str, list[Kpi]]:
     """The KPIs each programme owns, in code order."""
-    found: dict[str, list[Kpi]] = {code: [] for code in codes}
     rows = (
         await session.exec(
             select(Kpi).where(col(Kpi.programme_code).in_(list(codes))).order_by(Kpi.code)
         )
     ).all()
-    for row in rows:
-        found[row.programme_code].append(row)  # type: ignore[index]
-    return found
+    return group_by(rows, lambda row: row.programme_code or "", keys=codes)
 
 
 async def create(*, session: AsyncSession, actor: Principal, data: KpiCreate) -> Kpi:
@@ -318,9 +317,7 @@ async def update(
 ) -> Kpi:
     kpi = await get_by_code(session=session, code=code)
     changes = data.model_dump(exclude_unset=True)
-    for required in REQUIRED:
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty: every KPI has one", field=required)
+    refuse_empty(changes, REQUIRED, why="every KPI has one")
     if changes.get("frequency", kpi.frequency) != kpi.frequency:
         has_values = (
             await session.exec(select(Measurement.id).where(Measurement.kpi_id == kpi.id).limit(1))
@@ -342,7 +339,6 @@ async def update(
 async def targets_for(
     *, session: AsyncSession, kpi_ids: Sequence[int]
 ) -> dict[int, list[KpiTarget]]:
-    found: dict[int, list[KpiTarget]] = {kpi_id: [] for kpi_id in kpi_ids}
     rows = (
         await session.exec(
             select(KpiTarget)
@@ -350,9 +346,7 @@ async def targets_for(
             .order_by(col(KpiTarget.starts_on))
         )
     ).all()
-    for row in rows:
-        found[row.kpi_id].append(row)
-    return found
+    return group_by(rows, lambda row: row.kpi_id, keys=kpi_ids)
 
 
 async def standards_for(*, session: AsyncSession, kpis: Sequence[Kpi]) -> dict[int, Standards]:

@@ -52,7 +52,7 @@ def cpmo(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_command() -> None:
     result = cpmo("--help")
     assert result.returncode == 0, result.stderr
-    for command in ("up", "test", "seed", "load", "token", "sdl"):
+    for command in ("up", "test", "seed", "sdl", "load", "pack", "token"):
         assert f"    {command} " in result.stdout, (command, result.stdout)
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import strawberry
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
 
@@ -27,6 +26,7 @@ from services.common.graphql import (
     parse_id,
 )
 from tests.common.helpers import fresh_tables
+from tests.support.statements import statements
 
 
 class Base(SQLModel, registry=new_registry()):
@@ -117,16 +117,8 @@ async def engine() -> AsyncIterator[AsyncEngine]:
         yield engine
 
 
-class Statements:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.seen: list[str] = []
-        event.listen(engine.sync_engine, "before_cursor_execute", self._on)
-
-    def _on(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.seen.append(statement)
-
-    def counts(self) -> int:
-        return sum("count(" in s.lower() for s in self.seen)
+def counts(seen: list[str]) -> int:
+    return sum("count(" in s.lower() for s in seen)
 
 
 async def run(engine: AsyncEngine, query: str, **variables: Any) -> Any:
@@ -137,23 +129,24 @@ async def run(engine: AsyncEngine, query: str, **variables: Any) -> Any:
 
 
 async def test_a_page_counts_only_when_total_count_is_selected(engine: AsyncEngine) -> None:
-    statements = Statements(engine)
-    result = await run(engine, "{ items { items { name } pageInfo { limit offset hasNextPage } } }")
+    with statements(engine) as seen:
+        query = "{ items { items { name } pageInfo { limit offset hasNextPage } } }"
+        result = await run(engine, query)
     assert result.errors is None
     assert [i["name"] for i in result.data["items"]["items"]] == ["item 0", "item 1"]
     assert result.data["items"]["pageInfo"] == {"limit": 2, "offset": 0, "hasNextPage": True}
-    assert statements.counts() == 0
+    assert seen and counts(seen) == 0
 
-    result = await run(
-        engine, "{ items(offset: 4) { totalCount items { name } pageInfo { hasNextPage } } }"
-    )
+    with statements(engine) as seen:
+        query = "{ items(offset: 4) { totalCount items { name } pageInfo { hasNextPage } } }"
+        result = await run(engine, query)
     assert result.errors is None
     assert result.data["items"] == {
         "totalCount": 5,
         "items": [{"name": "item 4"}],
         "pageInfo": {"hasNextPage": False},
     }
-    assert statements.counts() == 1
+    assert counts(seen) == 1
 
 
 @pytest.mark.parametrize(
@@ -205,6 +198,12 @@ async def test_statuses_are_enums_with_upper_snake_names(engine: AsyncEngine) ->
     ]
     wrong = await run(engine, '{ items(colour: "Red") { items { name } } }')
     assert wrong.errors is not None
+    # Each value is described by its word, what a client prints and the pack reads.
+    values = schema._schema.type_map["Colour"].values  # type: ignore[attr-defined]
+    assert {name: value.description for name, value in values.items()} == {
+        "AMBER_GREEN": "Amber/Green",
+        "RED": "Red",
+    }
 
 
 @strawberry.input(description="a filter")

@@ -3,6 +3,7 @@ unexpected happens anyway: problem+json, never SQL."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.common.errors import install_error_handlers
 from services.common.posture import TimeBudgetMiddleware, install_safety_net
+from services.stack import ROOT
 from tests.conftest import ADMIN, RAG_SCALE, VIEWER, auth
 
 PROBLEM = "application/problem+json"
@@ -182,3 +184,49 @@ async def test_a_request_over_its_time_budget_is_stopped_and_answered() -> None:
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["type"].endswith("/over-time-budget")
     assert not finished.is_set()
+
+
+def role_checked_late(source: str) -> list[str]:
+    """The GraphQL mutations in ``source`` whose first statement is not the role check
+    (``info.context.writer()`` or ``info.context.require(...)``)."""
+    late = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not any(
+            "mutation" in ast.unparse(d) for d in node.decorator_list
+        ):
+            continue
+        body = [
+            s
+            for s in node.body
+            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+        ]
+        first = ast.unparse(body[0]) if body else ""
+        if "info.context.writer()" not in first and "info.context.require(" not in first:
+            late.append(node.name)
+    return late
+
+
+def test_every_mutation_checks_the_role_before_its_input() -> None:
+    """As REST does (the role is a dependency, solved before the body): a viewer's bad input
+    is a 403, and tells nothing about what would have been valid."""
+    late = {
+        str(path.relative_to(ROOT)): names
+        for path in sorted((ROOT / "services").rglob("*.py"))
+        if (names := role_checked_late(path.read_text()))
+    }
+    assert late == {}
+
+
+def test_the_role_check_finds_a_mutation_that_reads_its_input_first() -> None:
+    source = (
+        "@strawberry.mutation\n"
+        "async def early(self, info):\n"
+        "    actor = info.context.writer()\n"
+        "    return parse_id(x)\n"
+        "@strawberry.mutation(description='d')\n"
+        "async def late(self, info):\n"
+        "    '''A docstring is not a statement.'''\n"
+        "    ids = parse_id(x)\n"
+        "    actor = info.context.writer()\n"
+    )
+    assert role_checked_late(source) == ["late"]

@@ -4,6 +4,7 @@ parent, and dry-run as a transaction option."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,6 +28,7 @@ from services.common.errors import FieldError, install_error_handlers
 from services.common.etag import ExpectedVersion, OptionalVersion
 from services.common.grouping import group_by
 from services.common.updates import refuse_empty
+from services.stack import ROOT
 from tests.common.helpers import fresh_tables
 
 
@@ -183,3 +185,53 @@ def test_group_by_keeps_the_rows_order() -> None:
         "z": [],
         "b": [("b", 2)],
     }
+
+
+# Each shared piece's tell-tale, and the one module that may hold it.
+PIECES = {
+    "a required field refused as emptied ('cannot be empty')": "services/common/updates.py",
+    "If-Match read into a version (ExpectedVersion)": "services/common/etag.py",
+    "the council's time zone (ZoneInfo)": "services/common/clock.py",
+}
+
+
+def pieces_in(source: str) -> set[str]:
+    """Which of PIECES ``source`` holds: a string with the refusal's words, a declaration of
+    ``ExpectedVersion``, a call of ``ZoneInfo``."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and "cannot be empty" in str(node.value):
+            found.add("a required field refused as emptied ('cannot be empty')")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
+            isinstance(t, ast.Name) and t.id == "ExpectedVersion"
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        ):
+            found.add("If-Match read into a version (ExpectedVersion)")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "ZoneInfo"
+        ):
+            found.add("the council's time zone (ZoneInfo)")
+    return found
+
+
+def test_each_shared_piece_has_one_home() -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)} has {piece}"
+        for path in sorted((ROOT / "services").rglob("*.py"))
+        for piece in pieces_in(path.read_text())
+        if str(path.relative_to(ROOT)) != PIECES[piece]
+    ]
+    assert wrong == []
+
+
+def test_the_home_check_sees_each_piece() -> None:
+    copied = (
+        "ExpectedVersion = Annotated[int, Depends(expected_version)]\n"
+        "LONDON = ZoneInfo('Europe/London')\n"
+        "def update(changes):\n"
+        "    raise FieldError(f'{name} cannot be empty', field=name)\n"
+    )
+    assert pieces_in(copied) == set(PIECES)
+    assert pieces_in("refuse_empty(changes, ('name',))\nday = clock.today()\n") == set()

@@ -346,10 +346,13 @@ def test_python_dockerfile() -> None:
     final = max(i.stage for i in instructions)
     copied = copies(instructions)
     into_final = {src.rstrip("/"): c.dest for c in copied if c.stage == final for src in c.sources}
-    for needed in ("services", "migrations"):
-        assert needed in into_final, f"the runtime image lacks {needed}/"
-    # services/common/migrate.py finds migrations/ beside services/.
+    for needed in ("services", "migrations", "gateway/supergraph.graphql"):
+        assert needed in into_final, f"the runtime image lacks {needed}"
+    # services/common/migrate.py finds migrations/ beside services/; reporting reads the
+    # supergraph where services/stack.py puts GATEWAY_DIR.
     assert Path(into_final["services"]).parent == Path(into_final["migrations"]).parent
+    supergraph = Path(into_final["gateway/supergraph.graphql"])
+    assert supergraph.parent.parent == Path(into_final["services"]).parent
     venv = [
         c for c in copied if c.stage == final and c.from_stage and ".venv" in " ".join(c.sources)
     ]

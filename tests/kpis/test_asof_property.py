@@ -9,10 +9,11 @@ import uuid
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import EDITOR, VIEWER
+from tests.support.asof import AS_OF_PROPERTY, History
 
 MONTHS = [f"2024-{m:02d}" for m in range(4, 13)] + [f"2025-{m:02d}" for m in range(1, 4)]
 VALUES = st.integers(0, 20).map(lambda v: 80.0 + v)  # few values: pushes often restate or no-op
@@ -47,13 +48,12 @@ GRAPHQL = """query($cut: String) {
 _codes = itertools.count(1)
 
 
-class World:
+class World(History):
     """What the history has made so far, and the live reads taken at each cut."""
 
     def __init__(self, api: httpx.AsyncClient) -> None:
-        self.api = api
+        super().__init__(api)
         self.kpis: list[str] = []
-        self.seen: list[tuple[str, dict[str, bytes]]] = []
 
     async def send(
         self, method: str, path: str, body: Any, headers: dict[str, str] | None = None
@@ -134,43 +134,24 @@ class World:
             *(f"/kpis/{code}/latest" for code in self.kpis),
             *(f"/kpis/{code}/series" for code in self.kpis),
             *(f"/kpis/{code}/targets" for code in self.kpis),
+            "graphql",
         ]
 
-    async def graphql(self, cut: str | None) -> bytes:
+    async def read(self, path: str, cut: str | None) -> bytes:
+        """The REST paths, and the GraphQL query (as ``graphql``) with its cut argument."""
+        if path != "graphql":
+            return await super().read(path, cut)
         response = await self.api.post(
             "/graphql", headers=VIEWER, json={"query": GRAPHQL, "variables": {"cut": cut}}
         )
         assert response.status_code == 200 and "errors" not in response.json(), response.text
         return response.content
 
-    async def take_cut(self) -> None:
-        position = (await self.api.get("/cut", headers=VIEWER)).json()["position"]
-        reads = {path: (await self.api.get(path, headers=VIEWER)).content for path in self.paths()}
-        reads["graphql"] = await self.graphql(None)
-        self.seen.append((str(position), reads))
 
-
-@settings(
-    max_examples=10,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@AS_OF_PROPERTY
 @given(history=st.lists(STEPS, min_size=1, max_size=12))
 async def test_a_read_as_of_a_cut_never_changes(
     kpis_api: httpx.AsyncClient, history: list[tuple[tuple[Any, ...], bool]]
 ) -> None:
     world = World(kpis_api)
-    for op, cut in history:
-        await world.apply(op)
-        if cut:
-            await world.take_cut()
-    await world.take_cut()  # the end state, read live and as of its own cut
-    for position, reads in world.seen:
-        for path, body in reads.items():
-            if path == "graphql":
-                assert await world.graphql(position) == body, ("graphql", position)
-                continue
-            joiner = "&" if "?" in path else "?"
-            past = await kpis_api.get(f"{path}{joiner}cut={position}", headers=VIEWER)
-            assert past.status_code == 200, (path, position, past.text)
-            assert past.content == body, (path, position)
+    await world.replay(op for step, cut in history for op in ([step, ("cut",)] if cut else [step]))

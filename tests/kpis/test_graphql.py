@@ -153,6 +153,12 @@ async def test_kpi_queries_latest_and_measurements(kpis_api: httpx.AsyncClient) 
         reps=[{"__typename": "Kpi", "id": str(kpi["id"])}],
     )
     assert entities["data"]["_entities"] == [{"code": "KPI-01"}]
+    bad_id = await gql(
+        kpis_api,
+        "query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Kpi { code } } }",
+        reps=[{"__typename": "Kpi", "id": "KPI-01"}],
+    )
+    assert bad_id["errors"][0]["extensions"]["errors"][0]["field"] == "id", bad_id
 
 
 async def test_graphql_errors_and_auth(kpis_api: httpx.AsyncClient) -> None:

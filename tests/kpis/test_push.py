@@ -193,6 +193,12 @@ async def test_grants_change_and_revocation_bite_on_the_next_push(
         json={"active": False},
     )
     assert stale.status_code == 412  # someone changed it since: reload first
+    emptied = await kpis_api.patch(
+        "/push-clients/finance-system",
+        headers={**ADMIN, "If-Match": granted.headers["ETag"]},
+        json={"active": None},
+    )
+    assert emptied.status_code == 422 and emptied.json()["errors"][0]["field"] == "active"
     revoked = await kpis_api.patch(
         "/push-clients/finance-system",
         headers={**ADMIN, "If-Match": granted.headers["ETag"]},

@@ -71,6 +71,24 @@ async def test_create_read_and_audit(programmes_api: httpx.AsyncClient) -> None:
     assert feed[3]["after"]["code"] == "IRP-01" and feed[3]["before"] is None
 
 
+async def test_a_programme_keeps_its_name_sao_and_lead_member(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    portfolio = await make_portfolio(programmes_api)
+    created = await make_programme(programmes_api, portfolio["id"])
+    for field in ("name", "sao_id", "lead_member_id"):
+        emptied = await programmes_api.patch(
+            f"/programmes/{created['id']}",
+            headers={**EDITOR, "If-Match": '"1"'},
+            json={field: None},
+        )
+        assert emptied.status_code == 422, emptied.text
+        assert emptied.json()["errors"][0]["field"] == field
+        assert "every programme has one" in emptied.json()["detail"]
+    kept = await programmes_api.get(f"/programmes/{created['id']}", headers=VIEWER)
+    assert kept.json()["version"] == 1 and kept.json()["sao"]["name"] == SAO
+
+
 async def test_auth_is_required_and_roles_enforced(programmes_api: httpx.AsyncClient) -> None:
     anonymous = await programmes_api.get("/programmes")
     assert anonymous.status_code == 401
@@ -350,6 +368,7 @@ async def test_a_viewer_s_bad_input_is_refused_for_the_role_first(
         'mutation { createProgramme(input: {portfolioId: "1", code: "", name: "", '
         'saoId: "1", leadMemberId: "1"}) { id } }',
         'mutation { addWorkstream(programmeId: "x", input: {name: ""}) { id } }',
+        'mutation { setServedOutcomes(programmeId: "1", version: 1, outcomeIds: ["x"]) { id } }',
     ]
     for mutation in mutations:
         response = await programmes_api.post("/graphql", headers=VIEWER, json={"query": mutation})

@@ -1,10 +1,13 @@
 """The programmes service's shape: sub-domain folders with the same files, no import cycles,
-shared words defined once, and no sub-domain reaching into another's routes or graph types."""
+shared words defined once, no sub-domain reaching into another's routes or graph types, and
+none reading or writing another's tables except through that one's service.py."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+from typing import Any
 
 from services.stack import ROOT
 
@@ -24,6 +27,20 @@ SHOWS_OTHERS = {
         "savings",
     },
     SERVICE / "comparison" / "graphql.py": {"plan"},
+}
+# The only modules that may name another sub-domain's tables (other than in a type annotation,
+# where a row its service returned is named as ``plan.Programme``), each with its reason.
+NAMES_OTHERS_TABLES: dict[Path, tuple[set[str], str]] = {
+    SERVICE / "models.py": (
+        set(SUB_DOMAINS),
+        "the service's one metadata: gathers every sub-domain's tables for Alembic and the "
+        "as-of history",
+    ),
+    SERVICE / "plan" / "service.py": (
+        {"governance"},
+        "a programme's board_id is checked to name a board before it is written; governance's "
+        "service reads plan's, so going through it would be an import cycle",
+    ),
 }
 
 
@@ -116,6 +133,110 @@ def test_no_sub_domain_reaches_into_another_s_routes_or_graph() -> None:
                 assert parts[3] not in {"api", "graphql"}, (
                     f"{path.relative_to(ROOT)} imports {module}"
                 )
+
+
+def table_owner(obj: Any) -> str | None:
+    """The sub-domain whose table class ``obj`` is, if it is one."""
+    if not (isinstance(obj, type) and hasattr(obj, "__table__")):
+        return None
+    parts = obj.__module__.split(".")
+    return parts[2] if parts[:2] == ["services", "programmes"] and len(parts) > 3 else None
+
+
+def tables_named(path: Path) -> list[tuple[int, str, str]]:
+    """Where ``path`` names a sub-domain's table (line, what, whose): an import of a ``models``
+    module or of a table class, or ``module.Table`` outside a type annotation."""
+    tree = ast.parse(path.read_text())
+    in_annotation = {
+        id(inner)
+        for node in ast.walk(tree)
+        for hint in (
+            [node.annotation]
+            if isinstance(node, (ast.arg, ast.AnnAssign)) and node.annotation
+            else [node.returns]
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns
+            else []
+        )
+        for inner in ast.walk(hint)
+    }
+    modules_bound: dict[str, str] = {}
+    found: list[tuple[int, str, str]] = []
+
+    def imported(line: int, module: str) -> bool:
+        parts = module.split(".")
+        if parts[:2] == ["services", "programmes"] and len(parts) == 4 and parts[3] == "models":
+            found.append((line, f"import {module}", parts[2]))
+            return True
+        return False
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                imported(node.lineno, alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if not node.module.startswith("services.programmes") or imported(
+                node.lineno, node.module
+            ):
+                continue
+            for alias in node.names:
+                candidate = f"{node.module}.{alias.name}"
+                if (ROOT / (candidate.replace(".", "/") + ".py")).exists():
+                    if not imported(node.lineno, candidate):
+                        modules_bound[alias.asname or alias.name] = candidate
+                    continue
+                owner = table_owner(getattr(importlib.import_module(node.module), alias.name))
+                if owner is not None:
+                    found.append((node.lineno, f"from {node.module} import {alias.name}", owner))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules_bound
+            and id(node) not in in_annotation
+        ):
+            module = importlib.import_module(modules_bound[node.value.id])
+            owner = table_owner(getattr(module, node.attr, None))
+            if owner is not None:
+                found.append((node.lineno, f"{node.value.id}.{node.attr}", owner))
+    return found
+
+
+def test_a_sub_domain_reaches_another_s_tables_only_through_its_service() -> None:
+    """Plan's tables (and every sub-domain's) are read and written by its service.py, which
+    keeps its rules and its audit; other sub-domains call that service and may name the rows
+    it returns in their type annotations."""
+    wrong = []
+    for path in sorted(SERVICE.rglob("*.py")):
+        if "seed_data" in path.parts:
+            continue
+        parts = path.relative_to(SERVICE).parts
+        own = parts[0] if len(parts) > 1 else None
+        allowed = NAMES_OTHERS_TABLES.get(path, (set(), ""))[0]
+        wrong += [
+            f"{path.relative_to(ROOT)}:{line} {what} ({owner}'s table)"
+            for line, what, owner in tables_named(path)
+            if owner != own and owner not in allowed
+        ]
+    assert wrong == []
+
+
+def test_the_table_check_finds_each_way_of_naming_a_table(tmp_path: Path) -> None:
+    module = tmp_path / "example.py"
+    module.write_text(
+        "from services.programmes.plan.models import Aim\n"
+        "from services.programmes.plan import models\n"
+        "from services.programmes.plan import service as plan\n"
+        "from services.programmes.plan.service import Workstream\n"
+        "from services.programmes.plan.graphql import Programme as ProgrammeType\n"
+        "def rows(programme: plan.Programme) -> plan.Portfolio:\n"
+        "    return select(plan.Outcome, plan.get)\n"
+    )
+    assert [(line, what) for line, what, _ in tables_named(module)] == [
+        (1, "import services.programmes.plan.models"),
+        (2, "import services.programmes.plan.models"),
+        (4, "from services.programmes.plan.service import Workstream"),
+        (7, "plan.Outcome"),
+    ]
 
 
 def test_shared_words_are_defined_once() -> None:

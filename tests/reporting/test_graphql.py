@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import event
 
 from tests.conftest import VIEWER
 from tests.reporting.test_sign_off import stored_pack
+from tests.support.statements import statements
 
 
 async def test_pack_references_load_in_one_query(reporting_api: httpx.AsyncClient) -> None:
     ids = [await stored_pack(reporting_api, f"2024-0{month}") for month in (4, 5, 6)]
-    engine = reporting_api._transport.app.state.engine  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if "FROM pack" in statement:
-            statements.append(statement)
-
     query = """query($reps: [_Any!]!) {
       _entities(representations: $reps) { ... on Pack { id period } }
     }"""
     reps = [{"__typename": "Pack", "id": str(i)} for i in [*ids, 999]]
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements(reporting_api, "pack") as seen:
         response = await reporting_api.post(
             "/graphql", headers=VIEWER, json={"query": query, "variables": {"reps": reps}}
         )
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     body = response.json()
     assert "errors" not in body, body
     assert body["data"]["_entities"] == [
@@ -37,7 +27,7 @@ async def test_pack_references_load_in_one_query(reporting_api: httpx.AsyncClien
         {"id": str(ids[2]), "period": "2024-06"},
         None,
     ]
-    assert len(statements) == 1, statements
+    assert len(seen) == 1, seen
 
 
 async def test_packs_are_a_page(reporting_api: httpx.AsyncClient) -> None:

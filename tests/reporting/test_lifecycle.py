@@ -19,6 +19,7 @@ from services.reporting.service import canonical_sha256, render_html
 from services.stack import ROOT
 from tests.conftest import ADMIN, EDITOR, VIEWER, auth, settings_override
 from tests.reporting import demo_pack
+from tests.support.feed import changes
 from tests.support.race import rendezvous
 
 GATEWAY_DOWN = {"gateway_url": "http://127.0.0.1:9/graphql"}
@@ -41,10 +42,6 @@ async def store(api: httpx.AsyncClient, period: str = "2024-07", **fields: Any) 
         await session.commit()
         assert pack.id is not None
         return pack.id
-
-
-async def changes(api: httpx.AsyncClient) -> list[dict[str, Any]]:
-    return list((await api.get("/changes", headers=VIEWER)).json()["changes"])
 
 
 async def test_a_month_to_come_is_refused_before_anything_is_read(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -482,10 +483,26 @@ def test_the_pack_query_is_valid_against_the_supergraph() -> None:
 def test_council_words_cover_each_enum_the_pack_reads() -> None:
     """A status or kind added to the graph without its words would print as AMBER_GREEN."""
     schema = build_schema((GATEWAY_DIR / "supergraph.graphql").read_text())
+    read = {enum for fields in READ_AS.values() for enum in fields.values()}
+    assert set(COUNCIL_WORDS) == read
     for name, words in COUNCIL_WORDS.items():
         enum = schema.type_map[name]
         assert isinstance(enum, GraphQLEnumType), name
         assert set(words) == set(enum.values), name
+
+
+def test_council_words_are_the_services_own() -> None:
+    """The pack's words are the values of the services' own enums (the words they store and
+    REST answers), as each service's graph serves them today."""
+    served: dict[str, dict[str, str]] = {}
+    for subgraph in sorted((GATEWAY_DIR / "subgraphs").glob("*.graphql")):
+        service = subgraph.stem
+        schema = importlib.import_module(f"services.{service}.graphql").schema._schema
+        for name in COUNCIL_WORDS:
+            if isinstance(enum := schema.type_map.get(name), GraphQLEnumType):
+                served[name] = {n: value.value for n, value in enum.values.items()}
+    assert served == COUNCIL_WORDS
+    assert COUNCIL_WORDS["DCA"]["AMBER_GREEN"] == "Amber/Green"
 
 
 def test_the_pack_prints_the_graphs_enum_names_in_the_councils_words() -> None:

@@ -23,7 +23,9 @@ def test_sdl_is_a_federation_2_subgraph() -> None:
     )
     assert 'type Risk @key(fields: "id")' in sdl
     assert 'type Programme @key(fields: "id")' in sdl
-    assert "  status: RiskStatus!\n" in sdl and "enum RiskStatus {\n  OPEN\n  TREATING\n" in sdl
+    assert "  status: RiskStatus!\n" in sdl
+    # each value described by the council's word (what the pack prints)
+    assert 'enum RiskStatus {\n  """Open"""\n  OPEN\n\n  """Treating"""\n  TREATING\n' in sdl
     programme_risks = sdl[sdl.index("  risks(\n", sdl.index("type Programme")) :]
     assert programme_risks.startswith("  risks(\n")
     assert "top: Int = null" in programme_risks and "status: RiskStatus = null" in programme_risks

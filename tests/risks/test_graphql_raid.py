@@ -3,33 +3,12 @@ history and mitigations by DataLoader, and the RAID mutations with the REST rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
-from sqlalchemy import event
 
-from services.risks.main import app
 from tests.conftest import EDITOR, VIEWER, live_programme
 from tests.risks.factories import make_risk
 from tests.risks.test_graphql import gql
-
-
-@contextmanager
-def selects() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.support.statements import statements
 
 
 async def test_programme_raid_in_one_query_per_register(
@@ -70,7 +49,7 @@ async def test_programme_raid_in_one_query_per_register(
       }
     }"""
     reps = [{"__typename": "Programme", "id": str(i)} for i in ids]
-    with selects() as seen:
+    with statements(risks_api) as seen:
         body = await gql(risks_api, query, reps=reps)
     assert "errors" not in body, body
     # risks, assumptions, issues, dependencies, mitigations, assessments: one each.

@@ -22,26 +22,6 @@ from tests.conftest import VIEWER, db_url, recreate
 # A cut's position, and each path's live body read there.
 Seen = tuple[str, dict[str, bytes]]
 
-
-async def read_at_cut(api: httpx.AsyncClient, paths: Iterable[str]) -> Seen:
-    position = (await api.get("/cut", headers=VIEWER)).json()["position"]
-    reads = {}
-    for path in paths:
-        response = await api.get(path, headers=VIEWER)
-        assert response.status_code == 200, (path, response.text)
-        reads[path] = response.content
-    return str(position), reads
-
-
-async def assert_cuts_read_as_then(api: httpx.AsyncClient, seen: Iterable[Seen]) -> None:
-    for position, reads in seen:
-        for path, body in reads.items():
-            joiner = "&" if "?" in path else "?"
-            past = await api.get(f"{path}{joiner}cut={position}", headers=VIEWER)
-            assert past.status_code == 200, (path, position, past.text)
-            assert past.content == body, (path, position)
-
-
 # The as-of property tests' budget: ten random histories each (they run over real HTTP).
 AS_OF_PROPERTY = settings(
     max_examples=10,
@@ -52,7 +32,8 @@ AS_OF_PROPERTY = settings(
 
 class History:
     """A random history's world: ``apply`` one op (a ``("cut",)`` op reads every path at a cut),
-    ``paths`` to read; ``replay`` runs the ops, cuts the end state and checks every cut."""
+    ``paths`` to read; ``replay`` runs the ops, cuts the end state and checks that every path
+    reads the same, byte for byte, as of each cut after everything that came later."""
 
     def __init__(self, api: httpx.AsyncClient) -> None:
         self.api = api
@@ -64,8 +45,17 @@ class History:
     async def apply(self, op: tuple[Any, ...]) -> None:
         raise NotImplementedError
 
+    async def read(self, path: str, cut: str | None) -> bytes:
+        """``path`` read live (no cut) or as of ``cut``; the read must succeed."""
+        if cut is not None:
+            path = f"{path}{'&' if '?' in path else '?'}cut={cut}"
+        response = await self.api.get(path, headers=VIEWER)
+        assert response.status_code == 200, (path, response.text)
+        return response.content
+
     async def take_cut(self) -> None:
-        self.seen.append(await read_at_cut(self.api, self.paths()))
+        position = str((await self.api.get("/cut", headers=VIEWER)).json()["position"])
+        self.seen.append((position, {path: await self.read(path, None) for path in self.paths()}))
 
     async def replay(self, ops: Iterable[tuple[Any, ...]]) -> None:
         for op in ops:
@@ -74,7 +64,9 @@ class History:
             else:
                 await self.apply(op)
         await self.take_cut()  # the end state, read live and as of its own cut
-        await assert_cuts_read_as_then(self.api, self.seen)
+        for position, reads in self.seen:
+            for path, body in reads.items():
+                assert await self.read(path, position) == body, (path, position)
 
 
 @asynccontextmanager

@@ -21,7 +21,6 @@ from services.programmes.assurance.schemas import (
 from services.programmes.highlights import service as highlights
 from services.programmes.milestones import service as milestones
 from services.programmes.plan import service as plan
-from services.programmes.plan.models import Programme
 from services.programmes.savings import service as savings
 from services.programmes.vocabulary import DCA, Status
 
@@ -31,14 +30,6 @@ RAG_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
 # A milestone this far past due, or this many overdue at once, is Red evidence on its own.
 RED_OVERDUE_DAYS = 30
 RED_OVERDUE_COUNT = 3
-
-
-async def _programmes(
-    session: AsyncSession, portfolio_id: int | None, programme_id: int | None
-) -> list[Programme]:
-    return await plan.all_programmes(
-        session=session, portfolio_id=portfolio_id, programme_id=programme_id
-    )
 
 
 def _flat(by_programme: dict[int, list[T]]) -> list[T]:
@@ -57,7 +48,9 @@ async def smart(
     portfolio_id: int | None = None,
     programme_id: int | None = None,
 ) -> SmartReport:
-    programmes = await _programmes(session, portfolio_id, programme_id)
+    programmes = await plan.all_programmes(
+        session=session, portfolio_id=portfolio_id, programme_id=programme_id
+    )
     by_id = {p.id: p for p in programmes if p.id is not None}
     ids = list(by_id)
     failures: list[SmartFailure] = []
@@ -177,7 +170,9 @@ async def confidence(
     portfolio_id: int | None = None,
     programme_id: int | None = None,
 ) -> list[ConfidenceCheck]:
-    programmes = await _programmes(session, portfolio_id, programme_id)
+    programmes = await plan.all_programmes(
+        session=session, portfolio_id=portfolio_id, programme_id=programme_id
+    )
     ids = [p.id for p in programmes if p.id is not None]
     found: dict[int, list[Evidence]] = {pid: [] for pid in ids}
 

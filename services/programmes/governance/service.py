@@ -54,7 +54,6 @@ from services.programmes.governance.schemas import (
     EscalationUpdate,
 )
 from services.programmes.plan import service as plan
-from services.programmes.plan.models import Programme
 
 # Boards ------------------------------------------------------------------------------------
 
@@ -120,8 +119,7 @@ async def _check_board(session: AsyncSession, values: dict[str, Any], board_id: 
     if kind is BoardKind.programme_board:
         if programme_id is None:
             raise FieldError("a Programme Board names its programme", field="programme_id")
-        if await plan.find(session=session, programme_id=programme_id) is None:
-            raise FieldError(f"no programme with id {programme_id}", field="programme_id")
+        await plan.get_named(session=session, programme_id=programme_id)
     elif programme_id is not None:
         raise FieldError("only a Programme Board oversees a programme", field="programme_id")
     target_id = values.get("escalates_to_board_id")
@@ -286,7 +284,7 @@ async def moves_by_escalation(
     return group_by(rows, lambda row: row.escalation_id, keys=escalation_ids)
 
 
-async def _board_for_programme(session: AsyncSession, programme: Programme) -> Board | None:
+async def _board_for_programme(session: AsyncSession, programme: plan.Programme) -> Board | None:
     if programme.board_id is not None:  # the board the plan puts over it
         board = await session.get(Board, programme.board_id)
         if board is not None:
@@ -313,9 +311,7 @@ async def raise_escalation(
         )
     programme = None
     if data.programme_id is not None:
-        programme = await plan.find(session=session, programme_id=data.programme_id)
-        if programme is None:
-            raise FieldError(f"no programme with id {data.programme_id}", field="programme_id")
+        programme = await plan.get_named(session=session, programme_id=data.programme_id)
     elif data.kind is EscalationKind.programme_exception:
         raise FieldError("a programme exception names its programme", field="programme_id")
     if data.board_id is not None:

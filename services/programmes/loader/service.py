@@ -13,17 +13,13 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import audit
 from services.common.auth import Principal
-from services.common.db import update_versioned
 from services.common.errors import FieldError
 from services.programmes import timescales
 from services.programmes.actions import service as actions
 from services.programmes.actions.schemas import ActionCreate
-from services.programmes.base import record
 from services.programmes.governance import service as governance
 from services.programmes.governance.schemas import BoardKind
 from services.programmes.highlights import service as highlights
@@ -39,11 +35,12 @@ from services.programmes.loader.schemas import (
 from services.programmes.milestones import service as milestones
 from services.programmes.milestones.schemas import KeyActivityCreate, Status
 from services.programmes.plan import service as plan
-from services.programmes.plan.models import Aim, Portfolio, Programme
 from services.programmes.plan.schemas import (
     AimCreate,
     PersonCreate,
     PortfolioCreate,
+    ProgrammeLoaded,
+    ProgrammeUpdate,
     RagGradeCreate,
 )
 
@@ -97,7 +94,7 @@ async def load_plan(
 ) -> LoadReport:
     meta = document.portfolio
     load = Load(session, actor, meta.financial_year_start)
-    portfolio = (await session.exec(select(Portfolio).where(Portfolio.code == meta.code))).first()
+    portfolio = await plan.find_portfolio_by_code(session=session, code=meta.code)
     if portfolio is None:
         portfolio = await plan.create_portfolio(
             session=session, actor=actor, data=PortfolioCreate.model_validate(meta.model_dump())
@@ -108,7 +105,7 @@ async def load_plan(
         await _keep_rag_scale(load, portfolio, meta.rag_scale)
     assert portfolio.id is not None
 
-    aims: dict[str, Aim] = {
+    aims: dict[str, plan.Aim] = {
         a.code: a for a in await plan.list_aims(session=session, portfolio_id=portfolio.id)
     }
     for aim_doc in document.aims:
@@ -151,21 +148,20 @@ async def load_plan(
                         where=f"{where} aim", text=item.aim_code, reason="no such aim in the plan"
                     )
                 )
-            programme = Programme(
-                portfolio_id=portfolio.id,
-                aim_id=aim.id if aim else None,
-                code=item.code,
-                name=item.name,
-                purpose=item.purpose,
-                directorate=item.directorate,
-                sao_id=people["sao_id"],
-                rdl_id=people["rdl_id"],
-                lead_member_id=people["lead_member_id"],
+            # Through the service's own checks; owners may be missing in a source plan.
+            programme = await plan.create(
+                session=session,
+                actor=actor,
+                data=ProgrammeLoaded(
+                    portfolio_id=portfolio.id,
+                    aim_id=aim.id if aim else None,
+                    code=item.code,
+                    name=item.name,
+                    purpose=item.purpose,
+                    directorate=item.directorate,
+                    **people,
+                ),
             )
-            # Through the service's own checks, but owners may be missing in a source plan.
-            session.add(programme)
-            await session.flush()
-            await record(session, actor, "create", programme, None)
             load.created["programmes"] += 1
         else:
             load.unchanged["programmes"] += 1
@@ -224,7 +220,9 @@ async def load_plan(
     return load.report(portfolio.code, document.unparsed)
 
 
-async def _keep_rag_scale(load: Load, portfolio: Portfolio, grades: list[RagGradeCreate]) -> None:
+async def _keep_rag_scale(
+    load: Load, portfolio: plan.Portfolio, grades: list[RagGradeCreate]
+) -> None:
     """A portfolio loaded before carries the document's scale if it only had the default."""
     assert portfolio.id is not None
     stored = (await plan.rag_scales(session=load.session, portfolio_ids=[portfolio.id]))[
@@ -249,7 +247,7 @@ async def _keep_rag_scale(load: Load, portfolio: Portfolio, grades: list[RagGrad
 
 
 async def _serve_outcomes(
-    load: Load, programme: Programme, aim: Aim | None, item: ProgrammeDoc, index: int
+    load: Load, programme: plan.Programme, aim: plan.Aim | None, item: ProgrammeDoc, index: int
 ) -> None:
     """Link the programme to the outcomes it serves, given by position in its aim's list."""
     if not item.outcomes:
@@ -300,9 +298,7 @@ async def load_highlight_reports(
     """One period's highlight reports for a plan already loaded: each report's rows become its
     highlights and next steps (what, when, who, confidence as written), and the report's
     quarterly milestones become the programme's milestones with their status."""
-    portfolio = (
-        await session.exec(select(Portfolio).where(Portfolio.code == document.portfolio_code))
-    ).first()
+    portfolio = await plan.find_portfolio_by_code(session=session, code=document.portfolio_code)
     if portfolio is None:
         raise FieldError(
             f"load the plan {document.portfolio_code!r} before its highlight reports",
@@ -461,11 +457,14 @@ async def load_boards(*, session: AsyncSession, actor: Principal) -> LoadReport:
                 )
             )
             continue
-        before = audit.snapshot(programme)
-        await update_versioned(
-            session, programme, {"board_id": board.id}, expected_version=programme.version
+        assert programme.id is not None
+        await plan.update(
+            session=session,
+            actor=actor,
+            programme_id=programme.id,
+            data=ProgrammeUpdate(board_id=board.id),
+            expected_version=programme.version,
         )
-        await record(session, actor, "update", programme, before)
         linked += 1
     return LoadReport(
         portfolio="*",

@@ -168,7 +168,9 @@ async def list_key_activities(
         statement = statement.where(col(KeyActivity.end_date) >= due_from)
     if due_to is not None:
         statement = statement.where(col(KeyActivity.end_date) <= due_to)
-    statement = statement.order_by(col(KeyActivity.programme_id), col(KeyActivity.position))
+    statement = statement.order_by(
+        col(KeyActivity.programme_id), col(KeyActivity.position), col(KeyActivity.id)
+    )
     return (await session.exec(statement)).all()
 
 

@@ -121,10 +121,8 @@ async def _load_outcomes(session: AsyncSession, ids: Sequence[int]) -> dict[int,
 async def _load_aim_outcomes(
     session: AsyncSession, aim_ids: Sequence[int]
 ) -> dict[int, list[Outcome]]:
-    found: dict[int, list[Outcome]] = {aim_id: [] for aim_id in aim_ids}
-    for row in await service.outcome_rows(session=session, aim_ids=aim_ids):
-        found[row.aim_id].append(_outcome(row))
-    return found
+    rows = await service.outcome_rows(session=session, aim_ids=aim_ids)
+    return group_by(rows, lambda row: row.aim_id, _outcome, keys=aim_ids)
 
 
 async def _load_serving(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[int]]:
@@ -238,11 +236,9 @@ async def _load_aims(session: AsyncSession, ids: Sequence[int]) -> dict[int, Aim
 
 
 async def _load_portfolio_aims(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Aim]]:
-    found: dict[int, list[Aim]] = {portfolio_id: [] for portfolio_id in ids}
-    for row in await service.list_aims(session=session):
-        if row.portfolio_id in found:
-            found[row.portfolio_id].append(_aim(row))
-    return found
+    wanted = set(ids)
+    rows = [row for row in await service.list_aims(session=session) if row.portfolio_id in wanted]
+    return group_by(rows, lambda row: row.portfolio_id, _aim, keys=ids)
 
 
 async def _load_portfolios(session: AsyncSession, ids: Sequence[int]) -> dict[int, Portfolio]:
@@ -694,12 +690,13 @@ class PlanMutation:
             strawberry.argument(description="every outcome of its plan it serves; [] for none"),
         ],
     ) -> Programme:
+        actor = info.context.writer()  # the role before the input, as everywhere
         ids = [parse_id(o, f"outcomeIds[{n}]") for n, o in enumerate(outcome_ids)]
         data = validate(ServedOutcomes, {"outcome_ids": ids})
         async with info.context.transaction() as session:
             await service.set_served_outcomes(
                 session=session,
-                actor=info.context.writer(),
+                actor=actor,
                 programme_id=parse_id(programme_id, "programmeId"),
                 outcome_ids=data.outcome_ids,
                 expected_version=version,

@@ -187,6 +187,17 @@ class ProgrammeCreate(ProgrammeBase):
     board_id: int | None = Field(default=None, description="the Directorate Board overseeing it")
 
 
+class ProgrammeLoaded(ProgrammeBase):
+    """A programme as a source plan names it (the loader): the SAO and Lead Member may be
+    missing there, and the load reports them as not named."""
+
+    portfolio_id: int
+    aim_id: int | None = None
+    sao_id: int | None = None
+    rdl_id: int | None = None
+    lead_member_id: int | None = None
+
+
 class ProgrammeUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     purpose: str | None = None

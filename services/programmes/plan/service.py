@@ -3,7 +3,7 @@ the caller's transaction commits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from sqlalchemy import func, or_
@@ -16,6 +16,7 @@ from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound
 from services.common.grouping import group_by
 from services.common.pagination import PageParams, Window, order_by, window
+from services.common.updates import refuse_empty
 from services.programmes import timescales
 from services.programmes.base import record
 from services.programmes.governance.models import Board
@@ -37,6 +38,7 @@ from services.programmes.plan.schemas import (
     PortfolioCreate,
     PortfolioRead,
     ProgrammeCreate,
+    ProgrammeLoaded,
     ProgrammeRead,
     ProgrammeUpdate,
     RagGradeCreate,
@@ -67,10 +69,14 @@ async def financial_year_start(*, session: AsyncSession, portfolio_id: int) -> i
     return None if portfolio is None else portfolio.financial_year_start
 
 
+async def find_portfolio_by_code(*, session: AsyncSession, code: str) -> Portfolio | None:
+    return (await session.exec(select(Portfolio).where(Portfolio.code == code))).first()
+
+
 async def create_portfolio(
     *, session: AsyncSession, actor: Principal, data: PortfolioCreate
 ) -> Portfolio:
-    existing = (await session.exec(select(Portfolio).where(Portfolio.code == data.code))).first()
+    existing = await find_portfolio_by_code(session=session, code=data.code)
     if existing is not None:
         raise Conflict(f"a portfolio with code {data.code!r} exists", field="code")
     portfolio = Portfolio.model_validate(data.model_dump(exclude={"rag_scale"}))
@@ -228,6 +234,27 @@ async def get_many(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, Pr
     return {row.id: row for row in rows}  # type: ignore[misc]
 
 
+async def get_many_by_code(
+    *, session: AsyncSession, codes: Collection[str]
+) -> dict[str, Programme]:
+    """The programmes with these codes, by code (a code no programme has is left out)."""
+    if not codes:
+        return {}
+    rows = (await session.exec(select(Programme).where(col(Programme.code).in_(codes)))).all()
+    return {row.code: row for row in rows}
+
+
+async def get_named(
+    *, session: AsyncSession, programme_id: int, field: str = "programme_id"
+) -> Programme:
+    """The programme a request's body names: none is a 422 on that field (the request is
+    wrong), where :func:`get` is a 404 (the path names nothing)."""
+    programme = await session.get(Programme, programme_id)
+    if programme is None:
+        raise FieldError(f"no programme with id {programme_id}", field=field)
+    return programme
+
+
 async def get_by_code(*, session: AsyncSession, code: str) -> Programme:
     programme = await find_by_code(session=session, code=code)
     if programme is None:
@@ -258,14 +285,18 @@ async def _check_board(session: AsyncSession, values: dict[str, int | None]) -> 
         raise FieldError(f"no board with id {board_id}", field="board_id")
 
 
-async def create(*, session: AsyncSession, actor: Principal, data: ProgrammeCreate) -> Programme:
+async def create(
+    *, session: AsyncSession, actor: Principal, data: ProgrammeCreate | ProgrammeLoaded
+) -> Programme:
+    """A new programme; one loaded from a source plan (:class:`ProgrammeLoaded`) may lack its
+    SAO and Lead Member, which the load reports, and meets every other rule."""
     portfolio = await session.get(Portfolio, data.portfolio_id)
     if portfolio is None:
         raise FieldError(f"no portfolio with id {data.portfolio_id}", field="portfolio_id")
     await _check_aim(session, data.aim_id, data.portfolio_id)
     await _check_people(session, data.model_dump(include=set(ROLE_FIELDS)))
     await _check_board(session, data.model_dump(include={"board_id"}))
-    existing = (await session.exec(select(Programme).where(Programme.code == data.code))).first()
+    existing = await find_by_code(session=session, code=data.code)
     if existing is not None:
         raise Conflict(f"a programme with code {data.code!r} exists", field="code")
     programme = Programme.model_validate(data)
@@ -285,9 +316,7 @@ async def update(
 ) -> Programme:
     programme = await get(session=session, programme_id=programme_id)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("name", "sao_id", "lead_member_id"):
-        if required in changes and changes[required] is None:
-            raise FieldError(f"{required} cannot be empty: every programme has one", field=required)
+    refuse_empty(changes, ("name", "sao_id", "lead_member_id"), why="every programme has one")
     await _check_people(session, changes)
     await _check_board(session, changes)
     if "aim_id" in changes:
@@ -466,10 +495,12 @@ async def rag_scales(
             .order_by(col(RagGrade.portfolio_id), col(RagGrade.position))
         )
     ).all()
-    found: dict[int, list[RagGradeRead]] = {portfolio_id: [] for portfolio_id in portfolio_ids}
-    for row in rows:
-        found[row.portfolio_id].append(RagGradeRead.model_validate(row, from_attributes=True))
-    return found
+    return group_by(
+        rows,
+        lambda row: row.portfolio_id,
+        lambda row: RagGradeRead.model_validate(row, from_attributes=True),
+        keys=portfolio_ids,
+    )
 
 
 # What the migration that introduced scales gave portfolios that had none (see its COMMON).
@@ -547,10 +578,9 @@ async def served_outcomes(
             .order_by(col(ProgrammeOutcome.programme_id), col(ProgrammeOutcome.outcome_id))
         )
     ).all()
-    found: dict[int, list[int]] = {programme_id: [] for programme_id in programme_ids}
-    for row in rows:
-        found[row.programme_id].append(row.outcome_id)
-    return found
+    return group_by(
+        rows, lambda row: row.programme_id, lambda row: row.outcome_id, keys=programme_ids
+    )
 
 
 async def serving_programmes(
@@ -564,10 +594,9 @@ async def serving_programmes(
             .order_by(col(ProgrammeOutcome.outcome_id), col(ProgrammeOutcome.programme_id))
         )
     ).all()
-    found: dict[int, list[int]] = {outcome_id: [] for outcome_id in outcome_ids}
-    for row in rows:
-        found[row.outcome_id].append(row.programme_id)
-    return found
+    return group_by(
+        rows, lambda row: row.outcome_id, lambda row: row.programme_id, keys=outcome_ids
+    )
 
 
 async def programmes_by_aim(
@@ -580,10 +609,7 @@ async def programmes_by_aim(
             .order_by(col(Programme.code))
         )
     ).all()
-    found: dict[int, list[int]] = {aim_id: [] for aim_id in aim_ids}
-    for programme_id, aim_id in rows:
-        found[aim_id].append(programme_id)  # type: ignore[index,arg-type]
-    return found
+    return group_by(rows, lambda row: row.aim_id, lambda row: row.id, keys=aim_ids)
 
 
 async def set_served_outcomes(
@@ -657,9 +683,7 @@ async def read_timescale(
         raise FieldError("a timescale is 1 to 200 printable characters", field="text")
     fy = None
     if portfolio_code is not None:
-        portfolio = (
-            await session.exec(select(Portfolio).where(Portfolio.code == portfolio_code))
-        ).first()
+        portfolio = await find_portfolio_by_code(session=session, code=portfolio_code)
         if portfolio is None:
             raise NotFound(f"no portfolio {portfolio_code!r}", field="portfolio")
         fy = portfolio.financial_year_start

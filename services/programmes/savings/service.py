@@ -53,7 +53,6 @@ from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.programmes.base import record
 from services.programmes.plan import service as plan
-from services.programmes.plan.models import Aim, Programme
 from services.programmes.savings.models import SavingsInitiative
 from services.programmes.savings.schemas import (
     RAG,
@@ -232,13 +231,6 @@ async def by_programme(
     return found
 
 
-async def _programme(session: AsyncSession, programme_id: int) -> Programme:
-    programme = await plan.find(session=session, programme_id=programme_id)
-    if programme is None:
-        raise FieldError(f"no programme with id {programme_id}", field="programme_id")
-    return programme
-
-
 async def _check_code(session: AsyncSession, code: str, initiative_id: int | None = None) -> None:
     existing = (
         await session.exec(select(SavingsInitiative).where(SavingsInitiative.code == code))
@@ -250,7 +242,7 @@ async def _check_code(session: AsyncSession, code: str, initiative_id: int | Non
 async def create(
     *, session: AsyncSession, actor: Principal, data: SavingsCreate
 ) -> SavingsInitiative:
-    programme = await _programme(session, data.programme_id)
+    programme = await plan.get_named(session=session, programme_id=data.programme_id)
     await _check_code(session, data.code)
     row = SavingsInitiative.model_validate(data)
     if "directorate" not in data.model_fields_set:
@@ -276,7 +268,7 @@ async def update(
     changes = data.model_dump(exclude_unset=True)
     refuse_empty(changes, NOT_NULL)
     if "programme_id" in changes:
-        await _programme(session, changes["programme_id"])
+        await plan.get_named(session=session, programme_id=changes["programme_id"])
     if "code" in changes:
         await _check_code(session, changes["code"], initiative_id)
     before = audit.snapshot(row)
@@ -340,7 +332,7 @@ def _label(code: str | None, name: str | None) -> str:
 
 
 def _group(
-    row: Any, programme: Programme, aim: Aim | None, group_by: GroupBy
+    row: Any, programme: plan.Programme, aim: plan.Aim | None, group_by: GroupBy
 ) -> tuple[Any, str, dict[str, Any]]:
     if group_by is GroupBy.programme:
         return (

@@ -20,11 +20,10 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import pydantic
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.auth import Principal
@@ -32,21 +31,31 @@ from services.common.db import is_dry_run
 from services.common.errors import DomainError, FieldError
 from services.common.tabular import Sheet
 from services.programmes.actions import service as actions
-from services.programmes.actions.models import Action
 from services.programmes.actions.schemas import ActionCreate, ActionUpdate
 from services.programmes.milestones import service as milestones
-from services.programmes.milestones.models import KeyActivity
 from services.programmes.milestones.schemas import (
     STATUS_HELP,
     KeyActivityCreate,
     KeyActivityUpdate,
     Status,
 )
-from services.programmes.plan.models import Programme, Workstream
+from services.programmes.plan import service as plan
 from services.programmes.transfer.schemas import ImportedRow, ImportResult
 
 T = TypeVar("T")
-Row = TypeVar("Row", Action, KeyActivity)
+
+
+class Versioned(Protocol):
+    """A stored row an import updates (an action, a milestone): its id and its version."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=Versioned)
 
 # Columns -----------------------------------------------------------------------------------
 
@@ -385,18 +394,15 @@ async def _attempt(
 
 async def _programmes_by_code(
     session: AsyncSession, rows: list[tuple[int, dict[str, Any], bool]]
-) -> dict[str, Programme]:
+) -> dict[str, plan.Programme]:
     """The programmes the rows name, by code."""
     codes = {values["programme_code"] for _, values, _ in rows if values.get("programme_code")}
-    if not codes:
-        return {}
-    found = (await session.exec(select(Programme).where(col(Programme.code).in_(codes)))).all()
-    return {programme.code: programme for programme in found}
+    return await plan.get_many_by_code(session=session, codes=codes)
 
 
 def _row_programme(
-    number: int, values: dict[str, Any], programmes: dict[str, Programme], problems: Problems
-) -> Programme | None:
+    number: int, values: dict[str, Any], programmes: dict[str, plan.Programme], problems: Problems
+) -> plan.Programme | None:
     """The programme the row names; None, with the problem noted, when it names none."""
     code = values.get("programme_code")
     if code is None:
@@ -474,32 +480,39 @@ ACTION_FIELDS = (
 ACTION_RENAME = {"programme_id": "programme_code", "If-Match": "version"}
 
 
+async def _exported_programmes(
+    session: AsyncSession, programme_id: int | None
+) -> dict[int, plan.Programme]:
+    """The programmes an export covers (one, or all), by id in code order."""
+    programmes = await plan.all_programmes(session=session, programme_id=programme_id)
+    return {p.id: p for p in programmes if p.id is not None}
+
+
 async def export_actions(
     *, session: AsyncSession, programme_id: int | None, today: date
 ) -> list[list[Any]]:
-    statement = select(Action, Programme.code).join(
-        Programme,
-        col(Programme.id) == col(Action.programme_id),  # type: ignore[arg-type]
+    """Programme by programme in code order, each's actions in number order."""
+    programmes = await _exported_programmes(session, programme_id)
+    by_programme = await actions.actions_by_programme(
+        session=session, programme_ids=list(programmes)
     )
-    if programme_id is not None:
-        statement = statement.where(Action.programme_id == programme_id)
-    statement = statement.order_by(col(Programme.code), col(Action.number_key), col(Action.id))
     return export_rows(
         ACTION_COLUMNS,
         (
             Exported(
                 record=action,
-                programme_code=code,
+                programme_code=programme.code,
                 overdue=actions.is_overdue(action.status, action.timescale_end, today=today),
             )
-            for action, code in (await session.exec(statement)).all()
+            for programme_id, programme in programmes.items()
+            for action in by_programme[programme_id]
         ),
     )
 
 
 async def _create_action(
     session: AsyncSession, actor: Principal, programme_id: int, fields: dict[str, Any]
-) -> Action:
+) -> actions.Action:
     return await actions.create_action(
         session=session,
         actor=actor,
@@ -509,8 +522,8 @@ async def _create_action(
 
 
 async def _update_action(
-    session: AsyncSession, actor: Principal, row: Action, changed: dict[str, Any]
-) -> Action:
+    session: AsyncSession, actor: Principal, row: actions.Action, changed: dict[str, Any]
+) -> actions.Action:
     assert row.id is not None
     return await actions.update_action(
         session=session,
@@ -595,25 +608,27 @@ MILESTONE_RENAME = {
 async def export_milestones(
     *, session: AsyncSession, programme_id: int | None, today: date
 ) -> list[list[Any]]:
-    statement = (
-        select(KeyActivity, Programme.code, Workstream.name)
-        .join(Programme, col(Programme.id) == col(KeyActivity.programme_id))  # type: ignore[arg-type]
-        .outerjoin(Workstream, col(Workstream.id) == col(KeyActivity.workstream_id))  # type: ignore[arg-type]
+    """Programme by programme in code order, each's milestones in plan order."""
+    programmes = await _exported_programmes(session, programme_id)
+    by_programme = await milestones.key_activities_by_programme(
+        session=session, programme_ids=list(programmes)
     )
-    if programme_id is not None:
-        statement = statement.where(KeyActivity.programme_id == programme_id)
-    statement = statement.order_by(
-        col(Programme.code), col(KeyActivity.position), col(KeyActivity.id)
-    )
+    workstreams = {
+        w.id: w.name
+        for w in await plan.list_workstreams(session=session, programme_ids=list(programmes))
+    }
     return export_rows(
         MILESTONE_COLUMNS,
         (
             Exported(
                 record=milestones.to_read(activity, today=today),
-                programme_code=code,
-                workstream=workstream,
+                programme_code=programme.code,
+                workstream=(
+                    None if activity.workstream_id is None else workstreams[activity.workstream_id]
+                ),
             )
-            for activity, code, workstream in (await session.exec(statement)).all()
+            for programme_id, programme in programmes.items()
+            for activity in by_programme[programme_id]
         ),
     )
 
@@ -621,13 +636,7 @@ async def export_milestones(
 async def _workstreams(
     session: AsyncSession, programme_ids: set[int]
 ) -> dict[tuple[int, str], int]:
-    if not programme_ids:
-        return {}
-    rows = (
-        await session.exec(
-            select(Workstream).where(col(Workstream.programme_id).in_(programme_ids))
-        )
-    ).all()
+    rows = await plan.list_workstreams(session=session, programme_ids=list(programme_ids))
     return {(w.programme_id, w.name.strip().lower()): w.id for w in rows if w.id is not None}
 
 
@@ -637,7 +646,7 @@ async def _create_milestone(
     programme_id: int,
     fields: dict[str, Any],
     today: date,
-) -> KeyActivity:
+) -> milestones.KeyActivity:
     return await milestones.add_key_activity(
         session=session,
         actor=actor,
@@ -650,10 +659,10 @@ async def _create_milestone(
 async def _update_milestone(
     session: AsyncSession,
     actor: Principal,
-    row: KeyActivity,
+    row: milestones.KeyActivity,
     changed: dict[str, Any],
     today: date,
-) -> KeyActivity:
+) -> milestones.KeyActivity:
     assert row.id is not None
     return await milestones.update_milestone(
         session=session,

@@ -33,6 +33,13 @@ def _link(href: str | None, inner: str) -> str:
     return inner if href is None else f"<a href={quoteattr(href)}>{inner}</a>"
 
 
+def _labelled(href: str | None, shape: str, x: float, y: float, label: str, **style: str) -> str:
+    """A shape and its label at (x, y), linked as one mark; ``style`` holds the label's SVG
+    attributes in order, ``font_size`` written ``font-size``."""
+    attributes = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in style.items())
+    return _link(href, f'{shape}<text x="{x:.1f}" y="{y:.1f}"{attributes}>{escape(label)}</text>')
+
+
 def dca_strip(programmes: list[dict[str, Any]], link: Callable[[str], str]) -> str:
     """Each programme's DCA last month and this month, as two coloured cells and an arrow."""
     row, label_w, cell = 20, 330, 90
@@ -233,23 +240,25 @@ def dependency_map(
         tx, ty = x2 - ux * (stop + 2), y2 - uy * (stop + 2)
         colour = DEPENDENCY_COLOURS.get(e["status"], "#333")
         dash = ' stroke-dasharray="5,3"' if e.get("in_cycle") else ""
-        arrow = (
+        line = (
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{tx:.1f}" y2="{ty:.1f}" stroke="{colour}" '
             f'stroke-width="2"{dash} marker-end="url(#dep-{markers.get(e["status"], 0)})"/>'
-            f'<text x="{(x1 + tx) / 2 + 4:.1f}" y="{(y1 + ty) / 2 - 3:.1f}" font-size="9" '
-            f'fill="{colour}">{escape(e["code"])}</text>'
         )
-        body.append(_link(edge_link(e), arrow))
+        mid_x, mid_y = (x1 + tx) / 2 + 4, (y1 + ty) / 2 - 3
+        body.append(
+            _labelled(edge_link(e), line, mid_x, mid_y, e["code"], font_size="9", fill=colour)
+        )
     fills = {"programme": "#e3f2fd", "other": "#fff8e1", "plan": "#ede7f6"}
     for n in nodes:
         x, y = at[n["id"]]
         box = (
             f'<rect x="{x - half[n["id"]]:.1f}" y="{y - 11:.1f}" width="{2 * half[n["id"]]:.1f}" '
             f'height="22" rx="4" fill="{fills.get(n["kind"], "#eee")}" stroke="#607d8b"/>'
-            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="10">'
-            f"{escape(labels[n['id']])}</text>"
         )
-        body.append(_link(node_link(n), box))
+        label = labels[n["id"]]
+        body.append(
+            _labelled(node_link(n), box, x, y + 4, label, text_anchor="middle", font_size="10")
+        )
     for i, (status, colour) in enumerate(DEPENDENCY_COLOURS.items()):
         body.append(
             f'<rect x="{10 + i * 90}" y="6" width="12" height="12" fill="{colour}"/>'

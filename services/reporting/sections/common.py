@@ -5,6 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from graphql import EnumTypeDefinitionNode, parse
+
+from services.stack import GATEWAY_DIR
+
 # The five-point Delivery Confidence Assessment, greenest first: a lower index is better.
 DCA_SCALE = ("Green", "Amber/Green", "Amber", "Amber/Red", "Red")
 
@@ -30,48 +34,8 @@ def dca_change(now: str | None, before: str | None) -> str:
 
 
 # The programmes and risks graphs answer statuses and kinds as GraphQL enum names (AMBER_GREEN); the
-# pack prints the council's words, as it always has. One table per enum the pack reads (the
-# tests hold each to the supergraph's values), and where the pack's query reads each: a field
-# of the object under that parent field (a page's ``items`` is passed through).
-COUNCIL_WORDS: dict[str, dict[str, str]] = {
-    "DCA": {
-        "GREEN": "Green",
-        "AMBER_GREEN": "Amber/Green",
-        "AMBER": "Amber",
-        "AMBER_RED": "Amber/Red",
-        "RED": "Red",
-    },
-    "CommonRag": {"GREEN": "Green", "AMBER": "Amber", "RED": "Red"},
-    "SavingsRag": {"GREEN": "Green", "AMBER": "Amber", "RED": "Red"},
-    "DeliveryStatus": {
-        "NOT_STARTED": "Not started",
-        "IN_PROGRESS": "In progress",
-        "ON_TRACK": "On track",
-        "AT_RISK": "At risk",
-        "LATE": "Late",
-        "COMPLETED": "Completed",
-    },
-    "EscalationKind": {
-        "PROGRAMME_EXCEPTION": "programme_exception",
-        "RISK": "risk",
-        "ISSUE": "issue",
-    },
-    "EscalationStatus": {"OPEN": "open", "RESOLVED": "resolved", "CLOSED": "closed"},
-    "RiskStatus": {
-        "OPEN": "Open",
-        "TREATING": "Treating",
-        "TOLERATED": "Tolerated",
-        "CLOSED": "Closed",
-        "MATERIALISED": "Materialised",
-    },
-    "BoardKind": {
-        "PROGRAMME_BOARD": "Programme Board",
-        "DIRECTORATE_BOARD": "Directorate Board",
-        "TIB": "TIB",
-        "IRB": "IRB",
-        "COMMITTEE": "Committee",
-    },
-}
+# pack prints the council's words, as it always has. Where the pack's query reads each enum: a
+# field of the object under that parent field (a page's ``items`` is passed through).
 READ_AS: dict[str, dict[str, str]] = {
     "latestHighlightReport": {"dca": "DCA", "dcaRag": "CommonRag"},
     "previousHighlightReport": {"dca": "DCA", "dcaRag": "CommonRag"},
@@ -85,6 +49,25 @@ READ_AS: dict[str, dict[str, str]] = {
     "newRisks": {"status": "RiskStatus"},
     "escalatedRisks": {"status": "RiskStatus"},
 }
+
+
+def _council_words(enums: set[str]) -> dict[str, dict[str, str]]:
+    """Each enum's names and the council's words for them, as the services declare them (each
+    value's description: services/common/graphql.py ``graphql_enum``), read from the committed
+    supergraph, the schema the pack's query is checked against."""
+    document = parse((GATEWAY_DIR / "supergraph.graphql").read_text(), no_location=True)
+    return {
+        definition.name.value: {
+            value.name.value: value.description.value
+            for value in definition.values or ()
+            if value.description is not None
+        }
+        for definition in document.definitions
+        if isinstance(definition, EnumTypeDefinitionNode) and definition.name.value in enums
+    }
+
+
+COUNCIL_WORDS = _council_words({enum for fields in READ_AS.values() for enum in fields.values()})
 
 
 def in_council_words(value: Any, parent: str = "") -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.grouping import group_by
 from services.reporting.periods import Period
 from services.reporting.sources import rows
 
@@ -112,10 +113,7 @@ def kpi_exceptions(
     if kpis is None:
         return {"kpis_without_data": None, "kpi_values_missing": None, "kpi_values_late": None}
     names = {k["code"]: k for k in kpis}
-    overdue: dict[str, list[dict[str, Any]]] = {}
-    for s in rows(missing):
-        if s["kpiCode"] in names:
-            overdue.setdefault(s["kpiCode"], []).append(s)
+    overdue = group_by([s for s in rows(missing) if s["kpiCode"] in names], lambda s: s["kpiCode"])
     return {
         "kpis_without_data": [
             {"kpi_id": k["kpi_id"], "code": k["code"], "name": k["name"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from services.common.grouping import group_by
 from services.reporting.sections.common import DCA_SCALE
 
 
@@ -14,9 +15,7 @@ def headline(
     kpis: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``raid`` and ``kpis``: sections 5 and 6, whose headlines join the key messages."""
-    by_aim: dict[str, list[dict[str, Any]]] = {}
-    for p in programmes:
-        by_aim.setdefault(p["aim"] or "No aim recorded", []).append(p)
+    by_aim = group_by(programmes, lambda p: p["aim"] or "No aim recorded")
     moves = Counter(p["dca_change"] for p in programmes)
     return {
         "by_aim": [
