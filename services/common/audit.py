@@ -11,15 +11,41 @@ and its one way to record with :class:`Recorder`::
     await record(session, actor, "update", row, before)
 
 The change feed (``GET /changes``) reads the table in id order.
+
+Positions follow commit order, and only the commit is serialised
+------------------------------------------------------------------
+An audit id is a position: of the change feed (``GET /changes?after=N``) and of as-of reads
+("as of position N", services/common/asof.py). Both need ids to become visible in id order: a
+follower that has read N must never later meet an id below N committed late, and a cut at N
+must hold everything at or below N for good. So an id must be drawn only when nothing can
+commit before it.
+
+:func:`record` and :func:`record_many` therefore do not insert the audit row: they queue it on
+the session (with the time, actor and request id of the call) and the row's own changes are
+flushed at once, without any lock. At commit (a ``before_commit`` hook, :func:`_insert_queued`)
+the writer takes the ordering lock, inserts the queued rows in one statement (their ids drawn
+in queue order), lets the as-of history give its versions their real positions, and commits:
+the lock covers those few statements and the COMMIT, not the request's reads, checks and
+updates, nor the round trips back to Python while the request runs. Writers still commit one
+at a time (the lock is held through COMMIT, whose WAL flush is the floor of its hold), but no
+longer queue behind each other's whole request. Held until COMMIT, the lock keeps what the feed
+and cuts need: an id is drawn by the only transaction that can commit next, so ids become
+visible in id order, and a transaction's ids are consecutive, so a cut taken while a write is
+in flight holds none of it (its ids do not exist yet) or, once committed, all of it. Every
+change is still audited in its own transaction: the rows are inserted before its COMMIT, or
+not at all. A rolled-back savepoint drops the rows queued inside it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, BigInteger, Column, Integer, insert, text
+from sqlalchemy import JSON, BigInteger, Column, Integer, Table, event, insert, text
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,14 +53,38 @@ from services.common.auth import Principal
 from services.common.db import utc_column, utcnow
 from services.common.logging import request_id_var
 
-# session.info key: this transaction wrote audit rows in bulk (as-of reads record its position
-# at commit: services/common/asof.py); the value is the audit table.
-BULK = "audit.bulk"
-
-# Audit writers hold this PostgreSQL advisory lock from their first audit row until commit, so
-# audit ids become visible in id order: a change-feed follower reading "after N" can then never
-# skip an id committed late. Whoever inserts audit rows takes it first, in the same transaction.
+# Audit writers take this PostgreSQL advisory lock at commit (see the module's docstring) and
+# hold it through COMMIT, so audit ids become visible in id order. Anyone inserting audit rows
+# by other means (the kpis push's one statement) takes it first, in the same transaction.
 ORDER_LOCK = 72201
+
+# session.info key: the audit rows this transaction queued, inserted at commit (a list of Queued)
+QUEUE = "audit.queue"
+_MARKS = "audit.marks"  # session.info key: queue length at each open savepoint
+# Until commit a queued group's position is this plus its place in the queue: larger than any
+# real position, in queue order, and never visible to anyone else (it is replaced before the
+# transaction commits).
+PLACEHOLDER = 1 << 62
+
+
+@dataclass
+class Queued:
+    """Audit rows queued by one ``record`` (one row) or ``record_many`` call (``bulk``)."""
+
+    table: Table
+    rows: list[dict[str, Any]]
+    bulk: bool
+    placeholder: int  # the group's position until commit
+    position: int | None = None  # the id of its last row, once inserted
+
+
+# The as-of history's hooks (services/common/asof.py registers them): ``queued(session, group)``
+# when a group is queued (its versions are written at the placeholder, without the lock);
+# ``closing(session, queue)`` at commit before the lock; ``inserted(session, queue)`` under the
+# lock once every group has its position (versions move to real positions).
+queued_hooks: list[Callable[[Session, Queued], None]] = []
+closing_hooks: list[Callable[[Session, list[Queued]], None]] = []
+inserted_hooks: list[Callable[[Session, list[Queued]], None]] = []
 
 
 def audit_model(base: type[SQLModel]) -> type[SQLModel]:
@@ -75,35 +125,28 @@ async def record(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        connection = await session.connection()
-        await connection.execute(text(f"SELECT pg_advisory_xact_lock({ORDER_LOCK})"))
-    session.add(
-        audit(
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=before,
-            after=after,
-            request_id=request_id_var.get(),
-        )
-    )
-    await session.flush()
+    """Audit one change in the caller's transaction: its row is inserted at commit."""
+    await session.flush()  # the change itself, now, so its versions can be written
+    row = {
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": before,
+        "after": after,
+        "request_id": request_id_var.get(),
+    }
+    await _enqueue(session, audit.__table__, [row], bulk=False)  # type: ignore[attr-defined]
 
 
 async def record_many(
     session: AsyncSession, audit: type[SQLModel], *, actor: str, entries: list[dict[str, Any]]
 ) -> None:
-    """Many audit rows in one INSERT (bulk writes): each entry has action, entity, entity_id,
-    before and after. The same ordering lock as :func:`record`, taken once."""
+    """Many audit rows, inserted at commit in one INSERT with the transaction's others (bulk
+    writes): each entry has action, entity, entity_id, before and after."""
     if not entries:
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        connection = await session.connection()
-        await connection.execute(text(f"SELECT pg_advisory_xact_lock({ORDER_LOCK})"))
     now = utcnow()
     request_id = request_id_var.get()
     rows = [
@@ -116,9 +159,77 @@ async def record_many(
         }
         for entry in entries
     ]
-    connection = await session.connection()
-    await connection.execute(insert(audit.__table__), rows)  # type: ignore[attr-defined]
-    session.sync_session.info[BULK] = audit.__table__  # type: ignore[attr-defined]
+    await _enqueue(session, audit.__table__, rows, bulk=True)  # type: ignore[attr-defined]
+
+
+async def _enqueue(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, bulk: bool
+) -> None:
+    queue: list[Queued] = session.sync_session.info.setdefault(QUEUE, [])
+    # Its last row's place among the table's queued rows: at commit, when one INSERT draws
+    # consecutive ids for them, every placeholder is its position plus one and the same shift.
+    place = sum(len(g.rows) for g in queue if g.table is table) + len(rows)
+    group = Queued(table=table, rows=rows, bulk=bulk, placeholder=PLACEHOLDER + place)
+    queue.append(group)
+    if queued_hooks:
+        await session.run_sync(lambda sync: [hook(sync, group) for hook in queued_hooks])
+
+
+def queued(session: Session) -> list[Queued]:
+    """The audit groups ``session`` has queued and not yet inserted."""
+    return session.info.get(QUEUE, [])  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_queued(session: Session) -> None:
+    """Insert the queued audit rows, under the ordering lock held through COMMIT."""
+    if not session.info.get(QUEUE):
+        return
+    session.flush()
+    queue: list[Queued] = session.info[QUEUE]
+    for closing in closing_hooks:
+        closing(session, queue)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({ORDER_LOCK})"))
+    for table in dict.fromkeys(group.table for group in queue):
+        groups = [group for group in queue if group.table is table]
+        rows = [row for group in groups for row in group.rows]
+        ids = iter(
+            connection.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+        for group in groups:
+            for _ in group.rows:
+                group.position = next(ids)
+    for inserted in inserted_hooks:
+        inserted(session, queue)
+    session.info.pop(QUEUE, None)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(queued(session))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back savepoint drops the audit rows queued inside it; a rollback, all."""
+    if previous.nested:
+        mark = session.info.get(_MARKS, {}).pop(id(previous), None)
+        if mark is not None:
+            del queued(session)[mark:]
+        return
+    for key in (QUEUE, _MARKS):
+        session.info.pop(key, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _done(session: Session) -> None:
+    for key in (QUEUE, _MARKS):
+        session.info.pop(key, None)
 
 
 class Recorder:
