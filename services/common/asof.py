@@ -9,10 +9,12 @@ Design, and why
 Each registered table ``t`` gets a history table ``asof_t`` with the same columns plus
 ``asof_from`` (the position that wrote the version) and ``asof_to`` (the position that replaced or
 deleted it; null while current). The versions are written by SQLAlchemy session hooks in the
-writer's own transaction, at the flush that writes the audit row, so a version and its audit row
-commit together or not at all. Audit writers are serialised until commit (see audit.py), so
-versions, like the feed, become visible in position order: a write in flight while a cut is taken
-is wholly in or wholly out.
+writer's own transaction when its audit row is queued (audit.py draws positions at commit), at a
+placeholder position above every real one; at commit, under the feed's ordering lock, once the
+audit rows have their ids, one UPDATE per touched history table moves them to their positions.
+So a version and its audit row commit together or not at all, and versions, like the feed,
+become visible in position order: a write in flight while a cut is taken has no position yet
+and is wholly out, and after its commit wholly after the cut.
 
 An as-of read opens a read-only transaction that first creates, for each registered table, a
 TEMPORARY view with the live table's name over its history filtered to the cut. PostgreSQL and
@@ -27,9 +29,9 @@ Rows touched through the ORM without an audit row of their own (e.g. outcomes wr
 aim) are versioned at the position of the next audit row in the same transaction, or the last one
 before commit. A table written only by raw SQL without an audit row is not versioned: audit it.
 
-Bulk writers (Core INSERTs with ``audit.record_many``) bypass the session hooks. The commit still
-records its position (the newest audit id the transaction sees: its own, since audit writers are
-serialised) in one INSERT ... SELECT at commit, and versions ORM rows it touched at that position.
+Bulk writers (Core INSERTs with ``audit.record_many``) bypass the session hooks. Their audit
+rows are queued and inserted at commit like any other; ORM rows such a transaction touched are
+versioned at its bulk rows' position, and the commit records its position like any other.
 
 Append-only tables (``register(..., append_only=("measurement",))``: rows only ever inserted,
 each with its own ``create`` audit row, e.g. KPI values, where a restatement is a new row) get no
@@ -707,6 +709,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 # rows have their ids, one UPDATE per touched history table moves them to their real positions.
 
 _PLACED = "asof.placed"  # session.info key: (table, pk) with versions at a placeholder position
+_FOLDED = "asof.folded"  # session.info key: the audit INSERT's statement moved them already
 
 
 def _versions_queued(session: Session, group: audit.Queued) -> None:
@@ -743,10 +746,52 @@ def _versions_closing(session: Session, queue: list[audit.Queued]) -> None:
     _write_versions(session, last if last in ours else ours[-1])
 
 
+def _versions_folded(
+    session: Session, queue: list[audit.Queued], table: Table
+) -> audit.Fold | None:
+    """On PostgreSQL, :func:`_versions_placed` as SQL in the statement that inserts the audit
+    rows (audit.py), so the ordering lock is held for one round trip: one UPDATE per touched
+    history table, and the commit's position. None (done after the INSERT instead) when a
+    touched table's key has more than one column."""
+    if _key(table) not in _histories:
+        return audit.Fold(ctes=[], params={})
+    history = _histories[_key(table)]
+    placed: set[tuple[str, tuple[Any, ...]]] = session.info.get(_PLACED, set())
+    ctes: list[str] = []
+    params: dict[str, Any] = {"asof_placeholder": audit.PLACEHOLDER, "asof_at": utcnow()}
+    dialect = session.connection().dialect
+    keys = sorted({key for key, _ in placed if _histories.get(key) is history})
+    for n, key in enumerate(keys):
+        live, past = history.tables[key.split(":", 1)[1]]
+        if len(live.primary_key.columns) != 1:
+            return None
+        [column] = live.primary_key.columns
+        moved = {
+            name: f'"{name}" = CASE WHEN h."{name}" >= :asof_placeholder '
+            f'THEN h."{name}" + m.shift ELSE h."{name}" END'
+            for name in (FROM, TO)
+        }
+        ctes.append(
+            f'asof_u{n} AS (UPDATE "{past.name}" AS h SET {moved[FROM]}, {moved[TO]} FROM m '
+            f'WHERE h."{column.name}" = ANY(CAST(:asof_pk{n} AS '
+            f"{column.type.compile(dialect=dialect)}[])) "
+            f'AND (h."{FROM}" >= :asof_placeholder OR h."{TO}" >= :asof_placeholder))'
+        )
+        params[f"asof_pk{n}"] = sorted(pk[0] for k, pk in placed if k == key)
+    ctes.append(
+        f'asof_c AS (INSERT INTO "{history.commits.name}" (position, at) '
+        "SELECT last, CAST(:asof_at AS timestamptz) FROM m)"
+    )
+    session.info[_FOLDED] = True
+    return audit.Fold(ctes=ctes, params=params)
+
+
 def _versions_placed(session: Session, queue: list[audit.Queued]) -> None:
     """Under the lock, the audit rows inserted: each version at a placeholder takes the position
     of its audit row, and the commit records its position (for cuts by time)."""
     placed: set[tuple[str, tuple[Any, ...]]] = session.info.pop(_PLACED, set())
+    if session.info.pop(_FOLDED, False):
+        return  # done in the INSERT's statement
     connection = session.connection()
     for table in dict.fromkeys(g.table for g in queue):
         if _key(table) not in _histories:
@@ -808,6 +853,7 @@ def _move(
 audit.queued_hooks.append(_versions_queued)
 audit.closing_hooks.append(_versions_closing)
 audit.inserted_hooks.append(_versions_placed)
+audit.fold_hooks.append(_versions_folded)
 
 
 @event.listens_for(Session, "before_commit")
@@ -835,7 +881,7 @@ def _forget(session: Session, *args: Any) -> None:
     # A rolled-back savepoint keeps the versions written before it at placeholders: they still
     # move to their positions at commit (those written inside it are gone with it).
     nested = bool(args) and getattr(args[0], "nested", False)
-    for key in _WRITING if nested else (*_WRITING, _PLACED):
+    for key in _WRITING if nested else (*_WRITING, _PLACED, _FOLDED):
         session.info.pop(key, None)
 
 

@@ -38,6 +38,7 @@ not at all. A rolled-back savepoint drops the rows queued inside it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -190,22 +191,94 @@ def _insert_queued(session: Session) -> None:
     for closing in closing_hooks:
         closing(session, queue)
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(f"SELECT pg_advisory_xact_lock({ORDER_LOCK})"))
-    for table in dict.fromkeys(group.table for group in queue):
-        groups = [group for group in queue if group.table is table]
-        rows = [row for group in groups for row in group.rows]
-        ids = iter(
-            connection.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            ).scalars()
-        )
-        for group in groups:
-            for _ in group.rows:
-                group.position = next(ids)
+    tables = list(dict.fromkeys(group.table for group in queue))
+    folds = (
+        [fold(session, queue, tables[0]) for fold in fold_hooks]
+        if connection.dialect.name == "postgresql" and len(tables) == 1
+        else [None]
+    )
+    if folds and all(f is not None for f in folds):
+        _insert_folded(session, queue, tables[0], [f for f in folds if f is not None])
+    else:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({ORDER_LOCK})"))
+        for table in tables:
+            groups = [group for group in queue if group.table is table]
+            rows = [row for group in groups for row in group.rows]
+            ids = iter(
+                connection.execute(
+                    insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+                ).scalars()
+            )
+            for group in groups:
+                for _ in group.rows:
+                    group.position = next(ids)
     for inserted in inserted_hooks:
         inserted(session, queue)
     session.info.pop(QUEUE, None)
+
+
+@dataclass
+class Fold:
+    """Common table expressions the as-of history adds to the one statement that inserts a
+    transaction's audit rows on PostgreSQL, with their parameters. They may read ``m``: one row
+    with ``shift`` (a queued group's position is its placeholder plus ``shift``) and ``last``
+    (the newest id inserted)."""
+
+    ctes: list[str]
+    params: dict[str, Any]
+
+
+# (session, queue, audit table) -> a Fold, or None when the history cannot fold its work into
+# the statement (then the rows are inserted alone and ``inserted_hooks`` do that work).
+fold_hooks: list[Callable[[Session, list[Queued], Table], Fold | None]] = []
+
+_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after", "request_id")
+_TYPES = ("timestamptz", "text", "text", "text", "text", "json", "json", "text")
+
+
+def _insert_folded(session: Session, queue: list[Queued], table: Table, folds: list[Fold]) -> None:
+    """PostgreSQL: the lock, the audit rows, and what the history does with their ids, in one
+    statement: the lock is then held for one round trip and the COMMIT, whatever else the
+    process is busy with between statements."""
+    connection = session.connection()
+    serialise = connection.dialect._json_serializer or json.dumps  # type: ignore[attr-defined]
+    rows = [row for group in queue for row in group.rows]
+    params: dict[str, Any] = {}
+    for name in _COLUMNS:
+        values = [row.get(name) for row in rows]
+        if name in ("before", "after"):
+            values = [None if v is None else serialise(v) for v in values]
+        params[f"audit_{name}"] = values
+    arrays = ", ".join(
+        f"CAST(:audit_{name} AS {kind}[])" for name, kind in zip(_COLUMNS, _TYPES, strict=True)
+    )
+    columns = ", ".join(_COLUMNS)
+    ctes = [
+        f"lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({ORDER_LOCK}))",
+        f"r AS (SELECT * FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, ord))",
+        # Ids are drawn in the order the rows are inserted, queue order.
+        f'a AS (INSERT INTO "{table.name}" ({columns}) SELECT '
+        + ", ".join(f"r.{c}" for c in _COLUMNS)
+        + " FROM lock, r ORDER BY r.ord RETURNING id)",
+        "m AS (SELECT min(id) - 1 - :audit_placeholder AS shift, max(id) AS last FROM a)",
+    ]
+    params["audit_placeholder"] = PLACEHOLDER
+    for fold in folds:
+        ctes += fold.ctes
+        params.update(fold.params)
+    ids = (
+        connection.execute(
+            text("WITH " + ", ".join(ctes) + " SELECT id FROM a ORDER BY id"), params
+        )
+        .scalars()
+        .all()
+    )
+    if len(ids) != len(rows) or ids[-1] - ids[0] != len(rows) - 1:
+        # Only a writer drawing audit ids without the lock could interleave with these.
+        raise RuntimeError(f"audit ids {ids[0]}..{ids[-1]} for {len(rows)} rows: not consecutive")
+    for group in queue:
+        group.position = group.placeholder - PLACEHOLDER + ids[0] - 1
 
 
 @event.listens_for(Session, "after_transaction_create")
