@@ -758,7 +758,7 @@ def _versions_folded(
     history = _histories[_key(table)]
     placed: set[tuple[str, tuple[Any, ...]]] = session.info.get(_PLACED, set())
     ctes: list[str] = []
-    params: dict[str, Any] = {"asof_placeholder": audit.PLACEHOLDER, "asof_at": utcnow()}
+    params: dict[str, Any] = {"asof_placeholder": audit.PLACEHOLDER}
     dialect = session.connection().dialect
     keys = sorted({key for key, _ in placed if _histories.get(key) is history})
     for n, key in enumerate(keys):
@@ -778,9 +778,11 @@ def _versions_folded(
             f'AND (h."{FROM}" >= :asof_placeholder OR h."{TO}" >= :asof_placeholder))'
         )
         params[f"asof_pk{n}"] = sorted(pk[0] for k, pk in placed if k == key)
+    # The time is taken under the lock (not when the statement was built), so commit times
+    # rise with positions and a cut by time is exact.
     ctes.append(
         f'asof_c AS (INSERT INTO "{history.commits.name}" (position, at) '
-        "SELECT last, CAST(:asof_at AS timestamptz) FROM m)"
+        "SELECT last, clock_timestamp() FROM m)"
     )
     session.info[_FOLDED] = True
     return audit.Fold(ctes=ctes, params=params)

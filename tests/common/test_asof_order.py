@@ -292,3 +292,13 @@ async def test_two_commits_racing_become_visible_in_position_order(
     assert during == {slow_id: "slow, before", fast_id: "fast, before"}
     assert await names(engine, cut) == during, "a write in flight leaked into the cut"
     assert waited, "the fast commit never waited for the slow one: they did not race"
+    async with engine.connect() as conn:
+        commits = (
+            await conn.execute(
+                select(history.commits.c.position, history.commits.c.at).order_by(
+                    history.commits.c.position
+                )
+            )
+        ).all()
+    assert [c.at for c in commits] == sorted(c.at for c in commits), "cuts by time need it"
+    assert commits[-2:][0].position == int(feed[-2]["cursor"])
