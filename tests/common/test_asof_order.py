@@ -302,3 +302,44 @@ async def test_two_commits_racing_become_visible_in_position_order(
         ).all()
     assert [c.at for c in commits] == sorted(c.at for c in commits), "cuts by time need it"
     assert commits[-2:][0].position == int(feed[-2]["cursor"])
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+async def test_a_rolled_back_savepoint_keeps_the_positions_written_before_it(
+    kind: str, tmp_path: Path
+) -> None:
+    """Versions written before a savepoint that is rolled back (an import's refused row) still
+    move to their positions at commit; the audit row queued inside it is dropped."""
+    async with toy_database(kind, "asof_order_savepoint", Base, history, tmp_path) as engine:
+        async with Transaction(engine) as session:
+            kept = Plan(name="kept")
+            session.add(kept)
+            await session.flush()
+            await audit.record(
+                session, Audit, actor="t", action="create", entity="plan",
+                entity_id=kept.id, before=None, after=audit.snapshot(kept),
+            )  # fmt: skip
+            async with session.begin_nested() as savepoint:
+                refused = Plan(name="refused")
+                session.add(refused)
+                await session.flush()
+                await audit.record(
+                    session, Audit, actor="t", action="create", entity="plan",
+                    entity_id=refused.id, before=None, after=audit.snapshot(refused),
+                )  # fmt: skip
+                await savepoint.rollback()
+            later = Plan(name="later")
+            session.add(later)
+            await session.flush()
+            await audit.record(
+                session, Audit, actor="t", action="create", entity="plan",
+                entity_id=later.id, before=None, after=audit.snapshot(later),
+            )  # fmt: skip
+        async with history.session(engine, None) as session:
+            cut = await history.current(session)
+            page = await audit.changes_after(session, Audit, after=0, limit=10)
+        assert [c.after and c.after["name"] for c in page.changes] == ["kept", "later"]
+        now = {kept.id: "kept", later.id: "later"}
+        assert await names(engine, cut) == await names(engine) == now
+        first = asof.Cut(position=page.changes[0].cursor, at=None, origin=0)
+        assert await names(engine, first) == {kept.id: "kept"}
