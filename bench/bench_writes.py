@@ -7,13 +7,15 @@ auth, the audit row, the history versions and the change feed's ordering) as fas
 service answers, for a fixed time. No two clients touch the same row, so nothing waits on a
 row lock: any queueing is the service's own. Meanwhile a sampler reads ``pg_stat_activity``
 every 20 ms and counts the service's sessions waiting on a lock (advisory, i.e. the feed's
-ordering lock, and any other) beside those active.
+ordering lock, and any other) beside those active, and whether the ordering lock is held.
 
     .venv/bin/python bench/bench_writes.py                   # 1 and 2 workers, 16 clients, 15 s
     .venv/bin/python bench/bench_writes.py --clients 32 --duration 20 --mode create
 
-Prints, per process count: writes/s, p50/p99 latency, errors, and the mean number of sessions
-waiting on the ordering lock (and the share of samples where at least one waited); then the
+Prints, per process count: writes/s, p50/p99 latency, errors, the mean number of sessions
+waiting on the ordering lock (and the share of samples where at least one waited), the share
+of the time the lock was held and so its hold per write (less sensitive to a busy machine than
+writes/s: a lock held all the time caps writes/s at 1 / hold, whatever the CPUs); then the
 ratio of writes/s with two processes to one (the baseline, same run). Needs PostgreSQL as
 postgres@127.0.0.1:5432 (PGHOST/PGPORT/PGUSER/PGPASSWORD).
 """
@@ -38,6 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from services.common import audit  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.settings import CommonSettings  # noqa: E402
 
@@ -79,7 +82,8 @@ def risk_body(code: str) -> dict[str, object]:
 class Run:
     latencies: list[float] = field(default_factory=list)
     errors: dict[int, int] = field(default_factory=dict)
-    samples: list[tuple[int, int, int]] = field(default_factory=list)  # advisory, other, active
+    # sessions waiting on the ordering lock, on other locks, active; whether the lock was held
+    samples: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 async def sample(database: str, run: Run, stop: asyncio.Event) -> None:
@@ -90,12 +94,15 @@ async def sample(database: str, run: Run, stop: asyncio.Event) -> None:
                 "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event ="
                 " 'advisory') AS advisory, count(*) FILTER (WHERE wait_event_type = 'Lock'"
                 " AND wait_event <> 'advisory') AS other, count(*) FILTER (WHERE state ="
-                " 'active') AS active FROM pg_stat_activity WHERE datname = $1"
-                " AND pid <> pg_backend_pid()",
+                " 'active') AS active, (SELECT count(*) FROM pg_locks WHERE locktype ="
+                " 'advisory' AND objid = $2 AND granted AND database = (SELECT oid FROM"
+                " pg_database WHERE datname = $1)) AS held FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
                 database,
+                audit.ORDER_LOCK,
             )
             assert row is not None
-            run.samples.append((row["advisory"], row["other"], row["active"]))
+            run.samples.append((row["advisory"], row["other"], row["active"], row["held"]))
             await asyncio.sleep(0.02)
     finally:
         await conn.close()
@@ -177,11 +184,15 @@ def report(workers: int, run: Run, duration: float) -> float:
     other = [s[1] for s in run.samples]
     active = [s[2] for s in run.samples]
     waited = sum(1 for a in advisory if a) / max(1, len(advisory))
+    # Share of samples with the lock held, times the run, over the writes: its hold per write.
+    busy = sum(1 for s in run.samples if s[3]) / max(1, len(run.samples))
+    held_ms = busy * duration * 1000 / max(1, len(lat))
     print(
         f"  {workers} process{'es' if workers > 1 else '  '}: {rate:7.1f} writes/s"
         f"  p50 {p50:6.1f} ms  p99 {p99:7.1f} ms  errors {run.errors or 0}"
         f"  | waiting on the ordering lock: mean {statistics.fmean(advisory or [0]):.2f}"
-        f" sessions, >=1 in {waited:.0%} of {len(advisory)} samples;"
+        f" sessions, >=1 in {waited:.0%} of {len(advisory)} samples; held {busy:.0%} of the"
+        f" time, {held_ms:.1f} ms per write;"
         f" other lock waits mean {statistics.fmean(other or [0]):.2f};"
         f" active mean {statistics.fmean(active or [0]):.2f}",
         flush=True,
