@@ -260,9 +260,10 @@ def main() -> int:
             service.terminate()
             service.wait(timeout=30)
     if len(rates) > 1:
-        first = min(rates)
+        fewest = min(rates)
         for workers, rate in sorted(rates.items()):
-            print(f"  writes/s with {workers} / with {first}: {rate / rates[first]:.2f}x")
+            if workers != fewest:
+                print(f"  writes/s with {workers} / with {fewest}: {rate / rates[fewest]:.2f}x")
     print(f"  (load after: {os.getloadavg()[0]:.2f})")
     return 0
 
