@@ -736,6 +736,8 @@ def _versions_queued(session: Session, group: audit.Queued) -> None:
 
 def _versions_closing(session: Session, queue: list[audit.Queued]) -> None:
     """Before the lock: rows changed after the last audit row are versioned with it."""
+    if _CUT in session.info:
+        raise ReadOnly("a read at a cut cannot write; read live to change anything")
     if not session.info.get(_PENDING) or "asof.history" not in session.info:
         return
     history: History = session.info["asof.history"]
@@ -748,11 +750,10 @@ def _versions_closing(session: Session, queue: list[audit.Queued]) -> None:
 
 def _versions_folded(
     session: Session, queue: list[audit.Queued], table: Table
-) -> audit.Fold | None:
+) -> audit.Fold:
     """On PostgreSQL, :func:`_versions_placed` as SQL in the statement that inserts the audit
     rows (audit.py), so the ordering lock is held for one round trip: one UPDATE per touched
-    history table, and the commit's position. None (done after the INSERT instead) when a
-    touched table's key has more than one column."""
+    history table, and the commit's position."""
     if _key(table) not in _histories:
         return audit.Fold(ctes=[], params={})
     history = _histories[_key(table)]
@@ -763,21 +764,23 @@ def _versions_folded(
     keys = sorted({key for key, _ in placed if _histories.get(key) is history})
     for n, key in enumerate(keys):
         live, past = history.tables[key.split(":", 1)[1]]
-        if len(live.primary_key.columns) != 1:
-            return None
-        [column] = live.primary_key.columns
+        columns = list(live.primary_key.columns)
+        pks = sorted(pk for k, pk in placed if k == key)
+        arrays = []
+        for i, column in enumerate(columns):
+            params[f"asof_pk{n}_{i}"] = [pk[i] for pk in pks]
+            arrays.append(f"CAST(:asof_pk{n}_{i} AS {column.type.compile(dialect=dialect)}[])")
         moved = {
             name: f'"{name}" = CASE WHEN h."{name}" >= :asof_placeholder '
             f'THEN h."{name}" + m.shift ELSE h."{name}" END'
             for name in (FROM, TO)
         }
+        names = ", ".join(f'h."{c.name}"' for c in columns)
         ctes.append(
             f'asof_u{n} AS (UPDATE "{past.name}" AS h SET {moved[FROM]}, {moved[TO]} FROM m '
-            f'WHERE h."{column.name}" = ANY(CAST(:asof_pk{n} AS '
-            f"{column.type.compile(dialect=dialect)}[])) "
+            f"WHERE ({names}) IN (SELECT * FROM unnest({', '.join(arrays)})) "
             f'AND (h."{FROM}" >= :asof_placeholder OR h."{TO}" >= :asof_placeholder))'
         )
-        params[f"asof_pk{n}"] = sorted(pk[0] for k, pk in placed if k == key)
     # The time is taken under the lock (not when the statement was built), so commit times
     # rise with positions and a cut by time is exact.
     ctes.append(

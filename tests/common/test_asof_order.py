@@ -36,6 +36,13 @@ class Plan(Base, table=True):
     name: str
 
 
+class Tag(Base, table=True):
+    """Keyed by two columns, written with its plan without an audit row of its own."""
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    label: str = Field(primary_key=True)
+
+
 Audit = audit.audit_model(Base)
 history = asof.register(Base, Audit)
 
@@ -343,3 +350,41 @@ async def test_a_rolled_back_savepoint_keeps_the_positions_written_before_it(
         assert await names(engine, cut) == await names(engine) == now
         first = asof.Cut(position=page.changes[0].cursor, at=None, origin=0)
         assert await names(engine, first) == {kept.id: "kept"}
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+async def test_rows_keyed_by_two_columns_take_their_positions(kind: str, tmp_path: Path) -> None:
+    """Versions of a table with a two-column key, written beside an audited row, move from
+    their placeholder to the audit row's position at commit like any other."""
+    async with toy_database(kind, "asof_order_tags", Base, history, tmp_path) as engine:
+        plan_id = await create(engine, "tagged")
+        async with Transaction(engine) as session:
+            plan = await session.get(Plan, plan_id)
+            assert plan is not None
+            plan.name = "tagged, twice"
+            session.add_all([Tag(plan_id=plan_id, label="red"), Tag(plan_id=plan_id, label="blue")])
+            await audit.record(
+                session, Audit, actor="t", action="update", entity="plan",
+                entity_id=plan_id, before=None, after=audit.snapshot(plan),
+            )  # fmt: skip
+        async with history.session(engine, None) as session:
+            cut = await history.current(session)
+        async with Transaction(engine) as session:
+            await session.delete(await session.get(Tag, (plan_id, "red")))
+            await audit.record(
+                session, Audit, actor="t", action="update", entity="plan",
+                entity_id=plan_id, before=None, after=None,
+            )  # fmt: skip
+        async with history.session(engine, cut) as session:
+            then = sorted(t.label for t in await session.exec(select(Tag)))
+        async with history.session(engine, None) as session:
+            now = sorted(t.label for t in await session.exec(select(Tag)))
+            past = history.tables["tag"][1]
+            stuck = await session.exec(
+                select(past.c.plan_id).where(
+                    (past.c[asof.FROM] >= audit.PLACEHOLDER)
+                    | (past.c[asof.TO] >= audit.PLACEHOLDER)
+                )
+            )
+            assert not list(stuck), "versions left at a placeholder position"
+        assert then == ["blue", "red"] and now == ["blue"]
