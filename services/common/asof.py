@@ -748,9 +748,7 @@ def _versions_closing(session: Session, queue: list[audit.Queued]) -> None:
     _write_versions(session, last if last in ours else ours[-1])
 
 
-def _versions_folded(
-    session: Session, queue: list[audit.Queued], table: Table
-) -> audit.Fold:
+def _versions_folded(session: Session, queue: list[audit.Queued], table: Table) -> audit.Fold:
     """On PostgreSQL, :func:`_versions_placed` as SQL in the statement that inserts the audit
     rows (audit.py), so the ordering lock is held for one round trip: one UPDATE per touched
     history table, and the commit's position."""
