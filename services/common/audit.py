@@ -68,9 +68,9 @@ ORDER_LOCK = 72201
 # session.info key: the audit rows this transaction queued, inserted at commit (a list of Queued)
 QUEUE = "audit.queue"
 _MARKS = "audit.marks"  # session.info key: queue length at each open savepoint
-# Until commit a queued group's position is this plus its place in the queue: larger than any
-# real position, in queue order, and never visible to anyone else (it is replaced before the
-# transaction commits).
+# Until commit a queued group's position is this plus the number of rows its table has queued
+# up to and including its own: larger than any real position, in queue order, and never seen by
+# anyone else (the as-of history moves its versions to the real position before COMMIT).
 PLACEHOLDER = 1 << 62
 
 
@@ -203,7 +203,7 @@ def _insert_queued(session: Session) -> None:
         if connection.dialect.name == "postgresql" and len(tables) == 1
         else [None]
     )
-    if folds and all(f is not None for f in folds):
+    if all(f is not None for f in folds):
         _insert_folded(session, queue, tables[0], [f for f in folds if f is not None])
     else:
         if connection.dialect.name == "postgresql":
