@@ -9,10 +9,12 @@ Design, and why
 Each registered table ``t`` gets a history table ``asof_t`` with the same columns plus
 ``asof_from`` (the position that wrote the version) and ``asof_to`` (the position that replaced or
 deleted it; null while current). The versions are written by SQLAlchemy session hooks in the
-writer's own transaction, at the flush that writes the audit row, so a version and its audit row
-commit together or not at all. Audit writers are serialised until commit (see audit.py), so
-versions, like the feed, become visible in position order: a write in flight while a cut is taken
-is wholly in or wholly out.
+writer's own transaction when its audit row is queued (audit.py draws positions at commit), at a
+placeholder position above every real one; at commit, under the feed's ordering lock, once the
+audit rows have their ids, one UPDATE per touched history table moves them to their positions.
+So a version and its audit row commit together or not at all, and versions, like the feed,
+become visible in position order: a write in flight while a cut is taken has no position yet
+and is wholly out, and after its commit wholly after the cut.
 
 An as-of read opens a read-only transaction that first creates, for each registered table, a
 TEMPORARY view with the live table's name over its history filtered to the cut. PostgreSQL and
@@ -27,9 +29,9 @@ Rows touched through the ORM without an audit row of their own (e.g. outcomes wr
 aim) are versioned at the position of the next audit row in the same transaction, or the last one
 before commit. A table written only by raw SQL without an audit row is not versioned: audit it.
 
-Bulk writers (Core INSERTs with ``audit.record_many``) bypass the session hooks. The commit still
-records its position (the newest audit id the transaction sees: its own, since audit writers are
-serialised) in one INSERT ... SELECT at commit, and versions ORM rows it touched at that position.
+Bulk writers (Core INSERTs with ``audit.record_many``) bypass the session hooks. Their audit
+rows are queued and inserted at commit like any other; ORM rows such a transaction touched are
+versioned at its bulk rows' position, and the commit records its position like any other.
 
 Append-only tables (``register(..., append_only=("measurement",))``: rows only ever inserted,
 each with its own ``create`` audit row, e.g. KPI values, where a restatement is a new row) get no
@@ -63,16 +65,19 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    case,
     event,
     func,
     inspect,
     literal,
+    or_,
     select,
     text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import await_only
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -663,6 +668,8 @@ def _write_versions(session: Session, position: int) -> None:
                 select(*live.columns, literal(position, _POSITION_TYPE)).where(_pk(live, live, pk)),
             )
         )
+        if position >= audit.PLACEHOLDER:
+            session.info.setdefault(_PLACED, set()).add((key, pk))
     session.info[_LAST] = position
 
 
@@ -684,26 +691,172 @@ def _after_flush(session: Session, _context: Any) -> None:
     if _CUT in session.info:
         return
     for obj in [*session.new, *session.dirty, *session.deleted]:
+        table = getattr(type(obj), "__table__", None)
+        if (
+            table is not None
+            and _key(table) in _histories
+            and _histories[_key(table)].audit is table
+        ):
+            # It would take its id now, before commit, out of the feed's order (audit.py).
+            raise TypeError("audit rows are written with audit.record or audit.record_many")
         _touch(session, obj)
-    audits = [
-        o
-        for o in session.new
-        if (t := getattr(type(o), "__table__", None)) is not None
-        and _key(t) in _histories
-        and _histories[_key(t)].audit is t
-    ]
-    for entry in sorted(audits, key=lambda o: o.id):
-        history = _histories[_key(type(entry).__table__)]
-        live = history.tables.get(entry.entity)
-        if live is not None and len(live[0].primary_key.columns) == 1:
-            column = next(iter(live[0].primary_key.columns))
-            try:
-                value = column.type.python_type(entry.entity_id)
-            except (TypeError, ValueError, NotImplementedError):
-                value = entry.entity_id
-            session.info.setdefault(_PENDING, set()).add((_key(live[0]), (value,)))
-        session.info["asof.history"] = history
-        _write_versions(session, entry.id)
+
+
+# -- positions at commit (audit.py queues audit rows; these hooks version them) -----------------
+#
+# A change's versions are written when its audit row is queued, at a placeholder position (see
+# ``audit.PLACEHOLDER``) and without the ordering lock; at commit, under the lock, once the audit
+# rows have their ids, one UPDATE per touched history table moves them to their real positions.
+
+_PLACED = "asof.placed"  # session.info key: (table, pk) with versions at a placeholder position
+_FOLDED = "asof.folded"  # session.info key: the audit INSERT's statement moved them already
+
+
+def _versions_queued(session: Session, group: audit.Queued) -> None:
+    """``audit.record`` queued one row: version what changed since the last, at its placeholder.
+    A bulk group (``record_many``) versions the ORM rows it touched at commit, at its position."""
+    if _CUT in session.info or _key(group.table) not in _histories:
+        return
+    history = _histories[_key(group.table)]
+    session.info["asof.history"] = history
+    if group.bulk:
+        session.info[_LAST] = group.placeholder
+        return
+    [row] = group.rows
+    live = history.tables.get(row["entity"])
+    if live is not None and len(live[0].primary_key.columns) == 1:
+        column = next(iter(live[0].primary_key.columns))
+        try:
+            value = column.type.python_type(row["entity_id"])
+        except (TypeError, ValueError, NotImplementedError):
+            value = row["entity_id"]
+        session.info.setdefault(_PENDING, set()).add((_key(live[0]), (value,)))
+    _write_versions(session, group.placeholder)
+
+
+def _versions_closing(session: Session, queue: list[audit.Queued]) -> None:
+    """Before the lock: rows changed after the last audit row are versioned with it."""
+    if _CUT in session.info:
+        raise ReadOnly("a read at a cut cannot write; read live to change anything")
+    if not session.info.get(_PENDING) or "asof.history" not in session.info:
+        return
+    history: History = session.info["asof.history"]
+    ours = [g.placeholder for g in queue if g.table is history.audit]
+    if not ours:
+        return  # every audit row was undone with its savepoint: nothing to version
+    last = session.info.get(_LAST)
+    _write_versions(session, last if last in ours else ours[-1])
+
+
+def _versions_folded(session: Session, queue: list[audit.Queued], table: Table) -> audit.Fold:
+    """On PostgreSQL, :func:`_versions_placed` as SQL in the statement that inserts the audit
+    rows (audit.py), so the ordering lock is held for one round trip: one UPDATE per touched
+    history table, and the commit's position."""
+    if _key(table) not in _histories:
+        return audit.Fold(ctes=[], params={})
+    history = _histories[_key(table)]
+    placed: set[tuple[str, tuple[Any, ...]]] = session.info.get(_PLACED, set())
+    ctes: list[str] = []
+    params: dict[str, Any] = {"asof_placeholder": audit.PLACEHOLDER}
+    dialect = session.connection().dialect
+    keys = sorted({key for key, _ in placed if _histories.get(key) is history})
+    for n, key in enumerate(keys):
+        live, past = history.tables[key.split(":", 1)[1]]
+        columns = list(live.primary_key.columns)
+        pks = sorted(pk for k, pk in placed if k == key)
+        arrays = []
+        for i, column in enumerate(columns):
+            params[f"asof_pk{n}_{i}"] = [pk[i] for pk in pks]
+            arrays.append(f"CAST(:asof_pk{n}_{i} AS {column.type.compile(dialect=dialect)}[])")
+        moved = {
+            name: f'"{name}" = CASE WHEN h."{name}" >= :asof_placeholder '
+            f'THEN h."{name}" + m.shift ELSE h."{name}" END'
+            for name in (FROM, TO)
+        }
+        names = ", ".join(f'h."{c.name}"' for c in columns)
+        ctes.append(
+            f'asof_u{n} AS (UPDATE "{past.name}" AS h SET {moved[FROM]}, {moved[TO]} FROM m '
+            f"WHERE ({names}) IN (SELECT * FROM unnest({', '.join(arrays)})) "
+            f'AND (h."{FROM}" >= :asof_placeholder OR h."{TO}" >= :asof_placeholder))'
+        )
+    # The time is taken under the lock (not when the statement was built), so commit times
+    # rise with positions and a cut by time is exact.
+    ctes.append(
+        f'asof_c AS (INSERT INTO "{history.commits.name}" (position, at) '
+        "SELECT last, clock_timestamp() FROM m)"
+    )
+    session.info[_FOLDED] = True
+    return audit.Fold(ctes=ctes, params=params)
+
+
+def _versions_placed(session: Session, queue: list[audit.Queued]) -> None:
+    """Under the lock, the audit rows inserted: each version at a placeholder takes the position
+    of its audit row, and the commit records its position (for cuts by time)."""
+    placed: set[tuple[str, tuple[Any, ...]]] = session.info.pop(_PLACED, set())
+    if session.info.pop(_FOLDED, False):
+        return  # done in the INSERT's statement
+    connection = session.connection()
+    for table in dict.fromkeys(g.table for g in queue):
+        if _key(table) not in _histories:
+            continue
+        history = _histories[_key(table)]
+        moves: dict[int, int] = {}
+        for group in queue:
+            if group.table is table and group.position is not None:
+                moves[group.placeholder] = group.position
+        if not moves:
+            continue
+        touched = [(key, pk) for key, pk in placed if _histories.get(key) is history]
+        for key in sorted({key for key, _ in touched}):
+            live, past = history.tables[key.split(":", 1)[1]]
+            pks = sorted(pk for k, pk in touched if k == key)
+            for start in range(0, len(pks), 500):
+                _move(connection, live, past, pks[start : start + 500], moves)
+        connection.execute(
+            history.commits.insert().values(position=max(moves.values()), at=utcnow())
+        )
+
+
+def _move(
+    connection: Connection,
+    live: Table,
+    past: Table,
+    pks: list[tuple[Any, ...]],
+    moves: dict[int, int],
+) -> None:
+    """Move ``pks``' versions from placeholder positions to real ones, in one UPDATE."""
+    placeholders = sorted(moves)
+    first = placeholders[0]
+    # Queue order is id order and the ids one INSERT drew are consecutive (the lock), so one
+    # shift does it; otherwise (someone drew ids around the lock) each placeholder is named.
+    shift = moves[first] - first
+    if all(moves[p] - p == shift for p in placeholders):
+
+        def moved(column: Any) -> Any:
+            return case((column >= audit.PLACEHOLDER, column + shift), else_=column)
+
+    else:
+
+        def moved(column: Any) -> Any:
+            return case(moves, value=column, else_=column)
+
+    names = [c.name for c in live.primary_key.columns]
+    chosen: ColumnElement[bool]
+    if len(names) == 1:
+        chosen = past.c[names[0]].in_([pk[0] for pk in pks])
+    else:
+        chosen = or_(*(_pk(live, past, pk) for pk in pks))
+    connection.execute(
+        past.update()
+        .where(chosen, or_(past.c[FROM] >= audit.PLACEHOLDER, past.c[TO] >= audit.PLACEHOLDER))
+        .values({FROM: moved(past.c[FROM]), TO: moved(past.c[TO])})
+    )
+
+
+audit.queued_hooks.append(_versions_queued)
+audit.closing_hooks.append(_versions_closing)
+audit.inserted_hooks.append(_versions_placed)
+audit.fold_hooks.append(_versions_folded)
 
 
 @event.listens_for(Session, "before_commit")
@@ -711,46 +864,9 @@ def _before_commit(session: Session) -> None:
     if _CUT in session.info:
         raise ReadOnly("a read at a cut cannot write; read live to change anything")
     session.flush()
-    bulk = session.info.pop(audit.BULK, None)
-    if bulk is not None and _key(bulk) in _histories:
-        _commit_bulk(session, _histories[_key(bulk)])
-        return
-    last = session.info.get(_LAST)
-    if last is None:
-        if session.info.pop(_PENDING, None):
-            log.warning("unaudited change to a versioned table has no position; not versioned")
-        return
-    if session.info.get(_PENDING):
-        _write_versions(session, last)
-    history: History = session.info["asof.history"]
-    session.connection().execute(history.commits.insert().values(position=last, at=utcnow()))
-
-
-def _commit_bulk(session: Session, history: History) -> None:
-    """Commit bookkeeping for a transaction that wrote audit rows with ``audit.record_many``:
-    its position is the newest audit id it sees (audit writers are serialised until commit, so
-    it is its own), recorded in one statement; nothing when every row it wrote was undone (a
-    lost race's savepoint) and that position is an earlier transaction's."""
-    newest = select(func.max(history.audit.c.id).label("position")).subquery()
-    taken = select(history.commits.c.position).where(
-        history.commits.c.position == newest.c.position
-    )
-    position = (
-        session.connection()
-        .execute(
-            history.commits.insert()
-            .from_select(
-                ["position", "at"],
-                select(newest.c.position, literal(utcnow(), UTCDateTime())).where(
-                    newest.c.position.is_not(None), ~taken.exists()
-                ),
-            )
-            .returning(history.commits.c.position)
-        )
-        .scalar()
-    )
-    if position is not None and session.info.get(_PENDING):
-        _write_versions(session, position)
+    if session.info.get(_PENDING) and not audit.queued(session):
+        session.info.pop(_PENDING, None)
+        log.warning("unaudited change to a versioned table has no position; not versioned")
 
 
 @event.listens_for(Session, "after_begin")
@@ -761,8 +877,14 @@ def _after_begin(session: Session, _transaction: Any, connection: Connection) ->
         history.views(connection, at.position)
 
 
-def _forget(session: Session, *_: Any) -> None:
-    for key in (_PENDING, _LAST, "asof.history", audit.BULK):
+_WRITING = (_PENDING, _LAST, "asof.history")
+
+
+def _forget(session: Session, *args: Any) -> None:
+    # A rolled-back savepoint keeps the versions written before it at placeholders: they still
+    # move to their positions at commit (those written inside it are gone with it).
+    nested = bool(args) and getattr(args[0], "nested", False)
+    for key in _WRITING if nested else (*_WRITING, _PLACED, _FOLDED):
         session.info.pop(key, None)
 
 

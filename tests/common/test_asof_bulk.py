@@ -131,7 +131,8 @@ async def test_a_bulk_transaction_that_wrote_nothing_records_nothing(
     await push(engine, 1.0)
     before = await current(engine)
     async with Transaction(engine) as session:
-        # Marked as bulk-audited, but its rows were undone (a lost race's savepoint).
+        # Audit rows queued (audit.py inserts them at commit), then undone with their
+        # savepoint (a lost race's): the queue must forget them.
         async with session.begin_nested() as savepoint:
             await audit.record_many(
                 session,
@@ -148,8 +149,8 @@ async def test_a_bulk_transaction_that_wrote_nothing_records_nothing(
                 ],
             )
             await savepoint.rollback()
-        # As if the mark outlived the savepoint: the newest audit id it sees is an earlier
-        # transaction's, whose commit is recorded already.
-        session.sync_session.info[audit.BULK] = Audit.__table__  # type: ignore[attr-defined]
     after = await current(engine)
     assert (after.position, after.at) == (before.position, before.at)
+    async with Transaction(engine) as session:
+        page = await audit.changes_after(session, Audit, after=0, limit=10)
+    assert [c.entity_id for c in page.changes] == ["1"], "the undone audit row was written"
