@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from functools import partial
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 import strawberry
 from fastapi import APIRouter, Query, Request, Response
@@ -70,10 +71,12 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import FieldExtension
@@ -81,9 +84,9 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
-from services.common import audit, clock
+from services.common import audit, clock, tracing
 from services.common.auth import Reader
-from services.common.db import Transaction, UTCDateTime, utcnow
+from services.common.db import Transaction, UTCDateTime, create_engine, utcnow
 from services.common.errors import DomainError, FieldError
 
 log = logging.getLogger(__name__)
@@ -131,14 +134,19 @@ class History:
     tables: dict[str, tuple[Table, Table]] = field(default_factory=dict)
     # Append-only live tables: the as-of view filters them by their create audit rows.
     append_only: dict[str, Table] = field(default_factory=dict)
+    # Live engine -> its as-of engine (``engine_at``).
+    _engines: WeakKeyDictionary[Engine, AsyncEngine] = field(
+        default_factory=WeakKeyDictionary, repr=False, compare=False
+    )
 
     # -- reading -----------------------------------------------------------------------------
 
     def session(self, engine: AsyncEngine, cut: Cut | None) -> AsyncSession:
         """A session reading live state, or the state at ``cut`` (read-only)."""
-        session = AsyncSession(engine, expire_on_commit=False)
-        if cut is not None:
-            session.sync_session.info[_CUT] = (self, cut)
+        if cut is None:
+            return AsyncSession(engine, expire_on_commit=False)
+        session = AsyncSession(self.engine_at(engine), expire_on_commit=False)
+        session.sync_session.info[_CUT] = (self, cut)
         return session
 
     async def current(self, session: AsyncSession) -> Cut:
@@ -219,17 +227,31 @@ class History:
         ).first()
         return int(row[0]) if row and row[0] is not None else 0
 
-    def views(self, connection: Connection, position: int) -> None:
+    # -- the as-of pool ----------------------------------------------------------------------
+
+    def engine_at(self, engine: AsyncEngine) -> AsyncEngine:
+        """The as-of engine beside ``engine``: the same database through a pool of its own, whose
+        connections each shadow every registered table with a view once, when they connect
+        (see the module's docstring). Made on first use and disposed with ``engine``."""
+        made = self._engines.get(engine.sync_engine)
+        if made is None:
+            made = self._engines[engine.sync_engine] = _as_of_engine(self, engine)
+        return made
+
+    def _views(self, dialect: str, schema: str) -> list[str]:
+        """The statements shadowing each registered table with a view of its state at the
+        transaction's cut (``_set_cut``); ``schema`` is where the live tables are."""
+        if dialect == "postgresql":
+            # A transaction-local setting: unset (or '' after a transaction set it), the cast
+            # fails, so a view can never be read without a cut. It is stable within a
+            # statement, so the planner still probes the history's indexes with it.
+            cut = "current_setting('cpmo.cut')::bigint"
+        else:
+            cut = f"(SELECT position FROM temp.{_CUT_TABLE})"
         statements = []
-        for name, (live, history) in self.tables.items():
-            columns = ", ".join(f'"{c.name}"' for c in live.columns)
-            statements.append(
-                f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} FROM "{history.name}" '
-                f'WHERE "{FROM}" <= {int(position)} '
-                f'AND ("{TO}" IS NULL OR "{TO}" > {int(position)})'
-            )
-        # The view shadows the live table's name, so it names the live table by its schema.
-        schema = connection.dialect.default_schema_name or "main"
+        # Append-only views first: they name the live table by its schema, which on PostgreSQL
+        # binds it at creation; on SQLite a view is its text, and the schema keeps it apart
+        # from the view of the same name.
         for name, live in self.append_only.items():
             columns = ", ".join(f'live."{c.name}"' for c in live.columns)
             [key] = live.primary_key.columns
@@ -238,18 +260,45 @@ class History:
                 f'FROM "{schema}"."{name}" AS live WHERE EXISTS (SELECT 1 FROM '
                 f'"{schema}"."{self.audit.name}" AS a WHERE a.entity = \'{name}\' '
                 f"AND a.action = 'create' AND a.entity_id = CAST(live.\"{key.name}\" AS "
-                f"VARCHAR(100)) AND a.id <= {int(position)})"
+                f"VARCHAR(100)) AND a.id <= {cut})"
             )
-        if connection.dialect.name != "postgresql":
-            for statement in statements:
-                connection.exec_driver_sql(statement)
-            return
-        # One round trip as a script (asyncpg's simple protocol) instead of one prepared
-        # statement each: about 4x cheaper. The driver's transaction must be open first, or
-        # the views would outlive it on a pooled connection.
-        connection.exec_driver_sql("SELECT 1")
-        driver = connection.connection.driver_connection
-        await_only(driver.execute(";\n".join(statements)))  # type: ignore[union-attr]
+        for name, (live, history) in self.tables.items():
+            columns = ", ".join(f'"{c.name}"' for c in live.columns)
+            statements.append(
+                f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} FROM "{history.name}" '
+                f'WHERE "{FROM}" <= {cut} AND ("{TO}" IS NULL OR "{TO}" > {cut})'
+            )
+        return statements
+
+    def _shadow(self, dbapi_connection: Any, record: Any, dialect: str) -> None:
+        """A new connection of the as-of pool: create its views (once for its life) and mark it,
+        so it is never taken for a live read or a write (``_begin_at_cut``)."""
+        if dialect == "postgresql":
+            # One round trip as a script (asyncpg's simple protocol), outside any transaction,
+            # so the views live as long as the connection.
+            driver = dbapi_connection.driver_connection
+            schema = await_only(driver.fetchval("SELECT current_schema()"))
+            await_only(driver.execute(";\n".join(self._views(dialect, schema))))
+            # Every transaction BEGINs READ ONLY (asyncpg's transaction option): no round trip
+            # more, and PostgreSQL itself refuses a write through a view.
+            dbapi_connection.readonly = True
+        else:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_CUT_TABLE} (one INTEGER PRIMARY KEY CHECK (one = 1), "
+                "position INTEGER NOT NULL)"
+            )
+            for statement in self._views(dialect, "main"):
+                cursor.execute(statement)
+            cursor.close()
+        record.info[_VIEWS] = self
+
+    def _set_cut(self, connection: Connection, position: int) -> None:
+        """The one statement an as-of read pays: its transaction's cut, gone with it."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(_SET_CUT_PG, {"cut": str(int(position))})
+        else:
+            connection.execute(_SET_CUT_SQLITE, {"cut": int(position)})
 
     # -- FastAPI -----------------------------------------------------------------------------
 
@@ -539,6 +588,65 @@ async def cut_for(context: Any, history: History, raw: str | None, *, field: str
     await asyncio.shield(settled[1])
 
 
+# -- the as-of pool ---------------------------------------------------------------------------
+
+_VIEWS = "asof.views"  # connection record info key: the history whose views this connection has
+_CUT_TABLE = "asof_cut"  # SQLite: the one-row temporary table holding the transaction's cut
+_SET_CUT_PG = text("SELECT set_config('cpmo.cut', :cut, true)")
+_SET_CUT_SQLITE = text(f"INSERT INTO temp.{_CUT_TABLE} (one, position) VALUES (1, :cut)")
+
+
+class ShadowedConnection(RuntimeError):
+    """A connection whose views shadow the live tables was asked to read live or write, or a
+    read at a cut reached a connection without its views: a bug, never a caller's error."""
+
+
+def _as_of_engine(history: History, live: AsyncEngine) -> AsyncEngine:
+    pool = live.sync_engine.pool
+    if isinstance(pool, QueuePool):
+        # Sized like the live pool; opened lazily, so a service never read at a cut opens none.
+        options: dict[str, Any] = {
+            "pool_size": pool.size(),
+            "max_overflow": getattr(pool, "_max_overflow", 10),
+            "pool_pre_ping": getattr(pool, "_pre_ping", True),
+        }
+    else:
+        options = {"poolclass": type(pool)}
+    made = create_engine(live.url.render_as_string(hide_password=False), **options)
+    dialect = made.dialect.name
+    event.listen(made.sync_engine, "connect", partial(_on_connect, history, dialect))
+
+    def dispose(_engine: Engine) -> None:
+        # Awaited inside AsyncEngine.dispose (a greenlet): close the connections; called
+        # synchronously, only forget them, as Engine.dispose(close=False) does.
+        made.sync_engine.dispose(close=in_greenlet())
+
+    event.listen(live.sync_engine, "engine_disposed", dispose)
+    if tracing.instrumenting():
+        tracing.instrument_engine(made)
+    return made
+
+
+def _on_connect(history: History, dialect: str, dbapi_connection: Any, record: Any) -> None:
+    history._shadow(dbapi_connection, record, dialect)
+
+
+def _begin_at_cut(session: Session, connection: Connection) -> None:
+    """A read at a cut sets its cut on its connection, which must be an as-of connection of its
+    history; any other session must never get one (its reads would be the past, its writes
+    would go nowhere)."""
+    cut = session.info.get(_CUT)
+    views = connection.info.get(_VIEWS)
+    if cut is None:
+        if views is not None:
+            raise ShadowedConnection("a live read or a write reached an as-of connection")
+        return
+    history: History = cut[0]
+    if views is not history:
+        raise ShadowedConnection("a read at a cut reached a connection without its views")
+    history._set_cut(connection, cut[1].position)
+
+
 # -- registering and writing -------------------------------------------------------------------
 
 _histories: dict[str, History] = {}  # live table key -> its service's history (per metadata)
@@ -755,10 +863,7 @@ def _commit_bulk(session: Session, history: History) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, _transaction: Any, connection: Connection) -> None:
-    cut = session.info.get(_CUT)
-    if cut is not None:
-        history, at = cut
-        history.views(connection, at.position)
+    _begin_at_cut(session, connection)
 
 
 def _forget(session: Session, *_: Any) -> None:

@@ -60,6 +60,11 @@ def instrument_engine(engine: AsyncEngine) -> None:
     )
 
 
+def instrumenting() -> bool:
+    """Whether this process traces (an engine made after start-up should be instrumented too)."""
+    return _provider is not None
+
+
 def flush() -> None:
     """Send what is batched (at shutdown, so a stopping service's last spans are not lost)."""
     if _provider is not None:
