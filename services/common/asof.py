@@ -54,7 +54,7 @@ from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
 import strawberry
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
@@ -314,17 +314,26 @@ class History:
                 "committed at or before this ISO-8601 instant (with offset); see GET /cut",
             ),
         ] = None,
+        cuts: Annotated[
+            str | None,
+            Header(
+                alias=CUTS_HEADER,
+                description="one cut per service, e.g. programmes=120, risks=45: this service "
+                "reads as of its own entry (as GraphQL does); a ?cut= must agree with it",
+            ),
+        ] = None,
     ) -> AsyncIterator[AsyncSession]:
-        """The REST read dependency: live, or as of ``?cut=`` (naming the cut in a header).
-        Declare it once per service: ``Annotated[AsyncSession, Depends(history.read_session,
-        scope="function")]``."""
+        """The REST read dependency: live, or as of ``?cut=`` or this service's entry of the
+        ``CPMO-Cuts`` header (naming the cut in a header). Declare it once per service:
+        ``Annotated[AsyncSession, Depends(history.read_session, scope="function")]``."""
         engine = request.app.state.engine
-        if cut is None:
+        raw, field = requested_cut(cut, cuts, request.app.state.settings.service_name)
+        if raw is None:
             async with Transaction(engine) as session:
                 yield session
             return
         async with self.session(engine, None) as probe:
-            at = await self.resolve(probe, cut, field="cut")
+            at = await self.resolve(probe, raw, field=field)
         set_cut_headers(response.headers, at)
         async with self.session(engine, at) as session:
             yield session
@@ -490,18 +499,12 @@ class AsOfArgument(FieldExtension):
         raise NotImplementedError("as-of reads are async")
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
-        raw = kwargs.pop("cut", None)
-        header = header_cut(info.context)
-        if header is not None and raw is not None and raw.strip() != header:
-            raise FieldError(
-                f"cut {raw.strip()!r} conflicts with the {CUTS_HEADER} header's "
-                f"{info.context.service}={header}: one operation reads one cut",
-                field="cut",
-            )
-        if header is not None:
-            await cut_for(info.context, self.history, header, field=CUTS_HEADER)
-        else:
-            await cut_for(info.context, self.history, raw)
+        raw, field = requested_cut(
+            kwargs.pop("cut", None),
+            getattr(info.context, "cuts_header", None),
+            info.context.service,
+        )
+        await cut_for(info.context, self.history, raw, field=field)
         result = next_(source, info, **kwargs)
         if hasattr(result, "__await__"):
             result = await result
@@ -549,6 +552,23 @@ def parse_cuts(raw: str) -> dict[str, str]:
     if len(found) > 20:
         raise FieldError(f"{CUTS_HEADER} must name 1 to 20 cuts, service=cut", field=CUTS_HEADER)
     return found
+
+
+def requested_cut(raw: str | None, cuts_header: str | None, service: str) -> tuple[str | None, str]:
+    """The cut one read asks for (None: live) and the field to name if it is refused: the
+    ``cut`` argument (GraphQL) or ``?cut=`` (REST), or ``service``'s entry of the ``CPMO-Cuts``
+    header; both may be given only if they agree. A malformed header is refused even when it
+    names no cut for ``service``."""
+    header = None if cuts_header is None else parse_cuts(cuts_header).get(service)
+    if header is not None and raw is not None and raw.strip() != header:
+        raise FieldError(
+            f"cut {raw.strip()!r} conflicts with the {CUTS_HEADER} header's "
+            f"{service}={header}: one operation reads one cut",
+            field="cut",
+        )
+    if header is not None:
+        return header, CUTS_HEADER
+    return raw, "cut"
 
 
 def header_cut(context: Any) -> str | None:

@@ -9,6 +9,7 @@ import httpx
 
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_api import make_person, make_portfolio, make_programme
+from tests.support.asof import assert_rest_reads_take_the_cuts_header
 
 
 async def cut(api: httpx.AsyncClient, **params: str) -> dict[str, Any]:
@@ -153,3 +154,15 @@ async def test_programmes_cut_names_the_cut_to_pass(programmes_api: httpx.AsyncC
         "position": str(rest["position"]),
         "origin": str(rest["origin"]),
     }
+
+
+async def test_rest_reads_take_the_cuts_header(programmes_api: httpx.AsyncClient) -> None:
+    api = programmes_api
+    programme = await make_programme(api, (await make_portfolio(api))["id"])
+
+    async def change() -> None:
+        await rename(api, programme, "Renamed after the cut")
+
+    await assert_rest_reads_take_the_cuts_header(
+        api, "programmes", f"/programmes/{programme['id']}", change
+    )
