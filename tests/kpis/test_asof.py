@@ -99,8 +99,8 @@ async def a_year_of_values(api: httpx.AsyncClient) -> None:
     await import_benchmarks(api, BENCHMARKS)
 
 
-async def test_reads_at_a_cut_are_the_reads_taken_then(kpis_api: httpx.AsyncClient) -> None:
-    api = kpis_api
+async def test_reads_at_a_cut_are_the_reads_taken_then(either_api: httpx.AsyncClient) -> None:
+    api = either_api
     await a_year_of_values(api)
     then = await cut(api)
     live_then = await reads(api)

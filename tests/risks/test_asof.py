@@ -29,9 +29,9 @@ async def reassess(api: httpx.AsyncClient, risk: dict[str, object], likelihood: 
 
 
 async def test_a_read_as_of_a_cut_says_what_a_live_read_said_then(
-    risks_api: httpx.AsyncClient,
+    either_api: httpx.AsyncClient,
 ) -> None:
-    api = risks_api
+    api = either_api
     risk = await make_risk(api, residual_likelihood=3, residual_impact=2)
     await post(
         api,
