@@ -14,14 +14,34 @@ commit together or not at all. Audit writers are serialised until commit (see au
 versions, like the feed, become visible in position order: a write in flight while a cut is taken
 is wholly in or wholly out.
 
-An as-of read opens a read-only transaction that first creates, for each registered table, a
-TEMPORARY view with the live table's name over its history filtered to the cut. PostgreSQL and
-SQLite both resolve unqualified names in the temporary schema first, so every existing query,
-service function and loader reads the past unchanged; the transaction always rolls back, which
-drops the views. This was chosen over rebuilding state from the audit log (a scan of every
-change ever made to the entity, and JSON back to typed rows) because a read at a position is an
-ordinary indexed query on typed rows: the history keeps the live table's indexes, so an indexed
-read or a scan costs about what the live one does (measured in bench/bench_asof.py).
+An as-of read runs on connections of its own: each registered table is shadowed by a TEMPORARY
+view with the live table's name over its history, filtered to "the transaction's cut".
+PostgreSQL and SQLite both resolve unqualified names in the temporary schema first, so every
+existing query, service function and loader reads the past unchanged. This was chosen over
+rebuilding state from the audit log (a scan of every change ever made to the entity, and JSON
+back to typed rows) because a read at a position is an ordinary indexed query on typed rows:
+the history keeps the live table's indexes, so an indexed read or a scan costs about what the
+live one does (measured in bench/bench_asof.py).
+
+The views are made once per connection, not per read. Each live engine gets an as-of engine
+beside it (``engine_at``: same database, a pool of its own, opened lazily, disposed with the
+live one) whose connections create their views when they connect; a read at a cut then costs
+one statement, setting its cut for its transaction only: ``set_config('cpmo.cut', N, true)``
+(``SET LOCAL``) on PostgreSQL, read in the views as ``current_setting('cpmo.cut')::bigint``
+(stable within a statement, so the planner still probes the history's primary key and indexes
+with it; unset, the cast fails rather than read anything), and on SQLite a row inserted into a
+one-row temporary table the views read through a scalar subquery (evaluated once a statement),
+rolled back with the transaction. Creating the views on every read instead cost 6-16 ms on
+either database for programmes' 18 tables (a view each), 13-18x a live session's opening;
+now it is about 1.2-1.4x (bench/README.md). A connection with views must never serve a live
+read or a write, and one without them never a read at a cut: the session hook checks both on
+every transaction (``ShadowedConnection``), and on PostgreSQL every as-of transaction begins
+READ ONLY besides (asyncpg's transaction option: no statement more). The views bind the live
+tables' columns when the connection is made: a migration that drops or retypes a versioned
+column must not run while another process holds as-of connections (on PostgreSQL it is refused
+for the view's dependency; restart or dispose the as-of pools first). The views are session
+state: behind a pooler, the as-of pool needs session pooling (PgBouncer's transaction pooling
+would hand its views to other clients' transactions).
 
 Rows touched through the ORM without an audit row of their own (e.g. outcomes written with their
 aim) are versioned at the position of the next audit row in the same transaction, or the last one

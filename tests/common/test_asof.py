@@ -117,7 +117,7 @@ async def test_change_and_delete_then_read_the_old_state(engine: AsyncEngine) ->
     assert await state(engine, cut) == then
     assert await state(engine, await current(engine)) == now
     assert await state(engine, empty) == {"plans": [], "steps": []}
-    # The cut's views went with its transaction: the same pooled connections read live again.
+    # The live pool never had the views (they live on the as-of pool): it reads live.
     assert await state(engine) == now
 
 
