@@ -269,6 +269,13 @@ export const gatewayConfig = defineConfig({
 
   supergraph: './supergraph.graphql',
 
+  // A client that goes away stops its work here too (the services already stop theirs): the
+  // operation's execution stops and its subgraph fetches are aborted, so each subgraph sees
+  // the disconnect and cancels its own queries. Without these, a fetch ran on to its answer
+  // (tests/gateway/test_disconnect.py).
+  executionCancellation: true,
+  upstreamCancellation: true,
+
   // NB: the CLI's --port/--host flags and the generic PORT/HOST env vars
   // take precedence over these two values.
   port: portFromEnv('GATEWAY_PORT', 4000),
