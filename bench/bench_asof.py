@@ -7,7 +7,8 @@ closed) it times the same queries through a live session and through a session a
 - indexed: a programme by id, and by code (the history keeps the live table's indexes);
 - pack: the pack's shape, a portfolio's programmes joined to their SAO, 500 rows;
 - scan: a count over every row with a predicate no index serves;
-- session: opening a session and one indexed read (an as-of session creates its views).
+- session: opening a session and one indexed read (an as-of session sets its cut; the views
+  were made once, when its pool's connection was).
 
 The session case (``--case session``) times opening a session alone (open, ``SELECT 1``,
 close) on each service's empty migrated database, live and at a cut: what every as-of read
