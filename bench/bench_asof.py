@@ -21,8 +21,8 @@ append-only and have no history table: at a cut they are the live rows whose cre
 is at or before it (services/common/asof.py), so this case measures that filter.
 
 Run: `.venv/bin/python bench/bench_asof.py [--sizes 10000 100000] [--database postgresql]
-[--case programmes|kpis|session|all] [--scales 1 10]` (PostgreSQL from CPMO_BENCH_PG, default the test
-server; or `--database sqlite`).
+[--case programmes|kpis|session|all] [--scales 1 10]` (PostgreSQL from CPMO_BENCH_PG, default
+the test server; or `--database sqlite`).
 """
 
 from __future__ import annotations
@@ -428,9 +428,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--repeats", type=int, default=200)
-    parser.add_argument(
-        "--case", choices=["programmes", "kpis", "session", "all"], default="all"
-    )
+    parser.add_argument("--case", choices=["programmes", "kpis", "session", "all"], default="all")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10], help="kpis: x demo")
     args = parser.parse_args()
     print("as-of read cost: median time at a cut / median live time, same query, same run")
