@@ -338,8 +338,8 @@ class History:
             str | None,
             Header(
                 alias=CUTS_HEADER,
-                description="one cut per service, e.g. programmes=120, risks=45: this service "
-                "reads as of its own entry (as GraphQL does); a ?cut= must agree with it",
+                description="one cut per service (service=cut, separated by commas): this "
+                "service reads as of its own entry, as GraphQL does; a ?cut= must agree with it",
             ),
         ] = None,
     ) -> AsyncIterator[AsyncSession]:
