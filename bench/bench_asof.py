@@ -7,7 +7,12 @@ closed) it times the same queries through a live session and through a session a
 - indexed: a programme by id, and by code (the history keeps the live table's indexes);
 - pack: the pack's shape, a portfolio's programmes joined to their SAO, 500 rows;
 - scan: a count over every row with a predicate no index serves;
-- session: opening a session and one indexed read (an as-of session creates its views).
+- session: opening a session and one indexed read (an as-of session sets its cut; the views
+  were made once, when its pool's connection was).
+
+The session case (``--case session``) times opening a session alone (open, ``SELECT 1``,
+close) on each service's empty migrated database, live and at a cut: what every as-of read
+pays before its first query, for programmes (the most tables), risks and kpis.
 
 The kpis case (``--case kpis``, scales of the demo: 61 KPIs, two years of monthly values, one
 in five restated) times the service's own reads: every KPI's latest value (the pack's
@@ -16,8 +21,8 @@ append-only and have no history table: at a cut they are the live rows whose cre
 is at or before it (services/common/asof.py), so this case measures that filter.
 
 Run: `.venv/bin/python bench/bench_asof.py [--sizes 10000 100000] [--database postgresql]
-[--case programmes|kpis|all] [--scales 1 10]` (PostgreSQL from CPMO_BENCH_PG, default the test
-server; or `--database sqlite`).
+[--case programmes|kpis|session|all] [--scales 1 10]` (PostgreSQL from CPMO_BENCH_PG, default
+the test server; or `--database sqlite`).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common import migrate
@@ -344,6 +349,43 @@ async def bench_kpis(kind: str, scale: int, folder: Path, repeats: int) -> None:
         await drop(name)
 
 
+# The session case ------------------------------------------------------------------------------
+
+
+async def bench_sessions(kind: str, folder: Path, repeats: int) -> None:
+    from services.risks.models import history as risks_history
+
+    print(f"\n{kind}, opening a session alone (open, SELECT 1, close), median ms")
+    print(f"  {'service':<12}{'tables':>7}{'live ms':>10}{'at a cut ms':>13}{'x':>8}")
+    for service, of in (
+        ("programmes", history),
+        ("risks", risks_history),
+        ("kpis", kpis_history),
+    ):
+        engine, name = await database(kind, 0, folder, service)
+        try:
+            cut = Cut(position=0, at=None, origin=0)
+            costs = []
+            for at in (None, cut, None, cut):  # interleaved: drift hits both alike
+                samples = []
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    async with of.session(engine, at) as session:
+                        await session.exec(select(literal(1)))  # type: ignore[call-overload]
+                    samples.append(time.perf_counter() - started)
+                costs.append(statistics.median(samples))
+            live, past = min(costs[0], costs[2]), min(costs[1], costs[3])
+            tables = len(of.tables) + len(of.append_only)
+            print(
+                f"  {service:<12}{tables:>7}{live * 1000:>10.2f}{past * 1000:>13.2f}"
+                f"{past / live:>8.2f}",
+                flush=True,
+            )
+        finally:
+            await engine.dispose()
+            await drop(name)
+
+
 # The programmes case ---------------------------------------------------------------------------
 
 
@@ -386,7 +428,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--repeats", type=int, default=200)
-    parser.add_argument("--case", choices=["programmes", "kpis", "all"], default="all")
+    parser.add_argument("--case", choices=["programmes", "kpis", "session", "all"], default="all")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10], help="kpis: x demo")
     args = parser.parse_args()
     print("as-of read cost: median time at a cut / median live time, same query, same run")
@@ -397,6 +439,8 @@ def main() -> int:
         if args.case in ("kpis", "all"):
             for scale in args.scales:
                 asyncio.run(bench_kpis(args.database, scale, Path(folder), args.repeats))
+        if args.case in ("session", "all"):
+            asyncio.run(bench_sessions(args.database, Path(folder), args.repeats))
     return 0
 
 

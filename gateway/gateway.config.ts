@@ -7,6 +7,7 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { defineConfig, usePrometheus } from '@graphql-hive/gateway';
 import { Logger, type LogLevel, type LogWriter } from '@graphql-hive/logger';
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 
@@ -230,7 +231,33 @@ if (tracing) {
     contextManager: new AsyncLocalStorageContextManager(),
     resource: { serviceName: env.OTEL_SERVICE_NAME?.trim() || 'gateway' },
     traces: { exporter: new OTLPTraceExporter() },
+    sampler: await samplerFromEnv(),
   });
+}
+
+// Which traces are kept: the standard OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, as the
+// services' Python SDK reads them (services/common/tracing.py). Hive's setup always passes the
+// provider a sampler (AlwaysOn unless told), so the JS SDK's own reading of the variables never
+// runs; this is that reading, with the SDK's samplers. Unset: parentbased_always_on.
+async function samplerFromEnv(): Promise<Sampler> {
+  const sdk = await import('@opentelemetry/sdk-trace-base');
+  const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on';
+  const arg = Number.parseFloat(env.OTEL_TRACES_SAMPLER_ARG?.trim() ?? '');
+  const ratio = () => new sdk.TraceIdRatioBasedSampler(arg >= 0 && arg <= 1 ? arg : 1);
+  const roots: Record<string, () => Sampler> = {
+    always_on: () => new sdk.AlwaysOnSampler(),
+    always_off: () => new sdk.AlwaysOffSampler(),
+    traceidratio: ratio,
+  };
+  const [parentBased, root] = name.startsWith('parentbased_')
+    ? [true, name.slice('parentbased_'.length)]
+    : [false, name];
+  const make = roots[root];
+  if (!make) {
+    console.error(`OTEL_TRACES_SAMPLER ${JSON.stringify(name)} unknown: parentbased_always_on`);
+    return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+  }
+  return parentBased ? new sdk.ParentBasedSampler({ root: make() }) : make();
 }
 
 export const gatewayConfig = defineConfig({
@@ -241,6 +268,13 @@ export const gatewayConfig = defineConfig({
   }),
 
   supergraph: './supergraph.graphql',
+
+  // A client that goes away stops its work here too (the services already stop theirs): the
+  // operation's execution stops and its subgraph fetches are aborted, so each subgraph sees
+  // the disconnect and cancels its own queries. Without these, a fetch ran on to its answer
+  // (tests/gateway/test_disconnect.py).
+  executionCancellation: true,
+  upstreamCancellation: true,
 
   // NB: the CLI's --port/--host flags and the generic PORT/HOST env vars
   // take precedence over these two values.

@@ -172,6 +172,46 @@ async def service_client(service: str) -> AsyncIterator[httpx.AsyncClient]:
                 await truncate(service)
 
 
+@asynccontextmanager
+async def service_client_on(
+    service: str, kind: str, folder: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """``service_client`` on ``kind``: "postgresql" (the run's database, as every test) or
+    "sqlite" (the embedded default: the service's own app on a fresh file in ``folder``,
+    migrated at start by its own history, as a council without PostgreSQL runs it)."""
+    if kind == "postgresql":
+        async with service_client(service) as client:
+            yield client
+        return
+    from services.common.app import create_app
+
+    live = __import__(f"services.{service}.main", fromlist=["app"]).app
+    settings = live.state.settings.model_copy(
+        update={"database_url": f"sqlite:///{folder / f'{service}.db'}", "migrate_on_start": True}
+    )
+    app = create_app(
+        title=live.title,
+        description=live.description,
+        settings=settings,
+        router=__import__(f"services.{service}.api", fromlist=["router"]).router,
+        schema=__import__(f"services.{service}.graphql", fromlist=["schema"]).schema,
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}") as client:
+            yield client
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def either_api(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The test's service (its package: tests/<service>/...) on PostgreSQL, then on SQLite."""
+    service = request.module.__name__.split(".")[1]
+    async with service_client_on(service, request.param, tmp_path) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def live_programmes() -> Iterator[str]:
     """A real programmes service over HTTP, on a database of its own."""

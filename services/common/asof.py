@@ -16,14 +16,34 @@ So a version and its audit row commit together or not at all, and versions, like
 become visible in position order: a write in flight while a cut is taken has no position yet
 and is wholly out, and after its commit wholly after the cut.
 
-An as-of read opens a read-only transaction that first creates, for each registered table, a
-TEMPORARY view with the live table's name over its history filtered to the cut. PostgreSQL and
-SQLite both resolve unqualified names in the temporary schema first, so every existing query,
-service function and loader reads the past unchanged; the transaction always rolls back, which
-drops the views. This was chosen over rebuilding state from the audit log (a scan of every
-change ever made to the entity, and JSON back to typed rows) because a read at a position is an
-ordinary indexed query on typed rows: the history keeps the live table's indexes, so an indexed
-read or a scan costs about what the live one does (measured in bench/bench_asof.py).
+An as-of read runs on connections of its own: each registered table is shadowed by a TEMPORARY
+view with the live table's name over its history, filtered to "the transaction's cut".
+PostgreSQL and SQLite both resolve unqualified names in the temporary schema first, so every
+existing query, service function and loader reads the past unchanged. This was chosen over
+rebuilding state from the audit log (a scan of every change ever made to the entity, and JSON
+back to typed rows) because a read at a position is an ordinary indexed query on typed rows:
+the history keeps the live table's indexes, so an indexed read or a scan costs about what the
+live one does (measured in bench/bench_asof.py).
+
+The views are made once per connection, not per read. Each live engine gets an as-of engine
+beside it (``engine_at``: same database, a pool of its own, opened lazily, disposed with the
+live one) whose connections create their views when they connect; a read at a cut then costs
+one statement, setting its cut for its transaction only: ``set_config('cpmo.cut', N, true)``
+(``SET LOCAL``) on PostgreSQL, read in the views as ``current_setting('cpmo.cut')::bigint``
+(stable within a statement, so the planner still probes the history's primary key and indexes
+with it; unset, the cast fails rather than read anything), and on SQLite a row inserted into a
+one-row temporary table the views read through a scalar subquery (evaluated once a statement),
+rolled back with the transaction. Creating the views on every read instead cost 6-16 ms on
+either database for programmes' 18 tables (a view each), 13-18x a live session's opening;
+now it is about 1.2-1.4x (bench/README.md). A connection with views must never serve a live
+read or a write, and one without them never a read at a cut: the session hook checks both on
+every transaction (``ShadowedConnection``), and on PostgreSQL every as-of transaction begins
+READ ONLY besides (asyncpg's transaction option: no statement more). The views bind the live
+tables' columns when the connection is made: a migration that drops or retypes a versioned
+column must not run while another process holds as-of connections (on PostgreSQL it is refused
+for the view's dependency; restart or dispose the as-of pools first). The views are session
+state: behind a pooler, the as-of pool needs session pooling (PgBouncer's transaction pooling
+would hand its views to other clients' transactions).
 
 Rows touched through the ORM without an audit row of their own (e.g. outcomes written with their
 aim) are versioned at the position of the next audit row in the same transaction, or the last one
@@ -53,9 +73,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from functools import partial
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 import strawberry
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
@@ -74,11 +95,13 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import FieldExtension
@@ -86,9 +109,9 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
-from services.common import audit, clock
+from services.common import audit, clock, tracing
 from services.common.auth import Reader
-from services.common.db import Transaction, UTCDateTime, utcnow
+from services.common.db import Transaction, UTCDateTime, create_engine, utcnow
 from services.common.errors import DomainError, FieldError
 
 log = logging.getLogger(__name__)
@@ -136,14 +159,19 @@ class History:
     tables: dict[str, tuple[Table, Table]] = field(default_factory=dict)
     # Append-only live tables: the as-of view filters them by their create audit rows.
     append_only: dict[str, Table] = field(default_factory=dict)
+    # Live engine -> its as-of engine (``engine_at``).
+    _engines: WeakKeyDictionary[Engine, AsyncEngine] = field(
+        default_factory=WeakKeyDictionary, repr=False, compare=False
+    )
 
     # -- reading -----------------------------------------------------------------------------
 
     def session(self, engine: AsyncEngine, cut: Cut | None) -> AsyncSession:
         """A session reading live state, or the state at ``cut`` (read-only)."""
-        session = AsyncSession(engine, expire_on_commit=False)
-        if cut is not None:
-            session.sync_session.info[_CUT] = (self, cut)
+        if cut is None:
+            return AsyncSession(engine, expire_on_commit=False)
+        session = AsyncSession(self.engine_at(engine), expire_on_commit=False)
+        session.sync_session.info[_CUT] = (self, cut)
         return session
 
     async def current(self, session: AsyncSession) -> Cut:
@@ -224,17 +252,31 @@ class History:
         ).first()
         return int(row[0]) if row and row[0] is not None else 0
 
-    def views(self, connection: Connection, position: int) -> None:
+    # -- the as-of pool ----------------------------------------------------------------------
+
+    def engine_at(self, engine: AsyncEngine) -> AsyncEngine:
+        """The as-of engine beside ``engine``: the same database through a pool of its own, whose
+        connections each shadow every registered table with a view once, when they connect
+        (see the module's docstring). Made on first use and disposed with ``engine``."""
+        made = self._engines.get(engine.sync_engine)
+        if made is None:
+            made = self._engines[engine.sync_engine] = _as_of_engine(self, engine)
+        return made
+
+    def _views(self, dialect: str, schema: str) -> list[str]:
+        """The statements shadowing each registered table with a view of its state at the
+        transaction's cut (``_set_cut``); ``schema`` is where the live tables are."""
+        if dialect == "postgresql":
+            # A transaction-local setting: unset (or '' after a transaction set it), the cast
+            # fails, so a view can never be read without a cut. It is stable within a
+            # statement, so the planner still probes the history's indexes with it.
+            cut = "current_setting('cpmo.cut')::bigint"
+        else:
+            cut = f"(SELECT position FROM temp.{_CUT_TABLE})"
         statements = []
-        for name, (live, history) in self.tables.items():
-            columns = ", ".join(f'"{c.name}"' for c in live.columns)
-            statements.append(
-                f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} FROM "{history.name}" '
-                f'WHERE "{FROM}" <= {int(position)} '
-                f'AND ("{TO}" IS NULL OR "{TO}" > {int(position)})'
-            )
-        # The view shadows the live table's name, so it names the live table by its schema.
-        schema = connection.dialect.default_schema_name or "main"
+        # Append-only views first: they name the live table by its schema, which on PostgreSQL
+        # binds it at creation; on SQLite a view is its text, and the schema keeps it apart
+        # from the view of the same name.
         for name, live in self.append_only.items():
             columns = ", ".join(f'live."{c.name}"' for c in live.columns)
             [key] = live.primary_key.columns
@@ -243,18 +285,45 @@ class History:
                 f'FROM "{schema}"."{name}" AS live WHERE EXISTS (SELECT 1 FROM '
                 f'"{schema}"."{self.audit.name}" AS a WHERE a.entity = \'{name}\' '
                 f"AND a.action = 'create' AND a.entity_id = CAST(live.\"{key.name}\" AS "
-                f"VARCHAR(100)) AND a.id <= {int(position)})"
+                f"VARCHAR(100)) AND a.id <= {cut})"
             )
-        if connection.dialect.name != "postgresql":
-            for statement in statements:
-                connection.exec_driver_sql(statement)
-            return
-        # One round trip as a script (asyncpg's simple protocol) instead of one prepared
-        # statement each: about 4x cheaper. The driver's transaction must be open first, or
-        # the views would outlive it on a pooled connection.
-        connection.exec_driver_sql("SELECT 1")
-        driver = connection.connection.driver_connection
-        await_only(driver.execute(";\n".join(statements)))  # type: ignore[union-attr]
+        for name, (live, history) in self.tables.items():
+            columns = ", ".join(f'"{c.name}"' for c in live.columns)
+            statements.append(
+                f'CREATE TEMPORARY VIEW "{name}" AS SELECT {columns} FROM "{history.name}" '
+                f'WHERE "{FROM}" <= {cut} AND ("{TO}" IS NULL OR "{TO}" > {cut})'
+            )
+        return statements
+
+    def _shadow(self, dbapi_connection: Any, record: Any, dialect: str) -> None:
+        """A new connection of the as-of pool: create its views (once for its life) and mark it,
+        so it is never taken for a live read or a write (``_begin_at_cut``)."""
+        if dialect == "postgresql":
+            # One round trip as a script (asyncpg's simple protocol), outside any transaction,
+            # so the views live as long as the connection.
+            driver = dbapi_connection.driver_connection
+            schema = await_only(driver.fetchval("SELECT current_schema()"))
+            await_only(driver.execute(";\n".join(self._views(dialect, schema))))
+            # Every transaction BEGINs READ ONLY (asyncpg's transaction option): no round trip
+            # more, and PostgreSQL itself refuses a write through a view.
+            dbapi_connection.readonly = True
+        else:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_CUT_TABLE} (one INTEGER PRIMARY KEY CHECK (one = 1), "
+                "position INTEGER NOT NULL)"
+            )
+            for statement in self._views(dialect, "main"):
+                cursor.execute(statement)
+            cursor.close()
+        record.info[_VIEWS] = self
+
+    def _set_cut(self, connection: Connection, position: int) -> None:
+        """The one statement an as-of read pays: its transaction's cut, gone with it."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(_SET_CUT_PG, {"cut": str(int(position))})
+        else:
+            connection.execute(_SET_CUT_SQLITE, {"cut": int(position)})
 
     # -- FastAPI -----------------------------------------------------------------------------
 
@@ -270,17 +339,26 @@ class History:
                 "committed at or before this ISO-8601 instant (with offset); see GET /cut",
             ),
         ] = None,
+        cuts: Annotated[
+            str | None,
+            Header(
+                alias=CUTS_HEADER,
+                description="one cut per service (service=cut, separated by commas): this "
+                "service reads as of its own entry, as GraphQL does; a ?cut= must agree with it",
+            ),
+        ] = None,
     ) -> AsyncIterator[AsyncSession]:
-        """The REST read dependency: live, or as of ``?cut=`` (naming the cut in a header).
-        Declare it once per service: ``Annotated[AsyncSession, Depends(history.read_session,
-        scope="function")]``."""
+        """The REST read dependency: live, or as of ``?cut=`` or this service's entry of the
+        ``CPMO-Cuts`` header (naming the cut in a header). Declare it once per service:
+        ``Annotated[AsyncSession, Depends(history.read_session, scope="function")]``."""
         engine = request.app.state.engine
-        if cut is None:
+        raw, field = requested_cut(cut, cuts, request.app.state.settings.service_name)
+        if raw is None:
             async with Transaction(engine) as session:
                 yield session
             return
         async with self.session(engine, None) as probe:
-            at = await self.resolve(probe, cut, field="cut")
+            at = await self.resolve(probe, raw, field=field)
         set_cut_headers(response.headers, at)
         async with self.session(engine, at) as session:
             yield session
@@ -446,18 +524,12 @@ class AsOfArgument(FieldExtension):
         raise NotImplementedError("as-of reads are async")
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
-        raw = kwargs.pop("cut", None)
-        header = header_cut(info.context)
-        if header is not None and raw is not None and raw.strip() != header:
-            raise FieldError(
-                f"cut {raw.strip()!r} conflicts with the {CUTS_HEADER} header's "
-                f"{info.context.service}={header}: one operation reads one cut",
-                field="cut",
-            )
-        if header is not None:
-            await cut_for(info.context, self.history, header, field=CUTS_HEADER)
-        else:
-            await cut_for(info.context, self.history, raw)
+        raw, field = requested_cut(
+            kwargs.pop("cut", None),
+            getattr(info.context, "cuts_header", None),
+            info.context.service,
+        )
+        await cut_for(info.context, self.history, raw, field=field)
         result = next_(source, info, **kwargs)
         if hasattr(result, "__await__"):
             result = await result
@@ -507,6 +579,23 @@ def parse_cuts(raw: str) -> dict[str, str]:
     return found
 
 
+def requested_cut(raw: str | None, cuts_header: str | None, service: str) -> tuple[str | None, str]:
+    """The cut one read asks for (None: live) and the field to name if it is refused: the
+    ``cut`` argument (GraphQL) or ``?cut=`` (REST), or ``service``'s entry of the ``CPMO-Cuts``
+    header; both may be given only if they agree. A malformed header is refused even when it
+    names no cut for ``service``."""
+    header = None if cuts_header is None else parse_cuts(cuts_header).get(service)
+    if header is not None and raw is not None and raw.strip() != header:
+        raise FieldError(
+            f"cut {raw.strip()!r} conflicts with the {CUTS_HEADER} header's "
+            f"{service}={header}: one operation reads one cut",
+            field="cut",
+        )
+    if header is not None:
+        return header, CUTS_HEADER
+    return raw, "cut"
+
+
 def header_cut(context: Any) -> str | None:
     """This service's entry of the operation's ``CPMO-Cuts`` header, or None (read live)."""
     raw = getattr(context, "cuts_header", None)
@@ -542,6 +631,65 @@ async def cut_for(context: Any, history: History, raw: str | None, *, field: str
     if settled[0] != raw:
         raise FieldError("every root field of one operation must read the same cut", field="cut")
     await asyncio.shield(settled[1])
+
+
+# -- the as-of pool ---------------------------------------------------------------------------
+
+_VIEWS = "asof.views"  # connection record info key: the history whose views this connection has
+_CUT_TABLE = "asof_cut"  # SQLite: the one-row temporary table holding the transaction's cut
+_SET_CUT_PG = text("SELECT set_config('cpmo.cut', :cut, true)")
+_SET_CUT_SQLITE = text(f"INSERT INTO temp.{_CUT_TABLE} (one, position) VALUES (1, :cut)")
+
+
+class ShadowedConnection(RuntimeError):
+    """A connection whose views shadow the live tables was asked to read live or write, or a
+    read at a cut reached a connection without its views: a bug, never a caller's error."""
+
+
+def _as_of_engine(history: History, live: AsyncEngine) -> AsyncEngine:
+    pool = live.sync_engine.pool
+    if isinstance(pool, QueuePool):
+        # Sized like the live pool; opened lazily, so a service never read at a cut opens none.
+        options: dict[str, Any] = {
+            "pool_size": pool.size(),
+            "max_overflow": getattr(pool, "_max_overflow", 10),
+            "pool_pre_ping": getattr(pool, "_pre_ping", True),
+        }
+    else:
+        options = {"poolclass": type(pool)}
+    made = create_engine(live.url.render_as_string(hide_password=False), **options)
+    dialect = made.dialect.name
+    event.listen(made.sync_engine, "connect", partial(_on_connect, history, dialect))
+
+    def dispose(_engine: Engine) -> None:
+        # Awaited inside AsyncEngine.dispose (a greenlet): close the connections; called
+        # synchronously, only forget them, as Engine.dispose(close=False) does.
+        made.sync_engine.dispose(close=in_greenlet())
+
+    event.listen(live.sync_engine, "engine_disposed", dispose)
+    if tracing.instrumenting():
+        tracing.instrument_engine(made)
+    return made
+
+
+def _on_connect(history: History, dialect: str, dbapi_connection: Any, record: Any) -> None:
+    history._shadow(dbapi_connection, record, dialect)
+
+
+def _begin_at_cut(session: Session, connection: Connection) -> None:
+    """A read at a cut sets its cut on its connection, which must be an as-of connection of its
+    history; any other session must never get one (its reads would be the past, its writes
+    would go nowhere)."""
+    cut = session.info.get(_CUT)
+    views = connection.info.get(_VIEWS)
+    if cut is None:
+        if views is not None:
+            raise ShadowedConnection("a live read or a write reached an as-of connection")
+        return
+    history: History = cut[0]
+    if views is not history:
+        raise ShadowedConnection("a read at a cut reached a connection without its views")
+    history._set_cut(connection, cut[1].position)
 
 
 # -- registering and writing -------------------------------------------------------------------
@@ -871,10 +1019,7 @@ def _before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _after_begin(session: Session, _transaction: Any, connection: Connection) -> None:
-    cut = session.info.get(_CUT)
-    if cut is not None:
-        history, at = cut
-        history.views(connection, at.position)
+    _begin_at_cut(session, connection)
 
 
 _WRITING = (_PENDING, _LAST, "asof.history")

@@ -6,6 +6,12 @@ SDK, the exporter and the instrumentations are never imported (several MB a proc
 otherwise carry), so every import of them below is inside a function that runs only when on.
 FastAPI itself imports only the OpenTelemetry API, whose no-op provider it then skips.
 
+Which traces are kept is the standard ``OTEL_TRACES_SAMPLER`` (and ``OTEL_TRACES_SAMPLER_ARG``
+for the ratio samplers): the SDK's provider reads them itself when given no sampler, as here, so
+``OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1`` keeps a tenth of
+new traces and follows the caller's (the gateway's) decision for the rest. Unset, it is
+``parentbased_always_on``: every trace, unless the caller's ``traceparent`` says not sampled.
+
 Trace context arrives and leaves as W3C ``traceparent`` headers (the SDK's default propagator),
 so the gateway's spans, the subgraph's and its queries' share one trace id.
 """
@@ -58,6 +64,11 @@ def instrument_engine(engine: AsyncEngine) -> None:
     SQLAlchemyInstrumentor().instrument(
         engine=engine.sync_engine, tracer_provider=_provider, skip_dep_check=True
     )
+
+
+def instrumenting() -> bool:
+    """Whether this process traces (an engine made after start-up should be instrumented too)."""
+    return _provider is not None
 
 
 def flush() -> None:

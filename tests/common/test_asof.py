@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import asof, audit
 from services.common.db import Transaction, new_registry
@@ -114,7 +117,7 @@ async def test_change_and_delete_then_read_the_old_state(engine: AsyncEngine) ->
     assert await state(engine, cut) == then
     assert await state(engine, await current(engine)) == now
     assert await state(engine, empty) == {"plans": [], "steps": []}
-    # The cut's views went with its transaction: the same pooled connections read live again.
+    # The live pool never had the views (they live on the as-of pool): it reads live.
     assert await state(engine) == now
 
 
@@ -182,3 +185,71 @@ async def test_a_write_in_flight_is_wholly_in_or_wholly_out(engine: AsyncEngine)
     assert during == after, "the in-flight write leaked into the cut after it committed"
     assert [p["name"] for p in after["plans"]] == ["Before"]
     assert [p["name"] for p in (await state(engine))["plans"]] == ["During"]
+
+
+def _temporary_views(dialect: str) -> str:
+    if dialect == "postgresql":
+        return "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+    return "SELECT count(*) FROM sqlite_temp_master WHERE type = 'view'"
+
+
+async def test_an_as_of_read_sets_its_cut_in_one_statement_on_a_pool_of_its_own(
+    engine: AsyncEngine,
+) -> None:
+    await write(engine, "create", None, name="Only")
+    cut = await current(engine)
+    then = await state(engine, cut)  # the as-of pool's first connection makes its views
+    past = history.engine_at(engine)
+    assert past is not engine and past is history.engine_at(engine)
+    seen: dict[str, list[str]] = {"live": [], "past": []}
+
+    def recorder(into: list[str]) -> Any:
+        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if statement.strip().upper() != "BEGIN":  # SQLite's own, as every read's
+                into.append(statement)
+
+        return record
+
+    live_hook, past_hook = recorder(seen["live"]), recorder(seen["past"])
+    event.listen(engine.sync_engine, "before_cursor_execute", live_hook)
+    event.listen(past.sync_engine, "before_cursor_execute", past_hook)
+    try:
+        assert await state(engine, cut) == then
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", live_hook)
+        event.remove(past.sync_engine, "before_cursor_execute", past_hook)
+    # Its cut, then the two queries of state(): no view made again, nothing on the live pool.
+    assert seen["live"] == []
+    assert len(seen["past"]) == 3, seen["past"]
+    assert "cpmo.cut" in seen["past"][0] or "asof_cut" in seen["past"][0]
+    # The views stay on the as-of connections between reads, and never reach a live one.
+    async with past.connect() as connection:
+        views = (await connection.exec_driver_sql(_temporary_views(engine.dialect.name))).scalar()
+        assert views == len(history.tables) + len(history.append_only)
+    async with engine.connect() as connection:
+        assert (
+            await connection.exec_driver_sql(_temporary_views(engine.dialect.name))
+        ).scalar() == 0
+
+
+async def test_an_as_of_connection_never_reads_live_or_writes(engine: AsyncEngine) -> None:
+    await write(engine, "create", None, name="Only")
+    cut = await current(engine)
+    await state(engine, cut)
+    # A live session on the as-of pool would read the past as if it were now.
+    async with AsyncSession(history.engine_at(engine)) as session:
+        with pytest.raises(asof.ShadowedConnection, match="as-of connection"):
+            await session.exec(select(Plan))
+    # A read at a cut on a live connection would read now as if it were the past.
+    async with AsyncSession(engine) as session:
+        session.sync_session.info[asof._CUT] = (history, cut)
+        with pytest.raises(asof.ShadowedConnection, match="without its views"):
+            await session.exec(select(Plan))
+    if engine.dialect.name == "postgresql":
+        # Below the session's own refusal (ReadOnly at commit), PostgreSQL refuses any write.
+        async with history.session(engine, cut) as session:
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                await session.exec(
+                    text("INSERT INTO asof_commit (position, at) VALUES (99, now())")
+                )  # type: ignore[call-overload]
+    assert [p["name"] for p in (await state(engine))["plans"]] == ["Only"]

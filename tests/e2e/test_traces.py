@@ -137,3 +137,84 @@ def test_opentelemetry_is_imported_only_when_configured(endpoint: str | None) ->
         else "[]"
     )
     assert out == expected, out
+
+
+@pytest.mark.parametrize(
+    ("sampler", "expected"),
+    [
+        ({}, "ParentBased{root:AlwaysOnSampler"),
+        (
+            {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"},
+            "ParentBased{root:TraceIdRatioBased{0.25}",
+        ),
+        ({"OTEL_TRACES_SAMPLER": "always_off"}, "AlwaysOffSampler"),
+    ],
+)
+def test_the_sampler_is_the_standard_variables(sampler: dict[str, str], expected: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9"
+    env.update(sampler)
+    probe = (
+        "import services.kpis.main; from services.common import tracing; "
+        "print(tracing._provider.sampler.get_description())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out.startswith(expected), out
+
+
+@pytest.mark.parametrize(
+    ("sampler", "kept"),
+    [
+        # Unset: parentbased_always_on. New traces are kept; a caller's decision is followed.
+        ({}, {"new": True, "sampled": True, "unsampled": False}),
+        # A ratio of 0 keeps no new trace, but still every trace a caller sampled.
+        (
+            {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"},
+            {"new": False, "sampled": True, "unsampled": False},
+        ),
+    ],
+)
+def test_the_gateway_samples_by_the_standard_variables(
+    sampler: dict[str, str], kept: dict[str, bool], tmp_path: Path
+) -> None:
+    with Receiver() as receiver:
+        ports = {name: free_port() for name in (*SERVICES, "gateway")}
+        port = ports["gateway"]
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            **sampler,
+        }
+        parts = components(ports=ports, log_dir=tmp_path, env=env)
+        running = Stack(
+            [p for p in parts if p.name == "gateway"]
+        )  # no subgraph: its fetch fails, its spans are still made
+        running.start(timeout=90)
+        try:
+            traces = {}
+            for case, flags in (("new", None), ("unsampled", "00"), ("sampled", "01")):
+                trace_id = os.urandom(16).hex()
+                headers = dict(VIEWER)
+                if flags is not None:
+                    headers["traceparent"] = f"00-{trace_id}-{os.urandom(8).hex()}-{flags}"
+                    traces[case] = trace_id
+                httpx.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": "{ programmesCut { position } }"},
+                    headers=headers,
+                    timeout=30,
+                )
+            # The caller-sampled trace is kept in every case: once it is in, so is all before it.
+            deadline = time.monotonic() + 30
+            while not receiver.trace(traces["sampled"]) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(0.5)
+            exported = {s.trace_id for s in receiver.spans}
+        finally:
+            running.stop()
+    assert (traces["sampled"] in exported) is kept["sampled"]
+    assert (traces["unsampled"] in exported) is kept["unsampled"]
+    # A new trace's id is the gateway's own: any trace but the caller's two is a new one.
+    assert bool(exported - {traces["sampled"], traces["unsampled"]}) is kept["new"], exported

@@ -19,6 +19,7 @@ from services.common import audit, clock
 from tests.conftest import EDITOR, VIEWER
 from tests.kpis.helpers import make_kpi, push
 from tests.programmes.test_asof import cut
+from tests.support.asof import assert_rest_reads_take_the_cuts_header
 from tests.support.graphql import gql
 
 BENCHMARKS = (
@@ -98,8 +99,8 @@ async def a_year_of_values(api: httpx.AsyncClient) -> None:
     await import_benchmarks(api, BENCHMARKS)
 
 
-async def test_reads_at_a_cut_are_the_reads_taken_then(kpis_api: httpx.AsyncClient) -> None:
-    api = kpis_api
+async def test_reads_at_a_cut_are_the_reads_taken_then(either_api: httpx.AsyncClient) -> None:
+    api = either_api
     await a_year_of_values(api)
     then = await cut(api)
     live_then = await reads(api)
@@ -302,3 +303,14 @@ async def _until_waiting_on_the_lock(holder: Any) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the push never reached the ordering lock")
+
+
+async def test_rest_reads_take_the_cuts_header(kpis_api: httpx.AsyncClient) -> None:
+    await make_kpi(kpis_api)
+    assert (await push(kpis_api, "KPI-01", "2025-03", 91)).status_code == 201
+
+    async def change() -> None:
+        restated = await push(kpis_api, "KPI-01", "2025-03", 70, reason="ledger corrected")
+        assert restated.status_code == 201, restated.text
+
+    await assert_rest_reads_take_the_cuts_header(kpis_api, "kpis", "/kpis/KPI-01/latest", change)

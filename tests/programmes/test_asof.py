@@ -8,7 +8,14 @@ from typing import Any
 import httpx
 
 from tests.conftest import EDITOR, VIEWER
+from tests.programmes.loader.test_loader import load
+from tests.programmes.loader.test_plan_2018 import PLAN_2024
 from tests.programmes.test_api import make_person, make_portfolio, make_programme
+from tests.support.asof import (
+    assert_cuts_read_as_then,
+    assert_rest_reads_take_the_cuts_header,
+    read_at_cut,
+)
 
 
 async def cut(api: httpx.AsyncClient, **params: str) -> dict[str, Any]:
@@ -153,3 +160,48 @@ async def test_programmes_cut_names_the_cut_to_pass(programmes_api: httpx.AsyncC
         "position": str(rest["position"]),
         "origin": str(rest["origin"]),
     }
+
+
+async def test_rest_reads_take_the_cuts_header(programmes_api: httpx.AsyncClient) -> None:
+    api = programmes_api
+    programme = await make_programme(api, (await make_portfolio(api))["id"])
+
+    async def change() -> None:
+        await rename(api, programme, "Renamed after the cut")
+
+    await assert_rest_reads_take_the_cuts_header(
+        api, "programmes", f"/programmes/{programme['id']}", change
+    )
+
+
+async def test_change_and_delete_then_read_at_the_cut_on_postgresql_and_sqlite(
+    either_api: httpx.AsyncClient,
+) -> None:
+    api = either_api
+    await load(api, "/imports/plan", PLAN_2024)
+    irp = (await api.get("/programmes/by-code/IRP-01", headers=VIEWER)).json()
+    outcomes = (await api.get("/outcomes", headers=VIEWER, params={"aim_id": irp["aim_id"]})).json()
+    served = f"/programmes/{irp['id']}/outcomes"
+    assert all(irp["id"] in o["programme_ids"] for o in outcomes)  # it serves them all
+    paths = (
+        f"/programmes/{irp['id']}",
+        "/programmes",
+        f"/outcomes?aim_id={irp['aim_id']}",
+        "/aims",
+        "/people",
+    )
+    then = await read_at_cut(api, paths)
+
+    renamed = await rename(api, irp, "Balance the Budget, renamed later")
+    # Served outcomes are replaced: their rows are deleted, one is written again.
+    replaced = await api.put(
+        served,
+        headers={**EDITOR, "If-Match": f'"{renamed["version"]}"'},
+        json={"outcome_ids": [outcomes[1]["id"]]},
+    )
+    assert replaced.status_code == 200, replaced.text
+    await make_person(api, "Someone added later")
+    for path, body in then[1].items():
+        if path != "/aims":
+            assert (await api.get(path, headers=VIEWER)).content != body, path
+    await assert_cuts_read_as_then(api, [then])

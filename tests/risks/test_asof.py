@@ -14,6 +14,7 @@ from tests.programmes.test_asof import cut
 from tests.risks.factories import make_risk
 from tests.risks.test_registers import post
 from tests.support import changes
+from tests.support.asof import assert_rest_reads_take_the_cuts_header
 from tests.support.graphql import gql
 
 
@@ -28,9 +29,9 @@ async def reassess(api: httpx.AsyncClient, risk: dict[str, object], likelihood: 
 
 
 async def test_a_read_as_of_a_cut_says_what_a_live_read_said_then(
-    risks_api: httpx.AsyncClient,
+    either_api: httpx.AsyncClient,
 ) -> None:
-    api = risks_api
+    api = either_api
     risk = await make_risk(api, residual_likelihood=3, residual_impact=2)
     await post(
         api,
@@ -202,3 +203,12 @@ async def test_the_matrix_is_seeded_so_reading_it_never_writes(
     assert (await api.get("/matrices/current", headers=VIEWER)).status_code == 200
     assert await changes(api) == []
     assert (await cut(api))["position"] == start["position"]
+
+
+async def test_rest_reads_take_the_cuts_header(risks_api: httpx.AsyncClient) -> None:
+    risk = await make_risk(risks_api, residual_likelihood=3, residual_impact=2)
+
+    async def change() -> None:
+        await reassess(risks_api, risk, likelihood=1)
+
+    await assert_rest_reads_take_the_cuts_header(risks_api, "risks", f"/risks/{risk['id']}", change)

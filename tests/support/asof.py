@@ -4,7 +4,7 @@ one of them reads the same, byte for byte, as of its cut after everything that c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -89,3 +89,42 @@ async def toy_database(
         yield made
     finally:
         await made.dispose()
+
+
+async def assert_rest_reads_take_the_cuts_header(
+    api: httpx.AsyncClient, service: str, path: str, change: Callable[[], Awaitable[None]]
+) -> None:
+    """``path`` read with ``CPMO-Cuts`` naming ``service``'s cut says what it said then, as
+    ``?cut=`` does; ``change`` makes it say something else now. The header's rules and errors
+    are GraphQL's: a ``?cut=`` must agree with it, a bad header is refused naming it."""
+    position = (await api.get("/cut", headers=VIEWER)).json()["position"]
+    then = (await api.get(path, headers=VIEWER)).content
+    await change()
+    now = (await api.get(path, headers=VIEWER)).content
+    assert now != then, f"{path} did not change, so the test proves nothing"
+    cuts = {asof.CUTS_HEADER: f"gateway=1, {service}={position}"}
+
+    past = await api.get(path, headers={**VIEWER, **cuts})
+    assert past.status_code == 200, past.text
+    assert past.content == then
+    assert past.headers[asof.HEADER] == str(position)
+    agreeing = await api.get(path, headers={**VIEWER, **cuts}, params={"cut": str(position)})
+    assert agreeing.status_code == 200 and agreeing.content == then, agreeing.text
+    # Another service's entry leaves this one reading live.
+    other = await api.get(path, headers={**VIEWER, asof.CUTS_HEADER: f"other-{service}=1"})
+    assert other.status_code == 200 and other.content == now, other.text
+    assert asof.HEADER not in other.headers
+
+    refused = {
+        "cut": ({**VIEWER, **cuts}, {"cut": str(position - 1)}),
+        asof.CUTS_HEADER: ({**VIEWER, asof.CUTS_HEADER: f"{service}={position + 1000}"}, {}),
+    }
+    for bad in (f"{service}", f"{service}=1, {service}=2", f"{service}=yesterday", ",", " "):
+        refused[f"{asof.CUTS_HEADER} {bad!r}"] = ({**VIEWER, asof.CUTS_HEADER: bad}, {})
+    for label, (headers, params) in refused.items():
+        response = await api.get(path, headers=headers, params=params)
+        assert response.status_code == 422, (label, response.text)
+        field = "cut" if label == "cut" else asof.CUTS_HEADER
+        assert response.json()["errors"][0]["field"] == field, (label, response.text)
+    conflict = await api.get(path, headers={**VIEWER, **cuts}, params={"cut": str(position - 1)})
+    assert "conflicts with the CPMO-Cuts header" in conflict.json()["detail"], conflict.text

@@ -246,7 +246,7 @@ async def add_workstream(
 
 @router.get("/outcomes", response_model=list[OutcomeRead], tags=["aims"])
 async def list_outcomes(
-    session: SessionDep,
+    session: ReadSessionDep,
     _: Reader,
     aim_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     portfolio_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
