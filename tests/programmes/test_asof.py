@@ -11,11 +11,7 @@ from tests.conftest import EDITOR, VIEWER
 from tests.programmes.loader.test_loader import load
 from tests.programmes.loader.test_plan_2018 import PLAN_2024
 from tests.programmes.test_api import make_person, make_portfolio, make_programme
-from tests.support.asof import (
-    assert_cuts_read_as_then,
-    assert_rest_reads_take_the_cuts_header,
-    read_at_cut,
-)
+from tests.support.asof import History, assert_rest_reads_take_the_cuts_header
 
 
 async def cut(api: httpx.AsyncClient, **params: str) -> dict[str, Any]:
@@ -190,7 +186,8 @@ async def test_change_and_delete_then_read_at_the_cut_on_postgresql_and_sqlite(
         "/aims",
         "/people",
     )
-    then = await read_at_cut(api, paths)
+    then = History(api, paths)
+    await then.take_cut()
 
     renamed = await rename(api, irp, "Balance the Budget, renamed later")
     # Served outcomes are replaced: their rows are deleted, one is written again.
@@ -201,7 +198,7 @@ async def test_change_and_delete_then_read_at_the_cut_on_postgresql_and_sqlite(
     )
     assert replaced.status_code == 200, replaced.text
     await make_person(api, "Someone added later")
-    for path, body in then[1].items():
+    for path, body in then.seen[0][1].items():
         if path != "/aims":
             assert (await api.get(path, headers=VIEWER)).content != body, path
-    await assert_cuts_read_as_then(api, [then])
+    await then.check_cuts()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from services.common import clock
 from tests.conftest import EDITOR, VIEWER
 from tests.programmes.test_api import make_portfolio
-from tests.support.asof import AS_OF_PROPERTY, History, assert_cuts_read_as_then
+from tests.support.asof import AS_OF_PROPERTY, History
 
 NAMES = (
     st.text(alphabet="ABCDEFGHIJ klmnop-&'", min_size=1, max_size=30).map(str.strip).filter(bool)
@@ -127,4 +127,4 @@ async def test_a_read_as_of_a_cut_never_changes(
     later = clock.today() + timedelta(days=30)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "today", lambda: later)
-        await assert_cuts_read_as_then(programmes_api, world.seen)
+        await world.check_cuts()

@@ -35,12 +35,14 @@ class History:
     ``paths`` to read; ``replay`` runs the ops, cuts the end state and checks that every path
     reads the same, byte for byte, as of each cut after everything that came later."""
 
-    def __init__(self, api: httpx.AsyncClient) -> None:
+    def __init__(self, api: httpx.AsyncClient, paths: Iterable[str] = ()) -> None:
         self.api = api
         self.seen: list[Seen] = []
+        self._paths = list(paths)
 
     def paths(self) -> list[str]:
-        raise NotImplementedError
+        """What each cut reads: the paths given, unless a history world names its own."""
+        return self._paths
 
     async def apply(self, op: tuple[Any, ...]) -> None:
         raise NotImplementedError
@@ -64,6 +66,10 @@ class History:
             else:
                 await self.apply(op)
         await self.take_cut()  # the end state, read live and as of its own cut
+        await self.check_cuts()
+
+    async def check_cuts(self) -> None:
+        """Every path reads, as of each cut taken, what it read live then, byte for byte."""
         for position, reads in self.seen:
             for path, body in reads.items():
                 assert await self.read(path, position) == body, (path, position)
