@@ -52,11 +52,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import asof, audit, clock
+from services.common import asof, audit, clock, groupwrite
 from services.common.auth import WRITERS, Principal, Role
 from services.common.db import Transaction, update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, Forbidden, NotFound
-from services.common.groupwrite import GroupWriter
 from services.common.logging import request_id_var
 from services.kpis import insight, service
 from services.kpis.models import AuditEntry, Measurement, PushClient
@@ -565,7 +564,7 @@ async def _insert(
         [request_id] * len(events),
     ]
     try:
-        returned = await GroupWriter.of(engine, INSERT_SQL).write(params)
+        returned = await groupwrite.GroupWriter.of(engine, INSERT_SQL).write(params)
     except asyncpg.UniqueViolationError as error:
         raise _Raced from error
     ids = {(r["pushed_by"], r["idempotency_key"]): r["id"] for r in returned}
@@ -670,7 +669,7 @@ async def _apply(engine: AsyncEngine, actor: Principal, items: Sequence[Item]) -
             if not error.connection_invalidated:
                 raise
             continue  # the database dropped the connection (a restart): again, on a new one
-        except (asyncpg.InterfaceError, OSError):
+        except groupwrite.CONNECTION_LOST:
             continue  # the same, met by the group writer; a write it may have made replays
     raise Conflict("these KPI periods are being pushed concurrently; try again", field="period")
 

@@ -85,3 +85,23 @@ def rendezvous(
     monkeypatch.setattr(AsyncConnection, "execute", execute_then_wait)
     yield meeting
     assert meeting.met, f"{meeting.arrived} of {parties} requests met: they did not race"
+
+
+async def terminate(url: str, pid: int, *, wait: bool = True) -> None:
+    """End the server process ``pid`` of the database at ``url`` (as an administrator or a
+    restart would); with ``wait``, until it is gone, so its client finds its connection closed
+    (without, its goodbye may arrive while the client is sending its next statement)."""
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $1"
+        for _ in range(200 if wait else 0):  # up to 10 s
+            if await admin.fetchval(gone, pid):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            assert not wait, f"server process {pid} did not end"
+    finally:
+        await admin.close()
