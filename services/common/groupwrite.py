@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,22 @@ class _Part:
     done: asyncio.Future[list[asyncpg.Record]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection's asyncpg connection itself, outside any transaction (each statement
+    its own), for statements that need nothing of SQLAlchemy; a connection found lost
+    (:data:`CONNECTION_LOST`) is never pooled again."""
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        try:
+            yield raw.driver_connection  # type: ignore[misc]
+        except CONNECTION_LOST:
+            # Whether a write on it committed is unknown, so its callers must be able to retry
+            # (idempotent).
+            await connection.invalidate()
+            raise
 
 
 class GroupWriter:
@@ -119,16 +136,8 @@ class GroupWriter:
                     raise
 
     async def _run(self, round_: list[_Part]) -> None:
-        async with self.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-            try:
-                await self._fetch(driver, round_)
-            except CONNECTION_LOST:
-                # Never pool it again. Whether the statement committed is unknown, so callers
-                # must be able to retry (idempotent).
-                await connection.invalidate()
-                raise
+        async with driver_connection(self.engine) as driver:
+            await self._fetch(driver, round_)
 
     async def _fetch(self, driver: asyncpg.Connection, round_: list[_Part]) -> None:
         if len(round_) > 1:

@@ -45,7 +45,7 @@ from typing import Any
 
 import asyncpg
 from pydantic import TypeAdapter
-from sqlalchemy import text, tuple_
+from sqlalchemy import tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -266,23 +266,26 @@ def _on_postgresql(engine: AsyncEngine) -> bool:
 
 
 # One statement, one round trip, index probes rather than scans (a push must cost the same on
-# the millionth row as on the first): the unique index (kpi_id, period, revision) and
-# ix_measurement_kpi_id_period_end_revision are walked backwards once per key via LATERAL.
-# A period is matched as written: a period that does not fit its KPI's frequency finds nothing
-# and is refused before anything would use it.
-CONTEXT_SQL = text(
+# the millionth row as on the first): the unique indexes (pushed_by, idempotency_key) and
+# (kpi_id, period, revision) and ix_measurement_kpi_id_period_end_revision are probed once per
+# key via LATERAL (a plain ``idempotency_key = ANY(...)`` was planned as a scan of all the
+# client's rows). A period is matched as written: a period that does not fit its KPI's
+# frequency finds nothing and is refused before anything would use it.
+# $1: the actor, $2, $3: each item's code and period, $4: each item's key.
+CONTEXT_SQL = (
     "WITH p AS (SELECT DISTINCT code, period"
-    " FROM unnest(CAST(:codes AS text[]), CAST(:periods AS text[])) AS p(code, period)),"
+    " FROM unnest($2::text[], $3::text[]) AS p(code, period)),"
     " k AS (SELECT id, code, frequency, unit, target, tolerance, higher_is_better FROM kpi"
     " WHERE code IN (SELECT code FROM p))"
     " SELECT (SELECT json_build_object('active', active, 'codes', kpi_codes)"
-    " FROM push_client WHERE client_id = :actor) AS client,"
+    " FROM push_client WHERE client_id = $1) AS client,"
     " (SELECT json_agg(k) FROM k) AS kpis,"
     " (SELECT json_agg(json_build_object('kpi_id', t.kpi_id, 'year', t.financial_year,"
     " 'target', t.target, 'tolerance', t.tolerance)) FROM kpi_target AS t"
     " WHERE t.kpi_id IN (SELECT id FROM k)) AS targets,"
-    " (SELECT json_agg(m) FROM measurement AS m WHERE m.pushed_by = :actor"
-    " AND m.idempotency_key = ANY(CAST(:keys AS text[]))) AS earlier,"
+    " (SELECT json_agg(m) FROM (SELECT DISTINCT unnest($4::text[]) AS key) AS q CROSS JOIN LATERAL"
+    " (SELECT * FROM measurement WHERE pushed_by = $1 AND idempotency_key = q.key) AS m)"
+    " AS earlier,"
     " (SELECT json_agg(m) FROM p JOIN k USING (code) CROSS JOIN LATERAL"
     " (SELECT * FROM measurement WHERE kpi_id = k.id AND period = p.period"
     " ORDER BY revision DESC LIMIT 1) AS m) AS current,"
@@ -293,22 +296,19 @@ CONTEXT_SQL = text(
 
 
 async def _context(engine: AsyncEngine, actor: str, items: Sequence[Item]) -> Context:
-    """PostgreSQL: one statement, on a connection of its own (a read needs no transaction, and
-    the write that follows is one statement of its own; see _insert)."""
-    async with engine.connect() as connection:
-        # No BEGIN and ROLLBACK around one read: one round trip.
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        found = (
-            await connection.execute(
-                CONTEXT_SQL,
-                {
-                    "actor": actor,
-                    "codes": [i.code for i in items],
-                    "periods": [i.period for i in items],
-                    "keys": [i.key for i in items],
-                },
-            )
-        ).one()
+    """PostgreSQL: one statement on asyncpg itself (prepared once per connection), outside a
+    transaction: a read needs none, and the write that follows is one statement of its own
+    (see _insert)."""
+    async with groupwrite.driver_connection(engine) as driver:
+        found = await driver.fetchrow(
+            CONTEXT_SQL,
+            actor,
+            [i.code for i in items],
+            [i.period for i in items],
+            [i.key for i in items],
+        )
+    assert found is not None  # one row, always
+    # The engine's connections decode JSON already (SQLAlchemy's asyncpg dialect sets codecs).
     client, kpis, targets, earlier, current, latest = (
         json.loads(doc) if isinstance(doc, str) else doc for doc in found
     )
