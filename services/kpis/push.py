@@ -37,10 +37,11 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -609,25 +610,19 @@ class _Raced(Exception):
     """A concurrent push took a revision or key this attempt meant to write."""
 
 
+Read = Callable[[str, Sequence[Item]], Awaitable[Context]]
+Write = Callable[[str, list[Value], list[dict[str, Any]]], Awaitable[None]]
+
+
 async def _apply_once(
-    engine: AsyncEngine, actor: Principal, items: Sequence[Item]
+    read: Read, write: Write, actor: Principal, items: Sequence[Item]
 ) -> list[Applied]:
-    context = await _context(engine, actor.subject, items)
+    """One attempt, on either database: read what the push decides on, decide, write."""
+    context = await read(actor.subject, items)
     authorise(actor, context.client, items)
     applied, new_rows = _decide(actor.subject, items, context)
     if new_rows:
-        await _insert(engine, actor.subject, new_rows, _events(context, new_rows))
-    return applied
-
-
-async def _apply_once_orm(
-    session: AsyncSession, actor: Principal, items: Sequence[Item]
-) -> list[Applied]:
-    context = await _context_orm(session, actor.subject, items)
-    authorise(actor, context.client, items)
-    applied, new_rows = _decide(actor.subject, items, context)
-    if new_rows:
-        await _insert_orm(session, actor.subject, new_rows, _events(context, new_rows))
+        await write(actor.subject, new_rows, _events(context, new_rows))
     return applied
 
 
@@ -659,10 +654,14 @@ async def _apply(engine: AsyncEngine, actor: Principal, items: Sequence[Item]) -
     for _ in range(PUSH_ATTEMPTS):
         try:
             if _on_postgresql(engine):
-                return await _apply_once(engine, actor, items)
+                return await _apply_once(
+                    partial(_context, engine), partial(_insert, engine), actor, items
+                )
             # SQLite: the ORM in one transaction (committed or rolled back as a request's).
             async with Transaction(engine) as session:
-                return await _apply_once_orm(session, actor, items)
+                return await _apply_once(
+                    partial(_context_orm, session), partial(_insert_orm, session), actor, items
+                )
         except (IntegrityError, _Raced):
             continue
         except DBAPIError as error:
