@@ -492,25 +492,28 @@ def _events(context: Context, new_rows: Sequence[Value]) -> list[dict[str, Any]]
 # transaction whatever else happens. It takes the audit ordering lock before the audit rows
 # draw their ids and, being a transaction on its own, holds it only while PostgreSQL runs it.
 # A unique key taken by a racing push fails it whole (nothing written), and the push decides
-# again. A row's audit ``after`` is built here from the row as inserted (the same keys as the
-# model's JSON dump; ``received_at`` as Python writes it), not encoded row by row in Python.
+# again. Each row's id is drawn from its sequence before the insert, so the row and its audit
+# entry are built from one source row (no join of the inserted rows back to the items), and a
+# row's audit ``after`` is built here from the row as inserted (the same keys as the model's
+# JSON dump; ``received_at`` as Python writes it), not encoded row by row in Python.
 _MEASUREMENT_COLUMNS = [name for name in _FIELDS if name != "id"]
 _SNAPSHOT = ", ".join(
-    f"'{name}', m.{name}" if name != "received_at" else "'received_at', s.received_at"
+    f"'{name}', s.{name}" if name != "received_at" else "'received_at', s.received_text"
     for name in _FIELDS
 )
 INSERT_SQL = (
     f"WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({audit.ORDER_LOCK})),"
-    f" m AS (INSERT INTO measurement ({', '.join(_MEASUREMENT_COLUMNS)})"
-    " SELECT * FROM unnest($1::integer[], $2::text[], $3::date[], $4::date[],"
+    " s AS MATERIALIZED (SELECT nextval('measurement_id_seq') AS id, s.*"
+    " FROM unnest($1::integer[], $2::text[], $3::date[], $4::date[],"
     " $5::float8[], $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[],"
-    " $11::timestamptz[]) RETURNING *),"
-    " entries AS (SELECT 0 AS kind, s.ord, m.received_at AS at, m.pushed_by AS actor,"
-    " 'create' AS action, 'measurement' AS entity, m.id::text AS entity_id,"
-    f" NULL::json AS before, json_build_object({_SNAPSHOT}) AS after, s.request_id"
-    " FROM unnest($9::text[], $10::text[], $12::text[], $13::text[])"
-    " WITH ORDINALITY AS s(actor, key, received_at, request_id, ord)"
-    " JOIN m ON m.pushed_by = s.actor AND m.idempotency_key = s.key"
+    " $11::timestamptz[], $12::text[], $13::text[]) WITH ORDINALITY"
+    f" AS s({', '.join(_MEASUREMENT_COLUMNS)}, received_text, request_id, ord)),"
+    f" m AS (INSERT INTO measurement (id, {', '.join(_MEASUREMENT_COLUMNS)})"
+    f" SELECT id, {', '.join(_MEASUREMENT_COLUMNS)} FROM s"
+    " RETURNING id, pushed_by, idempotency_key),"
+    " entries AS (SELECT 0 AS kind, s.ord, s.received_at AS at, s.pushed_by AS actor,"
+    " 'create' AS action, 'measurement' AS entity, s.id::text AS entity_id,"
+    f" NULL::json AS before, json_build_object({_SNAPSHOT}) AS after, s.request_id FROM s"
     " UNION ALL SELECT 1, e.ord, e.at, e.actor, e.action, 'kpi', e.entity_id, e.before::json,"
     " e.after::json, e.request_id FROM unnest($14::timestamptz[], $15::text[], $16::text[],"
     " $17::text[], $18::text[], $19::text[], $20::text[])"
