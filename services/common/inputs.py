@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -39,45 +39,55 @@ def _is_code(name: str) -> bool:
 
 def check_value(field: str, name: str, value: Any) -> None:
     """One value, by the name of its field (the last part of ``field``)."""
+    why = _problem(name, value, top=field == name)
+    if why is not None:
+        raise FieldError(why, field=field)
+
+
+def _problem(name: str, value: Any, *, top: bool) -> str | None:
+    """Why ``value`` is refused (None: it is not); ``top``: its field is its name alone."""
     if isinstance(value, bool):
-        return
+        return None
     if isinstance(value, int):
         limit = MAX_ID if _is_id(name) else MAX_BIGINT
         if not -limit - 1 <= value <= limit:
-            raise FieldError(f"{value} is outside the range -{limit + 1}..{limit}", field=field)
-        return
+            return f"{value} is outside the range -{limit + 1}..{limit}"
+        return None
     if not isinstance(value, str):
-        return
-    if CONTROL.search(value):
-        raise FieldError("must not contain NUL or control characters", field=field)
+        return None
+    if not value.isprintable() and CONTROL.search(value):  # isprintable: a fast clean bill
+        return "must not contain NUL or control characters"
     # Codes that name a record in its URL (a path, or the new record's own top-level code,
     # which becomes its Location); codes nested in a document may be labels ("Amber/Green").
-    if _is_code(name) and field == name and value and not CODE.fullmatch(value):
-        raise FieldError(
-            "a code is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-            field=field,
-        )
+    if top and value and _is_code(name) and not CODE.fullmatch(value):
+        return "a code is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
     if name == "email" and value and not EMAIL.fullmatch(value):
-        raise FieldError("not an email address", field=field)
-    date = ISO_DATE.fullmatch(value)
+        return "not an email address"
+    date = ISO_DATE.fullmatch(value) if value[:1].isdigit() else None
     if date and int(date.group(1)) not in YEARS:
-        raise FieldError(
-            f"a date must fall in the years {YEARS.start} to {YEARS.stop - 1}", field=field
-        )
+        return f"a date must fall in the years {YEARS.start} to {YEARS.stop - 1}"
+    return None
 
 
-def _walk(value: Any, path: tuple[str, ...], name: str) -> Iterator[tuple[str, str, Any]]:
-    """Every scalar with its full path ("items.3.code") and the name its rules key on: the
-    nearest part that is not a list index ("code"). A bulk body has tens of thousands."""
+def _check_tree(value: Any, path: list[str | int], name: str) -> None:
+    """Every scalar of a JSON body, by the name its rules key on: the nearest part of its path
+    that is not a list index ("code"). A bulk body has tens of thousands, so the path
+    ("items.3.code") is kept as a stack and joined only for a refusal."""
     if isinstance(value, dict):
         for key, item in value.items():
             key = str(key)
-            yield from _walk(item, (*path, key), name if key.isdigit() else key)
+            path.append(key)
+            _check_tree(item, path, name if key.isdigit() else key)
+            path.pop()
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _walk(item, (*path, str(index)), name)
-    else:
-        yield ".".join(path) or "body", name, value
+            path.append(index)
+            _check_tree(item, path, name)
+            path.pop()
+    elif isinstance(value, (str, int)):
+        why = _problem(name, value, top=len(path) == 1 and path[0] == name)
+        if why is not None:
+            raise FieldError(why, field=".".join(map(str, path)) or "body")
 
 
 def _scalar(text: str) -> Any:
@@ -99,39 +109,127 @@ def _plain(annotation: Any) -> Any:
 def bools_for_numbers(annotation: Any, value: Any, path: str = "") -> Iterator[str]:
     """The paths in a JSON ``value`` where a boolean stands for a number ``annotation``
     declares, however deep (models, lists, mappings, optional and union types)."""
+    finder = _finder(annotation)
+    if finder is None:
+        return
+    for parts in finder(value):
+        yield ".".join([*([path] if path else []), *map(str, parts)]) or "body"
+
+
+# What an annotation can hold, worked out once per annotation rather than per value: a finder
+# returns the paths (relative, as parts) where a value holds a boolean for a number; None is
+# an annotation that holds no number anywhere, whose values are not looked at at all.
+_Found = tuple[tuple[str | int, ...], ...]
+_Finder = Callable[[Any], _Found]
+_NOTHING: _Found = ()
+_HERE: _Found = ((),)
+_finders: dict[Any, _Finder | None] = {}
+_compiling: set[Any] = set()
+
+
+def _finder(annotation: Any) -> _Finder | None:
+    try:
+        return _finders[annotation]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable annotation: worked out each time
+        return _compile(annotation)
+    if annotation in _compiling:  # a model that holds itself: looked up when used
+
+        def later(value: Any) -> _Found:
+            found = _finders.get(annotation)
+            return _NOTHING if found is None else found(value)
+
+        return later
+    _compiling.add(annotation)
+    try:
+        found = _finders[annotation] = _compile(annotation)
+    finally:
+        _compiling.discard(annotation)
+    return found
+
+
+def _number(value: Any) -> _Found:
+    return _HERE if isinstance(value, bool) else _NOTHING
+
+
+def _compile(annotation: Any) -> _Finder | None:
     annotation = _plain(annotation)
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         options = [_plain(a) for a in get_args(annotation) if a is not type(None)]
-        if isinstance(value, bool):
-            if bool not in options and any(o in NUMBERS for o in options):
-                yield path or "body"
-            return
-        for option in options:
-            yield from bools_for_numbers(option, value, path)
-        return
-    if isinstance(value, bool):
-        if annotation in NUMBERS:
-            yield path or "body"
-        return
+        flagged = bool not in options and any(o in NUMBERS for o in options)
+        inner = [f for f in map(_finder, options) if f is not None]
+        if not flagged and not inner:
+            return None
+
+        def union(value: Any) -> _Found:
+            if isinstance(value, bool):
+                return _HERE if flagged else _NOTHING
+            found = _NOTHING
+            for f in inner:
+                found += f(value)
+            return found
+
+        return union
+    if annotation in NUMBERS:
+        return _number
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        if isinstance(value, dict):
-            for name, field in annotation.model_fields.items():
-                key = name if name in value else field.alias
+        fields = [
+            (name, field.alias, f)
+            for name, field in annotation.model_fields.items()
+            if (f := _finder(field.annotation)) is not None
+        ]
+        if not fields:
+            return None
+
+        def model(value: Any) -> _Found:
+            if not isinstance(value, dict):
+                return _NOTHING
+            found = _NOTHING
+            for name, alias, f in fields:
+                key = name if name in value else alias
                 if key is not None and key in value:
-                    yield from bools_for_numbers(field.annotation, value[key], _join(path, key))
-        return
+                    sub = f(value[key])
+                    if sub:
+                        found += tuple((key, *p) for p in sub)
+            return found
+
+        return model
     args = get_args(annotation)
-    if isinstance(value, list) and origin in (list, set, frozenset, tuple) and args:
-        for index, item in enumerate(value):
-            yield from bools_for_numbers(args[0], item, _join(path, str(index)))
-    elif isinstance(value, dict) and origin in (dict, Mapping) and len(args) == 2:
-        for key, item in value.items():
-            yield from bools_for_numbers(args[1], item, _join(path, str(key)))
+    if origin in (list, set, frozenset, tuple) and args:
+        item_finder = _finder(args[0])
+        if item_finder is None:
+            return None
 
+        def sequence(value: Any) -> _Found:
+            if not isinstance(value, list):
+                return _NOTHING
+            found = _NOTHING
+            for index, item in enumerate(value):
+                sub = item_finder(item)
+                if sub:
+                    found += tuple((index, *p) for p in sub)
+            return found
 
-def _join(path: str, part: str) -> str:
-    return f"{path}.{part}" if path else part
+        return sequence
+    if origin in (dict, Mapping) and len(args) == 2:
+        value_finder = _finder(args[1])
+        if value_finder is None:
+            return None
+
+        def mapping(value: Any) -> _Found:
+            if not isinstance(value, dict):
+                return _NOTHING
+            found = _NOTHING
+            for key, item in value.items():
+                sub = value_finder(item)
+                if sub:
+                    found += tuple((str(key), *p) for p in sub)
+            return found
+
+        return mapping
+    return None
 
 
 async def check_inputs(request: Request) -> None:
@@ -150,8 +248,7 @@ async def check_inputs(request: Request) -> None:
     if request.url.path.endswith("/graphql"):
         # A GraphQL document may hold anything; its variables are data like any body.
         body = body.get("variables") if isinstance(body, dict) else None
-    for field, name, value in _walk(body, (), ""):
-        check_value(field, name, value)
+    _check_tree(body, [], "")
     # The route's body type, where FastAPI keeps it: true and false are not numbers.
     body_field = getattr(request.scope.get("route"), "body_field", None)
     if body_field is not None:

@@ -37,26 +37,26 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import asyncpg
 from pydantic import TypeAdapter
-from sqlalchemy import text, tuple_
+from sqlalchemy import tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common import asof, audit, clock
+from services.common import asof, audit, clock, groupwrite
 from services.common.auth import WRITERS, Principal, Role
 from services.common.db import Transaction, update_versioned, utcnow
 from services.common.errors import Conflict, FieldError, Forbidden, NotFound
-from services.common.groupwrite import GroupWriter
 from services.common.logging import request_id_var
 from services.common.updates import refuse_empty
 from services.kpis import insight, service
@@ -266,23 +266,26 @@ def _on_postgresql(engine: AsyncEngine) -> bool:
 
 
 # One statement, one round trip, index probes rather than scans (a push must cost the same on
-# the millionth row as on the first): the unique index (kpi_id, period, revision) and
-# ix_measurement_kpi_id_period_end_revision are walked backwards once per key via LATERAL.
-# A period is matched as written: a period that does not fit its KPI's frequency finds nothing
-# and is refused before anything would use it.
-CONTEXT_SQL = text(
+# the millionth row as on the first): the unique indexes (pushed_by, idempotency_key) and
+# (kpi_id, period, revision) and ix_measurement_kpi_id_period_end_revision are probed once per
+# key via LATERAL (a plain ``idempotency_key = ANY(...)`` was planned as a scan of all the
+# client's rows). A period is matched as written: a period that does not fit its KPI's
+# frequency finds nothing and is refused before anything would use it.
+# $1: the actor, $2, $3: each item's code and period, $4: each item's key.
+CONTEXT_SQL = (
     "WITH p AS (SELECT DISTINCT code, period"
-    " FROM unnest(CAST(:codes AS text[]), CAST(:periods AS text[])) AS p(code, period)),"
+    " FROM unnest($2::text[], $3::text[]) AS p(code, period)),"
     " k AS (SELECT id, code, frequency, unit, target, tolerance, higher_is_better FROM kpi"
     " WHERE code IN (SELECT code FROM p))"
     " SELECT (SELECT json_build_object('active', active, 'codes', kpi_codes)"
-    " FROM push_client WHERE client_id = :actor) AS client,"
+    " FROM push_client WHERE client_id = $1) AS client,"
     " (SELECT json_agg(k) FROM k) AS kpis,"
     " (SELECT json_agg(json_build_object('kpi_id', t.kpi_id, 'year', t.financial_year,"
     " 'target', t.target, 'tolerance', t.tolerance)) FROM kpi_target AS t"
     " WHERE t.kpi_id IN (SELECT id FROM k)) AS targets,"
-    " (SELECT json_agg(m) FROM measurement AS m WHERE m.pushed_by = :actor"
-    " AND m.idempotency_key = ANY(CAST(:keys AS text[]))) AS earlier,"
+    " (SELECT json_agg(m) FROM (SELECT DISTINCT unnest($4::text[]) AS key) AS q CROSS JOIN LATERAL"
+    " (SELECT * FROM measurement WHERE pushed_by = $1 AND idempotency_key = q.key) AS m)"
+    " AS earlier,"
     " (SELECT json_agg(m) FROM p JOIN k USING (code) CROSS JOIN LATERAL"
     " (SELECT * FROM measurement WHERE kpi_id = k.id AND period = p.period"
     " ORDER BY revision DESC LIMIT 1) AS m) AS current,"
@@ -293,22 +296,19 @@ CONTEXT_SQL = text(
 
 
 async def _context(engine: AsyncEngine, actor: str, items: Sequence[Item]) -> Context:
-    """PostgreSQL: one statement, on a connection of its own (a read needs no transaction, and
-    the write that follows is one statement of its own; see _insert)."""
-    async with engine.connect() as connection:
-        # No BEGIN and ROLLBACK around one read: one round trip.
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        found = (
-            await connection.execute(
-                CONTEXT_SQL,
-                {
-                    "actor": actor,
-                    "codes": [i.code for i in items],
-                    "periods": [i.period for i in items],
-                    "keys": [i.key for i in items],
-                },
-            )
-        ).one()
+    """PostgreSQL: one statement on asyncpg itself (prepared once per connection), outside a
+    transaction: a read needs none, and the write that follows is one statement of its own
+    (see _insert)."""
+    async with groupwrite.driver_connection(engine) as driver:
+        found = await driver.fetchrow(
+            CONTEXT_SQL,
+            actor,
+            [i.code for i in items],
+            [i.period for i in items],
+            [i.key for i in items],
+        )
+    assert found is not None  # one row, always
+    # The engine's connections decode JSON already (SQLAlchemy's asyncpg dialect sets codecs).
     client, kpis, targets, earlier, current, latest = (
         json.loads(doc) if isinstance(doc, str) else doc for doc in found
     )
@@ -491,25 +491,28 @@ def _events(context: Context, new_rows: Sequence[Value]) -> list[dict[str, Any]]
 # transaction whatever else happens. It takes the audit ordering lock before the audit rows
 # draw their ids and, being a transaction on its own, holds it only while PostgreSQL runs it.
 # A unique key taken by a racing push fails it whole (nothing written), and the push decides
-# again. A row's audit ``after`` is built here from the row as inserted (the same keys as the
-# model's JSON dump; ``received_at`` as Python writes it), not encoded row by row in Python.
+# again. Each row's id is drawn from its sequence before the insert, so the row and its audit
+# entry are built from one source row (no join of the inserted rows back to the items), and a
+# row's audit ``after`` is built here from the row as inserted (the same keys as the model's
+# JSON dump; ``received_at`` as Python writes it), not encoded row by row in Python.
 _MEASUREMENT_COLUMNS = [name for name in _FIELDS if name != "id"]
 _SNAPSHOT = ", ".join(
-    f"'{name}', m.{name}" if name != "received_at" else "'received_at', s.received_at"
+    f"'{name}', s.{name}" if name != "received_at" else "'received_at', s.received_text"
     for name in _FIELDS
 )
 INSERT_SQL = (
     f"WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock({audit.ORDER_LOCK})),"
-    f" m AS (INSERT INTO measurement ({', '.join(_MEASUREMENT_COLUMNS)})"
-    " SELECT * FROM unnest($1::integer[], $2::text[], $3::date[], $4::date[],"
+    " s AS MATERIALIZED (SELECT nextval('measurement_id_seq') AS id, s.*"
+    " FROM unnest($1::integer[], $2::text[], $3::date[], $4::date[],"
     " $5::float8[], $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[],"
-    " $11::timestamptz[]) RETURNING *),"
-    " entries AS (SELECT 0 AS kind, s.ord, m.received_at AS at, m.pushed_by AS actor,"
-    " 'create' AS action, 'measurement' AS entity, m.id::text AS entity_id,"
-    f" NULL::json AS before, json_build_object({_SNAPSHOT}) AS after, s.request_id"
-    " FROM unnest($9::text[], $10::text[], $12::text[], $13::text[])"
-    " WITH ORDINALITY AS s(actor, key, received_at, request_id, ord)"
-    " JOIN m ON m.pushed_by = s.actor AND m.idempotency_key = s.key"
+    " $11::timestamptz[], $12::text[], $13::text[]) WITH ORDINALITY"
+    f" AS s({', '.join(_MEASUREMENT_COLUMNS)}, received_text, request_id, ord)),"
+    f" m AS (INSERT INTO measurement (id, {', '.join(_MEASUREMENT_COLUMNS)})"
+    f" SELECT id, {', '.join(_MEASUREMENT_COLUMNS)} FROM s"
+    " RETURNING id, pushed_by, idempotency_key),"
+    " entries AS (SELECT 0 AS kind, s.ord, s.received_at AS at, s.pushed_by AS actor,"
+    " 'create' AS action, 'measurement' AS entity, s.id::text AS entity_id,"
+    f" NULL::json AS before, json_build_object({_SNAPSHOT}) AS after, s.request_id FROM s"
     " UNION ALL SELECT 1, e.ord, e.at, e.actor, e.action, 'kpi', e.entity_id, e.before::json,"
     " e.after::json, e.request_id FROM unnest($14::timestamptz[], $15::text[], $16::text[],"
     " $17::text[], $18::text[], $19::text[], $20::text[])"
@@ -564,7 +567,7 @@ async def _insert(
         [request_id] * len(events),
     ]
     try:
-        returned = await GroupWriter.of(engine, INSERT_SQL).write(params)
+        returned = await groupwrite.GroupWriter.of(engine, INSERT_SQL).write(params)
     except asyncpg.UniqueViolationError as error:
         raise _Raced from error
     ids = {(r["pushed_by"], r["idempotency_key"]): r["id"] for r in returned}
@@ -609,25 +612,19 @@ class _Raced(Exception):
     """A concurrent push took a revision or key this attempt meant to write."""
 
 
+Read = Callable[[str, Sequence[Item]], Awaitable[Context]]
+Write = Callable[[str, list[Value], list[dict[str, Any]]], Awaitable[None]]
+
+
 async def _apply_once(
-    engine: AsyncEngine, actor: Principal, items: Sequence[Item]
+    read: Read, write: Write, actor: Principal, items: Sequence[Item]
 ) -> list[Applied]:
-    context = await _context(engine, actor.subject, items)
+    """One attempt, on either database: read what the push decides on, decide, write."""
+    context = await read(actor.subject, items)
     authorise(actor, context.client, items)
     applied, new_rows = _decide(actor.subject, items, context)
     if new_rows:
-        await _insert(engine, actor.subject, new_rows, _events(context, new_rows))
-    return applied
-
-
-async def _apply_once_orm(
-    session: AsyncSession, actor: Principal, items: Sequence[Item]
-) -> list[Applied]:
-    context = await _context_orm(session, actor.subject, items)
-    authorise(actor, context.client, items)
-    applied, new_rows = _decide(actor.subject, items, context)
-    if new_rows:
-        await _insert_orm(session, actor.subject, new_rows, _events(context, new_rows))
+        await write(actor.subject, new_rows, _events(context, new_rows))
     return applied
 
 
@@ -659,17 +656,21 @@ async def _apply(engine: AsyncEngine, actor: Principal, items: Sequence[Item]) -
     for _ in range(PUSH_ATTEMPTS):
         try:
             if _on_postgresql(engine):
-                return await _apply_once(engine, actor, items)
+                return await _apply_once(
+                    partial(_context, engine), partial(_insert, engine), actor, items
+                )
             # SQLite: the ORM in one transaction (committed or rolled back as a request's).
             async with Transaction(engine) as session:
-                return await _apply_once_orm(session, actor, items)
+                return await _apply_once(
+                    partial(_context_orm, session), partial(_insert_orm, session), actor, items
+                )
         except (IntegrityError, _Raced):
             continue
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
             continue  # the database dropped the connection (a restart): again, on a new one
-        except (asyncpg.InterfaceError, OSError):
+        except groupwrite.CONNECTION_LOST:
             continue  # the same, met by the group writer; a write it may have made replays
     raise Conflict("these KPI periods are being pushed concurrently; try again", field="period")
 

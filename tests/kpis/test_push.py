@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, EDITOR, VIEWER, auth
+from services.common import groupwrite
+from tests.conftest import ADMIN, EDITOR, VIEWER, auth, db_url
 from tests.kpis.helpers import make_kpi, measurements, push, register_client
 from tests.support import changes
-from tests.support.race import rendezvous
+from tests.support.race import rendezvous, terminate
 
 FINANCE = auth("machine", "finance-system", kpis=["KPI-01"])
 
@@ -299,3 +302,28 @@ async def test_concurrent_pushes_with_different_keys(
     assert sorted(m["revision"] for m in august) == [1, 2, 3]
     assert sorted(m["value"] for m in august) == values
     assert [c["entity"] for c in await changes(kpis_api)].count("measurement") == 4
+
+
+@pytest.mark.parametrize("gone", [True, False], ids=["closed", "closing"])
+async def test_a_write_whose_connection_is_terminated_is_retried_once(
+    kpis_api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, gone: bool
+) -> None:
+    await make_kpi(kpis_api)
+    killed: list[int] = []
+    original = groupwrite.GroupWriter._fetch
+
+    async def terminated_first(
+        self: groupwrite.GroupWriter, driver: asyncpg.Connection, round_: Any
+    ) -> None:
+        # The database ends the write's backend just before the write (a restart, an admin).
+        if not killed:
+            killed.append(driver.get_server_pid())
+            await terminate(db_url("kpis"), killed[0], wait=gone)
+        await original(self, driver, round_)
+
+    monkeypatch.setattr(groupwrite.GroupWriter, "_fetch", terminated_first)
+    response = await push(kpis_api, "KPI-01", "2024-07", 91.5, key="k-lost")
+    assert killed, "the write never ran"
+    assert response.status_code == 201, response.text
+    assert [m["idempotency_key"] for m in await measurements(kpis_api, "KPI-01")] == ["k-lost"]
+    assert [c["entity"] for c in await changes(kpis_api)].count("measurement") == 1
