@@ -305,6 +305,7 @@ def _escalation_action(
             actor=actor,
             item_id=item_id,
             reason=data.reason,  # type: ignore[attr-defined]
+            taken_on=data.taken_on,  # type: ignore[attr-defined]
             expected_version=version,
             **upstream,
         )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import computed_field
 from sqlmodel import Field, SQLModel
 
+from services.common.inputs import BusinessDate
 from services.risks.vocabulary import (
     Appetite,
     EscalationAction,
@@ -246,10 +247,19 @@ class MaterialiseRequest(SQLModel):
 
 class EscalateRiskRequest(SQLModel):
     reason: str = Field(min_length=1, max_length=2000, description="why the board should see it")
+    taken_on: BusinessDate | None = Field(
+        default=None,
+        description="the day it went to the board (the business date a month's pack goes by); "
+        "default: today (council time); not in the future, nor before it was identified",
+    )
 
 
 class DeescalateRequest(SQLModel):
     reason: str = Field(min_length=1, max_length=2000)
+    taken_on: BusinessDate | None = Field(
+        default=None,
+        description="the day the board stopped needing it; default: today (council time)",
+    )
 
 
 class EscalationStepRead(SQLModel):
@@ -261,6 +271,7 @@ class EscalationStepRead(SQLModel):
     board_id: int | None
     reason: str | None
     actor: str
+    taken_on: date = Field(description="the day the step was taken (council time)")
     at: datetime
 
 

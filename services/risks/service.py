@@ -564,6 +564,7 @@ async def escalate(
     expected_version: int | None,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Risk:
     """The owner flags it for the board: raised at its board, or moved one board up if it is
     already escalated."""
@@ -585,6 +586,7 @@ async def escalate(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
 
 
@@ -596,6 +598,7 @@ async def _escalate(
     reason: str,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Risk:
     await escalation.escalate_item(
         session=session,
@@ -605,6 +608,7 @@ async def _escalate(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return risk
 
@@ -642,6 +646,7 @@ async def deescalate(
     expected_version: int,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Risk:
     risk = await get(session=session, risk_id=risk_id)
     if risk.escalation_id is None:
@@ -659,6 +664,7 @@ async def deescalate(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return risk
 

@@ -288,6 +288,19 @@ def test_the_demo_month_fills_every_section_of_its_pack(
     decisions = content["decisions"]["decisions"]
     assert [d["reference"] for d in decisions] == ["TIB/2025/03/1", "TIB/2025/03/2"]
     assert decisions[1]["escalation_id"] is not None
+    # The month's escalations by the days they were raised (loaded today, dated March), and
+    # February's resolved by March's decision; the risks' escalations dated with their steps.
+    escalations = [
+        (e["raised_on"], e["programme_code"], e["kind"], e["status"], e["resolved_on"])
+        for e in content["decisions"]["escalations"]
+    ]
+    assert escalations == [
+        ("2025-02-20", "IRP-14", "programme_exception", "resolved", "2025-03-13"),
+        ("2025-03-06", "IRP-06", "programme_exception", "open", None),
+        ("2025-03-06", "IRP-06", "risk", "open", None),
+        ("2025-03-11", "IRP-15", "programme_exception", "open", None),
+        ("2025-03-11", "IRP-15", "risk", "open", None),
+    ], escalations
     # As a board member gets it: every section in the PDF, the charts drawn, kept to look at.
     editor = auth("editor", "cpmo-analyst")
     html = httpx.get(url(ports, "reporting", f"/packs/{pack['id']}.html"), headers=editor).text

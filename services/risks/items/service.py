@@ -310,6 +310,7 @@ async def escalate_issue(
     expected_version: int,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Issue:
     """Raise an open issue at its board, or one board up if it is already escalated."""
     issue: Issue = await get(session=session, kind=RaidKind.issue, item_id=issue_id)
@@ -324,6 +325,7 @@ async def escalate_issue(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return issue
 
@@ -337,6 +339,7 @@ async def deescalate_issue(
     expected_version: int,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Issue:
     issue: Issue = await get(session=session, kind=RaidKind.issue, item_id=issue_id)
     _check_version(issue, expected_version)
@@ -348,6 +351,7 @@ async def deescalate_issue(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return issue
 

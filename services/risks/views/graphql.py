@@ -337,14 +337,21 @@ class RaidQuery:
             new, _ = await views.new_and_escalated(session=session, since=since, until=until)
         return [_risk(r) for r in new]
 
-    @strawberry.field(description="risks escalated since a day")
+    @strawberry.field(
+        description="risks raised at a board or moved up one since a day (the step's own date)"
+    )
     async def escalated_risks(
         self,
         info: Ctx,
         since: Annotated[date, strawberry.argument(description="from this day")],
+        until: Annotated[
+            date | None, strawberry.argument(description="and on or before this day, if given")
+        ] = None,
     ) -> list[RiskRef] | None:
+        if until is not None and until < since:
+            raise FieldError("until is before since", field="until")
         async with info.context.reading() as session:
-            _, escalated = await views.new_and_escalated(session=session, since=since)
+            _, escalated = await views.new_and_escalated(session=session, since=since, until=until)
         return [_risk(r) for r in escalated]
 
     @strawberry.field(description="open issues past their due date")

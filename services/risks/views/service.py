@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +11,10 @@ from services.risks.items import service as items
 from services.risks.matrices import service as matrices
 from services.risks.models import EscalationStep, Risk
 from services.risks.views.schemas import DependencyMap, HeatCell, HeatMap, MapEdge, MapNode
-from services.risks.vocabulary import LIVE_RISK, RaidKind, ScoreKind
+from services.risks.vocabulary import LIVE_RISK, EscalationAction, RaidKind, ScoreKind
+
+# the steps that put a risk before a board (a de-escalation takes it away)
+UPWARDS = (EscalationAction.escalated, EscalationAction.moved_up)
 
 RATING_COLUMNS = {
     ScoreKind.inherent: ("inherent_likelihood", "inherent_impact"),
@@ -90,15 +93,19 @@ async def top_risks(
 async def new_and_escalated(
     *, session: AsyncSession, since: date, until: date | None = None
 ) -> tuple[list[Risk], list[Risk]]:
-    """New means identified in [since, until] (the council's date, which a risk recorded late
-    carries, not when the row was written); escalated means a step up since ``since``."""
-    start = datetime.combine(since, time.min, tzinfo=UTC)
+    """New means identified in [since, until]; escalated means raised at a board or moved up one
+    in [since, until] (a de-escalation is not). Both by the council's business dates, which a
+    month recorded late carries, not by when the rows were written."""
     identified = col(Risk.identified_on) >= since
+    stepped = col(EscalationStep.taken_on) >= since
     if until is not None:
         identified = identified & (col(Risk.identified_on) <= until)
+        stepped = stepped & (col(EscalationStep.taken_on) <= until)
     new = (await session.exec(select(Risk).where(identified).order_by(Risk.code))).all()
     escalated_ids = select(EscalationStep.item_id).where(
-        EscalationStep.item_kind == RaidKind.risk, col(EscalationStep.at) >= start
+        EscalationStep.item_kind == RaidKind.risk,
+        col(EscalationStep.action).in_(UPWARDS),
+        stepped,
     )
     escalated = (
         await session.exec(select(Risk).where(col(Risk.id).in_(escalated_ids)).order_by(Risk.code))
