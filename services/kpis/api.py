@@ -127,13 +127,21 @@ async def composites(
     grouping: Annotated[Grouping, Query(description="aim, outcome, directorate, ...")],
     as_of: AsOf = None,
     portfolio_code: str | None = None,
+    up_to_period: Annotated[
+        str | None,
+        Query(
+            description="instead of as_of: each KPI's latest period ended by the end of this "
+            "one (2024-07, 2024/25 Q1, ...), as /kpis/{code}/latest?up_to_period= reads it"
+        ),
+    ] = None,
 ) -> list[Composite]:
     """% on target (Blue or Green) and % improving of the KPIs with a value, per group."""
     return await insight.composites(
         session=session,
         grouping=grouping,
-        as_of=_as_of(as_of, session),
+        as_of=as_of if up_to_period is not None else _as_of(as_of, session),
         portfolio_code=portfolio_code,
+        up_to_period=up_to_period,
     )
 
 

@@ -499,14 +499,23 @@ class Query:
         portfolio_code: Annotated[str | None, strawberry.argument(description="the plan")] = None,
         limit: Annotated[int, strawberry.argument(description="1 to 500 groups a page")] = 100,
         offset: Annotated[int, strawberry.argument(description="groups to skip")] = 0,
+        up_to_period: Annotated[
+            str | None,
+            strawberry.argument(
+                description="instead of asOf: each KPI's latest period ended by the end of this "
+                "one (e.g. 2024-07 or 2024/25 Q1), the value latest(upToPeriod:) answers"
+            ),
+        ] = None,
     ) -> Page[Composite]:
         params = page(limit, offset)
         async with info.context.reading() as session:
             found = await insight.composites(
                 session=session,
                 grouping=grouping,
-                as_of=as_of or asof.today(session),
+                as_of=as_of if up_to_period is not None else as_of or asof.today(session),
                 portfolio_code=portfolio_code,
+                up_to_period=up_to_period,
+                up_to_field="upToPeriod",
             )
         return Page.of(window_of(found, params), Composite.from_schema)
 

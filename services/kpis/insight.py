@@ -206,11 +206,32 @@ class Status:
 
 
 async def statuses(
-    *, session: AsyncSession, as_of: date, portfolio_code: str | None = None
+    *,
+    session: AsyncSession,
+    as_of: date,
+    portfolio_code: str | None = None,
+    up_to: periods.Period | None = None,
 ) -> list[Status]:
-    """Each KPI's colour and direction from the values known at the end of ``as_of``."""
+    """Each KPI's colour and direction from the values known at the end of ``as_of``; or, with
+    ``up_to``, from its latest period ended by the end of that period (the value
+    ``latest(upToPeriod:)`` answers, so a month's scorecard and its composites agree)."""
     kpis = await service.all_kpis(session=session, portfolio_code=portfolio_code)
     standards = await service.standards_for(session=session, kpis=kpis)
+    if up_to is not None:
+        latest_found = await latest_values(
+            session=session,
+            kpi_ids=[k.id for k in kpis],  # type: ignore[misc]
+            up_to=up_to,
+        )
+        found = []
+        for kpi in kpis:
+            if kpi.id not in latest_found:
+                found.append(Status(kpi, None, None, False))
+                continue
+            measurement, previous = latest_found[kpi.id]  # type: ignore[index]
+            assessed = service.assess(standards[kpi.id], measurement, previous)  # type: ignore[index]
+            found.append(Status(kpi, assessed.colour, assessed.direction, True))
+        return found
     rows = await list_measurements(
         session=session,
         kpi_ids=[k.id for k in kpis],  # type: ignore[misc]
@@ -277,9 +298,30 @@ def composites_of(found: Sequence[Status], grouping: Grouping) -> list[Composite
 
 
 async def composites(
-    *, session: AsyncSession, grouping: Grouping, as_of: date, portfolio_code: str | None = None
+    *,
+    session: AsyncSession,
+    grouping: Grouping,
+    as_of: date | None,
+    portfolio_code: str | None = None,
+    up_to_period: str | None = None,
+    up_to_field: str = "up_to_period",
 ) -> list[Composite]:
-    found = await statuses(session=session, as_of=as_of, portfolio_code=portfolio_code)
+    """Composites as of a day (values received by its end), or up to a period (each KPI's
+    latest value for a period ended by then): one or the other, since they answer different
+    questions."""
+    up_to = parse_up_to(up_to_period, field=up_to_field)
+    if up_to is not None and as_of is not None:
+        raise FieldError(
+            "give a day (as of) or a period (up to), not both: up to a period reads each KPI's "
+            "latest value for a period ended by then",
+            field=up_to_field,
+        )
+    found = await statuses(
+        session=session,
+        as_of=as_of or clock.today(),
+        portfolio_code=portfolio_code,
+        up_to=up_to,
+    )
     return composites_of(found, grouping)
 
 

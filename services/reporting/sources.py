@@ -39,7 +39,7 @@ query AssurancePack(
         id version title startText endText endDate forecastDate actualDate status owner
       }
       escalations {
-        id version kind title reason status raisedBy createdAt updatedAt
+        id version kind title reason status raisedBy raisedOn
         board { id code name kind }
         resolutionDecision { id decidedOn decision }
       }
@@ -62,7 +62,7 @@ query AssurancePack(
   newRisks(since: $since, until: $until) {
     id version code title owner identifiedOn residualScore status programme { id }
   }
-  escalatedRisks(since: $since) {
+  escalatedRisks(since: $since, until: $until) {
     id version code title owner residualScore status escalationId programme { id }
   }
   issuesPastDue(asOf: $asOf) {
@@ -86,6 +86,15 @@ query AssurancePack(
       benchmarks { comparatorGroup period councilRank of }
     }
   }
+  aimComposites: kpiComposites(
+    grouping: AIM, upToPeriod: $upToPeriod, portfolioCode: $portfolioCode, limit: 500
+  ) { items { group kpiCount withData onTarget improving onTargetPercent improvingPercent } }
+  outcomeComposites: kpiComposites(
+    grouping: OUTCOME, upToPeriod: $upToPeriod, portfolioCode: $portfolioCode, limit: 500
+  ) { items { group kpiCount withData onTarget improving onTargetPercent improvingPercent } }
+  vitalComposites: kpiComposites(
+    grouping: VITAL_SIGNS, upToPeriod: $upToPeriod, portfolioCode: $portfolioCode, limit: 500
+  ) { items { group kpiCount withData onTarget improving onTargetPercent improvingPercent } }
   missingKpiValues: kpiSubmissions(asOf: $asOf, status: MISSING, limit: 500) {
     totalCount items { kpiCode period due }
   }
@@ -127,7 +136,8 @@ def pack_variables(
         "asOf": period.as_of.isoformat(),
         # new and escalated means since the month began: the last board's cut-off
         "since": period.first.isoformat(),
-        # new means identified in the month (the risk's own date, not when it was recorded)
+        # new and escalated mean in the month by business dates (the risk's identified_on, the
+        # escalation step's taken_on), not when the rows were written
         "until": period.last.isoformat(),
         "horizonDays": DEPENDENCY_HORIZON_DAYS,
     }

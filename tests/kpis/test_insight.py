@@ -122,6 +122,51 @@ async def test_composites_by_aim_and_as_of_a_date(kpis_api: httpx.AsyncClient) -
     ]
 
 
+async def test_composites_up_to_a_period_count_each_kpis_latest_value_by_then(
+    kpis_api: httpx.AsyncClient,
+) -> None:
+    """A July pack composed in August: its composites judge each KPI's latest value for a
+    period ended by July (what latest(upToPeriod:) answers), not August's values, and not
+    "nothing" for values of July pushed after the month ended."""
+    await make_kpi(kpis_api, "KPI-01")  # target 90 +/- 5, higher is better
+    await make_kpi(kpis_api, "KPI-02")
+    await make_kpi(kpis_api, "KPI-03", frequency="quarterly")
+    await push(kpis_api, "KPI-01", "2024-06", 80)
+    await push(kpis_api, "KPI-01", "2024-07", 92)  # Green and improving by July
+    await push(kpis_api, "KPI-01", "2024-08", 70)  # Red in August
+    await push(kpis_api, "KPI-02", "2024-08", 99)  # nothing by July
+    quarter = await push(kpis_api, "KPI-03", "2024/25 Q1", 95)  # ended in June: known by July
+    assert quarter.status_code == 201, quarter.text
+    july = await get(kpis_api, "/kpis/composites", grouping="aim", up_to_period="2024-07")
+    assert [(c["kpis"], c["with_data"], c["on_target"], c["improving"]) for c in july] == [
+        (3, 2, 2, 1)
+    ]
+    now = await get(kpis_api, "/kpis/composites", grouping="aim")
+    assert [(c["with_data"], c["on_target"]) for c in now] == [(3, 2)]
+    data = await gql(
+        kpis_api,
+        '{ kpiComposites(grouping: AIM, upToPeriod: "2024-07") '
+        "{ items { group withData onTarget improving } } }",
+    )
+    assert data["data"]["kpiComposites"]["items"] == [
+        {"group": "AIM-1", "withData": 2, "onTarget": 2, "improving": 1}
+    ]
+    for params, field in (
+        ({"up_to_period": "July"}, "up_to_period"),
+        ({"up_to_period": "2024-07", "as_of": "2024-08-01"}, "up_to_period"),
+    ):
+        bad = await kpis_api.get(
+            "/kpis/composites", headers=VIEWER, params={"grouping": "aim", **params}
+        )
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == field, bad.text
+    both = await gql(
+        kpis_api,
+        '{ kpiComposites(grouping: AIM, upToPeriod: "2024-07", asOf: "2024-08-01") '
+        "{ items { group } } }",
+    )
+    assert both["errors"][0]["extensions"]["errors"][0]["field"] == "upToPeriod"
+
+
 async def test_late_and_missing_submissions(kpis_api: httpx.AsyncClient) -> None:
     await make_kpi(kpis_api, reporting_from="2024-04-01", due_days=20)
     await push(kpis_api, "KPI-01", "2024-05", 88)  # pushed today: long after 20 June 2024

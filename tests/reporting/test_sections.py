@@ -156,8 +156,8 @@ def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> 
     quarterly = budget["kpis"][1]
     assert quarterly["latest"]["period"] == "2024/25 Q1"
     assert quarterly["sparkline"][-1]["period"] == "2024/25 Q1"
-    # composites by the KPI service's rule (Blue or Green of those with a value), per aim and
-    # outcome, counting the values up to July: here from the demo's raw answers
+    # composites are the KPI service's (its rule: Blue or Green of those with a value, up to
+    # July), per aim and outcome, beside the pack's rows they count
     aim_1 = [k["latest"] for k in seed if k["aimCode"] == "AIM-1"]
     known = [m for m in aim_1 if m]
     on_target = sum(1 for m in known if m["colour"] in ("BLUE", "GREEN"))
@@ -174,6 +174,18 @@ def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> 
     }
     assert len(known) == 12 and 0 < on_target < 12 and 0 < improving < 12
     assert budget["composite"]["kpi_count"] == budget["composite"]["with_data"] == 2
+    # the service's figures are what the pack prints, not a count of its own
+    data["aimComposites"]["items"][0]["onTarget"] = 11
+    assert (
+        compose(period=demo_pack.PERIOD, data=data, errors=[])["kpis"][0]["composite"]["on_target"]
+        == 11
+    )
+    # composites the service could not answer are unavailable, the scorecard still there
+    for read in ("aimComposites", "outcomeComposites", "vitalComposites"):
+        data[read] = None
+    blank = compose(period=demo_pack.PERIOD, data=data, errors=[])
+    assert blank["kpis"][0]["composite"] is None and flat(blank["kpis"])
+    assert blank["vital_signs"]["composites"] is None
 
 
 def test_kpi_benchmark_rank_and_vital_signs() -> None:
@@ -367,6 +379,9 @@ def test_savings_by_programme_and_directorate_add_up() -> None:
 
 
 def test_only_the_packs_programmes_and_this_board_and_month() -> None:
+    """Escalations go by business dates: raised in the month (whenever the row was written),
+    or resolved by a decision of the month; one raised or resolved after the month's end is
+    not what the board saw at it."""
     data = demo_pack.data()
     first = data["programmes"][0]
     first["escalations"] = [
@@ -375,14 +390,17 @@ def test_only_the_packs_programmes_and_this_board_and_month() -> None:
             "id": str(900 + n),
             "status": status,
             "board": {**escalation["board"], "kind": kind},
-            "createdAt": created,
-            "updatedAt": created,
+            "raisedOn": raised,
+            "resolutionDecision": None if decided is None else {"id": "7", "decidedOn": decided},
         }
-        for n, (status, kind, created) in enumerate(
+        for n, (status, kind, raised, decided) in enumerate(
             [
-                ("open", "TIB", "2024-07-02T09:00:00+00:00"),
-                ("resolved", "TIB", "2024-07-03T09:00:00+00:00"),
-                ("open", "Programme Board", "2024-05-03T09:00:00+00:00"),
+                ("open", "TIB", "2024-07-02", None),
+                ("resolved", "TIB", "2024-07-03", "2024-07-18"),
+                ("open", "Programme Board", "2024-05-03", None),
+                ("open", "TIB", "2024-08-01", None),  # raised after the month
+                ("resolved", "TIB", "2024-06-20", "2024-08-15"),  # open at the month's end
+                ("resolved", "TIB", "2024-06-21", "2024-07-18"),  # resolved in the month
             ]
         )
         for escalation in [data["programmes"][2]["escalations"][0]]
@@ -395,9 +413,17 @@ def test_only_the_packs_programmes_and_this_board_and_month() -> None:
     ]}  # fmt: skip
     content = compose(period="2024-07", data=data, errors=[], smart=smart)
     awaiting = [e["escalation_id"] for e in content["purpose"]["escalations_awaiting"]]
-    assert "900" in awaiting and "901" not in awaiting and "902" not in awaiting
-    logged = [e["escalation_id"] for e in content["decisions"]["escalations"]]
-    assert "900" in logged and "901" in logged and "902" not in logged
+    assert [a for a in awaiting if a.startswith("90")] == ["900", "904"]
+    logged = {
+        e["escalation_id"]: (e["raised_on"], e["status"], e["resolved_on"])
+        for e in content["decisions"]["escalations"]
+        if e["escalation_id"].startswith("90")
+    }
+    assert logged == {
+        "900": ("2024-07-02", "open", None),
+        "901": ("2024-07-03", "resolved", "2024-07-18"),
+        "905": ("2024-06-21", "resolved", "2024-07-18"),
+    }
     assert [d["decision_id"] for d in content["decisions"]["decisions"]] == ["1"]
     assert content["exceptions"]["smart_failures"] == []
 
