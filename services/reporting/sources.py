@@ -53,23 +53,24 @@ query AssurancePack(
       id version code title programmeId directorate target forecast delivered rag late lateReason
     }
   }
-  currentHeatMap: heatMap(score: CURRENT) {
+  currentHeatMap: heatMap(score: CURRENT, portfolioCode: $portfolioCode) {
     matrixVersion unscored cells { likelihood impact score band colour count codes }
   }
-  inherentHeatMap: heatMap(score: INHERENT) {
+  inherentHeatMap: heatMap(score: INHERENT, portfolioCode: $portfolioCode) {
     matrixVersion unscored cells { likelihood impact count codes }
   }
   newRisks(since: $since, until: $until) {
-    id version code title owner identifiedOn residualScore status programme { id }
+    id version code title owner identifiedOn residualScore status portfolioCode programme { id }
   }
   escalatedRisks(since: $since, until: $until) {
-    id version code title owner residualScore status escalationId programme { id }
+    id version code title owner residualScore status escalationId portfolioCode programme { id }
   }
   issuesPastDue(asOf: $asOf) {
     id version code title owner dueOn severity status programme { id }
   }
   riskRegister: risks(limit: 500) { items {
-    id version code title owner status residualScore targetScore reviewOn programme { id }
+    id version code title owner status residualScore targetScore reviewOn portfolioCode
+    programme { id }
     mitigations { id description owner dueOn status }
   } }
   dependenciesAtRisk(asOf: $asOf, horizonDays: $horizonDays) {

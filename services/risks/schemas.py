@@ -63,6 +63,13 @@ class RiskBase(SQLModel):
         index=True,
         description="the programme (in the programmes service) it belongs to; null for plan-wide",
     )
+    portfolio_code: str | None = Field(
+        default=None,
+        max_length=40,
+        index=True,
+        description="the plan (portfolio, in the programmes service) it belongs to: a "
+        "programme's risk takes its programme's; a plan-wide risk names it (null: no plan)",
+    )
     title: str = Field(min_length=1, max_length=200)
     cause: str | None = None
     description: str = Field(min_length=1)
@@ -105,6 +112,9 @@ class RiskCreate(RiskBase):
 
 class RiskUpdate(SQLModel):
     programme_id: int | None = Field(default=None, ge=1)
+    portfolio_code: str | None = Field(
+        default=None, max_length=40, description="a plan-wide risk's plan; a programme's follows it"
+    )
     title: str | None = Field(default=None, min_length=1, max_length=200)
     cause: str | None = None
     description: str | None = Field(default=None, min_length=1)

@@ -28,7 +28,7 @@ from services.reporting.sections.kpis import ends_in, flat
 from services.reporting.sections.pack import RAID_READS, compose
 from services.reporting.sections.programmes import milestones
 from services.reporting.service import canonical_sha256
-from services.reporting.sources import PACK_QUERY
+from services.reporting.sources import PACK_QUERY, rows
 from services.stack import GATEWAY_DIR
 from tests.reporting import demo_pack
 
@@ -269,6 +269,41 @@ def test_a_portfolio_pack_keeps_other_programmes_dependencies_out() -> None:
     assert "X-1" not in {e["code"] for e in raid["dependency_map"]["edges"]}
     assert "programme:999" not in {n["id"] for n in raid["dependency_map"]["nodes"]}
     assert "X-1" not in {d["code"] for d in raid["dependencies_at_risk"]}
+
+
+def test_a_plan_wide_risk_is_in_its_own_plans_pack_only() -> None:
+    """The 2015 plan's plan-wide risks are not the 2024 plan's: a portfolio's pack keeps the
+    plan-wide risks naming it, and a pack of every plan keeps them all."""
+    data = demo_pack.data()
+    mine = {**rows(data["riskRegister"])[0], "programme": None, "portfolioCode": "IRP-2024"}
+    theirs = {
+        **mine,
+        "id": "777",
+        "code": "FCP-2015-R01",
+        "residualScore": 25,
+        "portfolioCode": "OIAP-2015",
+    }
+    unplanned = {**theirs, "id": "778", "code": "NO-PLAN-1", "portfolioCode": None}
+    mine = {**mine, "id": "776", "code": "IRP-R99"}
+    for read in ("newRisks", "escalatedRisks"):
+        data[read] = [*data[read], mine, theirs, unplanned]
+    data["riskRegister"] = {"items": [*rows(data["riskRegister"]), mine, theirs, unplanned]}
+
+    def codes(portfolio: str | None) -> dict[str, set[str]]:
+        content = compose(period=demo_pack.PERIOD, data=data, errors=[], portfolio_code=portfolio)
+        raid = content["raid"]
+        live = raid["current_vs_target"]
+        return {
+            "new": {r["code"] for r in raid["new_risks"]},
+            "escalated": {r["code"] for r in raid["escalated_risks"]},
+            "register": {r["code"] for k in ("above_target", "at_target", "no_target")
+                         for r in live[k]},
+        }  # fmt: skip
+
+    for found in codes("IRP-2024").values():
+        assert "IRP-R99" in found and not {"FCP-2015-R01", "NO-PLAN-1"} & found
+    for found in codes(None).values():
+        assert {"IRP-R99", "FCP-2015-R01", "NO-PLAN-1"} <= found
 
 
 def test_exceptions_for_risks_and_kpis() -> None:

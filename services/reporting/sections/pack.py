@@ -77,7 +77,7 @@ def compose(
     aims = {p["aim"]["code"]: p["aim"]["name"] for p in raw if p.get("aim")}
     composites = kpis.composites(data)
     scorecard = kpis.by_aim(data.get("kpis"), aims, period, composites)
-    raid_board = raid.board(data, {str(p["id"]): p["code"] for p in raw})
+    raid_board = raid.board(data, {str(p["id"]): p["code"] for p in raw}, portfolio_code)
     title = f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}"
     return {
         "title": title,
@@ -101,7 +101,9 @@ def compose(
             summaries,
             smart,
             period,
-            live_risks=raid.live_risks(data.get("riskRegister"), {str(p["id"]) for p in raw}),
+            live_risks=raid.live_risks(
+                data.get("riskRegister"), {str(p["id"]) for p in raw}, portfolio_code
+            ),
             kpis=kpis.flat(scorecard),
             missing=data.get("missingKpiValues"),
             late=data.get("lateKpiValues"),

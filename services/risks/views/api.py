@@ -36,9 +36,14 @@ async def heat_map(
     _: Reader,
     score: ScoreKind = ScoreKind.current,
     programme_id: ProgrammeFilter = None,
+    portfolio_code: Annotated[
+        str | None, Query(description="one plan: its programmes' risks and its plan-wide ones")
+    ] = None,
 ) -> HeatMap:
     """Live risks per cell of the current matrix, by their inherent, current or target score."""
-    return await service.heat_map(session=session, kind=score, programme_id=programme_id)
+    return await service.heat_map(
+        session=session, kind=score, programme_id=programme_id, portfolio_code=portfolio_code
+    )
 
 
 @router.get("/heat-map.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})

@@ -292,6 +292,12 @@ class RaidQuery:
         programme_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="only this programme's")
         ] = None,
+        portfolio_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="only this plan's: its programmes' risks and its plan-wide ones"
+            ),
+        ] = None,
         # nullable, like every field the pack reads across services: risks down blanks the
         # pack's RAID section, not the whole answer (a non-null root field nulls all data)
     ) -> HeatMap | None:
@@ -302,6 +308,7 @@ class RaidQuery:
                 programme_id=None
                 if programme_id is None
                 else parse_id(programme_id, "programmeId"),
+                portfolio_code=portfolio_code,
             )
         return HeatMap(
             score_kind=heat.score_kind,

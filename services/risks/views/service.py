@@ -23,20 +23,30 @@ RATING_COLUMNS = {
 }
 
 
-async def live_risks(*, session: AsyncSession, programme_id: int | None) -> list[Risk]:
+async def live_risks(
+    *, session: AsyncSession, programme_id: int | None, portfolio_code: str | None = None
+) -> list[Risk]:
     statement = select(Risk).where(col(Risk.status).in_(LIVE_RISK))
     if programme_id is not None:
         statement = statement.where(Risk.programme_id == programme_id)
+    if portfolio_code is not None:
+        statement = statement.where(Risk.portfolio_code == portfolio_code)
     return list((await session.exec(statement.order_by(Risk.code))).all())
 
 
 async def heat_map(
-    *, session: AsyncSession, kind: ScoreKind, programme_id: int | None = None
+    *,
+    session: AsyncSession,
+    kind: ScoreKind,
+    programme_id: int | None = None,
+    portfolio_code: str | None = None,
 ) -> HeatMap:
     """Live risks counted per cell of the current matrix, by their inherent, current or target
-    ratings."""
+    ratings; of one programme, or of one plan (its programmes' risks and its plan-wide ones)."""
     matrix = await matrices.current(session=session)
-    rows = await live_risks(session=session, programme_id=programme_id)
+    rows = await live_risks(
+        session=session, programme_id=programme_id, portfolio_code=portfolio_code
+    )
     likelihood_field, impact_field = RATING_COLUMNS[kind]
     cells: dict[tuple[int, int], list[str]] = {}
     unscored = 0
