@@ -187,11 +187,24 @@ def series_of(kpi: Kpi, standards: service.Standards, rows: Sequence[Measurement
     )
 
 
-async def series(*, session: AsyncSession, code: str, as_of: date | None = None) -> KpiSeries:
+def ended_by(rows: Sequence[Measurement], up_to: periods.Period | None) -> list[Measurement]:
+    """The values of periods ended by the end of ``up_to`` (all, without one): a month's series,
+    limits and signals know nothing of later values."""
+    return [r for r in rows if up_to is None or r.period_end <= up_to.end]
+
+
+async def series(
+    *,
+    session: AsyncSession,
+    code: str,
+    as_of: date | None = None,
+    up_to_period: str | None = None,
+) -> KpiSeries:
     kpi = await service.get_by_code(session=session, code=code)
+    up_to = parse_up_to(up_to_period)
     rows = await list_measurements(session=session, kpi_ids=[kpi.id], as_of=as_of)  # type: ignore[list-item]
     standards = (await service.standards_for(session=session, kpis=[kpi]))[kpi.id]  # type: ignore[index]
-    return series_of(kpi, standards, rows)
+    return series_of(kpi, standards, ended_by(rows, up_to))
 
 
 # Composites --------------------------------------------------------------------------------
@@ -483,10 +496,17 @@ def rank_of(value: float, others: Sequence[float], *, higher_is_better: bool) ->
 
 
 def benchmark_views(
-    kpi: Kpi, rows: Sequence[Benchmark], own: Sequence[Measurement], period: str | None = None
+    kpi: Kpi,
+    rows: Sequence[Benchmark],
+    own: Sequence[Measurement],
+    period: str | None = None,
+    up_to: periods.Period | None = None,
 ) -> list[BenchmarkView]:
-    """Each comparator group's values for ``period`` (default: the latest benchmarked), best
-    first, with the council's current value for it and its rank among them."""
+    """Each comparator group's values for ``period`` (default: the latest benchmarked, of the
+    periods ended by the end of ``up_to`` when given), best first, with the council's current
+    value for it and its rank among them."""
+    if up_to is not None:
+        rows = [b for b in rows if periods.parse(b.period, kpi.frequency).end <= up_to.end]
     if not rows:
         return []
     if period is None:
@@ -533,9 +553,14 @@ async def benchmarks_for(
 
 
 async def benchmarks(
-    *, session: AsyncSession, code: str, period: str | None = None
+    *,
+    session: AsyncSession,
+    code: str,
+    period: str | None = None,
+    up_to_period: str | None = None,
 ) -> list[BenchmarkView]:
     kpi = await service.get_by_code(session=session, code=code)
+    up_to = parse_up_to(up_to_period)
     if period is not None:
         try:
             period = periods.parse(period, kpi.frequency).text
@@ -545,4 +570,4 @@ async def benchmarks(
     if period is not None and not any(b.period == period for b in rows):
         raise NotFound(f"no benchmarks for {code} {period}", field="period")
     own = await list_measurements(session=session, kpi_ids=[kpi.id], period=period)  # type: ignore[list-item]
-    return benchmark_views(kpi, rows, own, period)
+    return benchmark_views(kpi, rows, own, period, up_to)

@@ -77,14 +77,18 @@ query AssurancePack(
     id code title owner neededBy status toExternal toActivity
     fromProgramme { id } toProgramme { id }
   }
-  dependencyMap { nodes { id kind label } edges { code source target status inCycle } }
+  dependencyMap(asOf: $asOf) {
+    nodes { id kind label } edges { code source target status inCycle }
+  }
   kpis(portfolioCode: $portfolioCode, limit: 500) {
     items {
       id version code name aimCode outcome unit: unitLabel target tolerance higherIsBetter vitalSign
       programmeCode directorate
       latest(upToPeriod: $upToPeriod) { id period periodEnd value revision colour direction }
-      series { points { period value colour } signals { rule period detail } }
-      benchmarks { comparatorGroup period councilRank of }
+      series(upToPeriod: $upToPeriod) {
+        points { period value colour } signals { rule period detail }
+      }
+      benchmarks(upToPeriod: $upToPeriod) { comparatorGroup period councilRank of }
     }
   }
   aimComposites: kpiComposites(

@@ -167,6 +167,49 @@ async def test_composites_up_to_a_period_count_each_kpis_latest_value_by_then(
     assert both["errors"][0]["extensions"]["errors"][0]["field"] == "upToPeriod"
 
 
+async def test_a_months_series_and_benchmarks_know_nothing_after_it(
+    kpis_api: httpx.AsyncClient,
+) -> None:
+    """Up to July: the XmR limits and signals from the values up to July (August's spike
+    neither widens them nor fires), and the benchmark of the latest period ended by July, not
+    August's published later."""
+    await make_kpi(kpis_api, target=None)
+    values = [60, 62, 61, 63, 62, 61, 60, 62, 63, 61, 62, 95]  # Sep 2023 to Aug 2024: a spike
+    for month, value in enumerate(values):
+        period = f"{2023 + (month + 8) // 12}-{(month + 8) % 12 + 1:02d}"
+        assert (await push(kpis_api, "KPI-01", period, value)).status_code == 201
+    whole = await get(kpis_api, "/kpis/KPI-01/series")
+    july = await get(kpis_api, "/kpis/KPI-01/series", up_to_period="2024-07")
+    assert [p["period"] for p in july["points"]][-1] == "2024-07"
+    assert (july["xmr"]["points"], whole["xmr"]["points"]) == (11, 12)
+    assert july["xmr"]["upper_limit"] < whole["xmr"]["upper_limit"]
+    assert "beyond-limits" in {s["rule"] for s in whole["signals"]}
+    assert july["signals"] == []
+    query = (
+        '{ kpi(code: "KPI-01") { series(upToPeriod: "2024-07") { limits { points } '
+        'signals { rule } } benchmarks(upToPeriod: "2024-07") { period } } }'
+    )
+    csv = (
+        "kpi_code,period,comparator_group,authority,value\n"
+        "KPI-01,2024-07,CIPFA nearest neighbours,Leeds,60\n"
+        "KPI-01,2024-08,CIPFA nearest neighbours,Leeds,70\n"
+    )
+    done = await kpis_api.post(
+        "/kpis/benchmarks", headers=EDITOR, files={"file": ("b.csv", csv.encode(), "text/csv")}
+    )
+    assert done.status_code == 201, done.text
+    assert [v["period"] for v in await get(kpis_api, "/kpis/KPI-01/benchmarks")] == ["2024-08"]
+    bounded = await get(kpis_api, "/kpis/KPI-01/benchmarks", up_to_period="2024-07")
+    assert [v["period"] for v in bounded] == ["2024-07"]
+    data = await gql(kpis_api, query)
+    assert data["data"]["kpi"] == {
+        "series": {"limits": {"points": 11}, "signals": []},
+        "benchmarks": [{"period": "2024-07"}],
+    }
+    bad = await kpis_api.get("/kpis/KPI-01/series", headers=VIEWER, params={"up_to_period": "x"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "up_to_period"
+
+
 async def test_late_and_missing_submissions(kpis_api: httpx.AsyncClient) -> None:
     await make_kpi(kpis_api, reporting_from="2024-04-01", due_days=20)
     await push(kpis_api, "KPI-01", "2024-05", 88)  # pushed today: long after 20 June 2024

@@ -279,3 +279,36 @@ async def test_items_link_to_each_other_from_either_end(risks_api: httpx.AsyncCl
     from_risk = await risks_api.get(f"/raid/risk/{risk['id']}/links", headers=VIEWER)
     assert len(from_risk.json()) == 1
     assert (await risks_api.get("/raid/issue/1/links", headers=VIEWER)).status_code == 404
+
+
+async def test_a_months_dependency_map_and_at_risk_list_hold_what_was_known_by_then(
+    risks_api: httpx.AsyncClient, live_programmes: str
+) -> None:
+    """March's map and list: a dependency identified in May is not in them."""
+    a = live_programme(live_programmes, "IRP-05")["id"]
+    b = live_programme(live_programmes, "IRP-06")["id"]
+    for code, identified in (("D-MAR", "2025-03-03"), ("D-MAY", "2025-05-02")):
+        await post(
+            risks_api,
+            "/dependencies",
+            **dependency(
+                code,
+                from_programme_id=a,
+                to_programme_id=b,
+                identified_on=identified,
+                needed_by="2025-04-10",
+            ),
+        )
+    query = """{ dependencyMap(asOf: "2025-03-31") { edges { code } }
+      dependenciesAtRisk(asOf: "2025-03-31", horizonDays: 30) { code }
+      all: dependencyMap { edges { code } } }"""
+    found = (await risks_api.post("/graphql", headers=VIEWER, json={"query": query})).json()
+    assert found["data"] == {
+        "dependencyMap": {"edges": [{"code": "D-MAR"}]},
+        "dependenciesAtRisk": [{"code": "D-MAR"}],
+        "all": {"edges": [{"code": "D-MAR"}, {"code": "D-MAY"}]},
+    }, found
+    rest = await risks_api.get(
+        "/views/dependency-map", headers=VIEWER, params={"as_of": "2025-03-31"}
+    )
+    assert [e["code"] for e in rest.json()["edges"]] == ["D-MAR"]

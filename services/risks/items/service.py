@@ -243,13 +243,15 @@ async def issues_past_due(*, session: AsyncSession, as_of: date) -> list[Issue]:
 async def dependencies_at_risk(
     *, session: AsyncSession, as_of: date, horizon_days: int
 ) -> list[Dependency]:
-    """Not met and either flagged At risk/Broken, or needed within the horizon (or overdue)."""
+    """Not met and either flagged At risk/Broken, or needed within the horizon (or overdue);
+    known by ``as_of`` (one identified later is not in that day's picture)."""
     from datetime import timedelta
 
     near = as_of + timedelta(days=horizon_days)
     statement = (
         select(Dependency)
         .where(
+            _known_by(as_of),
             Dependency.status != DependencyStatus.met,
             or_(
                 col(Dependency.status).in_((DependencyStatus.at_risk, DependencyStatus.broken)),
@@ -261,8 +263,17 @@ async def dependencies_at_risk(
     return list((await session.exec(statement)).all())
 
 
-async def all_dependencies(*, session: AsyncSession) -> list[Dependency]:
-    return list((await session.exec(select(Dependency).order_by(Dependency.code))).all())
+def _known_by(as_of: date) -> Any:
+    # a dependency recorded without a date (before dates were kept) counts as always known
+    return or_(col(Dependency.identified_on).is_(None), col(Dependency.identified_on) <= as_of)
+
+
+async def all_dependencies(*, session: AsyncSession, as_of: date | None = None) -> list[Dependency]:
+    """Every dependency, or those identified by ``as_of``."""
+    statement = select(Dependency).order_by(Dependency.code)
+    if as_of is not None:
+        statement = statement.where(_known_by(as_of))
+    return list((await session.exec(statement)).all())
 
 
 def cycles(rows: Sequence[Dependency]) -> list[list[str]]:

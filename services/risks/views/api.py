@@ -118,11 +118,16 @@ async def late(
 
 @router.get("/dependency-map", response_model=DependencyMap)
 async def dependency_map(
-    session: ReadSessionDep, actor: Reader, upstream: Upstream
+    session: ReadSessionDep,
+    actor: Reader,
+    upstream: Upstream,
+    as_of: Annotated[
+        date | None, Query(description="only dependencies identified by this day; default all")
+    ] = None,
 ) -> DependencyMap:
     """Programmes and other parties as nodes, dependencies as edges; cycles listed."""
     labels = await programme_labels(token=actor.token, **upstream)
-    return await service.dependency_map(session=session, labels=labels)
+    return await service.dependency_map(session=session, labels=labels, as_of=as_of)
 
 
 @router.get("/dependency-map.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})

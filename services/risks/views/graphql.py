@@ -402,10 +402,19 @@ class RaidQuery:
         return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
-    async def dependency_map(self, info: Ctx) -> DependencyMap | None:
+    async def dependency_map(
+        self,
+        info: Ctx,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(
+                description="only dependencies identified by this day; default all"
+            ),
+        ] = None,
+    ) -> DependencyMap | None:
         # nullable: the pack reads it, and risks down must blank only its RAID section
         async with info.context.reading() as session:
-            graph = await views.dependency_map(session=session)
+            graph = await views.dependency_map(session=session, as_of=as_of)
         return DependencyMap(
             nodes=[MapNode(id=n.id, kind=n.kind, label=n.label) for n in graph.nodes],
             edges=[

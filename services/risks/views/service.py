@@ -132,11 +132,12 @@ def _node_id(programme_id: int | None, other: str | None) -> str:
 
 
 async def dependency_map(
-    *, session: AsyncSession, labels: dict[int, str] | None = None
+    *, session: AsyncSession, labels: dict[int, str] | None = None, as_of: date | None = None
 ) -> DependencyMap:
-    """Programmes (and external parties) as nodes, dependencies as edges, cycles flagged.
-    ``labels`` names programmes (by code) when the caller has them; else ``#id``."""
-    rows = await items.all_dependencies(session=session)
+    """Programmes (and external parties) as nodes, dependencies as edges, cycles flagged;
+    with ``as_of``, only the dependencies identified by then (a month's map). ``labels`` names
+    programmes (by code) when the caller has them; else ``#id``."""
+    rows = await items.all_dependencies(session=session, as_of=as_of)
     cycles = items.cycles(rows)
     in_cycle = {code for cycle in cycles for code in cycle}
     nodes: dict[str, MapNode] = {}
