@@ -53,10 +53,10 @@ query AssurancePack(
       id version code title programmeId directorate target forecast delivered rag late lateReason
     }
   }
-  currentHeatMap: heatMap(score: CURRENT, portfolioCode: $portfolioCode) {
+  currentHeatMap: heatMap(score: CURRENT, portfolioCode: $portfolioCode, identifiedBy: $asOf) {
     matrixVersion unscored cells { likelihood impact score band colour count codes }
   }
-  inherentHeatMap: heatMap(score: INHERENT, portfolioCode: $portfolioCode) {
+  inherentHeatMap: heatMap(score: INHERENT, portfolioCode: $portfolioCode, identifiedBy: $asOf) {
     matrixVersion unscored cells { likelihood impact count codes }
   }
   newRisks(since: $since, until: $until) {
@@ -68,7 +68,7 @@ query AssurancePack(
   issuesPastDue(asOf: $asOf) {
     id version code title owner dueOn severity status programme { id }
   }
-  riskRegister: risks(limit: 500) { items {
+  riskRegister: risks(limit: 500, identifiedBy: $asOf) { items {
     id version code title owner status residualScore targetScore reviewOn portfolioCode
     programme { id }
     mitigations { id description owner dueOn status }

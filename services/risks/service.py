@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import clock
@@ -206,6 +206,7 @@ def risk_listing(
     status: RiskStatus | None = None,
     min_residual_score: int | None = None,
     portfolio_code: str | None = None,
+    identified_by: date | None = None,
 ) -> Any:
     """The ordered SELECT of the risk register: REST pages it with a total, GraphQL with a
     window (counted only when asked)."""
@@ -227,6 +228,10 @@ def risk_listing(
         statement = statement.where(Risk.residual_score >= min_residual_score)
     if portfolio_code is not None:
         statement = statement.where(Risk.portfolio_code == portfolio_code)
+    if identified_by is not None:
+        statement = statement.where(
+            or_(col(Risk.identified_on).is_(None), col(Risk.identified_on) <= identified_by)
+        )
     return statement.order_by(*order_by(Risk, sort, RISK_SORTS, [Risk.code]))
 
 
@@ -259,6 +264,7 @@ async def window_risks(
     plan_wide: bool | None = None,
     status: RiskStatus | None = None,
     portfolio_code: str | None = None,
+    identified_by: date | None = None,
 ) -> Window[Risk]:
     statement = risk_listing(
         sort=page.sort,
@@ -266,6 +272,7 @@ async def window_risks(
         plan_wide=plan_wide,
         status=status,
         portfolio_code=portfolio_code,
+        identified_by=identified_by,
     )
     return await window(session, statement, page)
 

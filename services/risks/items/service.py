@@ -99,6 +99,7 @@ def listing(
     programme_id: int | None,
     status: str | None,
     plan_wide: bool | None = None,
+    identified_by: date | None = None,
 ) -> Any:
     """The ordered SELECT of one register's list: REST pages it with a total, GraphQL with a
     window (counted only when asked). Plan-wide items belong to no programme (a dependency:
@@ -122,7 +123,15 @@ def listing(
             statement = statement.where(model.programme_id == programme_id)
     if status is not None:
         statement = statement.where(model.status == status)
+    if identified_by is not None:
+        statement = statement.where(identified_by_day(model, identified_by))
     return statement.order_by(*order_by(model, sort, SORTS, [model.code]))
+
+
+def identified_by_day(model: Any, day: date) -> Any:
+    """Known by ``day``: identified on or before it (one recorded without a date, before dates
+    were kept, counts as always known)."""
+    return or_(col(model.identified_on).is_(None), col(model.identified_on) <= day)
 
 
 async def list_items(
@@ -145,9 +154,15 @@ async def window_items(
     programme_id: int | None = None,
     plan_wide: bool | None = None,
     status: str | None = None,
+    identified_by: date | None = None,
 ) -> Window[Any]:
     statement = listing(
-        kind=kind, sort=page.sort, programme_id=programme_id, status=status, plan_wide=plan_wide
+        kind=kind,
+        sort=page.sort,
+        programme_id=programme_id,
+        status=status,
+        plan_wide=plan_wide,
+        identified_by=identified_by,
     )
     return await window(session, statement, page)
 
@@ -264,8 +279,7 @@ async def dependencies_at_risk(
 
 
 def _known_by(as_of: date) -> Any:
-    # a dependency recorded without a date (before dates were kept) counts as always known
-    return or_(col(Dependency.identified_on).is_(None), col(Dependency.identified_on) <= as_of)
+    return identified_by_day(Dependency, as_of)
 
 
 async def all_dependencies(*, session: AsyncSession, as_of: date | None = None) -> list[Dependency]:

@@ -226,6 +226,7 @@ def register_list(
         status: Enum | None = None,
         limit: int = 100,
         offset: int = 0,
+        identified_by: date | None = None,
     ) -> Any:
         params = page(limit, offset)
         async with info.context.reading() as session:
@@ -236,6 +237,7 @@ def register_list(
                 programme_id=optional_id(programme_id, "programmeId"),
                 plan_wide=plan_wide,
                 status=status,
+                identified_by=identified_by,
             )
         return Page.of(found, item.from_row)  # type: ignore[attr-defined]
 
@@ -255,6 +257,10 @@ def register_list(
         "status": Annotated[status | None, strawberry.argument(description="only in this status")],
         "limit": Limit,
         "offset": Offset,
+        "identified_by": Annotated[
+            date | None,
+            strawberry.argument(description="only those identified on or before this day"),
+        ],
         # nullable: the pack reads the registers, and risks down must blank only its RAID section
         "return": Page[item] | None,  # type: ignore[valid-type]
     }
@@ -298,6 +304,10 @@ class RaidQuery:
                 description="only this plan's: its programmes' risks and its plan-wide ones"
             ),
         ] = None,
+        identified_by: Annotated[
+            date | None,
+            strawberry.argument(description="only risks identified on or before this day"),
+        ] = None,
         # nullable, like every field the pack reads across services: risks down blanks the
         # pack's RAID section, not the whole answer (a non-null root field nulls all data)
     ) -> HeatMap | None:
@@ -309,6 +319,7 @@ class RaidQuery:
                 if programme_id is None
                 else parse_id(programme_id, "programmeId"),
                 portfolio_code=portfolio_code,
+                identified_by=identified_by,
             )
         return HeatMap(
             score_kind=heat.score_kind,

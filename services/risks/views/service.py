@@ -24,13 +24,19 @@ RATING_COLUMNS = {
 
 
 async def live_risks(
-    *, session: AsyncSession, programme_id: int | None, portfolio_code: str | None = None
+    *,
+    session: AsyncSession,
+    programme_id: int | None,
+    portfolio_code: str | None = None,
+    identified_by: date | None = None,
 ) -> list[Risk]:
     statement = select(Risk).where(col(Risk.status).in_(LIVE_RISK))
     if programme_id is not None:
         statement = statement.where(Risk.programme_id == programme_id)
     if portfolio_code is not None:
         statement = statement.where(Risk.portfolio_code == portfolio_code)
+    if identified_by is not None:
+        statement = statement.where(items.identified_by_day(Risk, identified_by))
     return list((await session.exec(statement.order_by(Risk.code))).all())
 
 
@@ -40,12 +46,16 @@ async def heat_map(
     kind: ScoreKind,
     programme_id: int | None = None,
     portfolio_code: str | None = None,
+    identified_by: date | None = None,
 ) -> HeatMap:
     """Live risks counted per cell of the current matrix, by their inherent, current or target
     ratings; of one programme, or of one plan (its programmes' risks and its plan-wide ones)."""
     matrix = await matrices.current(session=session)
     rows = await live_risks(
-        session=session, programme_id=programme_id, portfolio_code=portfolio_code
+        session=session,
+        programme_id=programme_id,
+        portfolio_code=portfolio_code,
+        identified_by=identified_by,
     )
     likelihood_field, impact_field = RATING_COLUMNS[kind]
     cells: dict[tuple[int, int], list[str]] = {}
