@@ -175,10 +175,14 @@ def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> 
     assert len(known) == 12 and 0 < on_target < 12 and 0 < improving < 12
     assert budget["composite"]["kpi_count"] == budget["composite"]["with_data"] == 2
     # the service's figures are what the pack prints, not a count of its own
+    judged = sum(c["onTarget"] for c in data["aimComposites"]["items"])
     data["aimComposites"]["items"][0]["onTarget"] = 11
-    assert (
-        compose(period=demo_pack.PERIOD, data=data, errors=[])["kpis"][0]["composite"]["on_target"]
-        == 11
+    changed = compose(period=demo_pack.PERIOD, data=data, errors=[])
+    assert changed["kpis"][0]["composite"]["on_target"] == 11
+    # and the headline's count is the service's too
+    again = judged - on_target + 11
+    assert any(
+        f"KPIs: {again} of 53 with a value" in m for m in changed["headline"]["key_messages"]
     )
     # composites the service could not answer are unavailable, the scorecard still there
     for read in ("aimComposites", "outcomeComposites", "vitalComposites"):
@@ -186,6 +190,7 @@ def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> 
     blank = compose(period=demo_pack.PERIOD, data=data, errors=[])
     assert blank["kpis"][0]["composite"] is None and flat(blank["kpis"])
     assert blank["vital_signs"]["composites"] is None
+    assert any(m.startswith("KPIs: 53 with a value, ") for m in blank["headline"]["key_messages"])
 
 
 def test_kpi_benchmark_rank_and_vital_signs() -> None:

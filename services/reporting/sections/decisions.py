@@ -70,6 +70,6 @@ def status_at(escalation: dict[str, Any], period: Period) -> str:
     return status
 
 
-def raised_by(escalation: dict[str, Any], period: Period) -> bool:
+def raised_by_end(escalation: dict[str, Any], period: Period) -> bool:
     """Raised by the month's end: one raised later is not in the month's pack at all."""
     return str(escalation["raisedOn"]) <= period.last.isoformat()

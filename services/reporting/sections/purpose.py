@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.reporting.periods import Period
-from services.reporting.sections.decisions import raised_by, status_at
+from services.reporting.sections.decisions import raised_by_end, status_at
 
 BOARD = "TIB"
 
@@ -20,7 +20,7 @@ def purpose(
     for p in programmes_raw:
         for e in p.get("escalations") or []:
             board = e.get("board") or {}
-            if not raised_by(e, period) or board.get("kind") != BOARD:
+            if not raised_by_end(e, period) or board.get("kind") != BOARD:
                 continue
             if status_at(e, period) == "open":
                 awaiting.append(
