@@ -130,6 +130,8 @@ class Loader:
                 body = {k: item.get(k) for k in fields}
                 code = item.get("programme_code")
                 body["programme_id"] = programme_ids[code] if code else None
+                # a programme's risk takes its programme's plan; the plan-wide ones name it
+                body["portfolio_code"] = None if code else _plan(PLAN)
                 body["identified_on"] = IDENTIFIED_2024
                 self._risk_with_actions(body, item.get("actions", []))
             self.progress("risks", done, len(risks))
@@ -165,6 +167,8 @@ class Loader:
                     "title": item["title"],
                     "description": item["description"],
                     "owner": "Future Council Programme (demo placeholder: the report names none)",
+                    # the 2015 report's risks are its plan's, not the 2024 plan's
+                    "portfolio_code": _plan(PLAN_2015),
                     "identified_on": IDENTIFIED_2015,
                     # Demo approximations: the report gives no scores.
                     "inherent_likelihood": 4,
@@ -251,6 +255,11 @@ DEMO_PUSH_CLIENTS = (
         "kpi_codes": ["KPI-06", "KPI-07", "KPI-20", "KPI-25", "KPI-26", "KPI-27"],
     },
 )
+
+
+def _plan(path: Path) -> str:
+    """The portfolio code of a plan document."""
+    return str(json.loads(path.read_text())["portfolio"]["code"])
 
 
 def load(urls: dict[str, str], token: str, progress: Progress = _print_progress) -> dict[str, int]:

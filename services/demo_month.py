@@ -161,6 +161,7 @@ class DemoMonth:
                     "reason": item["reason"],
                     "programme_id": self.ids[item["programme_code"]],
                     "raised_by": "cpmo-demo",
+                    "raised_on": item["raised_on"],
                 }
                 if item.get("board"):
                     body["board_id"] = boards[item["board"]]["id"]
@@ -230,7 +231,7 @@ class DemoMonth:
             if not self._get(self.risks_client, f"/risks/{risk['id']}/escalations"):
                 response = self.risks_client.post(
                     f"/risks/{risk['id']}/escalate",
-                    json={"reason": item["why"]},
+                    json={"reason": item["why"], "taken_on": item["taken_on"]},
                     headers={"If-Match": found.headers["ETag"]},
                 )
                 self._ok(response, f"escalating {item['code']}")

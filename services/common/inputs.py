@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from annotated_types import Ge
 from fastapi import Request
 from pydantic import BaseModel
 
@@ -27,6 +29,12 @@ CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 ISO_DATE = re.compile(r"(\d{4,})-\d{2}-\d{2}([T ][0-9:.+Z-]*)?")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 YEARS = range(1900, 2201)
+
+# A business date a record carries (the day something was raised or an escalation step taken):
+# the plans here begin in 2015, so a year before 2000 is a mistyped one, not history. Whether
+# it may be in the future is the record's own rule.
+EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
+BusinessDate = Annotated[date, Ge(EARLIEST_BUSINESS_DATE)]
 
 
 def _is_id(name: str) -> bool:

@@ -127,13 +127,21 @@ async def composites(
     grouping: Annotated[Grouping, Query(description="aim, outcome, directorate, ...")],
     as_of: AsOf = None,
     portfolio_code: str | None = None,
+    up_to_period: Annotated[
+        str | None,
+        Query(
+            description="instead of as_of: each KPI's latest period ended by the end of this "
+            "one (2024-07, 2024/25 Q1, ...), as /kpis/{code}/latest?up_to_period= reads it"
+        ),
+    ] = None,
 ) -> list[Composite]:
     """% on target (Blue or Green) and % improving of the KPIs with a value, per group."""
     return await insight.composites(
         session=session,
         grouping=grouping,
-        as_of=_as_of(as_of, session),
+        as_of=as_of if up_to_period is not None else _as_of(as_of, session),
         portfolio_code=portfolio_code,
+        up_to_period=up_to_period,
     )
 
 
@@ -342,9 +350,19 @@ async def latest(
 
 
 @router.get("/kpis/{code}/series", response_model=KpiSeries)
-async def series(code: str, session: ReadSessionDep, _: Reader, as_of: AsOf = None) -> KpiSeries:
-    """Current values oldest first with colour and direction, improving streak, XmR signals."""
-    return await insight.series(session=session, code=code, as_of=as_of)
+async def series(
+    code: str,
+    session: ReadSessionDep,
+    _: Reader,
+    as_of: AsOf = None,
+    up_to_period: Annotated[
+        str | None,
+        Query(description="only periods ended by the end of this one (2024-07, 2024/25 Q1, ...)"),
+    ] = None,
+) -> KpiSeries:
+    """Current values oldest first with colour and direction, improving streak, XmR signals;
+    up to a period, the limits and signals are those the values up to it give."""
+    return await insight.series(session=session, code=code, as_of=as_of, up_to_period=up_to_period)
 
 
 @router.get(
@@ -369,9 +387,18 @@ async def chart(
 
 @router.get("/kpis/{code}/benchmarks", response_model=list[BenchmarkView])
 async def benchmarks(
-    code: str, session: ReadSessionDep, _: Reader, period: str | None = None
+    code: str,
+    session: ReadSessionDep,
+    _: Reader,
+    period: str | None = None,
+    up_to_period: Annotated[
+        str | None,
+        Query(description="the latest benchmarked period ended by the end of this one"),
+    ] = None,
 ) -> list[BenchmarkView]:
-    return await insight.benchmarks(session=session, code=code, period=period)
+    return await insight.benchmarks(
+        session=session, code=code, period=period, up_to_period=up_to_period
+    )
 
 
 # Machine clients ---------------------------------------------------------------------------

@@ -396,11 +396,23 @@ class Kpi:
         ]
 
     @strawberry.field(description="current values over time with streak and XmR signals")
-    async def series(self, info: Ctx) -> Series:
+    async def series(
+        self,
+        info: Ctx,
+        up_to_period: Annotated[
+            str | None,
+            strawberry.argument(
+                description="only periods ended by the end of this one (e.g. 2024-07): the "
+                "limits and signals the values up to it give"
+            ),
+        ] = None,
+    ) -> Series:
+        up_to = insight.parse_up_to(up_to_period, field="upToPeriod")
         rows = await info.context.loader("measurements", _load_measurements).load(int(self.id))
         row = await info.context.loader("kpi", _load_kpis).load(int(self.id))
         standards = await self._standards(info)
-        return Series.from_schema(insight.series_of(row, standards, rows or []))  # type: ignore[arg-type]
+        found = insight.series_of(row, standards, insight.ended_by(rows or [], up_to))  # type: ignore[arg-type]
+        return Series.from_schema(found)
 
     @strawberry.field(description="comparator groups' values beside the council's, ranked")
     async def benchmarks(
@@ -410,13 +422,20 @@ class Kpi:
             str | None,
             strawberry.argument(description="the period; default the latest benchmarked"),
         ] = None,
+        up_to_period: Annotated[
+            str | None,
+            strawberry.argument(
+                description="the latest benchmarked period ended by the end of this one"
+            ),
+        ] = None,
     ) -> list[Benchmark]:
+        up_to = insight.parse_up_to(up_to_period, field="upToPeriod")
         rows = await info.context.loader("benchmarks", _load_benchmarks).load(int(self.id))
         if not rows:
             return []
         own = await info.context.loader("measurements", _load_measurements).load(int(self.id))
         row = await info.context.loader("kpi", _load_kpis).load(int(self.id))
-        views = insight.benchmark_views(row, rows, own or [], period)  # type: ignore[arg-type]
+        views = insight.benchmark_views(row, rows, own or [], period, up_to)  # type: ignore[arg-type]
         return [
             Benchmark(
                 comparator_group=v.comparator_group,
@@ -505,14 +524,23 @@ class Query:
         portfolio_code: Annotated[str | None, strawberry.argument(description="the plan")] = None,
         limit: Annotated[int, strawberry.argument(description="1 to 500 groups a page")] = 100,
         offset: Annotated[int, strawberry.argument(description="groups to skip")] = 0,
+        up_to_period: Annotated[
+            str | None,
+            strawberry.argument(
+                description="instead of asOf: each KPI's latest period ended by the end of this "
+                "one (e.g. 2024-07 or 2024/25 Q1), the value latest(upToPeriod:) answers"
+            ),
+        ] = None,
     ) -> Page[Composite]:
         params = page(limit, offset)
         async with info.context.reading() as session:
             found = await insight.composites(
                 session=session,
                 grouping=grouping,
-                as_of=as_of or asof.today(session),
+                as_of=as_of if up_to_period is not None else as_of or asof.today(session),
                 portfolio_code=portfolio_code,
+                up_to_period=up_to_period,
+                up_to_field="upToPeriod",
             )
         return Page.of(window_of(found, params), Composite.from_schema)
 

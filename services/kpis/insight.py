@@ -188,11 +188,24 @@ def series_of(kpi: Kpi, standards: service.Standards, rows: Sequence[Measurement
     )
 
 
-async def series(*, session: AsyncSession, code: str, as_of: date | None = None) -> KpiSeries:
+def ended_by(rows: Sequence[Measurement], up_to: periods.Period | None) -> list[Measurement]:
+    """The values of periods ended by the end of ``up_to`` (all, without one): a month's series,
+    limits and signals know nothing of later values."""
+    return [r for r in rows if up_to is None or r.period_end <= up_to.end]
+
+
+async def series(
+    *,
+    session: AsyncSession,
+    code: str,
+    as_of: date | None = None,
+    up_to_period: str | None = None,
+) -> KpiSeries:
     kpi = await service.get_by_code(session=session, code=code)
+    up_to = parse_up_to(up_to_period)
     rows = await list_measurements(session=session, kpi_ids=[kpi.id], as_of=as_of)  # type: ignore[list-item]
     standards = (await service.standards_for(session=session, kpis=[kpi]))[kpi.id]  # type: ignore[index]
-    return series_of(kpi, standards, rows)
+    return series_of(kpi, standards, ended_by(rows, up_to))
 
 
 # Composites --------------------------------------------------------------------------------
@@ -207,11 +220,32 @@ class Status:
 
 
 async def statuses(
-    *, session: AsyncSession, as_of: date, portfolio_code: str | None = None
+    *,
+    session: AsyncSession,
+    as_of: date,
+    portfolio_code: str | None = None,
+    up_to: periods.Period | None = None,
 ) -> list[Status]:
-    """Each KPI's colour and direction from the values known at the end of ``as_of``."""
+    """Each KPI's colour and direction from the values known at the end of ``as_of``; or, with
+    ``up_to``, from its latest period ended by the end of that period (the value
+    ``latest(upToPeriod:)`` answers, so a month's scorecard and its composites agree)."""
     kpis = await service.all_kpis(session=session, portfolio_code=portfolio_code)
     standards = await service.standards_for(session=session, kpis=kpis)
+    if up_to is not None:
+        latest_found = await latest_values(
+            session=session,
+            kpi_ids=[k.id for k in kpis],  # type: ignore[misc]
+            up_to=up_to,
+        )
+        found = []
+        for kpi in kpis:
+            if kpi.id not in latest_found:
+                found.append(Status(kpi, None, None, False))
+                continue
+            measurement, previous = latest_found[kpi.id]  # type: ignore[index]
+            assessed = service.assess(standards[kpi.id], measurement, previous)  # type: ignore[index]
+            found.append(Status(kpi, assessed.colour, assessed.direction, True))
+        return found
     rows = await list_measurements(
         session=session,
         kpi_ids=[k.id for k in kpis],  # type: ignore[misc]
@@ -276,9 +310,30 @@ def composites_of(found: Sequence[Status], grouping: Grouping) -> list[Composite
 
 
 async def composites(
-    *, session: AsyncSession, grouping: Grouping, as_of: date, portfolio_code: str | None = None
+    *,
+    session: AsyncSession,
+    grouping: Grouping,
+    as_of: date | None,
+    portfolio_code: str | None = None,
+    up_to_period: str | None = None,
+    up_to_field: str = "up_to_period",
 ) -> list[Composite]:
-    found = await statuses(session=session, as_of=as_of, portfolio_code=portfolio_code)
+    """Composites as of a day (values received by its end), or up to a period (each KPI's
+    latest value for a period ended by then): one or the other, since they answer different
+    questions."""
+    up_to = parse_up_to(up_to_period, field=up_to_field)
+    if up_to is not None and as_of is not None:
+        raise FieldError(
+            "give a day (as of) or a period (up to), not both: up to a period reads each KPI's "
+            "latest value for a period ended by then",
+            field=up_to_field,
+        )
+    found = await statuses(
+        session=session,
+        as_of=as_of or clock.today(),
+        portfolio_code=portfolio_code,
+        up_to=up_to,
+    )
     return composites_of(found, grouping)
 
 
@@ -440,10 +495,17 @@ def rank_of(value: float, others: Sequence[float], *, higher_is_better: bool) ->
 
 
 def benchmark_views(
-    kpi: Kpi, rows: Sequence[Benchmark], own: Sequence[Measurement], period: str | None = None
+    kpi: Kpi,
+    rows: Sequence[Benchmark],
+    own: Sequence[Measurement],
+    period: str | None = None,
+    up_to: periods.Period | None = None,
 ) -> list[BenchmarkView]:
-    """Each comparator group's values for ``period`` (default: the latest benchmarked), best
-    first, with the council's current value for it and its rank among them."""
+    """Each comparator group's values for ``period`` (default: the latest benchmarked, of the
+    periods ended by the end of ``up_to`` when given), best first, with the council's current
+    value for it and its rank among them."""
+    if up_to is not None:
+        rows = [b for b in rows if periods.parse(b.period, kpi.frequency).end <= up_to.end]
     if not rows:
         return []
     if period is None:
@@ -487,9 +549,14 @@ async def benchmarks_for(
 
 
 async def benchmarks(
-    *, session: AsyncSession, code: str, period: str | None = None
+    *,
+    session: AsyncSession,
+    code: str,
+    period: str | None = None,
+    up_to_period: str | None = None,
 ) -> list[BenchmarkView]:
     kpi = await service.get_by_code(session=session, code=code)
+    up_to = parse_up_to(up_to_period)
     if period is not None:
         try:
             period = periods.parse(period, kpi.frequency).text
@@ -499,4 +566,4 @@ async def benchmarks(
     if period is not None and not any(b.period == period for b in rows):
         raise NotFound(f"no benchmarks for {code} {period}", field="period")
     own = await list_measurements(session=session, kpi_ids=[kpi.id], period=period)  # type: ignore[list-item]
-    return benchmark_views(kpi, rows, own, period)
+    return benchmark_views(kpi, rows, own, period, up_to)

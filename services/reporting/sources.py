@@ -39,7 +39,7 @@ query AssurancePack(
         id version title startText endText endDate forecastDate actualDate status owner
       }
       escalations {
-        id version kind title reason status raisedBy createdAt updatedAt
+        id version kind title reason status raisedBy raisedOn
         board { id code name kind }
         resolutionDecision { id decidedOn decision }
       }
@@ -53,39 +53,53 @@ query AssurancePack(
       id version code title programmeId directorate target forecast delivered rag late lateReason
     }
   }
-  currentHeatMap: heatMap(score: CURRENT) {
+  currentHeatMap: heatMap(score: CURRENT, portfolioCode: $portfolioCode, identifiedBy: $asOf) {
     matrixVersion unscored cells { likelihood impact score band colour count codes }
   }
-  inherentHeatMap: heatMap(score: INHERENT) {
+  inherentHeatMap: heatMap(score: INHERENT, portfolioCode: $portfolioCode, identifiedBy: $asOf) {
     matrixVersion unscored cells { likelihood impact count codes }
   }
   newRisks(since: $since, until: $until) {
-    id version code title owner identifiedOn residualScore status programme { id }
+    id version code title owner identifiedOn residualScore status portfolioCode programme { id }
   }
-  escalatedRisks(since: $since) {
-    id version code title owner residualScore status escalationId programme { id }
+  escalatedRisks(since: $since, until: $until) {
+    id version code title owner residualScore status escalationId portfolioCode programme { id }
   }
   issuesPastDue(asOf: $asOf) {
     id version code title owner dueOn severity status programme { id }
   }
-  riskRegister: risks(limit: 500) { items {
-    id version code title owner status residualScore targetScore reviewOn programme { id }
+  riskRegister: risks(limit: 500, identifiedBy: $asOf) { items {
+    id version code title owner status residualScore targetScore reviewOn portfolioCode
+    programme { id }
     mitigations { id description owner dueOn status }
   } }
   dependenciesAtRisk(asOf: $asOf, horizonDays: $horizonDays) {
     id code title owner neededBy status toExternal toActivity
     fromProgramme { id } toProgramme { id }
   }
-  dependencyMap { nodes { id kind label } edges { code source target status inCycle } }
+  dependencyMap(asOf: $asOf) {
+    nodes { id kind label } edges { code source target status inCycle }
+  }
   kpis(portfolioCode: $portfolioCode, limit: 500) {
     items {
       id version code name aimCode outcome unit: unitLabel target tolerance higherIsBetter vitalSign
       programmeCode directorate
       latest(upToPeriod: $upToPeriod) { id period periodEnd value revision colour direction }
-      series { points { period value colour } signals { rule period detail } }
-      benchmarks { comparatorGroup period councilRank of }
+      series(upToPeriod: $upToPeriod) {
+        points { period value colour } signals { rule period detail }
+      }
+      benchmarks(upToPeriod: $upToPeriod) { comparatorGroup period councilRank of }
     }
   }
+  aimComposites: kpiComposites(
+    grouping: AIM, upToPeriod: $upToPeriod, portfolioCode: $portfolioCode, limit: 500
+  ) { items { group kpiCount withData onTarget improving onTargetPercent improvingPercent } }
+  outcomeComposites: kpiComposites(
+    grouping: OUTCOME, upToPeriod: $upToPeriod, portfolioCode: $portfolioCode, limit: 500
+  ) { items { group kpiCount withData onTarget improving onTargetPercent improvingPercent } }
+  vitalComposites: kpiComposites(
+    grouping: VITAL_SIGNS, upToPeriod: $upToPeriod, portfolioCode: $portfolioCode, limit: 500
+  ) { items { group kpiCount withData onTarget improving onTargetPercent improvingPercent } }
   missingKpiValues: kpiSubmissions(asOf: $asOf, status: MISSING, limit: 500) {
     totalCount items { kpiCode period due }
   }
@@ -127,7 +141,8 @@ def pack_variables(
         "asOf": period.as_of.isoformat(),
         # new and escalated means since the month began: the last board's cut-off
         "since": period.first.isoformat(),
-        # new means identified in the month (the risk's own date, not when it was recorded)
+        # new and escalated mean in the month by business dates (the risk's identified_on, the
+        # escalation step's taken_on), not when the rows were written
         "until": period.last.isoformat(),
         "horizonDays": DEPENDENCY_HORIZON_DAYS,
     }

@@ -63,6 +63,9 @@ async def list_risks(
     ] = None,
     status: RiskStatus | None = None,
     min_residual_score: Annotated[int | None, Query(ge=1, le=25)] = None,
+    portfolio_code: Annotated[
+        str | None, Query(description="one plan: its programmes' risks and its plan-wide ones")
+    ] = None,
 ) -> Page[RiskRead]:
     rows, total = await service.list_risks(
         session=session,
@@ -71,6 +74,7 @@ async def list_risks(
         plan_wide=plan_wide,
         status=status,
         min_residual_score=min_residual_score,
+        portfolio_code=portfolio_code,
     )
     return Page(items=[_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
@@ -305,6 +309,7 @@ def _escalation_action(
             actor=actor,
             item_id=item_id,
             reason=data.reason,  # type: ignore[attr-defined]
+            taken_on=data.taken_on,  # type: ignore[attr-defined]
             expected_version=version,
             **upstream,
         )

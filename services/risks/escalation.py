@@ -9,17 +9,20 @@ item's history, in the same transaction as the item's change.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import (
     Conflict,
     DomainError,
+    FieldError,
     Forbidden,
     UpstreamUnavailable,
 )
@@ -89,9 +92,11 @@ async def raise_at_board(
     title: str,
     reason: str,
     programme_id: int | None,
+    raised_on: date,
 ) -> dict[str, Any]:
     """Raise an escalation: at the programme's own board (or its Directorate Board); a plan-wide
-    item, or a programme with no board of its own, goes to the TIB."""
+    item, or a programme with no board of its own, goes to the TIB. The board's escalation
+    carries the step's business date."""
     base = programmes_url.rstrip("/")
     body: dict[str, Any] = {
         "kind": kind.value,
@@ -99,6 +104,7 @@ async def raise_at_board(
         "title": title[:300],
         "reason": reason,
         "programme_id": programme_id,
+        "raised_on": raised_on.isoformat(),
     }
     if programme_id is None:
         body["board_id"] = await _tib(http, base, token)
@@ -154,8 +160,10 @@ async def record_step(
     action: EscalationAction,
     escalation: dict[str, Any],
     reason: str | None,
+    taken_on: date,
 ) -> EscalationStep:
     step = EscalationStep(
+        taken_on=taken_on,
         item_kind=kind,
         item_id=item_id,
         action=action,
@@ -179,6 +187,26 @@ async def history(*, session: AsyncSession, kind: RaidKind, item_id: int) -> lis
     return list((await session.exec(statement)).all())
 
 
+def step_date(row: Any, taken_on: date | None) -> date:
+    """A step's business date: today (the council's) unless said; never in the future nor
+    before the item was identified. Checked before the programmes service is asked anything."""
+    today = clock.today()
+    day = taken_on or today
+    if day > today:
+        raise FieldError(
+            f"{day.isoformat()} is in the future (today is {today.isoformat()}): a step is "
+            "recorded once taken",
+            field="taken_on",
+        )
+    identified = getattr(row, "identified_on", None)
+    if identified is not None and day < identified:
+        raise FieldError(
+            f"{day.isoformat()} is before {row.code} was identified ({identified.isoformat()})",
+            field="taken_on",
+        )
+    return day
+
+
 async def escalate_item(
     *,
     session: AsyncSession,
@@ -188,9 +216,11 @@ async def escalate_item(
     reason: str,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> None:
     """Raise the item at its board, or move its open escalation one board up; the step joins
-    the item's history and the item keeps the escalation's id."""
+    the item's history (dated ``taken_on``) and the item keeps the escalation's id."""
+    day = step_date(row, taken_on)
     if row.escalation_id is None:
         found = await raise_at_board(
             http=http,
@@ -201,6 +231,7 @@ async def escalate_item(
             title=f"{kind.value.capitalize()} {row.code}: {row.title}",
             reason=reason,
             programme_id=row.programme_id,
+            raised_on=day,
         )
         action = EscalationAction.escalated
     else:
@@ -220,6 +251,7 @@ async def escalate_item(
         action=action,
         escalation=found,
         reason=reason,
+        taken_on=day,
     )
     if row.escalation_id != found["id"]:
         before = audit.snapshot(row)
@@ -238,10 +270,12 @@ async def deescalate_item(
     reason: str,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> None:
     """Close the item's escalation in the programmes service: the board no longer needs it."""
     if row.escalation_id is None:
         raise Conflict(f"{kind.value} {row.code} is not escalated", field="escalation_id")
+    day = step_date(row, taken_on)
     found = await close(
         http=http,
         programmes_url=programmes_url,
@@ -257,6 +291,7 @@ async def deescalate_item(
         action=EscalationAction.de_escalated,
         escalation=found,
         reason=reason,
+        taken_on=day,
     )
     before = audit.snapshot(row)
     await update_versioned(session, row, {"escalation_id": None}, expected_version=row.version)

@@ -89,6 +89,9 @@ class Risk:
     effect: str | None = strawberry.field(description="what follows if it happens")
     owner: str = strawberry.field(description="the risk owner")
     author: str | None = strawberry.field(description="who raised it")
+    portfolio_code: str | None = strawberry.field(
+        description="the plan it belongs to: its programme's, or a plan-wide risk's own"
+    )
     identified_on: date | None = strawberry.field(description="when it was identified")
     inherent_likelihood: int = strawberry.field(description="1..5, before controls")
     inherent_impact: int = strawberry.field(description="1..5, before controls")
@@ -127,6 +130,7 @@ class Risk:
             effect=row.effect,
             owner=row.owner,
             author=row.author,
+            portfolio_code=row.portfolio_code,
             identified_on=row.identified_on,
             inherent_likelihood=row.inherent_likelihood,
             inherent_impact=row.inherent_impact,
@@ -314,6 +318,9 @@ class RiskCreateInput:
     programme_id: strawberry.ID | None = strawberry.field(
         default=None, description="its programme; null for a plan-wide risk"
     )
+    portfolio_code: str | None = strawberry.field(
+        default=None, description="a plan-wide risk's plan; a programme's risk takes its own"
+    )
     cause: str | None = strawberry.field(default=None, description="the cause")
     mitigation: str | None = strawberry.field(
         default=None, description="the response, in a sentence or two"
@@ -327,6 +334,9 @@ class RiskCreateInput:
 class RiskUpdateInput:
     programme_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="its programme; null for a plan-wide risk"
+    )
+    portfolio_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description="a plan-wide risk's plan"
     )
     title: str | None = strawberry.field(default=strawberry.UNSET, description="the risk in a line")
     cause: str | None = strawberry.field(default=strawberry.UNSET, description="the cause")

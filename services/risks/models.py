@@ -155,6 +155,8 @@ class EscalationStep(Base, table=True):
     board_id: int | None = None
     reason: str | None = None
     actor: str = Field(max_length=200)
+    # the business date of the step, what a month's pack goes by (``at`` is when it was written)
+    taken_on: date = Field(index=True)
     at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import computed_field
 from sqlmodel import Field, SQLModel
 
+from services.common.inputs import BusinessDate
 from services.risks.vocabulary import (
     Appetite,
     EscalationAction,
@@ -62,6 +63,13 @@ class RiskBase(SQLModel):
         index=True,
         description="the programme (in the programmes service) it belongs to; null for plan-wide",
     )
+    portfolio_code: str | None = Field(
+        default=None,
+        max_length=40,
+        index=True,
+        description="the plan (portfolio, in the programmes service) it belongs to: a "
+        "programme's risk takes its programme's; a plan-wide risk names it (null: no plan)",
+    )
     title: str = Field(min_length=1, max_length=200)
     cause: str | None = None
     description: str = Field(min_length=1)
@@ -104,6 +112,9 @@ class RiskCreate(RiskBase):
 
 class RiskUpdate(SQLModel):
     programme_id: int | None = Field(default=None, ge=1)
+    portfolio_code: str | None = Field(
+        default=None, max_length=40, description="a plan-wide risk's plan; a programme's follows it"
+    )
     title: str | None = Field(default=None, min_length=1, max_length=200)
     cause: str | None = None
     description: str | None = Field(default=None, min_length=1)
@@ -246,10 +257,19 @@ class MaterialiseRequest(SQLModel):
 
 class EscalateRiskRequest(SQLModel):
     reason: str = Field(min_length=1, max_length=2000, description="why the board should see it")
+    taken_on: BusinessDate | None = Field(
+        default=None,
+        description="the day it went to the board (the business date a month's pack goes by); "
+        "default: today (council time); not in the future, nor before it was identified",
+    )
 
 
 class DeescalateRequest(SQLModel):
     reason: str = Field(min_length=1, max_length=2000)
+    taken_on: BusinessDate | None = Field(
+        default=None,
+        description="the day the board stopped needing it; default: today (council time)",
+    )
 
 
 class EscalationStepRead(SQLModel):
@@ -261,6 +281,7 @@ class EscalationStepRead(SQLModel):
     board_id: int | None
     reason: str | None
     actor: str
+    taken_on: date = Field(description="the day the step was taken (council time)")
     at: datetime
 
 

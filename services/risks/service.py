@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import clock
@@ -116,8 +116,8 @@ def check_target(
 
 async def check_programme(
     *, http: httpx.AsyncClient, programmes_url: str, token: str, programme_id: int
-) -> None:
-    """Ask the programmes service whether ``programme_id`` exists, as the caller.
+) -> dict[str, Any]:
+    """Ask the programmes service whether ``programme_id`` exists, as the caller; its answer.
 
     404 there is a bad field here (422); no answer, a timeout or a 5xx is 503, so a caller can
     tell "your data is wrong" from "try again later".
@@ -132,7 +132,7 @@ async def check_programme(
             field="programme_id",
         ) from exc
     if response.status_code == 200:
-        return
+        return dict(response.json())
     if response.status_code == 404:
         raise FieldError(f"no programme with id {programme_id}", field="programme_id")
     if response.status_code in (401, 403):
@@ -148,6 +148,53 @@ async def check_programme(
     )
 
 
+async def portfolio_code_for(
+    *,
+    http: httpx.AsyncClient,
+    programmes_url: str,
+    token: str,
+    programme_id: int | None,
+    given: str | None,
+) -> str | None:
+    """The plan a risk belongs to: its programme's portfolio (one it names must agree), else the
+    portfolio it names, which must be one the programmes service has; None for none named."""
+    if programme_id is None and given is None:
+        return None
+    programme = None
+    if programme_id is not None:
+        programme = await check_programme(
+            http=http, programmes_url=programmes_url, token=token, programme_id=programme_id
+        )
+    url = f"{programmes_url.rstrip('/')}/portfolios"
+    try:
+        response = await http.get(url, headers=bearer(token))
+    except httpx.HTTPError as exc:
+        raise UpstreamUnavailable(
+            f"the programmes service did not answer ({type(exc).__name__}); cannot check the "
+            "portfolio, try again later",
+            field="portfolio_code",
+        ) from exc
+    if response.status_code != 200:
+        raise UpstreamUnavailable(
+            f"the programmes service answered {response.status_code} to the portfolios; "
+            "try again later",
+            field="portfolio_code",
+        )
+    codes = {p["id"]: p["code"] for p in response.json()}
+    if programme is not None:
+        code = codes.get(programme.get("portfolio_id"))
+        if given is not None and given != code:
+            raise FieldError(
+                f"programme {programme_id} is in portfolio {code}, not {given}: a programme's "
+                "risk belongs to its programme's plan",
+                field="portfolio_code",
+            )
+        return code
+    if given not in codes.values():
+        raise FieldError(f"no portfolio with code {given!r}", field="portfolio_code")
+    return given
+
+
 # Reads -------------------------------------------------------------------------------------
 
 
@@ -158,6 +205,8 @@ def risk_listing(
     plan_wide: bool | None = None,
     status: RiskStatus | None = None,
     min_residual_score: int | None = None,
+    portfolio_code: str | None = None,
+    identified_by: date | None = None,
 ) -> Any:
     """The ordered SELECT of the risk register: REST pages it with a total, GraphQL with a
     window (counted only when asked)."""
@@ -177,6 +226,12 @@ def risk_listing(
         statement = statement.where(Risk.status == status)
     if min_residual_score is not None:
         statement = statement.where(Risk.residual_score >= min_residual_score)
+    if portfolio_code is not None:
+        statement = statement.where(Risk.portfolio_code == portfolio_code)
+    if identified_by is not None:
+        statement = statement.where(
+            or_(col(Risk.identified_on).is_(None), col(Risk.identified_on) <= identified_by)
+        )
     return statement.order_by(*order_by(Risk, sort, RISK_SORTS, [Risk.code]))
 
 
@@ -188,6 +243,7 @@ async def list_risks(
     plan_wide: bool | None = None,
     status: RiskStatus | None = None,
     min_residual_score: int | None = None,
+    portfolio_code: str | None = None,
 ) -> tuple[list[Risk], int]:
     statement = risk_listing(
         sort=page.sort,
@@ -195,6 +251,7 @@ async def list_risks(
         plan_wide=plan_wide,
         status=status,
         min_residual_score=min_residual_score,
+        portfolio_code=portfolio_code,
     )
     return await paginate(session, statement, page)
 
@@ -206,9 +263,16 @@ async def window_risks(
     programme_id: int | None = None,
     plan_wide: bool | None = None,
     status: RiskStatus | None = None,
+    portfolio_code: str | None = None,
+    identified_by: date | None = None,
 ) -> Window[Risk]:
     statement = risk_listing(
-        sort=page.sort, programme_id=programme_id, plan_wide=plan_wide, status=status
+        sort=page.sort,
+        programme_id=programme_id,
+        plan_wide=plan_wide,
+        status=status,
+        portfolio_code=portfolio_code,
+        identified_by=identified_by,
     )
     return await window(session, statement, page)
 
@@ -297,18 +361,19 @@ async def create(
     residual = check_scores(**data.model_dump(include=set(RATINGS)))
     check_target(**data.model_dump(include={"residual_likelihood", "residual_impact", *TARGET}))
     # Ask the programmes service before touching the database: no transaction waits on it.
-    if data.programme_id is not None:
-        await check_programme(
-            http=http,
-            programmes_url=programmes_url,
-            token=actor.token,
-            programme_id=data.programme_id,
-        )
+    portfolio = await portfolio_code_for(
+        http=http,
+        programmes_url=programmes_url,
+        token=actor.token,
+        programme_id=data.programme_id,
+        given=data.portfolio_code,
+    )
     if await find_by_code(session=session, code=data.code) is not None:
         raise Conflict(f"a risk with code {data.code!r} exists", field="code")
     risk = Risk.model_validate(
         data,
         update={
+            "portfolio_code": portfolio,
             "residual_score": residual,
             "identified_on": data.identified_on or clock.today(),
             "author": data.author or actor.subject,
@@ -346,10 +411,18 @@ async def update(
     rescored = bool(set(RATINGS + TARGET) & changes.keys())
     if set(RATINGS) & changes.keys():
         changes["residual_score"] = residual
-    new_programme = changes.get("programme_id")
-    if new_programme is not None and new_programme != risk.programme_id:
-        await check_programme(
-            http=http, programmes_url=programmes_url, token=actor.token, programme_id=new_programme
+    moved = "programme_id" in changes and changes["programme_id"] != risk.programme_id
+    if moved or "portfolio_code" in changes:
+        programme_id = changes.get("programme_id", risk.programme_id)
+        given = changes.get("portfolio_code", None if moved else risk.portfolio_code)
+        if programme_id is None and moved and "portfolio_code" not in changes:
+            given = risk.portfolio_code  # made plan-wide: it stays in its plan
+        changes["portfolio_code"] = await portfolio_code_for(
+            http=http,
+            programmes_url=programmes_url,
+            token=actor.token,
+            programme_id=programme_id,
+            given=given,
         )
     previous_score = risk.residual_score
     before = audit.snapshot(risk)
@@ -564,6 +637,7 @@ async def escalate(
     expected_version: int | None,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Risk:
     """The owner flags it for the board: raised at its board, or moved one board up if it is
     already escalated."""
@@ -585,6 +659,7 @@ async def escalate(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
 
 
@@ -596,6 +671,7 @@ async def _escalate(
     reason: str,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Risk:
     await escalation.escalate_item(
         session=session,
@@ -605,6 +681,7 @@ async def _escalate(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return risk
 
@@ -642,6 +719,7 @@ async def deescalate(
     expected_version: int,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Risk:
     risk = await get(session=session, risk_id=risk_id)
     if risk.escalation_id is None:
@@ -659,6 +737,7 @@ async def deescalate(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return risk
 

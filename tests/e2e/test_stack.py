@@ -277,9 +277,24 @@ def test_the_demo_month_fills_every_section_of_its_pack(
     assert [r["code"] for r in raid["new_risks"]] == ["DEMO-R01"]
     assert {r["code"] for r in raid["escalated_risks"]} == {"IRP-R14", "IRP-R24"}
     assert [i["code"] for i in raid["issues_past_due"]] == ["DEMO-I01"]
-    # 6. KPIs have values for the month.
+    # The 2015 plan's plan-wide risks are not the 2024 plan's: not mapped, not listed.
+    mapped = {c for cell in raid["heat_map"]["cells"] for c in cell["current_codes"]}
+    live = raid["current_vs_target"]
+    listed = {r["code"] for k in ("above_target", "at_target", "no_target") for r in live[k]}
+    assert "IRP-R01" in mapped and "IRP-R01" in listed  # the 2024 plan's own plan-wide risk
+    assert not any(c.startswith("FCP-2015") for c in mapped | listed), mapped | listed
+    # 6. KPIs have values for the month; the composites are the KPI service's up to March.
     latest = [k["latest"] for k in kpi_rows(content["kpis"]) or [] if k["latest"]]
     assert any(v["period"] == "2025-03" for v in latest)
+    service = httpx.get(
+        url(ports, "kpis", "/kpis/composites"),
+        headers={"Authorization": f"Bearer {admin}"},
+        params={"grouping": "aim", "up_to_period": "2025-03", "portfolio_code": "IRP-2024"},
+    ).json()
+    assert [
+        (a["aim_code"], a["composite"]["with_data"], a["composite"]["on_target"])
+        for a in content["kpis"]
+    ] == [(c["group"], c["with_data"], c["on_target"]) for c in service]
     # 7. Exceptions: the missing March report; the milestones the month's progress left slipped.
     assert [r["code"] for r in content["exceptions"]["stale_reports"]] == ["IRP-16"]
     slipped = {m["title"] for m in content["exceptions"]["slipped_milestones"]}
@@ -288,6 +303,19 @@ def test_the_demo_month_fills_every_section_of_its_pack(
     decisions = content["decisions"]["decisions"]
     assert [d["reference"] for d in decisions] == ["TIB/2025/03/1", "TIB/2025/03/2"]
     assert decisions[1]["escalation_id"] is not None
+    # The month's escalations by the days they were raised (loaded today, dated March), and
+    # February's resolved by March's decision; the risks' escalations dated with their steps.
+    escalations = [
+        (e["raised_on"], e["programme_code"], e["kind"], e["status"], e["resolved_on"])
+        for e in content["decisions"]["escalations"]
+    ]
+    assert escalations == [
+        ("2025-02-20", "IRP-14", "programme_exception", "resolved", "2025-03-13"),
+        ("2025-03-06", "IRP-06", "programme_exception", "open", None),
+        ("2025-03-06", "IRP-06", "risk", "open", None),
+        ("2025-03-11", "IRP-15", "programme_exception", "open", None),
+        ("2025-03-11", "IRP-15", "risk", "open", None),
+    ], escalations
     # As a board member gets it: every section in the PDF, the charts drawn, kept to look at.
     editor = auth("editor", "cpmo-analyst")
     html = httpx.get(url(ports, "reporting", f"/packs/{pack['id']}.html"), headers=editor).text

@@ -122,6 +122,94 @@ async def test_composites_by_aim_and_as_of_a_date(kpis_api: httpx.AsyncClient) -
     ]
 
 
+async def test_composites_up_to_a_period_count_each_kpis_latest_value_by_then(
+    kpis_api: httpx.AsyncClient,
+) -> None:
+    """A July pack composed in August: its composites judge each KPI's latest value for a
+    period ended by July (what latest(upToPeriod:) answers), not August's values, and not
+    "nothing" for values of July pushed after the month ended."""
+    await make_kpi(kpis_api, "KPI-01")  # target 90 +/- 5, higher is better
+    await make_kpi(kpis_api, "KPI-02")
+    await make_kpi(kpis_api, "KPI-03", frequency="quarterly")
+    await push(kpis_api, "KPI-01", "2024-06", 80)
+    await push(kpis_api, "KPI-01", "2024-07", 92)  # Green and improving by July
+    await push(kpis_api, "KPI-01", "2024-08", 70)  # Red in August
+    await push(kpis_api, "KPI-02", "2024-08", 99)  # nothing by July
+    quarter = await push(kpis_api, "KPI-03", "2024/25 Q1", 95)  # ended in June: known by July
+    assert quarter.status_code == 201, quarter.text
+    july = await get(kpis_api, "/kpis/composites", grouping="aim", up_to_period="2024-07")
+    assert [(c["kpis"], c["with_data"], c["on_target"], c["improving"]) for c in july] == [
+        (3, 2, 2, 1)
+    ]
+    now = await get(kpis_api, "/kpis/composites", grouping="aim")
+    assert [(c["with_data"], c["on_target"]) for c in now] == [(3, 2)]
+    data = await gql(
+        kpis_api,
+        '{ kpiComposites(grouping: AIM, upToPeriod: "2024-07") '
+        "{ items { group withData onTarget improving } } }",
+    )
+    assert data["data"]["kpiComposites"]["items"] == [
+        {"group": "AIM-1", "withData": 2, "onTarget": 2, "improving": 1}
+    ]
+    for params, field in (
+        ({"up_to_period": "July"}, "up_to_period"),
+        ({"up_to_period": "2024-07", "as_of": "2024-08-01"}, "up_to_period"),
+    ):
+        bad = await kpis_api.get(
+            "/kpis/composites", headers=VIEWER, params={"grouping": "aim", **params}
+        )
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == field, bad.text
+    both = await gql(
+        kpis_api,
+        '{ kpiComposites(grouping: AIM, upToPeriod: "2024-07", asOf: "2024-08-01") '
+        "{ items { group } } }",
+    )
+    assert both["errors"][0]["extensions"]["errors"][0]["field"] == "upToPeriod"
+
+
+async def test_a_months_series_and_benchmarks_know_nothing_after_it(
+    kpis_api: httpx.AsyncClient,
+) -> None:
+    """Up to July: the XmR limits and signals from the values up to July (August's spike
+    neither widens them nor fires), and the benchmark of the latest period ended by July, not
+    August's published later."""
+    await make_kpi(kpis_api, target=None)
+    values = [60, 62, 61, 63, 62, 61, 60, 62, 63, 61, 62, 95]  # Sep 2023 to Aug 2024: a spike
+    for month, value in enumerate(values):
+        period = f"{2023 + (month + 8) // 12}-{(month + 8) % 12 + 1:02d}"
+        assert (await push(kpis_api, "KPI-01", period, value)).status_code == 201
+    whole = await get(kpis_api, "/kpis/KPI-01/series")
+    july = await get(kpis_api, "/kpis/KPI-01/series", up_to_period="2024-07")
+    assert [p["period"] for p in july["points"]][-1] == "2024-07"
+    assert (july["xmr"]["points"], whole["xmr"]["points"]) == (11, 12)
+    assert july["xmr"]["upper_limit"] < whole["xmr"]["upper_limit"]
+    assert "beyond-limits" in {s["rule"] for s in whole["signals"]}
+    assert july["signals"] == []
+    query = (
+        '{ kpi(code: "KPI-01") { series(upToPeriod: "2024-07") { limits { points } '
+        'signals { rule } } benchmarks(upToPeriod: "2024-07") { period } } }'
+    )
+    csv = (
+        "kpi_code,period,comparator_group,authority,value\n"
+        "KPI-01,2024-07,CIPFA nearest neighbours,Leeds,60\n"
+        "KPI-01,2024-08,CIPFA nearest neighbours,Leeds,70\n"
+    )
+    done = await kpis_api.post(
+        "/kpis/benchmarks", headers=EDITOR, files={"file": ("b.csv", csv.encode(), "text/csv")}
+    )
+    assert done.status_code == 201, done.text
+    assert [v["period"] for v in await get(kpis_api, "/kpis/KPI-01/benchmarks")] == ["2024-08"]
+    bounded = await get(kpis_api, "/kpis/KPI-01/benchmarks", up_to_period="2024-07")
+    assert [v["period"] for v in bounded] == ["2024-07"]
+    data = await gql(kpis_api, query)
+    assert data["data"]["kpi"] == {
+        "series": {"limits": {"points": 11}, "signals": []},
+        "benchmarks": [{"period": "2024-07"}],
+    }
+    bad = await kpis_api.get("/kpis/KPI-01/series", headers=VIEWER, params={"up_to_period": "x"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "up_to_period"
+
+
 async def test_late_and_missing_submissions(kpis_api: httpx.AsyncClient) -> None:
     await make_kpi(kpis_api, reporting_from="2024-04-01", due_days=20)
     await push(kpis_api, "KPI-01", "2024-05", 88)  # pushed today: long after 20 June 2024

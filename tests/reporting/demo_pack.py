@@ -126,8 +126,7 @@ def data() -> dict[str, Any]:
                         "reason": "Demo: beyond the programme board's tolerance",
                         "status": "open",
                         "raisedBy": "demo",
-                        "createdAt": "2024-07-09T10:00:00+00:00",
-                        "updatedAt": "2024-07-09T10:00:00+00:00",
+                        "raisedOn": "2024-07-09",
                         "board": {
                             "id": "1",
                             "code": "TIB",
@@ -550,6 +549,7 @@ def kpi_reads() -> dict[str, Any]:
     silent = [k for k in kpis if k["latest"] is None and k["programmeCode"]]
     return {
         "kpis": {"items": kpis},
+        **service_composites(kpis),
         "missingKpiValues": {
             "totalCount": 2 * len(silent),
             "items": [
@@ -577,4 +577,40 @@ def kpi_reads() -> dict[str, Any]:
                 },
             ],
         },
+    }
+
+
+def service_composites(kpis: list[dict[str, Any]]) -> dict[str, Any]:
+    """The KPI service's answers to the pack's three ``kpiComposites(upToPeriod:)`` reads, as a
+    canned gateway answer: per group, of each KPI's latest value up to the month."""
+
+    def answer(key: Any) -> dict[str, Any]:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for k in kpis:
+            for group in key(k):
+                groups.setdefault(group, []).append(k)
+        items = []
+        for group, members in sorted(groups.items()):
+            known = [k["latest"] for k in members if k["latest"]]
+            on = sum(1 for m in known if m["colour"] in ("BLUE", "GREEN"))
+            up = sum(1 for m in known if m["direction"] == "IMPROVING")
+            items.append(
+                {
+                    "group": group,
+                    "kpiCount": len(members),
+                    "withData": len(known),
+                    "onTarget": on,
+                    "improving": up,
+                    "onTargetPercent": round(100 * on / len(known), 1) if known else None,
+                    "improvingPercent": round(100 * up / len(known), 1) if known else None,
+                }
+            )
+        return {"items": items}
+
+    return {
+        "aimComposites": answer(lambda k: [k["aimCode"]]),
+        "outcomeComposites": answer(lambda k: [k["outcome"]]),
+        "vitalComposites": answer(
+            lambda k: [k.get("directorate") or "(no directorate)"] if k["vitalSign"] else []
+        ),
     }

@@ -29,7 +29,7 @@ from services.reporting.sections.kpis import ends_in, flat
 from services.reporting.sections.pack import RAID_READS, compose
 from services.reporting.sections.programmes import milestones
 from services.reporting.service import canonical_sha256
-from services.reporting.sources import PACK_QUERY
+from services.reporting.sources import PACK_QUERY, rows
 from services.stack import GATEWAY_DIR
 from tests.reporting import demo_pack
 
@@ -157,8 +157,8 @@ def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> 
     quarterly = budget["kpis"][1]
     assert quarterly["latest"]["period"] == "2024/25 Q1"
     assert quarterly["sparkline"][-1]["period"] == "2024/25 Q1"
-    # composites by the KPI service's rule (Blue or Green of those with a value), per aim and
-    # outcome, counting the values up to July: here from the demo's raw answers
+    # composites are the KPI service's (its rule: Blue or Green of those with a value, up to
+    # July), per aim and outcome, beside the pack's rows they count
     aim_1 = [k["latest"] for k in seed if k["aimCode"] == "AIM-1"]
     known = [m for m in aim_1 if m]
     on_target = sum(1 for m in known if m["colour"] in ("BLUE", "GREEN"))
@@ -175,6 +175,23 @@ def test_kpi_scorecard_by_aim_and_outcome_with_colour_direction_and_signal() -> 
     }
     assert len(known) == 12 and 0 < on_target < 12 and 0 < improving < 12
     assert budget["composite"]["kpi_count"] == budget["composite"]["with_data"] == 2
+    # the service's figures are what the pack prints, not a count of its own
+    judged = sum(c["onTarget"] for c in data["aimComposites"]["items"])
+    data["aimComposites"]["items"][0]["onTarget"] = 11
+    changed = compose(period=demo_pack.PERIOD, data=data, errors=[])
+    assert changed["kpis"][0]["composite"]["on_target"] == 11
+    # and the headline's count is the service's too
+    again = judged - on_target + 11
+    assert any(
+        f"KPIs: {again} of 53 with a value" in m for m in changed["headline"]["key_messages"]
+    )
+    # composites the service could not answer are unavailable, the scorecard still there
+    for read in ("aimComposites", "outcomeComposites", "vitalComposites"):
+        data[read] = None
+    blank = compose(period=demo_pack.PERIOD, data=data, errors=[])
+    assert blank["kpis"][0]["composite"] is None and flat(blank["kpis"])
+    assert blank["vital_signs"]["composites"] is None
+    assert any(m.startswith("KPIs: 53 with a value, ") for m in blank["headline"]["key_messages"])
 
 
 def test_kpi_benchmark_rank_and_vital_signs() -> None:
@@ -258,6 +275,41 @@ def test_a_portfolio_pack_keeps_other_programmes_dependencies_out() -> None:
     assert "X-1" not in {e["code"] for e in raid["dependency_map"]["edges"]}
     assert "programme:999" not in {n["id"] for n in raid["dependency_map"]["nodes"]}
     assert "X-1" not in {d["code"] for d in raid["dependencies_at_risk"]}
+
+
+def test_a_plan_wide_risk_is_in_its_own_plans_pack_only() -> None:
+    """The 2015 plan's plan-wide risks are not the 2024 plan's: a portfolio's pack keeps the
+    plan-wide risks naming it, and a pack of every plan keeps them all."""
+    data = demo_pack.data()
+    mine = {**rows(data["riskRegister"])[0], "programme": None, "portfolioCode": "IRP-2024"}
+    theirs = {
+        **mine,
+        "id": "777",
+        "code": "FCP-2015-R01",
+        "residualScore": 25,
+        "portfolioCode": "OIAP-2015",
+    }
+    unplanned = {**theirs, "id": "778", "code": "NO-PLAN-1", "portfolioCode": None}
+    mine = {**mine, "id": "776", "code": "IRP-R99"}
+    for read in ("newRisks", "escalatedRisks"):
+        data[read] = [*data[read], mine, theirs, unplanned]
+    data["riskRegister"] = {"items": [*rows(data["riskRegister"]), mine, theirs, unplanned]}
+
+    def codes(portfolio: str | None) -> dict[str, set[str]]:
+        content = compose(period=demo_pack.PERIOD, data=data, errors=[], portfolio_code=portfolio)
+        raid = content["raid"]
+        live = raid["current_vs_target"]
+        return {
+            "new": {r["code"] for r in raid["new_risks"]},
+            "escalated": {r["code"] for r in raid["escalated_risks"]},
+            "register": {r["code"] for k in ("above_target", "at_target", "no_target")
+                         for r in live[k]},
+        }  # fmt: skip
+
+    for found in codes("IRP-2024").values():
+        assert "IRP-R99" in found and not {"FCP-2015-R01", "NO-PLAN-1"} & found
+    for found in codes(None).values():
+        assert {"IRP-R99", "FCP-2015-R01", "NO-PLAN-1"} <= found
 
 
 def test_exceptions_for_risks_and_kpis() -> None:
@@ -368,6 +420,9 @@ def test_savings_by_programme_and_directorate_add_up() -> None:
 
 
 def test_only_the_packs_programmes_and_this_board_and_month() -> None:
+    """Escalations go by business dates: raised in the month (whenever the row was written),
+    or resolved by a decision of the month; one raised or resolved after the month's end is
+    not what the board saw at it."""
     data = demo_pack.data()
     first = data["programmes"][0]
     first["escalations"] = [
@@ -376,14 +431,17 @@ def test_only_the_packs_programmes_and_this_board_and_month() -> None:
             "id": str(900 + n),
             "status": status,
             "board": {**escalation["board"], "kind": kind},
-            "createdAt": created,
-            "updatedAt": created,
+            "raisedOn": raised,
+            "resolutionDecision": None if decided is None else {"id": "7", "decidedOn": decided},
         }
-        for n, (status, kind, created) in enumerate(
+        for n, (status, kind, raised, decided) in enumerate(
             [
-                ("open", "TIB", "2024-07-02T09:00:00+00:00"),
-                ("resolved", "TIB", "2024-07-03T09:00:00+00:00"),
-                ("open", "Programme Board", "2024-05-03T09:00:00+00:00"),
+                ("open", "TIB", "2024-07-02", None),
+                ("resolved", "TIB", "2024-07-03", "2024-07-18"),
+                ("open", "Programme Board", "2024-05-03", None),
+                ("open", "TIB", "2024-08-01", None),  # raised after the month
+                ("resolved", "TIB", "2024-06-20", "2024-08-15"),  # open at the month's end
+                ("resolved", "TIB", "2024-06-21", "2024-07-18"),  # resolved in the month
             ]
         )
         for escalation in [data["programmes"][2]["escalations"][0]]
@@ -396,9 +454,17 @@ def test_only_the_packs_programmes_and_this_board_and_month() -> None:
     ]}  # fmt: skip
     content = compose(period="2024-07", data=data, errors=[], smart=smart)
     awaiting = [e["escalation_id"] for e in content["purpose"]["escalations_awaiting"]]
-    assert "900" in awaiting and "901" not in awaiting and "902" not in awaiting
-    logged = [e["escalation_id"] for e in content["decisions"]["escalations"]]
-    assert "900" in logged and "901" in logged and "902" not in logged
+    assert [a for a in awaiting if a.startswith("90")] == ["900", "904"]
+    logged = {
+        e["escalation_id"]: (e["raised_on"], e["status"], e["resolved_on"])
+        for e in content["decisions"]["escalations"]
+        if e["escalation_id"].startswith("90")
+    }
+    assert logged == {
+        "900": ("2024-07-02", "open", None),
+        "901": ("2024-07-03", "resolved", "2024-07-18"),
+        "905": ("2024-06-21", "resolved", "2024-07-18"),
+    }
     assert [d["decision_id"] for d in content["decisions"]["decisions"]] == ["1"]
     assert content["exceptions"]["smart_failures"] == []
 

@@ -7,12 +7,13 @@ import asyncio
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from services.risks.main import app
-from tests.conftest import ADMIN, EDITOR, VIEWER, auth, free_port, live_programme
+from tests.conftest import ADMIN, EDITOR, RAG_SCALE, VIEWER, auth, free_port, live_programme
 from tests.risks.factories import make_risk, risk_body, total
 from tests.support import changes
 
@@ -300,3 +301,69 @@ async def test_moving_a_risk_checks_the_new_programme(
         url, headers={**EDITOR, "If-Match": '"2"'}, json={"programme_id": None}
     )
     assert back.status_code == 200 and back.json()["programme_id"] is None
+
+
+def plan_codes(base: str) -> dict[int, str]:
+    return {p["id"]: p["code"] for p in httpx.get(f"{base}/portfolios", headers=ADMIN).json()}
+
+
+def portfolio(base: str, code: str) -> dict[str, Any]:
+    """A portfolio (plan) in the live programmes service, made once."""
+    found = {p["code"]: p for p in httpx.get(f"{base}/portfolios", headers=ADMIN).json()}
+    if code in found:
+        return found[code]
+    response = httpx.post(
+        f"{base}/portfolios",
+        headers=ADMIN,
+        json={"code": code, "name": f"Plan {code}", "rag_scale": RAG_SCALE},
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
+async def test_a_risk_belongs_to_a_plan_and_the_plans_reads_keep_to_it(
+    risks_api: httpx.AsyncClient, live_programmes: str
+) -> None:
+    """A programme's risk takes its programme's plan; a plan-wide risk names its own, which
+    must exist; a plan's heat map and register hold its risks and no other plan's (the 2015
+    plan's plan-wide risks are not the 2024 plan's)."""
+    programme = live_programme(live_programmes, "IRP-01")
+    plans = plan_codes(live_programmes)
+    theirs = plans[programme["portfolio_id"]]
+    other = portfolio(live_programmes, "OIAP-2015")["code"]
+    assert other != theirs
+    own = await make_risk(risks_api, "IRP-R01", programme_id=programme["id"])
+    assert own["portfolio_code"] == theirs
+    wide = await make_risk(risks_api, "IRP-R02", portfolio_code=theirs)
+    old = await make_risk(risks_api, "FCP-2015-R01", portfolio_code=other)
+    assert (wide["portfolio_code"], old["portfolio_code"]) == (theirs, other)
+    before = await changes(risks_api)
+    for fields in (
+        {"programme_id": programme["id"], "portfolio_code": other},
+        {"portfolio_code": "NO-SUCH-PLAN"},
+    ):
+        refused = await risks_api.post("/risks", headers=EDITOR, json=risk_body("X-1", **fields))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "portfolio_code"
+    moved = await risks_api.patch(
+        f"/risks/{old['id']}", headers={**EDITOR, "If-Match": '"1"'}, json={"portfolio_code": "Z"}
+    )
+    assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "portfolio_code"
+    assert await changes(risks_api) == before
+    listed = await risks_api.get("/risks", headers=VIEWER, params={"portfolio_code": theirs})
+    assert [r["code"] for r in listed.json()["items"]] == ["IRP-R01", "IRP-R02"]
+    heat = await risks_api.get("/views/heat-map", headers=VIEWER, params={"portfolio_code": theirs})
+    assert sorted(c for cell in heat.json()["cells"] for c in cell["codes"]) == [
+        "IRP-R01",
+        "IRP-R02",
+    ]
+    query = f'{{ heatMap(portfolioCode: "{other}") {{ cells {{ codes }} }} }}'
+    graph = await risks_api.post("/graphql", headers=VIEWER, json={"query": query})
+    codes = [c for cell in graph.json()["data"]["heatMap"]["cells"] for c in cell["codes"]]
+    assert codes == ["FCP-2015-R01"]
+    # made plan-wide, a programme's risk stays in its plan
+    left = await risks_api.patch(
+        f"/risks/{own['id']}", headers={**EDITOR, "If-Match": '"1"'}, json={"programme_id": None}
+    )
+    assert left.status_code == 200, left.text
+    assert (left.json()["programme_id"], left.json()["portfolio_code"]) == (None, theirs)

@@ -190,3 +190,52 @@ async def test_an_open_issue_is_escalated_and_deescalated(
     assert down.status_code == 200 and down.json()["escalation_id"] is None
     steps = (await risks_api.get(f"{url}/escalations", headers=VIEWER)).json()
     assert [s["action"] for s in steps] == ["escalated", "de-escalated"]
+
+
+async def test_a_step_carries_its_business_date_and_the_month_goes_by_it(
+    risks_api: httpx.AsyncClient, live_programmes: str
+) -> None:
+    """A month recorded late: the risk escalated in March is March's escalation, in the board's
+    escalation too, whenever the step was written; a date in the future or before the risk was
+    identified is refused on taken_on, before the programmes service is asked."""
+    boards(live_programmes)
+    march = await make_risk(risks_api, "IRP-R18", identified_on="2025-02-10")
+    today = await make_risk(risks_api, "IRP-R19")
+    url = f"/risks/{march['id']}/escalate"
+    before = await changes(risks_api)
+    for day in ("2999-01-01", "2025-02-09", "1999-12-31"):
+        refused = await risks_api.post(
+            url, headers={**EDITOR, "If-Match": '"1"'}, json={"reason": "r", "taken_on": day}
+        )
+        assert refused.status_code == 422, (day, refused.text)
+        assert refused.json()["errors"][0]["field"] == "taken_on", day
+    assert await changes(risks_api) == before
+    up = await risks_api.post(
+        url,
+        headers={**EDITOR, "If-Match": '"1"'},
+        json={"reason": "recorded late", "taken_on": "2025-03-12"},
+    )
+    assert up.status_code == 200, up.text
+    board = await escalation(live_programmes, up.json()["escalation_id"])
+    assert board["raised_on"] == "2025-03-12"
+    steps = (await risks_api.get(f"/risks/{march['id']}/escalations", headers=VIEWER)).json()
+    assert [s["taken_on"] for s in steps] == ["2025-03-12"]
+    now = await risks_api.post(
+        f"/risks/{today['id']}/escalate",
+        headers={**EDITOR, "If-Match": '"1"'},
+        json={"reason": "r"},
+    )
+    assert now.status_code == 200, now.text
+
+    async def escalated(since: str, until: str) -> list[str]:
+        query = f'{{ escalatedRisks(since: "{since}", until: "{until}") {{ code }} }}'
+        response = await risks_api.post("/graphql", headers=VIEWER, json={"query": query})
+        return [r["code"] for r in response.json()["data"]["escalatedRisks"]]
+
+    assert await escalated("2025-03-01", "2025-03-31") == ["IRP-R18"]
+    assert await escalated("2025-04-01", "2025-04-30") == []
+    assert "IRP-R19" in await escalated("2025-04-01", "2199-12-31")
+    window = await risks_api.get(
+        "/views/since", params={"since": "2025-03-01", "until": "2025-03-31"}, headers=VIEWER
+    )
+    assert [r["code"] for r in window.json()["escalated"]] == ["IRP-R18"]

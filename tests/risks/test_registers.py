@@ -171,13 +171,24 @@ async def test_dependencies_refuse_self_and_flag_cycles(
     closing = await post(
         risks_api,
         "/dependencies",
-        **dependency("D3", from_programme_id=c, to_programme_id=a, needed_by="2024-09-01"),
+        **dependency(
+            "D3",
+            from_programme_id=c,
+            to_programme_id=a,
+            needed_by="2024-09-01",
+            identified_on="2024-06-03",  # known by the day it is judged late, below
+        ),
     )
     assert closing["cycle"] == ["D1", "D2", "D3"]  # allowed, but the board sees it
     await post(
         risks_api,
         "/dependencies",
-        **dependency("D4", to_external="Government (MHCLG)", status="At risk"),
+        **dependency(
+            "D4",
+            to_external="Government (MHCLG)",
+            status="At risk",
+            identified_on="2024-06-03",
+        ),
     )
 
     graph = (await risks_api.get("/views/dependency-map", headers=VIEWER)).json()
@@ -279,3 +290,53 @@ async def test_items_link_to_each_other_from_either_end(risks_api: httpx.AsyncCl
     from_risk = await risks_api.get(f"/raid/risk/{risk['id']}/links", headers=VIEWER)
     assert len(from_risk.json()) == 1
     assert (await risks_api.get("/raid/issue/1/links", headers=VIEWER)).status_code == 404
+
+
+async def test_a_months_dependency_map_and_at_risk_list_hold_what_was_known_by_then(
+    risks_api: httpx.AsyncClient, live_programmes: str
+) -> None:
+    """March's map and list: a dependency identified in May is not in them."""
+    a = live_programme(live_programmes, "IRP-05")["id"]
+    b = live_programme(live_programmes, "IRP-06")["id"]
+    for code, identified in (("D-MAR", "2025-03-03"), ("D-MAY", "2025-05-02")):
+        await post(
+            risks_api,
+            "/dependencies",
+            **dependency(
+                code,
+                from_programme_id=a,
+                to_programme_id=b,
+                identified_on=identified,
+                needed_by="2025-04-10",
+            ),
+        )
+    query = """{ dependencyMap(asOf: "2025-03-31") { edges { code } }
+      dependenciesAtRisk(asOf: "2025-03-31", horizonDays: 30) { code }
+      all: dependencyMap { edges { code } } }"""
+    found = (await risks_api.post("/graphql", headers=VIEWER, json={"query": query})).json()
+    assert found["data"] == {
+        "dependencyMap": {"edges": [{"code": "D-MAR"}]},
+        "dependenciesAtRisk": [{"code": "D-MAR"}],
+        "all": {"edges": [{"code": "D-MAR"}, {"code": "D-MAY"}]},
+    }, found
+    rest = await risks_api.get(
+        "/views/dependency-map", headers=VIEWER, params={"as_of": "2025-03-31"}
+    )
+    assert [e["code"] for e in rest.json()["edges"]] == ["D-MAR"]
+
+
+async def test_a_months_register_and_heat_map_hold_the_risks_identified_by_then(
+    risks_api: httpx.AsyncClient,
+) -> None:
+    """A pack for March composed in June: a risk identified in May is not in March's register
+    or heat map."""
+    await make_risk(risks_api, "IRP-R01", identified_on="2025-03-03")
+    await make_risk(risks_api, "IRP-R02", identified_on="2025-05-02")
+    query = """{ risks(identifiedBy: "2025-03-31") { items { code } }
+      heatMap(identifiedBy: "2025-03-31") { cells { codes } }
+      all: heatMap { cells { codes } } }"""
+    found = (await risks_api.post("/graphql", headers=VIEWER, json={"query": query})).json()
+    assert found["data"]["risks"]["items"] == [{"code": "IRP-R01"}], found
+    march = [c for cell in found["data"]["heatMap"]["cells"] for c in cell["codes"]]
+    every = [c for cell in found["data"]["all"]["cells"] for c in cell["codes"]]
+    assert (march, sorted(every)) == (["IRP-R01"], ["IRP-R01", "IRP-R02"])

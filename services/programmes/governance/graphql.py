@@ -202,6 +202,9 @@ class Escalation:
     title: str = strawberry.field(description="what it is, in a line")
     reason: str = strawberry.field(description="why it needs the board")
     raised_by: str = strawberry.field(description="who raised it")
+    raised_on: date = strawberry.field(
+        description="the day it was raised (council time): what a month's pack goes by"
+    )
     status: EscalationStatus = strawberry.field(description="open, resolved or closed")
     resolution_note: str | None = strawberry.field(description="how it was resolved or closed")
     version: int = strawberry.field(description="its version: send it back to change it")
@@ -220,6 +223,7 @@ class Escalation:
             title=row.title,
             reason=row.reason,
             raised_by=row.raised_by,
+            raised_on=row.raised_on,
             status=EscalationStatus(row.status),
             resolution_note=row.resolution_note,
             version=row.version,
@@ -395,6 +399,9 @@ class EscalationCreateInput:
     raised_by: str | None = strawberry.field(
         default=None, description="who raised it; the caller if left out"
     )
+    raised_on: date | None = strawberry.field(
+        default=None, description="the day it was raised; today (council time) if left out"
+    )
 
 
 @strawberry.input(description="only the fields sent change")
@@ -402,6 +409,7 @@ class EscalationUpdateInput:
     title: str | None = if_sent("what it is")
     reason: str | None = if_sent("why it needs the board")
     item_ref: str | None = if_sent("the item it refers to")
+    raised_on: date | None = if_sent("the day it was raised, corrected")
     status: EscalationStatus | None = if_sent("RESOLVED, CLOSED, or OPEN again")
     resolution_decision_id: strawberry.ID | None = if_sent("the board decision that resolved it")
     resolution_note: str | None = if_sent("how it was resolved or closed")

@@ -58,6 +58,8 @@ class Escalation(Base, EscalationBase, table=True):
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
     board_id: int = Field(foreign_key="board.id", index=True)
     raised_by: str = Field(max_length=200)
+    # the business date a month's pack goes by (created_at is when the row was written)
+    raised_on: date = Field(index=True)
     status: EscalationStatus = Field(
         default=EscalationStatus.open, sa_column=_enum_column(EscalationStatus, index=True)
     )

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
+from services.common.inputs import BusinessDate
+
 
 class BoardKind(StrEnum):
     programme_board = "Programme Board"
@@ -127,6 +129,11 @@ class EscalationCreate(EscalationBase):
     raised_by: str | None = Field(
         default=None, max_length=200, description="default: the caller's subject"
     )
+    raised_on: BusinessDate | None = Field(
+        default=None,
+        description="the day it was raised (the business date a month's pack goes by); "
+        "default: today (council time); not in the future",
+    )
 
 
 class EscalationUpdate(SQLModel):
@@ -135,6 +142,9 @@ class EscalationUpdate(SQLModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     reason: str | None = Field(default=None, min_length=1)
     item_ref: str | None = Field(default=None, max_length=100)
+    raised_on: BusinessDate | None = Field(
+        default=None, description="correct the day it was raised"
+    )
     status: EscalationStatus | None = None
     resolution_decision_id: int | None = Field(
         default=None, description="the board decision that resolves it (required to resolve)"
@@ -160,6 +170,7 @@ class EscalationRead(EscalationBase):
     programme_id: int | None
     board_id: int = Field(description="the board it is now before")
     raised_by: str
+    raised_on: date = Field(description="the day it was raised (council time)")
     status: EscalationStatus
     resolution_decision_id: int | None
     resolution_note: str | None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,7 @@ async def create_default_boards(*, session: AsyncSession, actor: Principal) -> l
 
 # Escalations -------------------------------------------------------------------------------
 
-ESCALATION_SORTS = {"created_at", "updated_at", "title", "status", "kind"}
+ESCALATION_SORTS = {"raised_on", "created_at", "updated_at", "title", "status", "kind"}
 
 
 async def list_escalations(
@@ -301,6 +302,21 @@ async def _board_for_programme(session: AsyncSession, programme: plan.Programme)
     ).first()
 
 
+def _raised_on(day: date | None) -> date:
+    """The business date an escalation was raised: today unless said, never in the future (the
+    schema refuses one before EARLIEST_BUSINESS_DATE)."""
+    today = clock.today()
+    if day is None:
+        return today
+    if day > today:
+        raise FieldError(
+            f"{day.isoformat()} is in the future (today is {today.isoformat()}): an escalation "
+            "is recorded once raised",
+            field="raised_on",
+        )
+    return day
+
+
 async def raise_escalation(
     *, session: AsyncSession, actor: Principal, data: EscalationCreate
 ) -> Escalation:
@@ -332,9 +348,10 @@ async def raise_escalation(
                 field="board_id",
             )
     escalation = Escalation(
-        **data.model_dump(exclude={"board_id", "raised_by"}),
+        **data.model_dump(exclude={"board_id", "raised_by", "raised_on"}),
         board_id=board.id,  # type: ignore[arg-type]
         raised_by=data.raised_by or actor.subject,
+        raised_on=_raised_on(data.raised_on),
         status=EscalationStatus.open,
     )
     session.add(escalation)
@@ -429,7 +446,9 @@ async def update_escalation(
     escalation = await get_escalation(session=session, escalation_id=escalation_id)
     current = EscalationStatus(escalation.status)
     changes = data.model_dump(exclude_unset=True)
-    refuse_empty(changes, ("title", "reason", "status"))
+    refuse_empty(changes, ("title", "reason", "status", "raised_on"))
+    if "raised_on" in changes:
+        _raised_on(changes["raised_on"])
     if current is EscalationStatus.closed:
         raise Conflict(f"escalation {escalation_id} is closed", field="status")
     target = EscalationStatus(changes.get("status", current))

@@ -84,9 +84,11 @@ def _kpi_messages(kpis: list[dict[str, Any]] | None) -> list[str]:
     known = [k["latest"] for k in members if k["latest"]]
     if not known:
         return []
-    on_target = sum(1 for m in known if m["colour"] in ("Blue", "Green"))
     red = sum(1 for m in known if m["colour"] == "Red")
-    return [
-        f"KPIs: {on_target} of {len(known)} with a value are on target, {red} Red; "
-        f"{len(members) - len(known)} have no value yet."
-    ]
+    rest = f"{red} Red; {len(members) - len(known)} have no value yet."
+    # on target is the KPI service's judgement: its aims' composites, which cover every KPI
+    composites = [aim.get("composite") for aim in kpis or []]
+    if any(c is None for c in composites):
+        return [f"KPIs: {len(known)} with a value, {rest}"]
+    on_target = sum(c["on_target"] for c in composites if c is not None)
+    return [f"KPIs: {on_target} of {len(known)} with a value are on target, {rest}"]

@@ -2,11 +2,9 @@
 sparkline of its values up to the pack's month, its latest SPC signal and benchmark rank; the
 composites (% on target, % improving) per aim, outcome and vital signs.
 
-The composites follow the KPI service's rule (on target = Blue or Green, of the KPIs with a
-value) but count the pack's own rows: the service's ``kpiComposites`` judges the latest value
-*received* by a date, of any period, so it disagrees with a scorecard of each KPI's latest
-value up to the pack's month (a July pack composed in August would count August's values, or
-none of July's pushed after the month end)."""
+The composites are the KPI service's (``kpiComposites(upToPeriod:)``, one read per grouping):
+it owns the rule, and up to the pack's month it judges the same value per KPI as the
+scorecard's ``latest(upToPeriod:)``. The pack adds only which of its rows each counts."""
 
 from __future__ import annotations
 
@@ -67,11 +65,35 @@ def owned(kpis: Any) -> dict[str, list[dict[str, Any]]] | None:
     return found
 
 
-def by_aim(kpis: Any, aims: dict[str, str], period: str) -> list[dict[str, Any]] | None:
-    """Each KPI once, under its aim and outcome, with each group's composite. None when the
-    KPIs could not be read."""
+# The pack's composite reads, by the KPI service's grouping they answer.
+COMPOSITE_READS = {
+    "aim": "aimComposites",
+    "outcome": "outcomeComposites",
+    "vital": "vitalComposites",
+}
+
+
+def composites(data: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]] | None]:
+    """The KPI service's composites by grouping, then group; a grouping it could not answer is
+    None (its composites print as unavailable)."""
+    found: dict[str, dict[str, dict[str, Any]] | None] = {}
+    for grouping, read in COMPOSITE_READS.items():
+        answer = data.get(read)
+        found[grouping] = None if answer is None else {c["group"]: c for c in rows(answer)}
+    return found
+
+
+def by_aim(
+    kpis: Any,
+    aims: dict[str, str],
+    period: str,
+    service: dict[str, dict[str, dict[str, Any]] | None] | None = None,
+) -> list[dict[str, Any]] | None:
+    """Each KPI once, under its aim and outcome, with each group's composite as the KPI service
+    computed it. None when the KPIs could not be read."""
     if kpis is None:
         return None
+    service = service or {}
     groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for kpi in sorted(rows(kpis), key=lambda k: k["code"]):
         line = full_row(kpi, period)
@@ -82,9 +104,15 @@ def by_aim(kpis: Any, aims: dict[str, str], period: str) -> list[dict[str, Any]]
         {
             "aim_code": aim,
             "aim_name": aims.get(aim, aim or "No aim"),
-            "composite": composite(aim, [k for ks in outcomes.values() for k in ks]),
+            "composite": composite(
+                aim, [k for ks in outcomes.values() for k in ks], service.get("aim")
+            ),
             "outcomes": [
-                {"outcome": outcome, "composite": composite(outcome, members), "kpis": members}
+                {
+                    "outcome": outcome,
+                    "composite": composite(outcome, members, service.get("outcome")),
+                    "kpis": members,
+                }
                 for outcome, members in sorted(outcomes.items())
             ],
         }
@@ -92,9 +120,11 @@ def by_aim(kpis: Any, aims: dict[str, str], period: str) -> list[dict[str, Any]]
     ]
 
 
-def vital_signs(kpis: Any, period: str) -> dict[str, Any] | None:
+def vital_signs(
+    kpis: Any, period: str, service: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any] | None:
     """The vital signs: the KPIs a directorate watches most closely, and each directorate's
-    composite (the KPI service groups vital signs by directorate too)."""
+    composite as the KPI service computed it (it groups vital signs by directorate)."""
     if kpis is None:
         return None
     vital = [k for k in sorted(rows(kpis), key=lambda k: k["code"]) if k.get("vitalSign")]
@@ -104,7 +134,13 @@ def vital_signs(kpis: Any, period: str) -> dict[str, Any] | None:
             full_row(k, period)
         )
     return {
-        "composites": [composite(d, ks) for d, ks in sorted(by_directorate.items())],
+        "composites": None
+        if service is None
+        else [
+            c
+            for d, ks in sorted(by_directorate.items())
+            if (c := composite(d, ks, service)) is not None
+        ],
         "kpis": [full_row(k, period) for k in vital],
     }
 
@@ -121,29 +157,25 @@ def _code(k: dict[str, Any]) -> str:
     return str(k["code"])
 
 
-# on target, in the KPI service's words: Blue (beyond target) or Green
-ON_TARGET = ("Blue", "Green")
-
-
-def composite(group: str, members: list[dict[str, Any]]) -> dict[str, Any]:
-    """% on target and % improving of a group's KPIs that have a value up to the month."""
-    latest = [k["latest"] for k in members if k["latest"]]
-    on_target = sum(1 for m in latest if m["colour"] in ON_TARGET)
-    improving = sum(1 for m in latest if m["direction"] == "Improving")
+def composite(
+    group: str, members: list[dict[str, Any]], service: dict[str, dict[str, Any]] | None
+) -> dict[str, Any] | None:
+    """The KPI service's % on target and % improving for a group, with the ids of the pack's
+    rows it counts; None when the service's composites could not be read (or it has none for
+    the group)."""
+    found = None if service is None else service.get(group)
+    if found is None:
+        return None
     return {
         "group": group,
-        "kpi_count": len(members),
-        "with_data": len(latest),
-        "on_target": on_target,
-        "improving": improving,
-        "on_target_percent": _percent(on_target, len(latest)),
-        "improving_percent": _percent(improving, len(latest)),
+        "kpi_count": found["kpiCount"],
+        "with_data": found["withData"],
+        "on_target": found["onTarget"],
+        "improving": found["improving"],
+        "on_target_percent": found["onTargetPercent"],
+        "improving_percent": found["improvingPercent"],
         "kpi_ids": [k["kpi_id"] for k in members],
     }
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(100.0 * part / whole, 1)
 
 
 def full_row(kpi: dict[str, Any], period: str) -> dict[str, Any]:

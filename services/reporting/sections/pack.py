@@ -43,7 +43,14 @@ RAID_READS = {
     "dependencyMap",
 }
 # and behind section 6, the KPI scorecard
-KPI_READS = {"kpis", "missingKpiValues", "lateKpiValues"}
+KPI_READS = {
+    "kpis",
+    "missingKpiValues",
+    "lateKpiValues",
+    "aimComposites",
+    "outcomeComposites",
+    "vitalComposites",
+}
 
 
 def compose(
@@ -68,8 +75,9 @@ def compose(
         for p in raw
     ]
     aims = {p["aim"]["code"]: p["aim"]["name"] for p in raw if p.get("aim")}
-    scorecard = kpis.by_aim(data.get("kpis"), aims, period)
-    raid_board = raid.board(data, {str(p["id"]): p["code"] for p in raw})
+    composites = kpis.composites(data)
+    scorecard = kpis.by_aim(data.get("kpis"), aims, period, composites)
+    raid_board = raid.board(data, {str(p["id"]): p["code"] for p in raw}, portfolio_code)
     title = f"CPMO assurance pack, {portfolio_code + ', ' if portfolio_code else ''}{period}"
     return {
         "title": title,
@@ -80,20 +88,22 @@ def compose(
         "programme_count": len(summaries),
         "unavailable_sections": sorted({_section(e) for e in errors}),
         "sections": [{"key": k, "title": t} for k, t in SECTIONS],
-        "purpose": purpose.purpose([dict(a) for a in asks], raw, title),
+        "purpose": purpose.purpose([dict(a) for a in asks], raw, title, month),
         "headline": headline.headline(summaries, raid_board, scorecard),
         "programmes": summaries,
         "savings": savings_section.savings(
             data.get("savingsInitiatives"), summaries, month.financial_year
         ),
         "kpis": scorecard,
-        "vital_signs": kpis.vital_signs(data.get("kpis"), period),
+        "vital_signs": kpis.vital_signs(data.get("kpis"), period, composites["vital"]),
         "raid": raid_board,
         "exceptions": exceptions.exceptions(
             summaries,
             smart,
             period,
-            live_risks=raid.live_risks(data.get("riskRegister"), {str(p["id"]) for p in raw}),
+            live_risks=raid.live_risks(
+                data.get("riskRegister"), {str(p["id"]) for p in raw}, portfolio_code
+            ),
             kpis=kpis.flat(scorecard),
             missing=data.get("missingKpiValues"),
             late=data.get("lateKpiValues"),

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.reporting.periods import Period
+from services.reporting.sections.decisions import raised_by_end, status_at
+
 BOARD = "TIB"
 
 
 def purpose(
-    asks: list[dict[str, Any]], programmes_raw: list[dict[str, Any]], title: str
+    asks: list[dict[str, Any]], programmes_raw: list[dict[str, Any]], title: str, period: Period
 ) -> dict[str, Any]:
+    """Escalations awaiting the board at the month's end: raised by then and still open then."""
     awaiting = []
     for p in programmes_raw:
         for e in p.get("escalations") or []:
             board = e.get("board") or {}
-            if e["status"] == "open" and board.get("kind") == BOARD:
+            if not raised_by_end(e, period) or board.get("kind") != BOARD:
+                continue
+            if status_at(e, period) == "open":
                 awaiting.append(
                     {
                         "escalation_id": e["id"],
@@ -25,6 +31,7 @@ def purpose(
                         "title": e["title"],
                         "reason": e["reason"],
                         "raised_by": e["raisedBy"],
+                        "raised_on": e["raisedOn"],
                         "board": board.get("code"),
                     }
                 )

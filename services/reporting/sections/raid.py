@@ -30,29 +30,41 @@ def top_risks(risks: Any) -> list[dict[str, Any]] | None:
 LIVE = ("Open", "Treating", "Tolerated")
 
 
-def board(data: dict[str, Any], programmes: dict[str, str]) -> dict[str, Any]:
+def board(
+    data: dict[str, Any], programmes: dict[str, str], portfolio_code: str | None = None
+) -> dict[str, Any]:
     """The plan's RAID picture for the month: the heat map (current beside inherent, per cell),
     what is new, escalated or past due, current against target score, dependencies at risk and
-    the dependency map. ``programmes`` maps the pack's programme ids to their codes. A read the
-    gateway could not answer is None, so the pack says "unavailable" rather than "none"."""
+    the dependency map. ``programmes`` maps the pack's programme ids to their codes; a plan-wide
+    risk is in the pack when it is its plan's (``portfolio_code``; every plan's in a pack of
+    all). A read the gateway could not answer is None, so the pack says "unavailable" rather
+    than "none"."""
     ids = set(programmes)
     return {
         "heat_map": heat_map(data.get("currentHeatMap"), data.get("inherentHeatMap")),
-        "new_risks": _risks(data.get("newRisks"), ids),
-        "escalated_risks": _risks(data.get("escalatedRisks"), ids),
+        "new_risks": _risks(data.get("newRisks"), ids, portfolio_code),
+        "escalated_risks": _risks(data.get("escalatedRisks"), ids, portfolio_code),
         "issues_past_due": _issues(data.get("issuesPastDue"), ids),
-        "current_vs_target": current_vs_target(live_risks(data.get("riskRegister"), ids)),
+        "current_vs_target": current_vs_target(
+            live_risks(data.get("riskRegister"), ids, portfolio_code)
+        ),
         "dependencies_at_risk": _dependencies(data.get("dependenciesAtRisk"), programmes),
         "dependency_map": dependency_map(data.get("dependencyMap"), programmes),
     }
 
 
-def live_risks(register: Any, programme_ids: set[str]) -> list[dict[str, Any]] | None:
+def live_risks(
+    register: Any, programme_ids: set[str], portfolio_code: str | None = None
+) -> list[dict[str, Any]] | None:
     """The register's live risks in the pack's scope, highest current score first."""
     if register is None:
         return None
     return sorted(
-        (r for r in rows(register) if r["status"] in LIVE and _in_scope(r, programme_ids)),
+        (
+            r
+            for r in rows(register)
+            if r["status"] in LIVE and _risk_in_scope(r, programme_ids, portfolio_code)
+        ),
         key=lambda r: (-r["residualScore"], r["code"]),
     )
 
@@ -188,7 +200,19 @@ def _in_scope(row: dict[str, Any], programme_ids: set[str]) -> bool:
     return programme is None or str(programme["id"]) in programme_ids
 
 
-def _risks(risks: Any, programme_ids: set[str]) -> list[dict[str, Any]] | None:
+def _risk_in_scope(
+    row: dict[str, Any], programme_ids: set[str], portfolio_code: str | None
+) -> bool:
+    """A programme's risk by its programme; a plan-wide risk by the plan it names (another
+    plan's, or one naming none, is not this plan's)."""
+    if row.get("programme") is not None or portfolio_code is None:
+        return _in_scope(row, programme_ids)
+    return row.get("portfolioCode") == portfolio_code
+
+
+def _risks(
+    risks: Any, programme_ids: set[str], portfolio_code: str | None = None
+) -> list[dict[str, Any]] | None:
     if risks is None:
         return None
     return [
@@ -202,7 +226,7 @@ def _risks(risks: Any, programme_ids: set[str]) -> list[dict[str, Any]] | None:
             "programme_id": (r.get("programme") or {}).get("id"),
         }
         for r in sorted(rows(risks), key=lambda r: (-r["residualScore"], r["code"]))
-        if _in_scope(r, programme_ids)
+        if _risk_in_scope(r, programme_ids, portfolio_code)
     ]
 
 

@@ -99,6 +99,7 @@ def listing(
     programme_id: int | None,
     status: str | None,
     plan_wide: bool | None = None,
+    identified_by: date | None = None,
 ) -> Any:
     """The ordered SELECT of one register's list: REST pages it with a total, GraphQL with a
     window (counted only when asked). Plan-wide items belong to no programme (a dependency:
@@ -122,7 +123,15 @@ def listing(
             statement = statement.where(model.programme_id == programme_id)
     if status is not None:
         statement = statement.where(model.status == status)
+    if identified_by is not None:
+        statement = statement.where(identified_by_day(model, identified_by))
     return statement.order_by(*order_by(model, sort, SORTS, [model.code]))
+
+
+def identified_by_day(model: Any, day: date) -> Any:
+    """Known by ``day``: identified on or before it (one recorded without a date, before dates
+    were kept, counts as always known)."""
+    return or_(col(model.identified_on).is_(None), col(model.identified_on) <= day)
 
 
 async def list_items(
@@ -145,9 +154,15 @@ async def window_items(
     programme_id: int | None = None,
     plan_wide: bool | None = None,
     status: str | None = None,
+    identified_by: date | None = None,
 ) -> Window[Any]:
     statement = listing(
-        kind=kind, sort=page.sort, programme_id=programme_id, status=status, plan_wide=plan_wide
+        kind=kind,
+        sort=page.sort,
+        programme_id=programme_id,
+        status=status,
+        plan_wide=plan_wide,
+        identified_by=identified_by,
     )
     return await window(session, statement, page)
 
@@ -243,13 +258,15 @@ async def issues_past_due(*, session: AsyncSession, as_of: date) -> list[Issue]:
 async def dependencies_at_risk(
     *, session: AsyncSession, as_of: date, horizon_days: int
 ) -> list[Dependency]:
-    """Not met and either flagged At risk/Broken, or needed within the horizon (or overdue)."""
+    """Not met and either flagged At risk/Broken, or needed within the horizon (or overdue);
+    known by ``as_of`` (one identified later is not in that day's picture)."""
     from datetime import timedelta
 
     near = as_of + timedelta(days=horizon_days)
     statement = (
         select(Dependency)
         .where(
+            _known_by(as_of),
             Dependency.status != DependencyStatus.met,
             or_(
                 col(Dependency.status).in_((DependencyStatus.at_risk, DependencyStatus.broken)),
@@ -261,8 +278,16 @@ async def dependencies_at_risk(
     return list((await session.exec(statement)).all())
 
 
-async def all_dependencies(*, session: AsyncSession) -> list[Dependency]:
-    return list((await session.exec(select(Dependency).order_by(Dependency.code))).all())
+def _known_by(as_of: date) -> Any:
+    return identified_by_day(Dependency, as_of)
+
+
+async def all_dependencies(*, session: AsyncSession, as_of: date | None = None) -> list[Dependency]:
+    """Every dependency, or those identified by ``as_of``."""
+    statement = select(Dependency).order_by(Dependency.code)
+    if as_of is not None:
+        statement = statement.where(_known_by(as_of))
+    return list((await session.exec(statement)).all())
 
 
 def cycles(rows: Sequence[Dependency]) -> list[list[str]]:
@@ -310,6 +335,7 @@ async def escalate_issue(
     expected_version: int,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Issue:
     """Raise an open issue at its board, or one board up if it is already escalated."""
     issue: Issue = await get(session=session, kind=RaidKind.issue, item_id=issue_id)
@@ -324,6 +350,7 @@ async def escalate_issue(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return issue
 
@@ -337,6 +364,7 @@ async def deescalate_issue(
     expected_version: int,
     http: httpx.AsyncClient,
     programmes_url: str,
+    taken_on: date | None = None,
 ) -> Issue:
     issue: Issue = await get(session=session, kind=RaidKind.issue, item_id=issue_id)
     _check_version(issue, expected_version)
@@ -348,6 +376,7 @@ async def deescalate_issue(
         reason=reason,
         http=http,
         programmes_url=programmes_url,
+        taken_on=taken_on,
     )
     return issue
 

@@ -36,9 +36,14 @@ async def heat_map(
     _: Reader,
     score: ScoreKind = ScoreKind.current,
     programme_id: ProgrammeFilter = None,
+    portfolio_code: Annotated[
+        str | None, Query(description="one plan: its programmes' risks and its plan-wide ones")
+    ] = None,
 ) -> HeatMap:
     """Live risks per cell of the current matrix, by their inherent, current or target score."""
-    return await service.heat_map(session=session, kind=score, programme_id=programme_id)
+    return await service.heat_map(
+        session=session, kind=score, programme_id=programme_id, portfolio_code=portfolio_code
+    )
 
 
 @router.get("/heat-map.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})
@@ -113,11 +118,16 @@ async def late(
 
 @router.get("/dependency-map", response_model=DependencyMap)
 async def dependency_map(
-    session: ReadSessionDep, actor: Reader, upstream: Upstream
+    session: ReadSessionDep,
+    actor: Reader,
+    upstream: Upstream,
+    as_of: Annotated[
+        date | None, Query(description="only dependencies identified by this day; default all")
+    ] = None,
 ) -> DependencyMap:
     """Programmes and other parties as nodes, dependencies as edges; cycles listed."""
     labels = await programme_labels(token=actor.token, **upstream)
-    return await service.dependency_map(session=session, labels=labels)
+    return await service.dependency_map(session=session, labels=labels, as_of=as_of)
 
 
 @router.get("/dependency-map.svg", response_class=Response, responses={200: {"content": {SVG: {}}}})

@@ -226,6 +226,7 @@ def register_list(
         status: Enum | None = None,
         limit: int = 100,
         offset: int = 0,
+        identified_by: date | None = None,
     ) -> Any:
         params = page(limit, offset)
         async with info.context.reading() as session:
@@ -236,6 +237,7 @@ def register_list(
                 programme_id=optional_id(programme_id, "programmeId"),
                 plan_wide=plan_wide,
                 status=status,
+                identified_by=identified_by,
             )
         return Page.of(found, item.from_row)  # type: ignore[attr-defined]
 
@@ -255,6 +257,10 @@ def register_list(
         "status": Annotated[status | None, strawberry.argument(description="only in this status")],
         "limit": Limit,
         "offset": Offset,
+        "identified_by": Annotated[
+            date | None,
+            strawberry.argument(description="only those identified on or before this day"),
+        ],
         # nullable: the pack reads the registers, and risks down must blank only its RAID section
         "return": Page[item] | None,  # type: ignore[valid-type]
     }
@@ -292,6 +298,16 @@ class RaidQuery:
         programme_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="only this programme's")
         ] = None,
+        portfolio_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="only this plan's: its programmes' risks and its plan-wide ones"
+            ),
+        ] = None,
+        identified_by: Annotated[
+            date | None,
+            strawberry.argument(description="only risks identified on or before this day"),
+        ] = None,
         # nullable, like every field the pack reads across services: risks down blanks the
         # pack's RAID section, not the whole answer (a non-null root field nulls all data)
     ) -> HeatMap | None:
@@ -302,6 +318,8 @@ class RaidQuery:
                 programme_id=None
                 if programme_id is None
                 else parse_id(programme_id, "programmeId"),
+                portfolio_code=portfolio_code,
+                identified_by=identified_by,
             )
         return HeatMap(
             score_kind=heat.score_kind,
@@ -337,14 +355,21 @@ class RaidQuery:
             new, _ = await views.new_and_escalated(session=session, since=since, until=until)
         return [_risk(r) for r in new]
 
-    @strawberry.field(description="risks escalated since a day")
+    @strawberry.field(
+        description="risks raised at a board or moved up one since a day (the step's own date)"
+    )
     async def escalated_risks(
         self,
         info: Ctx,
         since: Annotated[date, strawberry.argument(description="from this day")],
+        until: Annotated[
+            date | None, strawberry.argument(description="and on or before this day, if given")
+        ] = None,
     ) -> list[RiskRef] | None:
+        if until is not None and until < since:
+            raise FieldError("until is before since", field="until")
         async with info.context.reading() as session:
-            _, escalated = await views.new_and_escalated(session=session, since=since)
+            _, escalated = await views.new_and_escalated(session=session, since=since, until=until)
         return [_risk(r) for r in escalated]
 
     @strawberry.field(description="open issues past their due date")
@@ -388,10 +413,19 @@ class RaidQuery:
         return [Mitigation.from_row(r) for r in rows]
 
     @strawberry.field(description="programmes and parties linked by dependencies, cycles flagged")
-    async def dependency_map(self, info: Ctx) -> DependencyMap | None:
+    async def dependency_map(
+        self,
+        info: Ctx,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(
+                description="only dependencies identified by this day; default all"
+            ),
+        ] = None,
+    ) -> DependencyMap | None:
         # nullable: the pack reads it, and risks down must blank only its RAID section
         async with info.context.reading() as session:
-            graph = await views.dependency_map(session=session)
+            graph = await views.dependency_map(session=session, as_of=as_of)
         return DependencyMap(
             nodes=[MapNode(id=n.id, kind=n.kind, label=n.label) for n in graph.nodes],
             edges=[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +11,10 @@ from services.risks.items import service as items
 from services.risks.matrices import service as matrices
 from services.risks.models import EscalationStep, Risk
 from services.risks.views.schemas import DependencyMap, HeatCell, HeatMap, MapEdge, MapNode
-from services.risks.vocabulary import LIVE_RISK, RaidKind, ScoreKind
+from services.risks.vocabulary import LIVE_RISK, EscalationAction, RaidKind, ScoreKind
+
+# the steps that put a risk before a board (a de-escalation takes it away)
+UPWARDS = (EscalationAction.escalated, EscalationAction.moved_up)
 
 RATING_COLUMNS = {
     ScoreKind.inherent: ("inherent_likelihood", "inherent_impact"),
@@ -20,20 +23,40 @@ RATING_COLUMNS = {
 }
 
 
-async def live_risks(*, session: AsyncSession, programme_id: int | None) -> list[Risk]:
+async def live_risks(
+    *,
+    session: AsyncSession,
+    programme_id: int | None,
+    portfolio_code: str | None = None,
+    identified_by: date | None = None,
+) -> list[Risk]:
     statement = select(Risk).where(col(Risk.status).in_(LIVE_RISK))
     if programme_id is not None:
         statement = statement.where(Risk.programme_id == programme_id)
+    if portfolio_code is not None:
+        statement = statement.where(Risk.portfolio_code == portfolio_code)
+    if identified_by is not None:
+        statement = statement.where(items.identified_by_day(Risk, identified_by))
     return list((await session.exec(statement.order_by(Risk.code))).all())
 
 
 async def heat_map(
-    *, session: AsyncSession, kind: ScoreKind, programme_id: int | None = None
+    *,
+    session: AsyncSession,
+    kind: ScoreKind,
+    programme_id: int | None = None,
+    portfolio_code: str | None = None,
+    identified_by: date | None = None,
 ) -> HeatMap:
     """Live risks counted per cell of the current matrix, by their inherent, current or target
-    ratings."""
+    ratings; of one programme, or of one plan (its programmes' risks and its plan-wide ones)."""
     matrix = await matrices.current(session=session)
-    rows = await live_risks(session=session, programme_id=programme_id)
+    rows = await live_risks(
+        session=session,
+        programme_id=programme_id,
+        portfolio_code=portfolio_code,
+        identified_by=identified_by,
+    )
     likelihood_field, impact_field = RATING_COLUMNS[kind]
     cells: dict[tuple[int, int], list[str]] = {}
     unscored = 0
@@ -90,15 +113,19 @@ async def top_risks(
 async def new_and_escalated(
     *, session: AsyncSession, since: date, until: date | None = None
 ) -> tuple[list[Risk], list[Risk]]:
-    """New means identified in [since, until] (the council's date, which a risk recorded late
-    carries, not when the row was written); escalated means a step up since ``since``."""
-    start = datetime.combine(since, time.min, tzinfo=UTC)
+    """New means identified in [since, until]; escalated means raised at a board or moved up one
+    in [since, until] (a de-escalation is not). Both by the council's business dates, which a
+    month recorded late carries, not by when the rows were written."""
     identified = col(Risk.identified_on) >= since
+    stepped = col(EscalationStep.taken_on) >= since
     if until is not None:
         identified = identified & (col(Risk.identified_on) <= until)
+        stepped = stepped & (col(EscalationStep.taken_on) <= until)
     new = (await session.exec(select(Risk).where(identified).order_by(Risk.code))).all()
     escalated_ids = select(EscalationStep.item_id).where(
-        EscalationStep.item_kind == RaidKind.risk, col(EscalationStep.at) >= start
+        EscalationStep.item_kind == RaidKind.risk,
+        col(EscalationStep.action).in_(UPWARDS),
+        stepped,
     )
     escalated = (
         await session.exec(select(Risk).where(col(Risk.id).in_(escalated_ids)).order_by(Risk.code))
@@ -115,11 +142,12 @@ def _node_id(programme_id: int | None, other: str | None) -> str:
 
 
 async def dependency_map(
-    *, session: AsyncSession, labels: dict[int, str] | None = None
+    *, session: AsyncSession, labels: dict[int, str] | None = None, as_of: date | None = None
 ) -> DependencyMap:
-    """Programmes (and external parties) as nodes, dependencies as edges, cycles flagged.
-    ``labels`` names programmes (by code) when the caller has them; else ``#id``."""
-    rows = await items.all_dependencies(session=session)
+    """Programmes (and external parties) as nodes, dependencies as edges, cycles flagged;
+    with ``as_of``, only the dependencies identified by then (a month's map). ``labels`` names
+    programmes (by code) when the caller has them; else ``#id``."""
+    rows = await items.all_dependencies(session=session, as_of=as_of)
     cycles = items.cycles(rows)
     in_cycle = {code for cycle in cycles for code in cycle}
     nodes: dict[str, MapNode] = {}

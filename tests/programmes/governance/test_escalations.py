@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from services.common import clock
 from tests.conftest import ADMIN, EDITOR, VIEWER
 from tests.programmes.governance.helpers import (
     chain,
@@ -369,3 +370,49 @@ async def test_the_programmes_own_board_comes_first(programmes_api: httpx.AsyncC
         await programmes_api.get(f"/boards/{programme_board['id']}/chain", headers=VIEWER)
     ).json()
     assert [b["code"] for b in path] == ["PB-SEND", "DB-CF", "TIB", "IRB"]
+
+
+async def test_raised_on_is_the_business_date_default_today_never_future(
+    programmes_api: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    """A month recorded late keeps its own dates: raised_on is what a pack goes by, today (the
+    council's) when not given, refused in the future or before any plausible year."""
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2025, 4, 2))
+    await chain(programmes_api)
+    send = await programme(programmes_api)
+    today = await raise_escalation(programmes_api, programme_id=send["id"])
+    assert today["raised_on"] == "2025-04-02"
+    back = await raise_escalation(programmes_api, programme_id=send["id"], raised_on="2025-03-05")
+    assert back["raised_on"] == "2025-03-05"
+    before = await changes(programmes_api)
+    for day in ("2025-04-03", "1999-12-31", "2025-02-30"):
+        response = await programmes_api.post(
+            "/escalations",
+            headers=EDITOR,
+            json={
+                "kind": "programme_exception",
+                "programme_id": send["id"],
+                "title": "t",
+                "reason": "r",
+                "raised_on": day,
+            },
+        )
+        assert response.status_code == 422, (day, response.text)
+        assert response.json()["errors"][0]["field"] == "raised_on", day
+    # corrected later, under the same rules
+    url = f"/escalations/{back['id']}"
+    future = await programmes_api.patch(
+        url, headers={**EDITOR, "If-Match": '"1"'}, json={"raised_on": "2025-05-01"}
+    )
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "raised_on"
+    empty = await programmes_api.patch(
+        url, headers={**EDITOR, "If-Match": '"1"'}, json={"raised_on": None}
+    )
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "raised_on"
+    assert await changes(programmes_api) == before
+    fixed = await programmes_api.patch(
+        url, headers={**EDITOR, "If-Match": '"1"'}, json={"raised_on": "2025-03-04"}
+    )
+    assert fixed.status_code == 200 and fixed.json()["raised_on"] == "2025-03-04"
+    listed = await programmes_api.get("/escalations", headers=VIEWER, params={"sort": "raised_on"})
+    assert [e["raised_on"] for e in listed.json()["items"]] == ["2025-03-04", "2025-04-02"]

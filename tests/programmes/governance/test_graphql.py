@@ -267,3 +267,32 @@ async def test_board_decisions_load_in_one_query_for_every_board(
         await gql(programmes_api, "{ boards { items { decisions(limit: 0) { id } } } }")
     )
     assert bad[0]["errors"][0]["field"] == "limit"
+
+
+async def test_raised_on_through_graphql_names_the_field(
+    programmes_api: httpx.AsyncClient,
+) -> None:
+    await chain(programmes_api)
+    send = await programme(programmes_api)
+    raise_it = """mutation($input: EscalationCreateInput!) {
+      raiseEscalation(input: $input) { id raisedOn }
+    }"""
+    body = {
+        "kind": "PROGRAMME_EXCEPTION",
+        "programmeId": str(send["id"]),
+        "title": "Tolerance forecast to break",
+        "reason": "Needs the TIB",
+    }
+    before = await changes(programmes_api)
+    for day in ("2199-01-01", "1999-12-31"):
+        _, errors = data_and_problems(
+            await gql(programmes_api, raise_it, headers=EDITOR, input={**body, "raisedOn": day})
+        )
+        assert errors[0]["status"] == 422 and errors[0]["errors"][0]["field"] == "raised_on"
+    assert await changes(programmes_api) == before
+    data, errors = data_and_problems(
+        await gql(
+            programmes_api, raise_it, headers=EDITOR, input={**body, "raisedOn": "2025-03-05"}
+        )
+    )
+    assert errors == [] and data["raiseEscalation"]["raisedOn"] == "2025-03-05"  # type: ignore[index]
