@@ -302,10 +302,10 @@ async def _board_for_programme(session: AsyncSession, programme: plan.Programme)
     ).first()
 
 
-def _raised_on(day: date | None) -> date:
+def _raised_on(session: AsyncSession, day: date | None) -> date:
     """The business date an escalation was raised: today unless said, never in the future (the
     schema refuses one before EARLIEST_BUSINESS_DATE)."""
-    today = clock.today()
+    today = asof.today(session)
     if day is None:
         return today
     if day > today:
@@ -351,7 +351,7 @@ async def raise_escalation(
         **data.model_dump(exclude={"board_id", "raised_by", "raised_on"}),
         board_id=board.id,  # type: ignore[arg-type]
         raised_by=data.raised_by or actor.subject,
-        raised_on=_raised_on(data.raised_on),
+        raised_on=_raised_on(session, data.raised_on),
         status=EscalationStatus.open,
     )
     session.add(escalation)
@@ -448,7 +448,7 @@ async def update_escalation(
     changes = data.model_dump(exclude_unset=True)
     refuse_empty(changes, ("title", "reason", "status", "raised_on"))
     if "raised_on" in changes:
-        _raised_on(changes["raised_on"])
+        _raised_on(session, changes["raised_on"])
     if current is EscalationStatus.closed:
         raise Conflict(f"escalation {escalation_id} is closed", field="status")
     target = EscalationStatus(changes.get("status", current))
