@@ -246,7 +246,9 @@ def test_the_demo_month_fills_every_section_of_its_pack(
     assert response.status_code == 201, response.text
     pack = response.json()
     content = pack["content"]
-    assert pack["complete"] is True and content["unavailable_sections"] == []
+    # Under heavy machine load a section can time out; say which, so a failure explains itself.
+    assert content["unavailable_sections"] == [], content["unavailable_sections"]
+    assert pack["complete"] is True
     assert content["period"] == "2025-03" and content["previous_period"] == "2025-02"
     # 1. Escalations awaiting the TIB become asks.
     asks = content["purpose"]["escalations_awaiting"]
