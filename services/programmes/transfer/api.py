@@ -15,9 +15,9 @@ from services.common.db import DryRunSessionDep, SessionDep
 from services.common.tabular import MEDIA_TYPES, Format, Sheet
 from services.programmes.asof import ReadSessionDep
 from services.programmes.plan import service as plan
-from services.programmes.transfer import service
+from services.programmes.transfer import service, sheet
 from services.programmes.transfer.schemas import ImportResult
-from services.programmes.transfer.service import ACTION_COLUMNS, MILESTONE_COLUMNS, Column
+from services.programmes.transfer.sheet import ACTION_COLUMNS, MILESTONE_COLUMNS, Column
 
 router = APIRouter()
 
@@ -52,7 +52,7 @@ def _file(
 ) -> Response:
     header = [c.name for c in columns]
     if fmt is Format.xlsx:
-        content = tabular.write_xlsx(what, header, rows, notes=service.column_notes(columns))
+        content = tabular.write_xlsx(what, header, rows, notes=sheet.column_notes(columns))
     else:
         content = tabular.write_csv(header, rows)
     return Response(
@@ -93,7 +93,7 @@ class Export:
 
     @property
     def doc(self) -> str:
-        return f"Columns, in order:\n\n{service.columns_markdown(self.columns)}\n\n{ROWS}"
+        return f"Columns, in order:\n\n{sheet.columns_markdown(self.columns)}\n\n{ROWS}"
 
 
 def add_export_routes(export: Export) -> None:
