@@ -11,7 +11,7 @@ from services.risks.items import service as items
 from services.risks.matrices import service as matrices
 from services.risks.models import EscalationStep, Risk
 from services.risks.views.schemas import DependencyMap, HeatCell, HeatMap, MapEdge, MapNode
-from services.risks.vocabulary import LIVE_RISK, RaidKind, ScoreKind
+from services.risks.vocabulary import LIVE_RISK, MapNodeKind, RaidKind, ScoreKind
 
 RATING_COLUMNS = {
     ScoreKind.inherent: ("inherent_likelihood", "inherent_impact"),
@@ -129,11 +129,11 @@ async def dependency_map(
         if key not in nodes:
             if programme_id is not None:
                 label = (labels or {}).get(programme_id, f"Programme #{programme_id}")
-                kind = "programme"
+                kind = MapNodeKind.programme
             elif external:
-                label, kind = external, "other"
+                label, kind = external, MapNodeKind.other
             else:
-                label, kind = "Whole plan", "plan"
+                label, kind = "Whole plan", MapNodeKind.plan
             nodes[key] = MapNode(id=key, kind=kind, programme_id=programme_id, label=label)
         return key
 
@@ -143,7 +143,7 @@ async def dependency_map(
             source=node(row.from_programme_id, None),
             target=node(row.to_programme_id, row.to_external or row.to_activity),
             title=row.title,
-            status=row.status.value if hasattr(row.status, "value") else str(row.status),
+            status=row.status,
             needed_by=row.needed_by,
             in_cycle=row.code in in_cycle,
         )
