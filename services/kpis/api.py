@@ -18,7 +18,7 @@ from services.common.changes import changes_router
 from services.common.db import EngineDep, SessionDep
 from services.common.errors import FieldError
 from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, counted
 from services.common.responses import model_response
 from services.kpis import insight, push, service, upload
 from services.kpis.asof import ReadSessionDep, history
@@ -98,7 +98,7 @@ async def list_kpis(
     ] = None,
     directorate: str | None = None,
 ) -> Page[KpiRead]:
-    rows, total = await service.list_kpis(
+    found = await service.list_kpis(
         session=session,
         page=page,
         portfolio_code=portfolio_code,
@@ -107,6 +107,7 @@ async def list_kpis(
         programme_code=programme_code,
         directorate=directorate,
     )
+    rows, total = await counted(session, found)
     return Page(items=[_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 

@@ -17,7 +17,7 @@ from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionRequired
 from services.common.grouping import group_by
-from services.common.pagination import PageParams, order_by, paginate
+from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.kpis import periods
 from services.kpis.models import AuditEntry, Kpi, KpiTarget, Measurement
@@ -221,7 +221,9 @@ async def list_kpis(
     frequency: Frequency | None = None,
     programme_code: str | None = None,
     directorate: str | None = None,
-) -> tuple[list[Kpi], int]:
+) -> Window[Kpi]:
+    """A page of KPIs, uncounted: REST counts it (``counted``), GraphQL only when a client
+    asks for ``totalCount``."""
     statement = kpis_statement(
         sort=page.sort,
         portfolio_code=portfolio_code,
@@ -230,7 +232,7 @@ async def list_kpis(
         programme_code=programme_code,
         directorate=directorate,
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 def kpis_statement(
@@ -242,7 +244,7 @@ def kpis_statement(
     programme_code: str | None = None,
     directorate: str | None = None,
 ) -> Any:
-    """KPIs filtered and ordered: REST pages it with a total, GraphQL as a window."""
+    """KPIs filtered and ordered."""
     statement = select(Kpi)
     if portfolio_code is not None:
         statement = statement.where(Kpi.portfolio_code == portfolio_code)

@@ -13,7 +13,7 @@ from services.common.auth import Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, counted
 from services.risks import escalation, kri, links, service
 from services.risks.api_support import AsOf, KpisUpstream, Upstream
 from services.risks.asof import ReadSessionDep, history
@@ -64,7 +64,7 @@ async def list_risks(
     status: RiskStatus | None = None,
     min_residual_score: Annotated[int | None, Query(ge=1, le=25)] = None,
 ) -> Page[RiskRead]:
-    rows, total = await service.list_risks(
+    found = await service.list_risks(
         session=session,
         page=page,
         programme_id=programme_id,
@@ -72,6 +72,7 @@ async def list_risks(
         status=status,
         min_residual_score=min_residual_score,
     )
+    rows, total = await counted(session, found)
     return Page(items=[_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 

@@ -29,7 +29,7 @@ from services.common.errors import (
 )
 from services.common.grouping import group_by
 from services.common.http import bearer
-from services.common.pagination import PageParams, Window, order_by, paginate, window
+from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.risks import audit, escalation
 from services.risks.matrices import service as matrices
@@ -159,8 +159,7 @@ def risk_listing(
     status: RiskStatus | None = None,
     min_residual_score: int | None = None,
 ) -> Any:
-    """The ordered SELECT of the risk register: REST pages it with a total, GraphQL with a
-    window (counted only when asked)."""
+    """The ordered SELECT of the risk register."""
     if programme_id is not None and plan_wide:
         raise FieldError(
             "a plan-wide risk belongs to no programme: filter by programme_id or plan_wide",
@@ -188,27 +187,15 @@ async def list_risks(
     plan_wide: bool | None = None,
     status: RiskStatus | None = None,
     min_residual_score: int | None = None,
-) -> tuple[list[Risk], int]:
+) -> Window[Risk]:
+    """A page of the register, uncounted: REST counts it (``counted``), GraphQL only when a
+    client asks for ``totalCount``."""
     statement = risk_listing(
         sort=page.sort,
         programme_id=programme_id,
         plan_wide=plan_wide,
         status=status,
         min_residual_score=min_residual_score,
-    )
-    return await paginate(session, statement, page)
-
-
-async def window_risks(
-    *,
-    session: AsyncSession,
-    page: PageParams,
-    programme_id: int | None = None,
-    plan_wide: bool | None = None,
-    status: RiskStatus | None = None,
-) -> Window[Risk]:
-    statement = risk_listing(
-        sort=page.sort, programme_id=programme_id, plan_wide=plan_wide, status=status
     )
     return await window(session, statement, page)
 

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, counted
 from services.risks.api_support import Upstream
 from services.risks.asof import ReadSessionDep
 from services.risks.items import service
@@ -60,13 +60,14 @@ def _register(
         programme_id: Annotated[int | None, Query(ge=1)] = None,
         status: status_enum | None = None,
     ) -> Any:
-        rows, total = await service.list_items(
+        found = await service.list_items(
             session=session,
             kind=kind,
             page=page,
             programme_id=programme_id,
             status=None if status is None else status.value,
         )
+        rows, total = await counted(session, found)
         items = [await read(session, r) for r in rows]
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 

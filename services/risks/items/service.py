@@ -18,7 +18,7 @@ from services.common import clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
-from services.common.pagination import PageParams, Window, order_by, paginate, window
+from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.risks import audit, escalation
 from services.risks.models import Assumption, Dependency, Issue
@@ -100,9 +100,8 @@ def listing(
     status: str | None,
     plan_wide: bool | None = None,
 ) -> Any:
-    """The ordered SELECT of one register's list: REST pages it with a total, GraphQL with a
-    window (counted only when asked). Plan-wide items belong to no programme (a dependency:
-    the whole plan depends)."""
+    """The ordered SELECT of one register's list. Plan-wide items belong to no programme (a
+    dependency: the whole plan depends)."""
     model = MODELS[kind]
     statement = select(model)
     if programme_id is not None and plan_wide:
@@ -131,21 +130,11 @@ async def list_items(
     kind: RaidKind,
     page: PageParams,
     programme_id: int | None = None,
-    status: str | None = None,
-) -> tuple[list[Any], int]:
-    statement = listing(kind=kind, sort=page.sort, programme_id=programme_id, status=status)
-    return await paginate(session, statement, page)
-
-
-async def window_items(
-    *,
-    session: AsyncSession,
-    kind: RaidKind,
-    page: PageParams,
-    programme_id: int | None = None,
     plan_wide: bool | None = None,
     status: str | None = None,
 ) -> Window[Any]:
+    """A page of one register, uncounted: REST counts it (``counted``), GraphQL only when a
+    client asks for ``totalCount``."""
     statement = listing(
         kind=kind, sort=page.sort, programme_id=programme_id, status=status, plan_wide=plan_wide
     )

@@ -199,9 +199,9 @@ async def _window(
     session: AsyncSession, kind: RaidKind, page: PageParams, **filters: Any
 ) -> Window[Any]:
     if kind is RaidKind.risk:
-        return await service.window_risks(session=session, page=page, **filters)
+        return await service.list_risks(session=session, page=page, **filters)
     status = filters.pop("status")
-    return await items.window_items(
+    return await items.list_items(
         session=session,
         kind=kind,
         page=page,
