@@ -36,10 +36,15 @@ from services.risks.matrices import service as matrices
 from services.risks.models import Assessment, Issue, Mitigation, Risk
 from services.risks.schemas import (
     AssessmentCreate,
+    AssessmentRead,
+    EscalationStepRead,
+    KriRead,
     MaterialiseRequest,
     MitigationCreate,
+    MitigationRead,
     MitigationUpdate,
     RiskCreate,
+    RiskRead,
     RiskUpdate,
     TrendRead,
     score,
@@ -658,3 +663,27 @@ async def assessments_by_risk(
         select(Assessment).where(col(Assessment.risk_id).in_(risk_ids)).order_by(col(Assessment.id))
     )
     return group_by((await session.exec(statement)).all(), key=lambda a: a.risk_id, keys=risk_ids)
+
+
+# Read models: rows as REST shows them, built here rather than in each router ---------------
+
+
+def risk_read(row: object) -> RiskRead:
+    return RiskRead.model_validate(row, from_attributes=True)
+
+
+def assessment_read(row: object) -> AssessmentRead:
+    return AssessmentRead.model_validate(row, from_attributes=True)
+
+
+def mitigation_read(row: object) -> MitigationRead:
+    return MitigationRead.model_validate(row, from_attributes=True)
+
+
+def step_read(row: object) -> EscalationStepRead:
+    """An escalation step, of a risk or an issue."""
+    return EscalationStepRead.model_validate(row, from_attributes=True)
+
+
+def kri_read(row: object) -> KriRead:
+    return KriRead.model_validate(row, from_attributes=True)

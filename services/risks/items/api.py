@@ -26,15 +26,9 @@ from services.risks.items.schemas import (
     IssueRead,
     IssueUpdate,
 )
-from services.risks.models import Dependency
 from services.risks.vocabulary import AssumptionStatus, DependencyStatus, IssueStatus, RaidKind
 
 router = APIRouter()
-
-
-async def dependency_read(session: Any, row: Dependency) -> DependencyRead:
-    cycle = await service.cycle_through(session=session, dependency=row)
-    return DependencyRead.model_validate(row, from_attributes=True, update={"cycle": cycle})
 
 
 def _register(
@@ -48,9 +42,7 @@ def _register(
     tag = path.strip("/")
 
     async def read(session: Any, row: Any) -> Any:
-        if kind is RaidKind.dependency:
-            return await dependency_read(session, row)
-        return read_model.model_validate(row, from_attributes=True)
+        return await service.read(session=session, kind=kind, row=row)
 
     @router.get(path, response_model=Page[read_model], tags=[tag], name=f"list_{tag}")  # type: ignore[valid-type]
     async def list_items(

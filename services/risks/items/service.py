@@ -21,6 +21,7 @@ from services.common.errors import Conflict, FieldError, NotFound, PreconditionF
 from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.risks import audit, escalation
+from services.risks.items.schemas import AssumptionRead, DependencyRead, IssueRead
 from services.risks.models import Assumption, Dependency, Issue
 from services.risks.service import check_programme
 from services.risks.vocabulary import DependencyStatus, IssueStatus, RaidKind
@@ -347,3 +348,29 @@ def _check_version(row: Any, expected_version: int) -> None:
             f"{row.__tablename__} {row.id} is at version {row.version}, not {expected_version}",
             field="If-Match",
         )
+
+
+# Read models: rows as REST shows them, built here rather than in each router ---------------
+
+READS: dict[RaidKind, type[SQLModel]] = {
+    RaidKind.assumption: AssumptionRead,
+    RaidKind.issue: IssueRead,
+    RaidKind.dependency: DependencyRead,
+}
+
+
+def issue_read(row: Issue) -> IssueRead:
+    return IssueRead.model_validate(row, from_attributes=True)
+
+
+async def dependency_read(*, session: AsyncSession, row: Dependency) -> DependencyRead:
+    """A dependency with the first cycle it is part of, if any."""
+    cycle = await cycle_through(session=session, dependency=row)
+    return DependencyRead.model_validate(row, from_attributes=True, update={"cycle": cycle})
+
+
+async def read(*, session: AsyncSession, kind: RaidKind, row: Any) -> Any:
+    """An item of any of the three registers as REST shows it."""
+    if kind is RaidKind.dependency:
+        return await dependency_read(session=session, row=row)
+    return READS[kind].model_validate(row, from_attributes=True)
