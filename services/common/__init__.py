@@ -10,7 +10,8 @@ One home for each job:
 - ``updates``: ``refuse_empty`` (a partial update cannot empty a required field);
 - ``clock``: the council's ``today()`` (UK date) and the ``Today`` dependency;
 - ``grouping``: ``group_by`` (rows by parent id, for batch lookups);
-- ``pagination``: REST ``Page``/``PageDep``, ``paginate``, ``window`` (GraphQL, no COUNT);
+- ``pagination``: ``window`` (a service's page of a list, no COUNT), ``counted`` (REST's
+  total for it), REST ``Page``/``PageDep``;
 - ``graphql``: ``page``, ``parse_id``/``optional_id``, ``graphql_enum``, ``Page[X]``,
   ``Context.loader`` (DataLoaders), ``validate``;
 - ``auth``: tokens, roles, ``Principal.claims`` for a service's own grants;

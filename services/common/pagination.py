@@ -73,15 +73,6 @@ def count_of(statement: Any) -> Any:
     return select(func.count()).select_from(statement.order_by(None).subquery())
 
 
-async def paginate(
-    session: AsyncSession, statement: Any, params: PageParams
-) -> tuple[list[Any], int]:
-    """A REST page: its rows and the total (REST's ``Page`` always carries ``total``)."""
-    total = (await session.exec(count_of(statement))).one()
-    rows = (await session.exec(statement.limit(params.limit).offset(params.offset))).all()
-    return list(rows), int(total)
-
-
 @dataclass
 class Window(Generic[T]):
     """One page of rows without counting them all: ``has_more`` comes from reading one row
@@ -116,7 +107,9 @@ class Window(Generic[T]):
 
 
 async def window(session: AsyncSession, statement: Any, params: PageParams) -> Window[Any]:
-    """A page of ``statement`` (already ordered) for GraphQL lists: no COUNT is run here."""
+    """A page of ``statement`` (already ordered), the one way a service reads a list: no COUNT
+    is run here. REST passes it to ``counted`` (its ``Page`` always has a total); GraphQL's
+    ``Page.of`` counts only when a client asks for ``totalCount``."""
     rows = list((await session.exec(statement.limit(params.limit + 1).offset(params.offset))).all())
     return Window(
         rows=rows[: params.limit],

@@ -18,13 +18,13 @@ from services.common.changes import changes_router
 from services.common.db import EngineDep, SessionDep
 from services.common.errors import FieldError
 from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, counted
 from services.common.responses import model_response
 from services.kpis import insight, push, service, upload
 from services.kpis.asof import ReadSessionDep, history
 from services.kpis.chart import render
 from services.kpis.metrics import CountedPushes
-from services.kpis.models import AuditEntry, Kpi, KpiTarget, PushClient
+from services.kpis.models import AuditEntry
 from services.kpis.schemas import (
     BenchmarkView,
     BulkItem,
@@ -52,18 +52,6 @@ from services.kpis.schemas import (
 
 router = APIRouter(tags=["kpis"])
 MAX_BULK = 10_000
-
-
-def _read(kpi: Kpi) -> KpiRead:
-    return KpiRead.model_validate(kpi, from_attributes=True)
-
-
-def _target(row: KpiTarget) -> TargetRead:
-    return TargetRead.model_validate(row, from_attributes=True)
-
-
-def _client(row: PushClient) -> PushClientRead:
-    return PushClientRead.model_validate(row, from_attributes=True)
 
 
 def _as_of(value: date | None, session: AsyncSession) -> date:
@@ -98,7 +86,7 @@ async def list_kpis(
     ] = None,
     directorate: str | None = None,
 ) -> Page[KpiRead]:
-    rows, total = await service.list_kpis(
+    found = await service.list_kpis(
         session=session,
         page=page,
         portfolio_code=portfolio_code,
@@ -107,7 +95,10 @@ async def list_kpis(
         programme_code=programme_code,
         directorate=directorate,
     )
-    return Page(items=[_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    rows, total = await counted(session, found)
+    return Page(
+        items=[service.kpi_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.post("/kpis", response_model=KpiRead, status_code=status.HTTP_201_CREATED)
@@ -117,7 +108,7 @@ async def create_kpi(
     kpi = await service.create(session=session, actor=actor, data=data)
     set_etag(response, kpi.version)
     response.headers["Location"] = f"/kpis/{kpi.code}"
-    return _read(kpi)
+    return service.kpi_read(kpi)
 
 
 @router.get("/kpis/composites", response_model=list[Composite])
@@ -204,7 +195,7 @@ async def import_benchmarks(
 async def get_kpi(code: str, session: ReadSessionDep, _: Reader, response: Response) -> KpiRead:
     kpi = await service.get_by_code(session=session, code=code)
     set_etag(response, kpi.version)
-    return _read(kpi)
+    return service.kpi_read(kpi)
 
 
 @router.patch("/kpis/{code}", response_model=KpiRead)
@@ -220,7 +211,7 @@ async def update_kpi(
         session=session, actor=actor, code=code, data=data, expected_version=version
     )
     set_etag(response, kpi.version)
-    return _read(kpi)
+    return service.kpi_read(kpi)
 
 
 # Targets -----------------------------------------------------------------------------------
@@ -230,7 +221,7 @@ async def update_kpi(
 async def list_targets(code: str, session: ReadSessionDep, _: Reader) -> list[TargetRead]:
     kpi = await service.get_by_code(session=session, code=code)
     found = await service.targets_for(session=session, kpi_ids=[kpi.id])  # type: ignore[list-item]
-    return [_target(t) for t in found[kpi.id]]  # type: ignore[index]
+    return [service.target_read(t) for t in found[kpi.id]]  # type: ignore[index]
 
 
 @router.put("/kpis/{code}/targets", response_model=TargetRead)
@@ -247,7 +238,7 @@ async def set_target(
         session=session, actor=actor, code=code, data=data, expected_version=version
     )
     set_etag(response, row.version)
-    return _target(row)
+    return service.target_read(row)
 
 
 # Values ------------------------------------------------------------------------------------
@@ -268,7 +259,7 @@ async def list_measurements(
         period=period,
         as_of=as_of,
     )
-    return [MeasurementRead.model_validate(r, from_attributes=True) for r in rows]
+    return [service.measurement_read(r) for r in rows]
 
 
 @router.post(
@@ -297,7 +288,7 @@ async def push_measurement(
     pushes.record(outcome)
     written = outcome not in (PushOutcome.replayed, PushOutcome.unchanged)
     return model_response(
-        MeasurementRead.model_validate(row, from_attributes=True),
+        service.measurement_read(row),
         status_code=status.HTTP_201_CREATED if written else status.HTTP_200_OK,
         headers={"Idempotent-Replayed": "true"} if outcome is PushOutcome.replayed else None,
     )
@@ -327,26 +318,7 @@ async def latest(
     ] = None,
 ) -> KpiAssessment:
     kpi, assessed = await insight.latest(session=session, code=code, up_to_period=up_to_period)
-    if assessed is None:
-        return KpiAssessment(
-            kpi_code=kpi.code,
-            up_to_period=up_to_period,
-            measurement=None,
-            colour=None,
-            direction=None,
-            previous=None,
-        )
-    previous = assessed.previous
-    return KpiAssessment(
-        kpi_code=kpi.code,
-        up_to_period=up_to_period,
-        measurement=MeasurementRead.model_validate(assessed.measurement, from_attributes=True),
-        colour=assessed.colour,
-        direction=assessed.direction,
-        previous=None
-        if previous is None
-        else MeasurementRead.model_validate(previous, from_attributes=True),
-    )
+    return service.assessment_read(kpi, assessed, up_to_period=up_to_period)
 
 
 @router.get("/kpis/{code}/series", response_model=KpiSeries)
@@ -406,7 +378,7 @@ async def benchmarks(
 
 @router.get("/push-clients", response_model=list[PushClientRead])
 async def list_clients(session: SessionDep, _: Admin) -> list[PushClientRead]:
-    return [_client(r) for r in await push.list_clients(session=session)]
+    return [service.client_read(r) for r in await push.list_clients(session=session)]
 
 
 @router.post("/push-clients", response_model=PushClientRead, status_code=201)
@@ -415,7 +387,7 @@ async def create_client(
 ) -> PushClientRead:
     row = await push.create_client(session=session, actor=actor, data=data)
     set_etag(response, row.version)
-    return _client(row)
+    return service.client_read(row)
 
 
 @router.get("/push-clients/{client_id}", response_model=PushClientRead)
@@ -424,7 +396,7 @@ async def get_client(
 ) -> PushClientRead:
     row = await push.get_client(session=session, client_id=client_id)
     set_etag(response, row.version)
-    return _client(row)
+    return service.client_read(row)
 
 
 @router.patch("/push-clients/{client_id}", response_model=PushClientRead)
@@ -441,7 +413,7 @@ async def update_client(
         session=session, actor=actor, client_id=client_id, data=data, expected_version=version
     )
     set_etag(response, row.version)
-    return _client(row)
+    return service.client_read(row)
 
 
 router.include_router(changes_router(AuditEntry))

@@ -27,7 +27,7 @@ from services.common.graphql import (
     parse_id,
 )
 from services.common.grouping import group_by
-from services.common.pagination import window, window_of
+from services.common.pagination import window_of
 from services.kpis import insight, models, periods, schemas, service
 from services.kpis.asof import history
 from services.kpis.schemas import (
@@ -493,14 +493,15 @@ class Query:
         offset: Annotated[int, strawberry.argument(description="KPIs to skip")] = 0,
         # nullable: the pack reads it, and kpis down must blank only its scorecard
     ) -> Page[Kpi] | None:
-        statement = service.kpis_statement(
-            portfolio_code=portfolio_code,
-            aim_code=aim_code,
-            programme_code=programme_code,
-            directorate=directorate,
-        )
         async with info.context.reading() as session:
-            found = await window(session, statement, page(limit, offset))
+            found = await service.list_kpis(
+                session=session,
+                page=page(limit, offset),
+                portfolio_code=portfolio_code,
+                aim_code=aim_code,
+                programme_code=programme_code,
+                directorate=directorate,
+            )
         return Page.of(found, Kpi.from_row)
 
     @strawberry.field(description="a KPI by its code")

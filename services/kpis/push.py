@@ -209,7 +209,7 @@ class KpiFacts:
 @dataclass
 class Value:
     """A measurement row as a push reads and writes it (lighter than the ORM class: a bulk
-    push makes thousands). Read by ``MeasurementRead.model_validate(from_attributes=True)``."""
+    push makes thousands). Read by ``service.measurement_read``."""
 
     id: int | None
     kpi_id: int

@@ -17,16 +17,21 @@ from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionRequired
 from services.common.grouping import group_by
-from services.common.pagination import PageParams, order_by, paginate
+from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.kpis import periods
-from services.kpis.models import AuditEntry, Kpi, KpiTarget, Measurement
+from services.kpis.models import AuditEntry, Kpi, KpiTarget, Measurement, PushClient
 from services.kpis.schemas import (
     Colour,
     Direction,
     Frequency,
+    KpiAssessment,
     KpiCreate,
+    KpiRead,
     KpiUpdate,
+    MeasurementRead,
+    PushClientRead,
+    TargetRead,
     TargetSet,
     Unit,
 )
@@ -221,7 +226,9 @@ async def list_kpis(
     frequency: Frequency | None = None,
     programme_code: str | None = None,
     directorate: str | None = None,
-) -> tuple[list[Kpi], int]:
+) -> Window[Kpi]:
+    """A page of KPIs, uncounted: REST counts it (``counted``), GraphQL only when a client
+    asks for ``totalCount``."""
     statement = kpis_statement(
         sort=page.sort,
         portfolio_code=portfolio_code,
@@ -230,7 +237,7 @@ async def list_kpis(
         programme_code=programme_code,
         directorate=directorate,
     )
-    return await paginate(session, statement, page)
+    return await window(session, statement, page)
 
 
 def kpis_statement(
@@ -242,7 +249,7 @@ def kpis_statement(
     programme_code: str | None = None,
     directorate: str | None = None,
 ) -> Any:
-    """KPIs filtered and ordered: REST pages it with a total, GraphQL as a window."""
+    """KPIs filtered and ordered."""
     statement = select(Kpi)
     if portfolio_code is not None:
         statement = statement.where(Kpi.portfolio_code == portfolio_code)
@@ -406,3 +413,48 @@ async def set_target(
     )
     await _audit(session, actor, "update", existing, before)
     return existing
+
+
+# Read models: rows as REST shows them, built here rather than in each router ---------------
+
+
+def kpi_read(row: Kpi) -> KpiRead:
+    return KpiRead.model_validate(row, from_attributes=True)
+
+
+def target_read(row: KpiTarget) -> TargetRead:
+    return TargetRead.model_validate(row, from_attributes=True)
+
+
+def measurement_read(row: object) -> MeasurementRead:
+    """A ``Measurement`` row, or a push's lighter ``push.Value``, as REST shows it."""
+    return MeasurementRead.model_validate(row, from_attributes=True)
+
+
+def client_read(row: PushClient) -> PushClientRead:
+    return PushClientRead.model_validate(row, from_attributes=True)
+
+
+def assessment_read(
+    kpi: Kpi, assessed: Assessed | None, *, up_to_period: str | None
+) -> KpiAssessment:
+    """A KPI's latest value (``assessed``, None when it has none) with its colour and
+    direction against the value before."""
+    if assessed is None:
+        return KpiAssessment(
+            kpi_code=kpi.code,
+            up_to_period=up_to_period,
+            measurement=None,
+            colour=None,
+            direction=None,
+            previous=None,
+        )
+    previous = assessed.previous
+    return KpiAssessment(
+        kpi_code=kpi.code,
+        up_to_period=up_to_period,
+        measurement=measurement_read(assessed.measurement),
+        colour=assessed.colour,
+        direction=assessed.direction,
+        previous=None if previous is None else measurement_read(previous),
+    )

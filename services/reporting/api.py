@@ -39,7 +39,7 @@ async def create_pack(
         top_risks=request.app.state.settings.top_risks,
     )
     response.headers["Location"] = f"/packs/{pack.id}"
-    return PackRead.model_validate(pack, from_attributes=True)
+    return service.pack_read(pack)
 
 
 @router.get("/packs", response_model=list[PackSummary])
@@ -49,7 +49,7 @@ async def list_packs(
     period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
 ) -> list[PackSummary]:
     rows = await service.list_packs(session=session, period=period)
-    return [PackSummary.model_validate(r, from_attributes=True) for r in rows]
+    return [service.pack_summary(r) for r in rows]
 
 
 # Declared before /packs/{pack_id}, which would otherwise claim "1.html" and reject it.
@@ -86,7 +86,7 @@ async def get_pack_xlsx(pack_id: PackId, session: SessionDep, _: Reader) -> Resp
 @router.get("/packs/{pack_id}.json", response_model=PackRead)
 async def get_pack_json(pack_id: PackId, session: SessionDep, _: Reader) -> PackRead:
     pack = await service.get(session=session, pack_id=pack_id)
-    return PackRead.model_validate(pack, from_attributes=True)
+    return service.pack_read(pack)
 
 
 @router.get("/packs/{pack_id}/diff")
@@ -120,7 +120,7 @@ async def verify_pack(
 async def review_pack(pack_id: PackId, session: SessionDep, actor: Writer) -> PackSummary:
     """The draft has been read and checked; an admin may now sign it off."""
     pack = await service.review(session=session, actor=actor, pack_id=pack_id)
-    return PackSummary.model_validate(pack, from_attributes=True)
+    return service.pack_summary(pack)
 
 
 @router.get(
@@ -137,7 +137,7 @@ async def get_pack(
     pack = await service.get(session=session, pack_id=pack_id)
     if accept and "text/html" in accept and "application/json" not in accept:
         return HTMLResponse(pack.html)
-    return PackRead.model_validate(pack, from_attributes=True)
+    return service.pack_read(pack)
 
 
 @router.post("/packs/{pack_id}/sign-off", response_model=PackSummary)
@@ -152,7 +152,7 @@ async def sign_off_pack(
         http=request.app.state.http,
         programmes_url=request.app.state.settings.programmes_url,
     )
-    return PackSummary.model_validate(pack, from_attributes=True)
+    return service.pack_summary(pack)
 
 
 router.include_router(changes_router(AuditEntry))

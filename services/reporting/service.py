@@ -26,7 +26,7 @@ from services.reporting.render import html
 from services.reporting.render import pdf as pdf_render
 from services.reporting.render import xlsx as xlsx_render
 from services.reporting.render.links import Links
-from services.reporting.schemas import PackCreate, PackStatus, Verification
+from services.reporting.schemas import PackCreate, PackRead, PackStatus, PackSummary, Verification
 from services.reporting.sections.pack import compose
 from services.reporting.settings import ReportingSettings, get_settings
 
@@ -326,3 +326,16 @@ async def pdf(pack: Pack) -> bytes:
 
 def xlsx(pack: Pack) -> bytes:
     return xlsx_render.render(pack.content)
+
+
+# Read models: a pack as REST shows it, built here rather than in the router ----------------
+
+
+def pack_read(pack: Pack) -> PackRead:
+    """A pack with its content."""
+    return PackRead.model_validate(pack, from_attributes=True)
+
+
+def pack_summary(pack: Pack) -> PackSummary:
+    """A pack in a list, without its content."""
+    return PackSummary.model_validate(pack, from_attributes=True)

@@ -13,7 +13,7 @@ from services.common.auth import Reader, Writer
 from services.common.changes import changes_router
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, counted
 from services.risks import escalation, kri, links, service
 from services.risks.api_support import AsOf, KpisUpstream, Upstream
 from services.risks.asof import ReadSessionDep, history
@@ -48,10 +48,6 @@ from services.risks.vocabulary import RaidKind
 router = APIRouter()
 
 
-def _read(row: object) -> RiskRead:
-    return RiskRead.model_validate(row, from_attributes=True)
-
-
 @router.get("/risks", response_model=Page[RiskRead], tags=["risks"])
 async def list_risks(
     session: ReadSessionDep,
@@ -67,7 +63,7 @@ async def list_risks(
         str | None, Query(description="one plan: its programmes' risks and its plan-wide ones")
     ] = None,
 ) -> Page[RiskRead]:
-    rows, total = await service.list_risks(
+    found = await service.list_risks(
         session=session,
         page=page,
         programme_id=programme_id,
@@ -76,7 +72,13 @@ async def list_risks(
         min_residual_score=min_residual_score,
         portfolio_code=portfolio_code,
     )
-    return Page(items=[_read(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    rows, total = await counted(session, found)
+    return Page(
+        items=[service.risk_read(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.post("/risks", response_model=RiskRead, status_code=status.HTTP_201_CREATED, tags=["risks"])
@@ -86,7 +88,7 @@ async def create_risk(
     risk = await service.create(session=session, actor=actor, data=data, **upstream)
     set_etag(response, risk.version)
     response.headers["Location"] = f"/risks/{risk.id}"
-    return _read(risk)
+    return service.risk_read(risk)
 
 
 @router.get("/risks/by-code/{code}", response_model=RiskRead, tags=["risks"])
@@ -95,7 +97,7 @@ async def get_risk_by_code(
 ) -> RiskRead:
     risk = await service.get_by_code(session=session, code=code)
     set_etag(response, risk.version)
-    return _read(risk)
+    return service.risk_read(risk)
 
 
 @router.get("/risks/{risk_id}", response_model=RiskRead, tags=["risks"])
@@ -104,7 +106,7 @@ async def get_risk(
 ) -> RiskRead:
     risk = await service.get(session=session, risk_id=risk_id)
     set_etag(response, risk.version)
-    return _read(risk)
+    return service.risk_read(risk)
 
 
 @router.patch("/risks/{risk_id}", response_model=RiskRead, tags=["risks"])
@@ -126,7 +128,7 @@ async def update_risk(
         **upstream,
     )
     set_etag(response, risk.version)
-    return _read(risk)
+    return service.risk_read(risk)
 
 
 # Score history -----------------------------------------------------------------------------
@@ -138,7 +140,7 @@ async def list_assessments(
 ) -> list[AssessmentRead]:
     """Every assessment, oldest first, each with the matrix version it was scored on."""
     rows = await service.assessments(session=session, risk_id=risk_id)
-    return [AssessmentRead.model_validate(r, from_attributes=True) for r in rows]
+    return [service.assessment_read(r) for r in rows]
 
 
 @router.post("/risks/{risk_id}/assessments", response_model=RiskRead, tags=["risks"])
@@ -162,7 +164,7 @@ async def reassess(
         **upstream,
     )
     set_etag(response, risk.version)
-    return _read(risk)
+    return service.risk_read(risk)
 
 
 @router.get("/risks/{risk_id}/trend", response_model=TrendRead, tags=["risks"])
@@ -178,17 +180,13 @@ async def trend(
 # Mitigating actions ------------------------------------------------------------------------
 
 
-def _mitigation(row: object) -> MitigationRead:
-    return MitigationRead.model_validate(row, from_attributes=True)
-
-
 @router.get("/risks/{risk_id}/mitigations", response_model=list[MitigationRead], tags=["risks"])
 async def list_mitigations(
     risk_id: int, session: ReadSessionDep, _: Reader
 ) -> list[MitigationRead]:
     await service.get(session=session, risk_id=risk_id)
     found = await service.mitigations_by_risk(session=session, risk_ids=[risk_id])
-    return [_mitigation(r) for r in found[risk_id]]
+    return [service.mitigation_read(r) for r in found[risk_id]]
 
 
 @router.post(
@@ -203,7 +201,7 @@ async def add_mitigation(
     row = await service.add_mitigation(session=session, actor=actor, risk_id=risk_id, data=data)
     set_etag(response, row.version)
     response.headers["Location"] = f"/mitigations/{row.id}"
-    return _mitigation(row)
+    return service.mitigation_read(row)
 
 
 @router.get("/mitigations/overdue", response_model=list[MitigationRead], tags=["risks"])
@@ -212,7 +210,7 @@ async def overdue_mitigations(
 ) -> list[MitigationRead]:
     """Planned or in-progress actions whose due date is before ``as_of``."""
     rows = await service.overdue_mitigations(session=session, as_of=as_of)
-    return [_mitigation(r) for r in rows]
+    return [service.mitigation_read(r) for r in rows]
 
 
 @router.get("/mitigations/{mitigation_id}", response_model=MitigationRead, tags=["risks"])
@@ -221,7 +219,7 @@ async def get_mitigation(
 ) -> MitigationRead:
     row = await service.get_mitigation(session=session, mitigation_id=mitigation_id)
     set_etag(response, row.version)
-    return _mitigation(row)
+    return service.mitigation_read(row)
 
 
 @router.patch("/mitigations/{mitigation_id}", response_model=MitigationRead, tags=["risks"])
@@ -241,13 +239,15 @@ async def update_mitigation(
         expected_version=version,
     )
     set_etag(response, row.version)
-    return _mitigation(row)
+    return service.mitigation_read(row)
 
 
 @router.get("/reviews/overdue", response_model=list[RiskRead], tags=["risks"])
 async def overdue_reviews(session: ReadSessionDep, _: Reader, as_of: AsOf) -> list[RiskRead]:
     """Live risks whose review date is before ``as_of``."""
-    return [_read(r) for r in await service.overdue_reviews(session=session, as_of=as_of)]
+    return [
+        service.risk_read(r) for r in await service.overdue_reviews(session=session, as_of=as_of)
+    ]
 
 
 # Materialise and escalate ------------------------------------------------------------------
@@ -269,13 +269,14 @@ async def materialise(
     )
     set_etag(response, issue.version)
     response.headers["Location"] = f"/issues/{issue.id}"
-    return IssueRead.model_validate(issue, from_attributes=True)
+    return items.issue_read(issue)
 
 
 # Escalation: the same three routes for each register that escalates ----------------------
 
 
 def _escalation_action(
+    kind: RaidKind,
     path: str,
     id_name: str,
     tag: str,
@@ -314,7 +315,9 @@ def _escalation_action(
             **upstream,
         )
         set_etag(response, row.version)
-        return read_model.model_validate(row, from_attributes=True)
+        if kind is RaidKind.risk:
+            return service.risk_read(row)
+        return await items.read(session=session, kind=kind, row=row)
 
 
 def _escalation_routes(kind: RaidKind, read_model: type[SQLModel], what: str, only: str) -> None:
@@ -345,7 +348,16 @@ def _escalation_routes(kind: RaidKind, read_model: type[SQLModel], what: str, on
     )
     for action, request_model, act, description in actions:
         _escalation_action(
-            path, f"{kind.value}_id", tag, own, action, request_model, act, read_model, description
+            kind,
+            path,
+            f"{kind.value}_id",
+            tag,
+            own,
+            action,
+            request_model,
+            act,
+            read_model,
+            description,
         )
 
     @router.get(
@@ -363,7 +375,7 @@ def _escalation_routes(kind: RaidKind, read_model: type[SQLModel], what: str, on
         else:
             await items.get(session=session, kind=kind, item_id=item_id)
         rows = await escalation.history(session=session, kind=kind, item_id=item_id)
-        return [EscalationStepRead.model_validate(r, from_attributes=True) for r in rows]
+        return [service.step_read(r) for r in rows]
 
 
 # Each escalating register's (escalate, deescalate), called with item_id=.
@@ -396,13 +408,13 @@ async def link_kri(
     """Follow a KPI: when it goes Red, or its value crosses the threshold, the risk is flagged
     for review."""
     row = await kri.link(session=session, actor=actor, risk_id=risk_id, data=data, **upstream)
-    return KriRead.model_validate(row, from_attributes=True)
+    return service.kri_read(row)
 
 
 @router.get("/risks/{risk_id}/kris", response_model=list[KriRead], tags=["key risk indicators"])
 async def list_kris(risk_id: int, session: ReadSessionDep, _: Reader) -> list[KriRead]:
     rows = await kri.of_risk(session=session, risk_id=risk_id)
-    return [KriRead.model_validate(r, from_attributes=True) for r in rows]
+    return [service.kri_read(r) for r in rows]
 
 
 @router.post("/kris/sync", response_model=KriSyncRead, tags=["key risk indicators"])
@@ -432,7 +444,7 @@ async def item_links(
 ) -> list[links.LinkRead]:
     """Every link from or to the item."""
     rows = await links.of_item(session=session, kind=kind, item_id=item_id)
-    return [links.LinkRead.model_validate(r, from_attributes=True) for r in rows]
+    return [links.link_read(r) for r in rows]
 
 
 router.include_router(matrices_router)

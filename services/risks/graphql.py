@@ -42,7 +42,7 @@ from services.risks.views.graphql import (
 from services.risks.views.graphql import (
     upstream as _upstream,
 )
-from services.risks.vocabulary import Appetite, Proximity, RaidKind
+from services.risks.vocabulary import Appetite, DependencyDirection, Proximity, RaidKind
 
 Ctx = Info[Context, None]
 
@@ -61,6 +61,11 @@ def _risks_of_programmes(status: RiskStatus | None) -> Any:
 RiskStatusEnum = graphql_enum(RiskStatus, description="Where a risk stands")
 AppetiteEnum = graphql_enum(Appetite, description="The council's appetite for a kind of risk")
 ProximityEnum = graphql_enum(Proximity, description="How soon a risk would strike")
+DependencyDirectionEnum = graphql_enum(
+    DependencyDirection,
+    description="Which of a programme's dependencies: its own on others, or others' on it",
+    names={DependencyDirection.in_: "IN"},
+)
 
 
 async def _mitigations(
@@ -247,20 +252,18 @@ class Programme:
         self,
         info: Ctx,
         direction: Annotated[
-            str | None,
+            DependencyDirectionEnum | None,  # type: ignore[valid-type]
             strawberry.argument(description="in, out, or null for both"),
         ] = None,
     ) -> list[Dependency]:
-        if direction not in (None, "in", "out"):
-            raise FieldError("direction is in, out or null", field="direction")
         key = parse_id(self.id, "id")
         loader = info.context.loader(
             "programme_dependency", _items_of_programmes(RaidKind.dependency)
         )
         rows = await loader.load(key) or []
-        if direction == "out":
+        if direction is DependencyDirection.out:
             rows = [r for r in rows if r.from_programme_id == key]
-        elif direction == "in":
+        elif direction is DependencyDirection.in_:
             rows = [r for r in rows if r.to_programme_id == key]
         return [Dependency.from_row(r) for r in rows]
 

@@ -79,3 +79,8 @@ async def of_item(*, session: AsyncSession, kind: RaidKind, item_id: int) -> lis
         )
     )
     return list((await session.exec(statement.order_by(col(RaidLink.id)))).all())
+
+
+def link_read(row: object) -> LinkRead:
+    """A link as REST shows it."""
+    return LinkRead.model_validate(row, from_attributes=True)

@@ -29,17 +29,22 @@ from services.common.errors import (
 )
 from services.common.grouping import group_by
 from services.common.http import bearer
-from services.common.pagination import PageParams, Window, order_by, paginate, window
+from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.risks import audit, escalation
 from services.risks.matrices import service as matrices
 from services.risks.models import Assessment, Issue, Mitigation, Risk
 from services.risks.schemas import (
     AssessmentCreate,
+    AssessmentRead,
+    EscalationStepRead,
+    KriRead,
     MaterialiseRequest,
     MitigationCreate,
+    MitigationRead,
     MitigationUpdate,
     RiskCreate,
+    RiskRead,
     RiskUpdate,
     TrendRead,
     score,
@@ -208,8 +213,7 @@ def risk_listing(
     portfolio_code: str | None = None,
     identified_by: date | None = None,
 ) -> Any:
-    """The ordered SELECT of the risk register: REST pages it with a total, GraphQL with a
-    window (counted only when asked)."""
+    """The ordered SELECT of the risk register."""
     if programme_id is not None and plan_wide:
         raise FieldError(
             "a plan-wide risk belongs to no programme: filter by programme_id or plan_wide",
@@ -244,33 +248,16 @@ async def list_risks(
     status: RiskStatus | None = None,
     min_residual_score: int | None = None,
     portfolio_code: str | None = None,
-) -> tuple[list[Risk], int]:
+    identified_by: date | None = None,
+) -> Window[Risk]:
+    """A page of the register, uncounted: REST counts it (``counted``), GraphQL only when a
+    client asks for ``totalCount``."""
     statement = risk_listing(
         sort=page.sort,
         programme_id=programme_id,
         plan_wide=plan_wide,
         status=status,
         min_residual_score=min_residual_score,
-        portfolio_code=portfolio_code,
-    )
-    return await paginate(session, statement, page)
-
-
-async def window_risks(
-    *,
-    session: AsyncSession,
-    page: PageParams,
-    programme_id: int | None = None,
-    plan_wide: bool | None = None,
-    status: RiskStatus | None = None,
-    portfolio_code: str | None = None,
-    identified_by: date | None = None,
-) -> Window[Risk]:
-    statement = risk_listing(
-        sort=page.sort,
-        programme_id=programme_id,
-        plan_wide=plan_wide,
-        status=status,
         portfolio_code=portfolio_code,
         identified_by=identified_by,
     )
@@ -750,3 +737,27 @@ async def assessments_by_risk(
         select(Assessment).where(col(Assessment.risk_id).in_(risk_ids)).order_by(col(Assessment.id))
     )
     return group_by((await session.exec(statement)).all(), key=lambda a: a.risk_id, keys=risk_ids)
+
+
+# Read models: rows as REST shows them, built here rather than in each router ---------------
+
+
+def risk_read(row: object) -> RiskRead:
+    return RiskRead.model_validate(row, from_attributes=True)
+
+
+def assessment_read(row: object) -> AssessmentRead:
+    return AssessmentRead.model_validate(row, from_attributes=True)
+
+
+def mitigation_read(row: object) -> MitigationRead:
+    return MitigationRead.model_validate(row, from_attributes=True)
+
+
+def step_read(row: object) -> EscalationStepRead:
+    """An escalation step, of a risk or an issue."""
+    return EscalationStepRead.model_validate(row, from_attributes=True)
+
+
+def kri_read(row: object) -> KriRead:
+    return KriRead.model_validate(row, from_attributes=True)

@@ -87,6 +87,21 @@ class DependencyStatus(StrEnum):
     met = "Met"
 
 
+class MapNodeKind(StrEnum):
+    """What a node of the dependency map stands for."""
+
+    programme = "programme"
+    other = "other"  # a key activity or an external party, named by the dependency
+    plan = "plan"  # the plan as a whole, for a dependency no one programme holds
+
+
+class DependencyDirection(StrEnum):
+    """Which of a programme's dependencies: those it has on others (out), others' on it (in)."""
+
+    in_ = "in"  # ``in`` is a Python keyword; GraphQL names it IN
+    out = "out"
+
+
 class MitigationStatus(StrEnum):
     planned = "Planned"
     in_progress = "In progress"

@@ -43,8 +43,8 @@ async def test_programme_raid_in_one_query_per_register(
           id
           raid { risks { code mitigations { id } assessments { residualScore } }
                  assumptions { code status } issues { code } dependencies { code } }
-          out: dependencies(direction: "out") { code toProgramme { id } }
-          in: dependencies(direction: "in") { code fromProgramme { id } }
+          out: dependencies(direction: OUT) { code toProgramme { id } }
+          in: dependencies(direction: IN) { code fromProgramme { id } }
         }
       }
     }"""

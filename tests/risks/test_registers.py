@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 
+from services.reporting.sections.common import in_council_words
 from tests.conftest import EDITOR, VIEWER, live_programme
 from tests.risks.factories import make_risk
 from tests.support import changes
+from tests.support.graphql import gql
 
 ARTEFACTS = Path("/tmp/cpmo-risks-artefacts")
 
@@ -202,6 +204,15 @@ async def test_dependencies_refuse_self_and_flag_cycles(
     labels = {n["id"]: n["label"] for n in graph["nodes"]}
     assert labels[f"programme:{a}"].startswith("IRP-05")
     assert labels["other:Government (MHCLG)"] == "Government (MHCLG)"
+    # The graph answers the same map with enums; the pack reads them back as REST's words.
+    body = await gql(risks_api, "{ dependencyMap { nodes { id kind } edges { code status } } }")
+    served = body["data"]["dependencyMap"]
+    assert {e["code"]: e["status"] for e in served["edges"]}["D4"] == "AT_RISK"
+    assert {n["id"]: n["kind"] for n in served["nodes"]}[f"programme:{a}"] == "PROGRAMME"
+    assert in_council_words(body["data"])["dependencyMap"] == {
+        "nodes": [{"id": n["id"], "kind": n["kind"]} for n in graph["nodes"]],
+        "edges": [{"code": e["code"], "status": e["status"]} for e in graph["edges"]],
+    }
 
     late = (
         await risks_api.get("/views/late", headers=VIEWER, params={"as_of": "2024-08-20"})

@@ -48,6 +48,9 @@ READ_AS: dict[str, dict[str, str]] = {
     "riskRegister": {"status": "RiskStatus"},
     "newRisks": {"status": "RiskStatus"},
     "escalatedRisks": {"status": "RiskStatus"},
+    # the dependency map's (the pack's query reads no other nodes or edges)
+    "nodes": {"kind": "MapNodeKind"},
+    "edges": {"status": "DependencyStatus"},
 }
 
 

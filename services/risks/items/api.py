@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
 from services.common.etag import ExpectedVersion, set_etag
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, counted
 from services.risks.api_support import Upstream
 from services.risks.asof import ReadSessionDep
 from services.risks.items import service
@@ -26,15 +26,9 @@ from services.risks.items.schemas import (
     IssueRead,
     IssueUpdate,
 )
-from services.risks.models import Dependency
 from services.risks.vocabulary import AssumptionStatus, DependencyStatus, IssueStatus, RaidKind
 
 router = APIRouter()
-
-
-async def dependency_read(session: Any, row: Dependency) -> DependencyRead:
-    cycle = await service.cycle_through(session=session, dependency=row)
-    return DependencyRead.model_validate(row, from_attributes=True, update={"cycle": cycle})
 
 
 def _register(
@@ -48,9 +42,7 @@ def _register(
     tag = path.strip("/")
 
     async def read(session: Any, row: Any) -> Any:
-        if kind is RaidKind.dependency:
-            return await dependency_read(session, row)
-        return read_model.model_validate(row, from_attributes=True)
+        return await service.read(session=session, kind=kind, row=row)
 
     @router.get(path, response_model=Page[read_model], tags=[tag], name=f"list_{tag}")  # type: ignore[valid-type]
     async def list_items(
@@ -60,13 +52,14 @@ def _register(
         programme_id: Annotated[int | None, Query(ge=1)] = None,
         status: status_enum | None = None,
     ) -> Any:
-        rows, total = await service.list_items(
+        found = await service.list_items(
             session=session,
             kind=kind,
             page=page,
             programme_id=programme_id,
             status=None if status is None else status.value,
         )
+        rows, total = await counted(session, found)
         items = [await read(session, r) for r in rows]
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 

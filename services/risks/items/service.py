@@ -18,9 +18,10 @@ from services.common import clock
 from services.common.auth import Principal
 from services.common.db import update_versioned
 from services.common.errors import Conflict, FieldError, NotFound, PreconditionFailed
-from services.common.pagination import PageParams, Window, order_by, paginate, window
+from services.common.pagination import PageParams, Window, order_by, window
 from services.common.updates import refuse_empty
 from services.risks import audit, escalation
+from services.risks.items.schemas import AssumptionRead, DependencyRead, IssueRead
 from services.risks.models import Assumption, Dependency, Issue
 from services.risks.service import check_programme
 from services.risks.vocabulary import DependencyStatus, IssueStatus, RaidKind
@@ -101,9 +102,8 @@ def listing(
     plan_wide: bool | None = None,
     identified_by: date | None = None,
 ) -> Any:
-    """The ordered SELECT of one register's list: REST pages it with a total, GraphQL with a
-    window (counted only when asked). Plan-wide items belong to no programme (a dependency:
-    the whole plan depends)."""
+    """The ordered SELECT of one register's list. Plan-wide items belong to no programme (a
+    dependency: the whole plan depends)."""
     model = MODELS[kind]
     statement = select(model)
     if programme_id is not None and plan_wide:
@@ -140,22 +140,12 @@ async def list_items(
     kind: RaidKind,
     page: PageParams,
     programme_id: int | None = None,
-    status: str | None = None,
-) -> tuple[list[Any], int]:
-    statement = listing(kind=kind, sort=page.sort, programme_id=programme_id, status=status)
-    return await paginate(session, statement, page)
-
-
-async def window_items(
-    *,
-    session: AsyncSession,
-    kind: RaidKind,
-    page: PageParams,
-    programme_id: int | None = None,
     plan_wide: bool | None = None,
     status: str | None = None,
     identified_by: date | None = None,
 ) -> Window[Any]:
+    """A page of one register, uncounted: REST counts it (``counted``), GraphQL only when a
+    client asks for ``totalCount``."""
     statement = listing(
         kind=kind,
         sort=page.sort,
@@ -387,3 +377,29 @@ def _check_version(row: Any, expected_version: int) -> None:
             f"{row.__tablename__} {row.id} is at version {row.version}, not {expected_version}",
             field="If-Match",
         )
+
+
+# Read models: rows as REST shows them, built here rather than in each router ---------------
+
+READS: dict[RaidKind, type[SQLModel]] = {
+    RaidKind.assumption: AssumptionRead,
+    RaidKind.issue: IssueRead,
+    RaidKind.dependency: DependencyRead,
+}
+
+
+def issue_read(row: Issue) -> IssueRead:
+    return IssueRead.model_validate(row, from_attributes=True)
+
+
+async def dependency_read(*, session: AsyncSession, row: Dependency) -> DependencyRead:
+    """A dependency with the first cycle it is part of, if any."""
+    cycle = await cycle_through(session=session, dependency=row)
+    return DependencyRead.model_validate(row, from_attributes=True, update={"cycle": cycle})
+
+
+async def read(*, session: AsyncSession, kind: RaidKind, row: Any) -> Any:
+    """An item of any of the three registers as REST shows it."""
+    if kind is RaidKind.dependency:
+        return await dependency_read(session=session, row=row)
+    return READS[kind].model_validate(row, from_attributes=True)

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Query, Response
 
 from services.common.auth import Reader
 from services.common.errors import FieldError
+from services.risks import service as risks
 from services.risks.api_support import AsOf, Upstream
 from services.risks.asof import ReadSessionDep
 from services.risks.items import service as items
-from services.risks.items.api import dependency_read
-from services.risks.items.schemas import IssueRead
 from services.risks.matrices import service as matrices
 from services.risks.schemas import RiskRead
 from services.risks.views import service, svg
@@ -24,10 +23,6 @@ from services.risks.vocabulary import ScoreKind
 router = APIRouter(prefix="/views", tags=["views"])
 SVG = "image/svg+xml"
 ProgrammeFilter = Annotated[int | None, Query(ge=1, description="one programme; default: all")]
-
-
-def _risk(row: object) -> RiskRead:
-    return RiskRead.model_validate(row, from_attributes=True)
 
 
 @router.get("/heat-map", response_model=HeatMap)
@@ -74,7 +69,7 @@ async def top_risks(
 ) -> list[RiskRead]:
     """Live risks, highest current score first (then inherent score, then code)."""
     rows = await service.top_risks(session=session, limit=limit, programme_id=programme_id)
-    return [_risk(r) for r in rows]
+    return [risks.risk_read(r) for r in rows]
 
 
 @router.get("/since", response_model=SinceRead)
@@ -91,7 +86,9 @@ async def since(
         raise FieldError("until is before since", field="until")
     new, escalated = await service.new_and_escalated(session=session, since=since, until=until)
     return SinceRead(
-        since=since, new=[_risk(r) for r in new], escalated=[_risk(r) for r in escalated]
+        since=since,
+        new=[risks.risk_read(r) for r in new],
+        escalated=[risks.risk_read(r) for r in escalated],
     )
 
 
@@ -111,8 +108,10 @@ async def late(
     )
     return BoardLists(
         as_of=as_of,
-        issues_past_due=[IssueRead.model_validate(i, from_attributes=True) for i in issues],
-        dependencies_at_risk=[await dependency_read(session, d) for d in dependencies],
+        issues_past_due=[items.issue_read(i) for i in issues],
+        dependencies_at_risk=[
+            await items.dependency_read(session=session, row=d) for d in dependencies
+        ],
     )
 
 

@@ -42,7 +42,7 @@ from services.risks.items.schemas import AssumptionCreate, DependencyCreate, Iss
 from services.risks.matrices import service as matrices
 from services.risks.schemas import AssessmentCreate, MaterialiseRequest, MitigationCreate
 from services.risks.views import service as views
-from services.risks.vocabulary import MitigationStatus, RaidKind, ScoreKind
+from services.risks.vocabulary import MapNodeKind, MitigationStatus, RaidKind, ScoreKind
 
 if TYPE_CHECKING:
     from services.risks.graphql import Risk
@@ -51,6 +51,9 @@ Ctx = Info[Context, None]
 RiskRef = Annotated["Risk", strawberry.lazy("services.risks.graphql")]
 ScoreKindEnum = graphql_enum(ScoreKind, description="inherent, current or target")
 MitigationStatusEnum = graphql_enum(MitigationStatus, description="A mitigating action's state")
+MapNodeKindEnum = graphql_enum(
+    MapNodeKind, description="What a node of the dependency map stands for"
+)
 # The day overdue checks judge by, described once.
 JudgedOn = Annotated[
     date | None,
@@ -174,14 +177,14 @@ class MapEdge:
     code: str = strawberry.field(description="the dependency's code")
     source: str = strawberry.field(description="the node that depends")
     target: str = strawberry.field(description="the node depended on")
-    status: str = strawberry.field(description="the dependency's status")
+    status: DependencyStatusEnum = strawberry.field(description="the dependency's status")  # type: ignore[valid-type]
     in_cycle: bool = strawberry.field(description="part of a cycle the board should see")
 
 
 @strawberry.type(description="A node of the dependency map")
 class MapNode:
     id: str = strawberry.field(description="programme:<id>, other:<name> or plan")
-    kind: str = strawberry.field(description="programme, other or plan")
+    kind: MapNodeKindEnum = strawberry.field(description="programme, other or plan")  # type: ignore[valid-type]
     label: str = strawberry.field(description="what to show")
 
 
@@ -196,9 +199,9 @@ async def _window(
     session: AsyncSession, kind: RaidKind, page: PageParams, **filters: Any
 ) -> Window[Any]:
     if kind is RaidKind.risk:
-        return await service.window_risks(session=session, page=page, **filters)
+        return await service.list_risks(session=session, page=page, **filters)
     status = filters.pop("status")
-    return await items.window_items(
+    return await items.list_items(
         session=session,
         kind=kind,
         page=page,

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from services.risks.items.schemas import DependencyRead, IssueRead
 from services.risks.schemas import RiskRead
-from services.risks.vocabulary import ScoreKind
+from services.risks.vocabulary import DependencyStatus, MapNodeKind, ScoreKind
 
 
 class HeatCell(SQLModel):
@@ -41,7 +41,9 @@ class SinceRead(SQLModel):
 
 class MapNode(SQLModel):
     id: str = Field(description="programme:<id>, other:<activity or party> or plan")
-    kind: str = Field(description="programme, other (a key activity or external party) or plan")
+    kind: MapNodeKind = Field(
+        description="programme, other (a key activity or external party) or plan"
+    )
     programme_id: int | None
     label: str
 
@@ -51,7 +53,7 @@ class MapEdge(SQLModel):
     source: str
     target: str
     title: str
-    status: str
+    status: DependencyStatus
     needed_by: date | None
     in_cycle: bool
 

@@ -11,7 +11,7 @@ from services.risks.items import service as items
 from services.risks.matrices import service as matrices
 from services.risks.models import EscalationStep, Risk
 from services.risks.views.schemas import DependencyMap, HeatCell, HeatMap, MapEdge, MapNode
-from services.risks.vocabulary import LIVE_RISK, EscalationAction, RaidKind, ScoreKind
+from services.risks.vocabulary import LIVE_RISK, EscalationAction, MapNodeKind, RaidKind, ScoreKind
 
 # the steps that put a risk before a board (a de-escalation takes it away)
 UPWARDS = (EscalationAction.escalated, EscalationAction.moved_up)
@@ -157,11 +157,11 @@ async def dependency_map(
         if key not in nodes:
             if programme_id is not None:
                 label = (labels or {}).get(programme_id, f"Programme #{programme_id}")
-                kind = "programme"
+                kind = MapNodeKind.programme
             elif external:
-                label, kind = external, "other"
+                label, kind = external, MapNodeKind.other
             else:
-                label, kind = "Whole plan", "plan"
+                label, kind = "Whole plan", MapNodeKind.plan
             nodes[key] = MapNode(id=key, kind=kind, programme_id=programme_id, label=label)
         return key
 
@@ -171,7 +171,7 @@ async def dependency_map(
             source=node(row.from_programme_id, None),
             target=node(row.to_programme_id, row.to_external or row.to_activity),
             title=row.title,
-            status=row.status.value if hasattr(row.status, "value") else str(row.status),
+            status=row.status,
             needed_by=row.needed_by,
             in_cycle=row.code in in_cycle,
         )
