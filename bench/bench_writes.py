@@ -40,29 +40,13 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_kpis import pg_url, recreate  # noqa: E402
 from services.common import audit  # noqa: E402
 from services.common.auth import issue_token  # noqa: E402
 from services.common.settings import CommonSettings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"  # git-ignored
 PORT = 18311
-
-
-def pg_url(database: str) -> str:
-    user = os.environ.get("PGUSER", "postgres")
-    password = os.environ.get("PGPASSWORD", "postgres")
-    host = os.environ.get("PGHOST", "127.0.0.1")
-    port = os.environ.get("PGPORT", "5432")
-    return f"postgresql://{user}:{password}@{host}:{port}/{database}"
-
-
-async def recreate(name: str) -> None:
-    conn = await asyncpg.connect(pg_url("postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
 def risk_body(code: str) -> dict[str, object]:
