@@ -73,6 +73,12 @@ def _council_words(enums: set[str]) -> dict[str, dict[str, str]]:
 COUNCIL_WORDS = _council_words({enum for fields in READ_AS.values() for enum in fields.values()})
 
 
+def enum_word(value: str | None) -> str | None:
+    """A GraphQL enum name (UPPER_SNAKE) as a word for the page (``AT_RISK`` -> "At risk"), for
+    values the pack shows that no table above names."""
+    return None if value is None else value.replace("_", " ").capitalize()
+
+
 def in_council_words(value: Any, parent: str = "") -> Any:
     """What the pack's query answered, each enum name it reads put back into the council's
     words. Words already (a pack's stored data, a test's) and anything else stay as they are."""

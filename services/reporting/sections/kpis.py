@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from services.reporting.sections.common import enum_word
 from services.reporting.sources import rows
 
 # How many points a sparkline shows: two years of a monthly KPI, all of a quarterly one's.
@@ -41,10 +42,6 @@ def ends_in(text: str) -> str | None:
 def _known_by(text: str, period: str) -> bool:
     end = ends_in(text)
     return end is not None and end <= period
-
-
-def _word(value: str | None) -> str | None:
-    return None if value is None else value.replace("_", " ").capitalize()
 
 
 def scorecard(kpis: Any) -> list[dict[str, Any]] | None:
@@ -191,7 +188,7 @@ def full_row(kpi: dict[str, Any], period: str) -> dict[str, Any]:
         "programme_code": kpi.get("programmeCode"),
         "signal": _signal(series.get("signals") or [], period),
         "sparkline": [
-            {"period": p["period"], "value": p["value"], "colour": _word(p.get("colour"))}
+            {"period": p["period"], "value": p["value"], "colour": enum_word(p.get("colour"))}
             for p in points[-SPARK_POINTS:]
         ],
         "benchmarks": [
@@ -212,7 +209,11 @@ def _signal(signals: list[dict[str, Any]], period: str) -> dict[str, str] | None
     if not known:
         return None
     last = max(known, key=lambda s: ends_in(s["period"]) or "")
-    return {"rule": _word(last["rule"]) or "", "period": last["period"], "detail": last["detail"]}
+    return {
+        "rule": enum_word(last["rule"]) or "",
+        "period": last["period"],
+        "detail": last["detail"],
+    }
 
 
 def row(kpi: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +235,7 @@ def row(kpi: dict[str, Any]) -> dict[str, Any]:
             "value": latest["value"],
             "revision": latest["revision"],
             # GraphQL enums are UPPER_SNAKE; the pack prints the council's words (Blue).
-            "colour": _word(latest.get("colour")),
-            "direction": _word(latest.get("direction")),
+            "colour": enum_word(latest.get("colour")),
+            "direction": enum_word(latest.get("direction")),
         },
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.reporting.sections.common import enum_word
 from services.reporting.sources import rows
 
 
@@ -98,11 +99,6 @@ def current_vs_target(live: list[dict[str, Any]] | None) -> dict[str, Any] | Non
     }
 
 
-def _word(value: str) -> str:
-    """GraphQL enums are UPPER_SNAKE; the pack prints the council's words (At risk)."""
-    return value.replace("_", " ").capitalize()
-
-
 def _dependencies(found: Any, programmes: dict[str, str]) -> list[dict[str, Any]] | None:
     if found is None:
         return None
@@ -120,7 +116,7 @@ def _dependencies(found: Any, programmes: dict[str, str]) -> list[dict[str, Any]
                 "title": d["title"],
                 "owner": d["owner"],
                 "needed_by": d.get("neededBy"),
-                "status": _word(d["status"]),
+                "status": enum_word(d["status"]),
                 "from_programme_id": source,
                 "from": programmes.get(source, "Whole plan") if source else "Whole plan",
                 "to_programme_id": target,
