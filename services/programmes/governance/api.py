@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi import status as http_status
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.auth import Reader, Writer
 from services.common.db import SessionDep
@@ -14,7 +13,6 @@ from services.common.etag import ExpectedVersion, OptionalVersion, set_etag
 from services.common.pagination import Page, PageDep, counted
 from services.programmes.asof import ReadSessionDep
 from services.programmes.governance import service
-from services.programmes.governance.models import Escalation
 from services.programmes.governance.schemas import (
     BoardCreate,
     BoardDecisionCreate,
@@ -25,36 +23,12 @@ from services.programmes.governance.schemas import (
     EscalateRequest,
     EscalationCreate,
     EscalationKind,
-    EscalationMoveRead,
     EscalationRead,
     EscalationStatus,
     EscalationUpdate,
 )
 
 router = APIRouter()
-
-
-def _board(row: object) -> BoardRead:
-    return BoardRead.model_validate(row, from_attributes=True)
-
-
-async def escalation_reads(session: AsyncSession, rows: list[Escalation]) -> list[EscalationRead]:
-    moves = await service.moves_by_escalation(
-        session=session,
-        escalation_ids=[r.id for r in rows],  # type: ignore[misc]
-    )
-    return [
-        EscalationRead.model_validate(
-            {
-                **r.model_dump(),
-                "moves": [
-                    EscalationMoveRead.model_validate(m, from_attributes=True)
-                    for m in moves.get(r.id, [])  # type: ignore[arg-type]
-                ],
-            }
-        )
-        for r in rows
-    ]
 
 
 # Boards ------------------------------------------------------------------------------------
@@ -68,7 +42,7 @@ async def list_boards(
     directorate: Annotated[str | None, Query(description="exact, any case")] = None,
 ) -> list[BoardRead]:
     rows = await service.list_boards(session=session, kind=kind, directorate=directorate)
-    return [_board(r) for r in rows]
+    return [service.board_read(r) for r in rows]
 
 
 @router.post(
@@ -80,7 +54,7 @@ async def create_board(
     board = await service.create_board(session=session, actor=actor, data=data)
     set_etag(response, board.version)
     response.headers["Location"] = f"/boards/{board.id}"
-    return _board(board)
+    return service.board_read(board)
 
 
 @router.get("/boards/{board_id}", response_model=BoardRead, tags=["boards"])
@@ -89,13 +63,13 @@ async def get_board(
 ) -> BoardRead:
     board = await service.get_board(session=session, board_id=board_id)
     set_etag(response, board.version)
-    return _board(board)
+    return service.board_read(board)
 
 
 @router.get("/boards/{board_id}/chain", response_model=list[BoardRead], tags=["boards"])
 async def board_chain(board_id: int, session: ReadSessionDep, _: Reader) -> list[BoardRead]:
     """The board and every board above it, in the order an escalation would climb."""
-    return [_board(b) for b in await service.chain(session=session, board_id=board_id)]
+    return [service.board_read(b) for b in await service.chain(session=session, board_id=board_id)]
 
 
 @router.patch("/boards/{board_id}", response_model=BoardRead, tags=["boards"])
@@ -111,7 +85,7 @@ async def update_board(
         session=session, actor=actor, board_id=board_id, data=data, expected_version=version
     )
     set_etag(response, board.version)
-    return _board(board)
+    return service.board_read(board)
 
 
 # Decision logs -----------------------------------------------------------------------------
@@ -131,7 +105,7 @@ async def list_decisions(
     )
     rows, total = await counted(session, found)
     return Page(
-        items=[BoardDecisionRead.model_validate(r, from_attributes=True) for r in rows],
+        items=[service.decision_read(r) for r in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -150,7 +124,7 @@ async def record_decision(
     decision = await service.record_decision(
         session=session, actor=actor, board_id=board_id, data=data
     )
-    return BoardDecisionRead.model_validate(decision, from_attributes=True)
+    return service.decision_read(decision)
 
 
 # Escalations -------------------------------------------------------------------------------
@@ -178,7 +152,7 @@ async def list_escalations(
     )
     rows, total = await counted(session, found)
     return Page(
-        items=await escalation_reads(session, rows),
+        items=await service.escalation_reads(session=session, rows=rows),
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -197,7 +171,7 @@ async def raise_escalation(
     escalation = await service.raise_escalation(session=session, actor=actor, data=data)
     set_etag(response, escalation.version)
     response.headers["Location"] = f"/escalations/{escalation.id}"
-    return (await escalation_reads(session, [escalation]))[0]
+    return (await service.escalation_reads(session=session, rows=[escalation]))[0]
 
 
 @router.get("/escalations/{escalation_id}", response_model=EscalationRead, tags=["escalations"])
@@ -206,7 +180,7 @@ async def get_escalation(
 ) -> EscalationRead:
     escalation = await service.get_escalation(session=session, escalation_id=escalation_id)
     set_etag(response, escalation.version)
-    return (await escalation_reads(session, [escalation]))[0]
+    return (await service.escalation_reads(session=session, rows=[escalation]))[0]
 
 
 @router.patch("/escalations/{escalation_id}", response_model=EscalationRead, tags=["escalations"])
@@ -228,7 +202,7 @@ async def update_escalation(
         expected_version=version,
     )
     set_etag(response, escalation.version)
-    return (await escalation_reads(session, [escalation]))[0]
+    return (await service.escalation_reads(session=session, rows=[escalation]))[0]
 
 
 @router.post(
@@ -254,4 +228,4 @@ async def escalate(
         expected_version=version,
     )
     set_etag(response, escalation.version)
-    return (await escalation_reads(session, [escalation]))[0]
+    return (await service.escalation_reads(session=session, rows=[escalation]))[0]

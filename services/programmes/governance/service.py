@@ -46,11 +46,15 @@ from services.programmes.governance.models import (
 from services.programmes.governance.schemas import (
     BoardCreate,
     BoardDecisionCreate,
+    BoardDecisionRead,
     BoardKind,
+    BoardRead,
     BoardUpdate,
     DefaultBoard,
     EscalationCreate,
     EscalationKind,
+    EscalationMoveRead,
+    EscalationRead,
     EscalationStatus,
     EscalationUpdate,
 )
@@ -559,3 +563,36 @@ async def decisions_by_board(
 async def get_decisions(*, session: AsyncSession, ids: Sequence[int]) -> dict[int, BoardDecision]:
     rows = (await session.exec(select(BoardDecision).where(col(BoardDecision.id).in_(ids)))).all()
     return {row.id: row for row in rows}  # type: ignore[misc]
+
+
+# Read models: rows as REST shows them, built here rather than in the router ----------------
+
+
+def board_read(row: Board) -> BoardRead:
+    return BoardRead.model_validate(row, from_attributes=True)
+
+
+def decision_read(row: BoardDecision) -> BoardDecisionRead:
+    return BoardDecisionRead.model_validate(row, from_attributes=True)
+
+
+async def escalation_reads(
+    *, session: AsyncSession, rows: Sequence[Escalation]
+) -> list[EscalationRead]:
+    """Escalations with their moves between boards (one query for all of them)."""
+    moves = await moves_by_escalation(
+        session=session,
+        escalation_ids=[r.id for r in rows],  # type: ignore[misc]
+    )
+    return [
+        EscalationRead.model_validate(
+            {
+                **r.model_dump(),
+                "moves": [
+                    EscalationMoveRead.model_validate(m, from_attributes=True)
+                    for m in moves.get(r.id, [])  # type: ignore[arg-type]
+                ],
+            }
+        )
+        for r in rows
+    ]

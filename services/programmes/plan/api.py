@@ -56,25 +56,18 @@ async def create_portfolio(
     return service.portfolio_read(portfolio, scales[portfolio.id])  # type: ignore[index]
 
 
-async def _aim_reads(session: SessionDep, aims: list) -> list[AimRead]:  # type: ignore[type-arg]
-    outcomes = await service.outcomes_by_aim(session=session, aim_ids=[a.id for a in aims])
-    return [
-        AimRead.model_validate({**a.model_dump(), "outcomes": outcomes.get(a.id, [])}) for a in aims
-    ]
-
-
 @router.get("/aims", response_model=list[AimRead], tags=["aims"])
 async def list_aims(
     session: ReadSessionDep, _: Reader, portfolio_id: int | None = None
 ) -> list[AimRead]:
     aims = list(await service.list_aims(session=session, portfolio_id=portfolio_id))
-    return await _aim_reads(session, aims)
+    return await service.aim_reads(session=session, aims=aims)
 
 
 @router.post("/aims", response_model=AimRead, status_code=status.HTTP_201_CREATED, tags=["aims"])
 async def create_aim(data: AimCreate, session: SessionDep, actor: Writer) -> AimRead:
     aim = await service.create_aim(session=session, actor=actor, data=data)
-    return (await _aim_reads(session, [aim]))[0]
+    return (await service.aim_reads(session=session, aims=[aim]))[0]
 
 
 @router.get("/programmes", response_model=Page[ProgrammeRead], tags=["programmes"])
@@ -171,13 +164,11 @@ async def list_people(
     found = await service.list_people(session=session, page=page, q=q)
     rows, total = await counted(session, found)
     return Page(
-        items=await _person_reads(session, rows), total=total, limit=page.limit, offset=page.offset
+        items=await service.person_reads(session=session, people=rows),
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
     )
-
-
-async def _person_reads(session: SessionDep, people: list) -> list[PersonRead]:  # type: ignore[type-arg]
-    roles = await service.roles_held(session=session, person_ids=[p.id for p in people])
-    return [PersonRead.model_validate({**p.model_dump(), "roles": roles[p.id]}) for p in people]
 
 
 @router.post(
@@ -188,7 +179,7 @@ async def create_person(
 ) -> PersonRead:
     person = await service.create_person(session=session, actor=actor, data=data)
     set_etag(response, person.version)
-    return (await _person_reads(session, [person]))[0]
+    return (await service.person_reads(session=session, people=[person]))[0]
 
 
 @router.get("/people/{person_id}", response_model=PersonRead, tags=["people"])
@@ -197,7 +188,7 @@ async def get_person(
 ) -> PersonRead:
     person = await service.get_person(session=session, person_id=person_id)
     set_etag(response, person.version)
-    return (await _person_reads(session, [person]))[0]
+    return (await service.person_reads(session=session, people=[person]))[0]
 
 
 @router.patch("/people/{person_id}", response_model=PersonRead, tags=["people"])
@@ -213,7 +204,7 @@ async def update_person(
         session=session, actor=actor, person_id=person_id, data=data, expected_version=version
     )
     set_etag(response, person.version)
-    return (await _person_reads(session, [person]))[0]
+    return (await service.person_reads(session=session, people=[person]))[0]
 
 
 @router.get(
@@ -226,7 +217,7 @@ async def list_workstreams(
 ) -> list[WorkstreamRead]:
     await service.get(session=session, programme_id=programme_id)
     rows = await service.list_workstreams(session=session, programme_ids=[programme_id])
-    return [WorkstreamRead.model_validate(r, from_attributes=True) for r in rows]
+    return [service.workstream_read(r) for r in rows]
 
 
 @router.post(
@@ -241,7 +232,7 @@ async def add_workstream(
     workstream = await service.add_workstream(
         session=session, actor=actor, programme_id=programme_id, data=data
     )
-    return WorkstreamRead.model_validate(workstream, from_attributes=True)
+    return service.workstream_read(workstream)
 
 
 @router.get("/outcomes", response_model=list[OutcomeRead], tags=["aims"])
@@ -258,15 +249,7 @@ async def list_outcomes(
     elif portfolio_id is not None:
         found = await service.list_aims(session=session, portfolio_id=portfolio_id)
         aims = [a.id for a in found if a.id is not None]
-    rows = await service.outcome_rows(session=session, aim_ids=aims)
-    serving = await service.serving_programmes(
-        session=session,
-        outcome_ids=[r.id for r in rows],  # type: ignore[misc]
-    )
-    return [
-        OutcomeRead.model_validate({**r.model_dump(), "programme_ids": serving[r.id]})  # type: ignore[index]
-        for r in rows
-    ]
+    return await service.outcome_reads(session=session, aim_ids=aims)
 
 
 @router.put(

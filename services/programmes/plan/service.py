@@ -32,7 +32,10 @@ from services.programmes.plan.models import (
 )
 from services.programmes.plan.schemas import (
     AimCreate,
+    AimRead,
+    OutcomeRead,
     PersonCreate,
+    PersonRead,
     PersonRef,
     PersonUpdate,
     PortfolioCreate,
@@ -46,6 +49,7 @@ from services.programmes.plan.schemas import (
     RoleHeld,
     TimescaleRead,
     WorkstreamCreate,
+    WorkstreamRead,
 )
 
 # Portfolios and aims -----------------------------------------------------------------------
@@ -713,3 +717,36 @@ async def read_timescale(
         next_due=read.next_due(as_of, since=anchor) if anchor is not None else None,
         reason=read.reason,
     )
+
+
+# Read models composed from several reads, built here rather than in the router -------------
+
+
+async def aim_reads(*, session: AsyncSession, aims: Sequence[Aim]) -> list[AimRead]:
+    outcomes = await outcomes_by_aim(session=session, aim_ids=[a.id for a in aims])  # type: ignore[misc]
+    return [
+        AimRead.model_validate({**a.model_dump(), "outcomes": outcomes.get(a.id, [])})  # type: ignore[arg-type]
+        for a in aims
+    ]
+
+
+async def person_reads(*, session: AsyncSession, people: Sequence[Person]) -> list[PersonRead]:
+    roles = await roles_held(session=session, person_ids=[p.id for p in people])  # type: ignore[misc]
+    return [PersonRead.model_validate({**p.model_dump(), "roles": roles[p.id]}) for p in people]  # type: ignore[index]
+
+
+def workstream_read(row: Workstream) -> WorkstreamRead:
+    return WorkstreamRead.model_validate(row, from_attributes=True)
+
+
+async def outcome_reads(*, session: AsyncSession, aim_ids: list[int] | None) -> list[OutcomeRead]:
+    """The plan's outcomes as records, each with the programmes that serve it."""
+    rows = await outcome_rows(session=session, aim_ids=aim_ids)
+    serving = await serving_programmes(
+        session=session,
+        outcome_ids=[r.id for r in rows],  # type: ignore[misc]
+    )
+    return [
+        OutcomeRead.model_validate({**r.model_dump(), "programme_ids": serving[r.id]})  # type: ignore[index]
+        for r in rows
+    ]
