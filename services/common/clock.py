@@ -4,17 +4,13 @@ What "overdue", "this month" and a DCA's date are measured against. Call ``clock
 through the module (``from services.common import clock``) so a test can fix the date with
 ``monkeypatch.setattr(clock, "today", lambda: date(2025, 1, 15))``. A service judges by
 ``asof.today(session)``, which is this day on a live session and the cut's day on a session
-reading at a cut (a read at a cut must not answer by the wall clock); ``Today`` is the bare
-clock, for a route that reads nothing.
+reading at a cut (a read at a cut must not answer by the wall clock).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
 from zoneinfo import ZoneInfo
-
-from fastapi import Depends
 
 COUNCIL_TIMEZONE = ZoneInfo("Europe/London")
 
@@ -32,11 +28,3 @@ def today() -> date:
 def this_month() -> str:
     """The council's current month, ``YYYY-MM``."""
     return today().strftime("%Y-%m")
-
-
-def get_today() -> date:
-    # Looked up at call time, so a test's replacement of ``today`` is seen here too.
-    return today()
-
-
-Today = Annotated[date, Depends(get_today)]
