@@ -8,7 +8,7 @@ One home for each job:
 - ``etag``: ``ExpectedVersion`` (If-Match required) and ``OptionalVersion``;
 - ``audit``: ``audit_model(Base)`` and ``Recorder(AuditEntry)``, the one way to audit a write;
 - ``updates``: ``refuse_empty`` (a partial update cannot empty a required field);
-- ``clock``: the council's ``today()`` (UK date) and the ``Today`` dependency;
+- ``clock``: the council's ``today()`` (UK date; services ask ``asof.today(session)``);
 - ``grouping``: ``group_by`` (rows by parent id, for batch lookups);
 - ``pagination``: ``window`` (a service's page of a list, no COUNT), ``counted`` (REST's
   total for it), REST ``Page``/``PageDep``;
